@@ -1,0 +1,789 @@
+"""The Simulation: a network, a dataset, training settings, and an exact timeline.
+
+Everything a user does — a full iteration, one computation of an iteration, a
+hand edit, a settings change — goes through a :class:`Simulation`, which
+records it on its timeline so that :meth:`Simulation.step_back` can restore the
+state before it bit for bit.
+
+The timeline stores a snapshot at the start of every run of up to
+``checkpoint_every`` consecutive steps, and replays steps (deterministically,
+with the same kernel) to reach any point in between.  Hand edits and settings
+changes keep a snapshot before and after.  Old runs are merged when the
+snapshots exceed a memory budget, and re-split on demand while stepping back.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ConfigError, DivergenceError
+from .kernel import Pass, dataset_loss, run_pass
+from .losses import get_loss
+from .network import Element, Network, initialize
+from .trace import Computation, Trace, build_trace
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """Hyper-parameters of training.
+
+    Attributes
+    ----------
+    loss : {"mse", "cross_entropy"}
+    learning_rate : float
+        η, finite and ≥ 0.
+    batch_size : int
+        Samples per iteration, ≥ 1; ``batch_size >= N`` is full-batch training.
+    momentum : float
+        μ in [0, 1); 0 is plain SGD.
+    update_biases : bool
+        When False the biases are never changed (as in the worked example).
+    shuffle : bool
+        Draw the order of each epoch from a generator seeded by ``(seed, epoch)``.
+    seed : int
+        Seed of the shuffle (and the default seed of re-initialisation).
+    """
+
+    loss: str = "mse"
+    learning_rate: float = 0.5
+    batch_size: int = 1
+    momentum: float = 0.0
+    update_biases: bool = True
+    shuffle: bool = False
+    seed: int = 0
+
+    def check(self, network: Network) -> "TrainingSettings":
+        """Return self if valid for *network*, else raise :class:`ConfigError`."""
+        loss = get_loss(self.loss) if self.loss in ("mse", "cross_entropy") else None
+        if loss is None:
+            raise ConfigError(f"unknown loss {self.loss!r}; expected 'mse' or 'cross_entropy'")
+        out = network.activations[-1].name
+        if out not in loss.allowed_output:
+            raise ConfigError(f"loss {self.loss!r} needs a {' or '.join(loss.allowed_output)} output layer, "
+                              f"not {out}")
+        lr = self.learning_rate
+        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr < 0:
+            raise ConfigError(f"learning rate must be a finite number ≥ 0, got {lr!r}")
+        mu = self.momentum
+        if isinstance(mu, bool) or not isinstance(mu, (int, float)) or not (0.0 <= mu < 1.0):
+            raise ConfigError(f"momentum must be in [0, 1), got {mu!r}")
+        bs = self.batch_size
+        if isinstance(bs, bool) or not isinstance(bs, (int, np.integer)) or bs < 1:
+            raise ConfigError(f"batch size must be a whole number ≥ 1, got {bs!r}")
+        if not isinstance(self.seed, (int, np.integer)) or isinstance(self.seed, bool) or self.seed < 0:
+            raise ConfigError(f"seed must be a whole number ≥ 0, got {self.seed!r}")
+        return self
+
+
+@dataclass
+class RunResult:
+    """What a run of iterations did.
+
+    Attributes
+    ----------
+    iterations : int
+        Iterations completed by this run.
+    diverged : bool
+        True when the run stopped because the next update was not finite.
+    reason : str
+        Why it stopped early (empty when it did not).
+    seconds : float
+        Wall-clock time of the run.
+    """
+
+    iterations: int = 0
+    diverged: bool = False
+    reason: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class GradientCheck:
+    """Finite-difference check of the gradient (:meth:`Simulation.gradient_check`).
+
+    ``per_layer[l]`` is the largest relative error over the weights and biases
+    of dense layer ``l``; ``max_error`` the largest over all layers.
+    """
+
+    per_layer: list[float]
+    max_error: float
+    analytic: np.ndarray
+    numeric: np.ndarray
+
+
+class _Growable:
+    """An append-only float/int array with amortised O(1) append and truncate."""
+
+    __slots__ = ("_buf", "n")
+
+    def __init__(self, dtype=np.float64, values=()) -> None:
+        values = np.asarray(values, dtype=dtype)
+        self._buf = np.empty(max(64, 2 * len(values)), dtype=dtype)
+        self._buf[: len(values)] = values
+        self.n = len(values)
+
+    def append(self, v) -> None:
+        if self.n == len(self._buf):
+            self._buf = np.concatenate([self._buf, np.empty_like(self._buf)])
+        self._buf[self.n] = v
+        self.n += 1
+
+    def view(self) -> np.ndarray:
+        return self._buf[: self.n]
+
+    @property
+    def nbytes(self) -> int:
+        return self._buf.nbytes
+
+
+@dataclass(slots=True)
+class _Snap:
+    theta: np.ndarray
+    velocity: np.ndarray | None
+    iteration: int
+    epoch: int
+    position: int
+    n_loss: int
+    n_epoch: int
+    settings: TrainingSettings
+    history: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # only for actions that cut history
+
+    @property
+    def nbytes(self) -> int:
+        n = self.theta.nbytes + 200
+        if self.velocity is not None:
+            n += self.velocity.nbytes
+        if self.history is not None:
+            n += sum(h.nbytes for h in self.history)
+        return n
+
+
+@dataclass(slots=True)
+class _Run:
+    start: _Snap
+    count: int = 0
+
+
+@dataclass(slots=True)
+class _Action:
+    before: _Snap
+    after: _Snap
+    label: str
+
+
+@dataclass
+class _Pending:
+    trace: Trace
+    cursor: int
+    theta_before: np.ndarray
+    theta_new: np.ndarray
+    velocity_new: np.ndarray | None
+    p: Pass
+    batch_size: int
+
+
+_STEP = "step"  # marker on the redo stack for one undone step
+
+
+class Simulation:
+    """A network, its training data and settings, and the timeline of everything done to it.
+
+    Parameters
+    ----------
+    network : Network
+        The network; the simulation owns it from now on.
+    inputs, targets : array_like
+        Training data, shapes ``(N, n_0)`` and ``(N, n_L)``.
+    settings : TrainingSettings
+        Training hyper-parameters.
+    name, notes : str
+        Shown by the GUI and kept in state files.
+    checkpoint_every : int
+        Steps between timeline snapshots (step back replays at most this many).
+    timeline_budget : int
+        Bytes of snapshots kept before old runs are merged.
+    """
+
+    def __init__(self, network: Network, inputs, targets, settings: TrainingSettings | None = None, *,
+                 name: str = "", notes: str = "", checkpoint_every: int = 32,
+                 timeline_budget: int = 128 * 2**20) -> None:
+        self.network = network
+        x = np.array(inputs, dtype=np.float64, ndmin=2)
+        t = np.array(targets, dtype=np.float64, ndmin=2)
+        if x.shape[0] < 1 or x.shape != (x.shape[0], network.sizes[0]):
+            raise ConfigError(f"inputs must have shape (N, {network.sizes[0]}), got {x.shape}")
+        if t.shape != (x.shape[0], network.sizes[-1]):
+            raise ConfigError(f"targets must have shape ({x.shape[0]}, {network.sizes[-1]}), got {t.shape}")
+        if not (np.isfinite(x).all() and np.isfinite(t).all()):
+            raise ConfigError("the dataset contains NaN or infinite values")
+        x.setflags(write=False)
+        t.setflags(write=False)
+        self.inputs, self.targets = x, t
+        self.settings = (settings or TrainingSettings()).check(network)
+        self._loss = get_loss(self.settings.loss)
+        self.name, self.notes = name, notes
+        self.velocity = np.zeros(network.n_params)
+        self.iteration = 0
+        self.epoch = 0
+        self.position = 0
+        self.batch_loss = _Growable()
+        self.epoch_loss = _Growable()
+        self.epoch_end = _Growable(np.int64)
+        self.checkpoint_every = int(checkpoint_every)
+        self.timeline_budget = int(timeline_budget)
+        self._timeline: list[_Run | _Action] = []
+        self._timeline_bytes = 0
+        self._redo: list[Any] = []
+        self._pending: _Pending | None = None
+        self.last_trace: Trace | None = None
+        self.abandoned_iteration = False  # set by edits that cut a pending iteration short
+        self._perm_key: tuple | None = None
+        self._perm: np.ndarray | None = None
+        self._bias_mask = network.bias_mask()
+        self._initial = self._snap(full_history=True)
+
+    # -- construction / files ----------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | Path) -> "Simulation":
+        """Load a state file; raises :class:`StateFileError` naming the file and place."""
+        from .statefile import load_simulation
+        return load_simulation(path)
+
+    @classmethod
+    def from_dict(cls, data: dict, *, source: str | None = None) -> "Simulation":
+        """Build a simulation from a state dict (as read from JSON), validating it fully."""
+        from .statefile import simulation_from_dict
+        return simulation_from_dict(data, source=source)
+
+    def to_dict(self) -> dict:
+        """The current state as a JSON-ready dict (the state-file format)."""
+        from .statefile import simulation_to_dict
+        return simulation_to_dict(self)
+
+    def save(self, path: str | Path) -> None:
+        """Write the state file atomically (temporary file, fsync, rename)."""
+        from .statefile import save_atomic
+        save_atomic(self.to_dict(), path)
+
+    # -- properties ------------------------------------------------------------------------
+    @property
+    def n_samples(self) -> int:
+        return self.inputs.shape[0]
+
+    @property
+    def iterations_per_epoch(self) -> int:
+        return -(-self.n_samples // self.settings.batch_size)
+
+    @property
+    def pending(self) -> Trace | None:
+        """The iteration being stepped into, or None between iterations."""
+        return self._pending.trace if self._pending else None
+
+    @property
+    def cursor(self) -> int:
+        """How many computations of the pending iteration have been performed."""
+        return self._pending.cursor if self._pending else 0
+
+    @property
+    def current_computation(self) -> Computation | None:
+        """The computation performed last within the pending iteration."""
+        if self._pending and self._pending.cursor > 0:
+            return self._pending.trace.records[self._pending.cursor - 1]
+        return None
+
+    def can_step_back(self) -> bool:
+        return bool(self._timeline) or bool(self._pending and self._pending.cursor > 0)
+
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    @property
+    def undo_label(self) -> str:
+        if not self._timeline:
+            return ""
+        e = self._timeline[-1]
+        return e.label if isinstance(e, _Action) else f"iteration {self.iteration}"
+
+    @property
+    def redo_label(self) -> str:
+        if not self._redo:
+            return ""
+        e = self._redo[-1]
+        return e.label if isinstance(e, _Action) else f"iteration {self.iteration + 1}"
+
+    def timeline_nbytes(self) -> int:
+        """Bytes held by the timeline's snapshots and the loss history."""
+        return (self._timeline_bytes + self.batch_loss.nbytes + self.epoch_loss.nbytes
+                + self.epoch_end.nbytes)
+
+    def loss(self) -> float:
+        """Mean loss over the whole training set at the current parameters."""
+        with np.errstate(all="ignore"):
+            return dataset_loss(self.network, self._loss, self.inputs, self.targets)
+
+    def outputs(self) -> np.ndarray:
+        """Network outputs for every training sample, ``(N, n_L)``."""
+        with np.errstate(all="ignore"):
+            return self.network.forward(self.inputs)
+
+    # -- batches -----------------------------------------------------------------------------
+    def _order(self) -> np.ndarray | None:
+        if not self.settings.shuffle:
+            return None
+        key = (self.settings.seed, self.epoch, self.n_samples)
+        if key != self._perm_key:
+            # A pure function of (seed, epoch): no generator state to save or restore.
+            self._perm = np.random.default_rng([self.settings.seed, self.epoch]).permutation(self.n_samples)
+            self._perm_key = key
+        return self._perm
+
+    def next_batch(self) -> np.ndarray:
+        """Dataset indices of the samples the next iteration will use."""
+        B = min(self.settings.batch_size, self.n_samples - self.position)
+        order = self._order()
+        if order is None:
+            return np.arange(self.position, self.position + B)
+        return order[self.position:self.position + B]
+
+    def _batch(self) -> tuple[np.ndarray, np.ndarray, int]:
+        pos, N = self.position, self.n_samples
+        B = min(self.settings.batch_size, N - pos)
+        order = self._order()
+        if order is None:
+            if pos == 0 and B == N:
+                return self.inputs, self.targets, B
+            return self.inputs[pos:pos + B], self.targets[pos:pos + B], B
+        idx = order[pos:pos + B]
+        return self.inputs[idx], self.targets[idx], B
+
+    # -- the iteration -------------------------------------------------------------------------
+    def _compute(self) -> tuple[Pass, np.ndarray, np.ndarray | None, int, np.ndarray, np.ndarray]:
+        """Pass and update of the next iteration, without changing anything.
+
+        Raises DivergenceError when the loss or the updated parameters are not finite.
+        """
+        x, t, B = self._batch()
+        s = self.settings
+        p = run_pass(self.network, self._loss, x, t)
+        if not math.isfinite(p.loss):
+            raise DivergenceError(f"Iteration {self.iteration + 1}: the loss is {p.loss} at the current "
+                                  f"parameters (they are too large; lower the learning rate?)", self.iteration)
+        g = p.grad if s.update_biases else np.where(self._bias_mask, 0.0, p.grad)
+        if s.momentum != 0.0:
+            v_new = s.momentum * self.velocity + g
+            theta_new = self.network.theta - s.learning_rate * v_new
+        else:
+            v_new = None
+            theta_new = self.network.theta - s.learning_rate * g
+        if not np.isfinite(theta_new).all():
+            k = int(np.flatnonzero(~np.isfinite(theta_new))[0])
+            name = self.network.element_name(self.network.element_of_index(k))
+            raise DivergenceError(
+                f"Iteration {self.iteration + 1}: the update would make {name} = {theta_new[k]} "
+                f"(learning rate {s.learning_rate} is too large for this network?)", self.iteration)
+        return p, theta_new, v_new, B, x, t
+
+    def _commit(self, theta_new: np.ndarray, v_new: np.ndarray | None, loss: float, B: int) -> None:
+        """Apply a computed update and advance the counters; records it on the timeline."""
+        tl = self._timeline
+        if not (tl and isinstance(tl[-1], _Run) and tl[-1].count < self.checkpoint_every):
+            snap = self._snap()
+            tl.append(_Run(snap))
+            self._timeline_bytes += snap.nbytes
+            if self._timeline_bytes > self.timeline_budget:
+                self._thin()
+        ends_epoch = self.position + B >= self.n_samples
+        if ends_epoch:
+            old = self.network.theta.copy()
+            self.network.theta[:] = theta_new
+            ep_loss = self.loss()
+            if not math.isfinite(ep_loss):
+                self.network.theta[:] = old
+                if tl[-1].count == 0:
+                    self._timeline_bytes -= tl.pop().start.nbytes
+                raise DivergenceError(f"Iteration {self.iteration + 1}: the training loss would become "
+                                      f"{ep_loss}; the update was not kept", self.iteration)
+        else:
+            self.network.theta[:] = theta_new
+        if v_new is not None:
+            self.velocity[:] = v_new
+        tl[-1].count += 1
+        self.iteration += 1
+        self.batch_loss.append(loss)
+        if ends_epoch:
+            self.position = 0
+            self.epoch += 1
+            self.epoch_loss.append(ep_loss)
+            self.epoch_end.append(self.iteration)
+        else:
+            self.position += B
+
+    def step(self, trace: bool = True) -> Trace | None:
+        """Perform one full iteration (or finish the one being stepped into).
+
+        Returns its :class:`Trace` (``None`` with ``trace=False``).  Raises
+        :class:`DivergenceError` and changes nothing if the update is not finite.
+        """
+        if self._pending:
+            pend = self._pending
+            self._finish_pending()
+            self._redo.clear()
+            return pend.trace
+        if not trace:
+            with np.errstate(all="ignore"):
+                p, theta_new, v_new, B, _, _ = self._compute()
+                self._commit(theta_new, v_new, p.loss, B)
+            self._redo.clear()
+            self.last_trace = None
+            return None
+        tr = self.begin_iteration()
+        self._finish_pending()
+        self._redo.clear()
+        return tr
+
+    def preview(self) -> Trace:
+        """The trace the next iteration would produce, without performing it."""
+        if self._pending:
+            return self._pending.trace
+        with np.errstate(all="ignore"):
+            x, t, B = self._batch()
+            p = run_pass(self.network, self._loss, x, t)
+            g = p.grad if self.settings.update_biases else np.where(self._bias_mask, 0.0, p.grad)
+            v_new = self.settings.momentum * self.velocity + g if self.settings.momentum else None
+            theta_new = self.network.theta - self.settings.learning_rate * (g if v_new is None else v_new)
+            return build_trace(self.network, self.settings, self.iteration + 1, self.next_batch(), t, p,
+                               self.velocity, v_new, theta_new)
+
+    def begin_iteration(self) -> Trace:
+        """Compute the next iteration's trace and start stepping into it (cursor 0)."""
+        if self._pending:
+            return self._pending.trace
+        with np.errstate(all="ignore"):
+            p, theta_new, v_new, B, x, t = self._compute()
+            tr = build_trace(self.network, self.settings, self.iteration + 1, self.next_batch(), t, p,
+                             self.velocity, v_new, theta_new)
+        self._pending = _Pending(tr, 0, self.network.theta.copy(), theta_new, v_new, p, B)
+        return tr
+
+    def step_into(self) -> Computation:
+        """Perform the next single computation of the current iteration.
+
+        An ``update`` computation changes its parameter in the network; after
+        the last computation the iteration is complete (and on the timeline).
+        """
+        if not self._pending:
+            self.begin_iteration()
+        pend = self._pending
+        rec = pend.trace.records[pend.cursor]
+        if rec.param_index >= 0:
+            self.network.theta[rec.param_index] = rec.result
+        pend.cursor += 1
+        if pend.cursor == len(pend.trace.records):
+            self._finish_pending()
+        self._redo.clear()
+        return rec
+
+    def _finish_pending(self) -> None:
+        pend = self._pending
+        self._pending = None
+        self.network.theta[:] = pend.theta_before
+        with np.errstate(all="ignore"):
+            self._commit(pend.theta_new, pend.velocity_new, pend.p.loss, pend.batch_size)
+        self.last_trace = pend.trace
+
+    def _abandon_pending(self) -> bool:
+        """Undo the computations performed so far of a pending iteration."""
+        if not self._pending:
+            return False
+        self.network.theta[:] = self._pending.theta_before
+        self._pending = None
+        return True
+
+    def step_back_into(self) -> bool:
+        """Undo one computation; at an iteration's start, go into the previous one.
+
+        Returns False when there is nothing to undo.
+        """
+        pend = self._pending
+        if pend and pend.cursor > 0:
+            pend.cursor -= 1
+            rec = pend.trace.records[pend.cursor]
+            if rec.param_index >= 0:
+                self.network.theta[rec.param_index] = rec.old_value
+            return True
+        self._abandon_pending()
+        if not self._timeline:
+            return False
+        if isinstance(self._timeline[-1], _Action):
+            return self.step_back()
+        self.step_back()
+        self._redo.pop()  # re-entering that iteration below; it is not "undone" any more
+        tr = self.begin_iteration()
+        for _ in range(len(tr.records) - 1):
+            rec = tr.records[self._pending.cursor]
+            if rec.param_index >= 0:
+                self.network.theta[rec.param_index] = rec.result
+            self._pending.cursor += 1
+        return True
+
+    # -- fast runs -------------------------------------------------------------------------------
+    def run(self, iterations: int, *, time_budget: float | None = None) -> RunResult:
+        """Run up to *iterations* iterations without traces (the fast path).
+
+        Stops early when *time_budget* seconds have passed (checked every
+        iteration) or when an update diverges; the state is then the last finite one.
+        """
+        self._abandon_pending()
+        self._redo.clear()
+        self.last_trace = None
+        t0 = time.perf_counter()
+        deadline = None if time_budget is None else t0 + time_budget
+        done = 0
+        net, loss = self.network, self._loss
+        try:
+            with np.errstate(all="ignore"):
+                while done < iterations:
+                    p, theta_new, v_new, B, _, _ = self._compute()
+                    self._commit(theta_new, v_new, p.loss, B)
+                    done += 1
+                    if deadline is not None and time.perf_counter() >= deadline:
+                        break
+        except DivergenceError as e:
+            return RunResult(done, True, str(e), time.perf_counter() - t0)
+        return RunResult(done, False, "", time.perf_counter() - t0)
+
+    def run_epochs(self, epochs: int) -> RunResult:
+        """Run until *epochs* more epochs are complete (fast path)."""
+        target = self.epoch + int(epochs)
+        total = RunResult()
+        while self.epoch < target:
+            r = self.run(self.iterations_per_epoch - self.position // self.settings.batch_size)
+            total.iterations += r.iterations
+            total.seconds += r.seconds
+            if r.diverged:
+                total.diverged, total.reason = True, r.reason
+                break
+        return total
+
+    def iterations_until_epoch(self, epochs: int) -> int:
+        """How many iterations complete *epochs* more epochs from the current position."""
+        B, N = self.settings.batch_size, self.n_samples
+        rest = -(-(N - self.position) // B)
+        return rest + (int(epochs) - 1) * self.iterations_per_epoch
+
+    # -- edits (recorded as actions) ---------------------------------------------------------------
+    def _action(self, label: str, apply, *, cuts_history: bool = False) -> None:
+        abandoned = self._abandon_pending()
+        before = self._snap(full_history=cuts_history)
+        try:
+            apply()
+        except Exception:
+            self._restore(before)
+            raise
+        after = self._snap(full_history=cuts_history)
+        act = _Action(before, after, label)
+        self._timeline.append(act)
+        self._timeline_bytes += before.nbytes + after.nbytes
+        self._redo.clear()
+        self.last_trace = None
+        self.abandoned_iteration = abandoned
+
+    @staticmethod
+    def _finite(value: Any, what: str) -> float:
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{what} must be a number, got {value!r}") from None
+        if not math.isfinite(v):
+            raise ConfigError(f"{what} must be a finite number, got {value!r}")
+        return v
+
+    def set_weight(self, l: int, j: int, i: int, value: float) -> None:
+        """Set ``weights[l][j, i]`` by hand (recorded on the timeline)."""
+        k = self.network.weight_index(l, j, i)
+        v = self._finite(value, f"weight {self.network.weight_name(l, j, i)}")
+        self._action(f"edit {self.network.weight_name(l, j, i)}", lambda: self.network.theta.__setitem__(k, v))
+
+    def set_bias(self, l: int, j: int, value: float) -> None:
+        """Set ``biases[l][j]`` by hand (recorded on the timeline)."""
+        k = self.network.bias_index(l, j)
+        name = self.network.element_name(Element("bias", l, j))
+        v = self._finite(value, f"bias {name}")
+        self._action(f"edit {name}", lambda: self.network.theta.__setitem__(k, v))
+
+    def set_parameter(self, element: Element, value: float) -> None:
+        """Set the weight or bias named by *element*."""
+        if element.kind == "weight":
+            self.set_weight(element.layer, element.j, element.i, value)
+        elif element.kind == "bias":
+            self.set_bias(element.layer, element.j, value)
+        else:
+            raise ConfigError(f"{element.kind} is not an editable parameter")
+
+    def parameter(self, element: Element) -> float:
+        if element.kind == "weight":
+            return float(self.network.weights[element.layer][element.j, element.i])
+        if element.kind == "bias":
+            return float(self.network.biases[element.layer][element.j])
+        raise ConfigError(f"{element.kind} is not a parameter")
+
+    def set_training(self, **changes: Any) -> None:
+        """Change training settings (e.g. ``learning_rate=0.1``), recorded on the timeline."""
+        unknown = set(changes) - set(TrainingSettings.__dataclass_fields__)
+        if unknown:
+            raise ConfigError(f"unknown training setting(s): {sorted(unknown)}")
+        new = replace(self.settings, **changes).check(self.network)
+        if new == self.settings:
+            return
+
+        def apply():
+            self.settings = new
+            self._loss = get_loss(new.loss)
+            if new.momentum == 0.0:
+                self.velocity[:] = 0.0
+        self._action("change " + ", ".join(sorted(changes)), apply)
+
+    def reinitialize(self, scheme: str, seed: int | None = None, **kwargs: Any) -> None:
+        """Draw new parameters with an initialisation scheme and start training afresh.
+
+        Counters and the loss history restart at zero (undoable like any edit).
+        """
+        seed = self.settings.seed if seed is None else int(seed)
+        theta = initialize(self.network, scheme, np.random.default_rng(seed), **kwargs)
+
+        def apply():
+            self.network.theta[:] = theta
+            self.velocity[:] = 0.0
+            self.iteration = self.epoch = self.position = 0
+            self.batch_loss.n = self.epoch_loss.n = self.epoch_end.n = 0
+        self._action(f"re-initialise ({scheme}, seed {seed})", apply, cuts_history=True)
+
+    def reset(self) -> None:
+        """Return to the state the simulation was created or loaded with (undoable)."""
+        self._action("reset", lambda: self._restore(self._initial), cuts_history=True)
+
+    def mark_initial(self) -> None:
+        """Make the current state the one :meth:`reset` returns to."""
+        self._initial = self._snap(full_history=True)
+
+    # -- timeline ------------------------------------------------------------------------------------
+    def _snap(self, full_history: bool = False) -> _Snap:
+        mom = self.settings.momentum != 0.0
+        hist = None
+        if full_history:
+            hist = (self.batch_loss.view().copy(), self.epoch_loss.view().copy(), self.epoch_end.view().copy())
+        return _Snap(self.network.theta.copy(), self.velocity.copy() if mom else None, self.iteration,
+                     self.epoch, self.position, self.batch_loss.n, self.epoch_loss.n, self.settings, hist)
+
+    def _restore(self, s: _Snap) -> None:
+        self.network.theta[:] = s.theta
+        if s.velocity is None:
+            self.velocity[:] = 0.0
+        else:
+            self.velocity[:] = s.velocity
+        self.iteration, self.epoch, self.position = s.iteration, s.epoch, s.position
+        if s.history is not None:
+            self.batch_loss = _Growable(np.float64, s.history[0])
+            self.epoch_loss = _Growable(np.float64, s.history[1])
+            self.epoch_end = _Growable(np.int64, s.history[2])
+        self.batch_loss.n, self.epoch_loss.n, self.epoch_end.n = s.n_loss, s.n_epoch, s.n_epoch
+        self.settings = s.settings
+        self._loss = get_loss(s.settings.loss)
+
+    def _thin(self) -> None:
+        """Merge pairs of old step runs to halve their snapshots (keeps recent ones dense)."""
+        tl = self._timeline
+        keep_dense = 64
+        out: list[_Run | _Action] = []
+        k = 0
+        limit = len(tl) - keep_dense
+        while k < len(tl):
+            e = tl[k]
+            if (k < limit - 1 and isinstance(e, _Run) and isinstance(tl[k + 1], _Run)):
+                nxt = tl[k + 1]
+                e.count += nxt.count
+                self._timeline_bytes -= nxt.start.nbytes
+                out.append(e)
+                k += 2
+            else:
+                out.append(e)
+                k += 1
+        self._timeline[:] = out
+
+    def step_back(self) -> bool:
+        """Undo the last iteration or edit, restoring the exact state before it.
+
+        A pending (partly stepped-into) iteration is abandoned instead.  Returns
+        False when there is nothing to undo.
+        """
+        if self._abandon_pending():
+            return True
+        if not self._timeline:
+            return False
+        e = self._timeline.pop()
+        self.last_trace = None
+        if isinstance(e, _Action):
+            self._timeline_bytes -= e.before.nbytes + e.after.nbytes
+            self._restore(e.before)
+            self._redo.append(e)
+            return True
+        self._timeline_bytes -= e.start.nbytes
+        self._restore(e.start)
+        self._replay(e.count - 1)
+        self._redo.append(_STEP)
+        return True
+
+    def _replay(self, n: int) -> None:
+        # Replaying re-creates snapshots every checkpoint_every steps, so a long
+        # merged run becomes dense again as the user steps back through it.
+        with np.errstate(all="ignore"):
+            for _ in range(n):
+                p, theta_new, v_new, B, _, _ = self._compute()
+                self._commit(theta_new, v_new, p.loss, B)
+
+    def redo(self) -> bool:
+        """Redo the last undone iteration or edit. Returns False when there is none."""
+        self._abandon_pending()
+        if not self._redo:
+            return False
+        e = self._redo.pop()
+        if isinstance(e, _Action):
+            self._restore(e.after)
+            self._timeline.append(e)
+            self._timeline_bytes += e.before.nbytes + e.after.nbytes
+        else:
+            self._replay(1)
+        self.last_trace = None
+        return True
+
+    # -- checks ------------------------------------------------------------------------------------------
+    def gradient_check(self, eps: float = 1e-6) -> GradientCheck:
+        """Compare the backpropagated gradient of the next batch with central differences.
+
+        Returns the largest relative error ``|a − n| / max(|a| + |n|, 1e-8)`` per layer.
+        """
+        self._abandon_pending()
+        x, t, _ = self._batch()
+        net = self.network
+        with np.errstate(all="ignore"):
+            analytic = run_pass(net, self._loss, x, t).grad
+            numeric = np.empty_like(analytic)
+            theta0 = net.theta.copy()
+            try:
+                for k in range(net.n_params):
+                    net.theta[k] = theta0[k] + eps
+                    lp = dataset_loss(net, self._loss, x, t)
+                    net.theta[k] = theta0[k] - eps
+                    lm = dataset_loss(net, self._loss, x, t)
+                    net.theta[k] = theta0[k]
+                    numeric[k] = (lp - lm) / (2 * eps)
+            finally:
+                net.theta[:] = theta0
+        rel = np.abs(analytic - numeric) / np.maximum(np.abs(analytic) + np.abs(numeric), 1e-8)
+        per_layer = [float(rel[w0:end].max()) for (w0, _, end) in net._offsets]
+        return GradientCheck(per_layer, max(per_layer), analytic, numeric)
