@@ -10,14 +10,14 @@ Scripting API::
 from .activations import ACTIVATIONS, Activation, get_activation
 from .errors import BackpropLabError, ConfigError, DivergenceError, StateFileError
 from .losses import LOSSES, Loss, get_loss
-from .network import INIT_SCHEMES, Element, Network, initialize
+from .network import INIT_SCHEMES, Element, Network, initialize, symmetric_groups
 from .simulation import GradientCheck, RunResult, Simulation, TrainingSettings
 from .trace import Computation, Trace, format_number
 
 __all__ = [
     "ACTIVATIONS", "Activation", "get_activation", "BackpropLabError", "ConfigError", "DivergenceError",
     "StateFileError", "LOSSES", "Loss", "get_loss", "INIT_SCHEMES", "Element", "Network", "initialize",
-    "GradientCheck", "RunResult", "Simulation", "TrainingSettings", "Computation", "Trace",
+    "symmetric_groups", "GradientCheck", "RunResult", "Simulation", "TrainingSettings", "Computation", "Trace",
     "format_number", "example_path", "load_example", "EXAMPLES",
 ]
 

@@ -241,3 +241,23 @@ def initialize(network: Network, scheme: str, rng: np.random.Generator, *,
         else:
             tmp.biases[l][...] = float(biases)
     return tmp.theta.copy()
+
+
+def symmetric_groups(network: Network) -> list[tuple[int, list[int]]]:
+    """Groups of hidden neurons that are exact copies of each other.
+
+    Two neurons of a hidden layer are symmetric when their incoming weights,
+    their bias and their outgoing weights are identical: they then compute the
+    same value, receive the same delta and the same update, and stay identical
+    forever (the symmetry problem).  Returns ``[(layer, [j, ...]), ...]``.
+    """
+    groups = []
+    for layer in range(1, network.n_layers):
+        W_in, b = network.weights[layer - 1], network.biases[layer - 1]
+        W_out = network.weights[layer]
+        seen: dict[bytes, list[int]] = {}
+        for j in range(network.sizes[layer]):
+            key = W_in[j].tobytes() + b[j:j + 1].tobytes() + W_out[:, j].tobytes()
+            seen.setdefault(key, []).append(j)
+        groups += [(layer, js) for js in seen.values() if len(js) > 1]
+    return groups

@@ -603,27 +603,37 @@ class Simulation:
             raise ConfigError(f"{what} must be a finite number, got {value!r}")
         return v
 
-    def set_weight(self, l: int, j: int, i: int, value: float) -> None:
-        """Set ``weights[l][j, i]`` by hand (recorded on the timeline)."""
-        k = self.network.weight_index(l, j, i)
-        v = self._finite(value, f"weight {self.network.weight_name(l, j, i)}")
-        self._action(f"edit {self.network.weight_name(l, j, i)}", lambda: self.network.theta.__setitem__(k, v))
+    def set_weight(self, l: int, j: int, i: int, value: float, *, merge: bool = False) -> None:
+        """Set ``weights[l][j, i]`` by hand (recorded on the timeline).
 
-    def set_bias(self, l: int, j: int, value: float) -> None:
+        With *merge*, a run of edits of the same weight (scrubbing) is one undo step.
+        """
+        self.set_parameter(Element("weight", l, j, i), value, merge=merge)
+
+    def set_bias(self, l: int, j: int, value: float, *, merge: bool = False) -> None:
         """Set ``biases[l][j]`` by hand (recorded on the timeline)."""
-        k = self.network.bias_index(l, j)
-        name = self.network.element_name(Element("bias", l, j))
-        v = self._finite(value, f"bias {name}")
-        self._action(f"edit {name}", lambda: self.network.theta.__setitem__(k, v))
+        self.set_parameter(Element("bias", l, j), value, merge=merge)
 
-    def set_parameter(self, element: Element, value: float) -> None:
-        """Set the weight or bias named by *element*."""
+    def set_parameter(self, element: Element, value: float, *, merge: bool = False) -> None:
+        """Set the weight or bias named by *element* (see :meth:`set_weight`)."""
+        net = self.network
         if element.kind == "weight":
-            self.set_weight(element.layer, element.j, element.i, value)
+            k = net.weight_index(element.layer, element.j, element.i)
         elif element.kind == "bias":
-            self.set_bias(element.layer, element.j, value)
+            k = net.bias_index(element.layer, element.j)
         else:
             raise ConfigError(f"{element.kind} is not an editable parameter")
+        name = net.element_name(element)
+        v = self._finite(value, f"{element.kind} {name}")
+        label = f"edit {name}"
+        tl = self._timeline
+        if (merge and self._pending is None and not self._redo and tl and isinstance(tl[-1], _Action)
+                and tl[-1].label == label):
+            self.network.theta[k] = v
+            tl[-1].after.theta[k] = v
+            self.last_trace = None
+            return
+        self._action(label, lambda: self.network.theta.__setitem__(k, v))
 
     def parameter(self, element: Element) -> float:
         if element.kind == "weight":

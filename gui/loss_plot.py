@@ -1,0 +1,114 @@
+"""QtLossPlot: the loss falling, live.
+
+Per-iteration batch loss (thin) and per-epoch training-set loss (dots), a
+vertical marker at the current iteration that moves back on step back, and a
+log-scale toggle.  Curves are created once and updated with ``setData``;
+very long histories are reduced to min/max pairs per pixel-sized bin before
+drawing, so 10⁶ points stay smooth.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from .controller import SimulationController
+
+MAX_POINTS = 8000  # drawn points per curve; longer histories are min/max-decimated
+
+
+def decimate(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """Keep each bin's minimum and maximum so spikes stay visible when drawing fewer points."""
+    n = len(y)
+    if n <= max_points:
+        return x, y
+    bins = max_points // 2
+    per = n // bins
+    m = per * bins
+    yb = y[:m].reshape(bins, per)
+    xb = x[:m].reshape(bins, per)
+    imin = np.nanargmin(np.where(np.isnan(yb), np.inf, yb), axis=1)
+    imax = np.nanargmax(np.where(np.isnan(yb), -np.inf, yb), axis=1)
+    rows = np.arange(bins)
+    lo, hi = np.minimum(imin, imax), np.maximum(imin, imax)
+    xs = np.column_stack([xb[rows, lo], xb[rows, hi]]).ravel()
+    ys = np.column_stack([yb[rows, lo], yb[rows, hi]]).ravel()
+    return np.concatenate([xs, x[m:]]), np.concatenate([ys, y[m:]])
+
+
+class QtLossPlot(QWidget):
+    def __init__(self, controller: SimulationController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        top = QHBoxLayout()
+        self.log_box = QCheckBox("Log scale")
+        self.log_box.setToolTip("Show the loss on a logarithmic axis (L)")
+        self.log_box.toggled.connect(self._on_log_toggled)
+        self.info = QLabel("")
+        top.addWidget(self.info, 1)
+        top.addWidget(self.log_box)
+        lay.addLayout(top)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setAccessibleName("Loss plot")
+        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        self.plot.setLabel("bottom", "iteration")
+        self.plot.setLabel("left", "loss")
+        self.plot.addLegend(offset=(-10, 10))
+        self.plot.setClipToView(True)
+        self.batch_curve = self.plot.plot([], [], pen=pg.mkPen("#5d8aa8", width=1), name="batch loss (per iteration)")
+        self.epoch_curve = self.plot.plot([], [], pen=pg.mkPen("#c0392b", width=2), symbol="o", symbolSize=5,
+                                          symbolBrush="#c0392b", symbolPen=None, name="training loss (per epoch)")
+        self.marker = pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("#27ae60", width=2, style=pg.QtCore.Qt.DashLine))
+        self.marker.setToolTip("current iteration")
+        self.plot.addItem(self.marker)
+        lay.addWidget(self.plot)
+        self.redraws = 0
+        # Redraws are coalesced: many state changes in a frame cost one redraw.
+        self._pending = QTimer(self)
+        self._pending.setSingleShot(True)
+        self._pending.setInterval(30)
+        self._pending.timeout.connect(self._update_curves)
+        controller.state_changed.connect(self._on_state_changed)
+        controller.simulation_replaced.connect(self._on_simulation_replaced)
+        self._update_curves()
+
+    def _on_state_changed(self) -> None:
+        if not self._pending.isActive():
+            self._pending.start()
+
+    def _on_simulation_replaced(self) -> None:
+        self._update_curves()
+        self.plot.enableAutoRange()
+
+    def _on_log_toggled(self, on: bool) -> None:
+        self.plot.setLogMode(y=on)
+        self._update_curves()
+
+    def _update_curves(self) -> None:
+        sim = self.controller.sim
+        y = sim.batch_loss.view()
+        n = len(y)
+        x = np.arange(1, n + 1, dtype=np.float64)
+        log = self.log_box.isChecked()
+        if log:  # zero or negative values have no logarithm; leave them out rather than warn
+            y = np.where(y > 0, y, np.nan)
+        xd, yd = decimate(x, y)
+        self.batch_curve.setData(xd, yd, connect="finite")
+        ey = sim.epoch_loss.view()
+        ex = sim.epoch_end.view().astype(np.float64)
+        if log:
+            ey = np.where(ey > 0, ey, np.nan)
+        exd, eyd = decimate(ex, ey)
+        self.epoch_curve.setData(exd, eyd, connect="finite")
+        self.marker.setValue(sim.iteration)
+        last = f"{self.controller._fmt(y[-1])}" if n else "–"
+        self.info.setText(f"iteration {sim.iteration:,} · epoch {sim.epoch:,} · last batch loss {last}")
+        self.redraws += 1
+
+    @property
+    def n_points(self) -> int:
+        """Iterations the plot holds (before decimation for drawing)."""
+        return self.controller.sim.batch_loss.n

@@ -1,0 +1,30 @@
+"""Test configuration: headless Qt, chosen before anything imports Qt."""
+import os
+
+# Without a platform and a display the qapp fixture aborts the process (SIGABRT).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from hypothesis import settings  # noqa: E402
+
+# Fuzzing is kept small in the normal suite; BPL_FUZZ_EXAMPLES=2000 for a deep run.
+settings.register_profile("default", max_examples=int(os.environ.get("BPL_FUZZ_EXAMPLES", "60")), deadline=None)
+settings.load_profile("default")
+
+
+def mazur_sim():
+    from backprop_lab.core import load_example
+    return load_example("mazur")
+
+
+@pytest.fixture
+def mazur():
+    return mazur_sim()
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)

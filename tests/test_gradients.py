@@ -1,0 +1,115 @@
+"""Backpropagated gradients against central finite differences of an independent loss."""
+import numpy as np
+import pytest
+
+from backprop_lab.core import Network, Simulation, TrainingSettings, initialize
+
+from reference import batch_loss
+
+HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
+
+
+def fd_grad(sizes, acts, theta, X, T, loss, eps=1e-6):
+    g = np.empty_like(theta)
+    for k in range(len(theta)):
+        tp = theta.copy()
+        tp[k] += eps
+        tm = theta.copy()
+        tm[k] -= eps
+        g[k] = (batch_loss(sizes, acts, list(tp), X, T, loss) - batch_loss(sizes, acts, list(tm), X, T, loss)) / (2 * eps)
+    return g
+
+
+def make(rng, sizes, acts, loss, n=5, batch=1, momentum=0.0):
+    net = Network(sizes, acts)
+    net.theta[:] = initialize(net, "normal", rng, scale=0.8, biases="same")
+    X = rng.normal(0, 1, (n, sizes[0]))
+    if loss == "cross_entropy" and acts[-1] == "softmax":
+        T = np.eye(sizes[-1])[rng.integers(0, sizes[-1], n)]
+    else:
+        T = rng.uniform(0.05, 0.95, (n, sizes[-1]))
+    return Simulation(net, X, T, TrainingSettings(loss=loss, learning_rate=0.1, batch_size=batch,
+                                                  momentum=momentum, update_biases=True))
+
+
+CASES = [(h, o, loss) for h in HIDDEN for (o, loss) in
+         [("sigmoid", "mse"), ("linear", "mse"), ("tanh", "mse"), ("softmax", "mse"),
+          ("softmax", "cross_entropy"), ("sigmoid", "cross_entropy")]]
+
+
+@pytest.mark.parametrize("hidden,out,loss", CASES)
+@pytest.mark.parametrize("batch", [1, 3, 5])
+def test_gradient_matches_finite_differences(hidden, out, loss, batch):
+    rng = np.random.default_rng(hash((hidden, out, loss, batch)) % 2**32)
+    sizes = [3, 4, 3, 2]
+    acts = [hidden, hidden, out]
+    sim = make(rng, sizes, acts, loss, n=5, batch=batch)
+    x, t, _ = sim._batch()
+    from backprop_lab.core.kernel import run_pass
+    with np.errstate(all="ignore"):
+        analytic = run_pass(sim.network, sim._loss, x, t).grad
+    numeric = fd_grad(sizes, acts, sim.network.theta.copy(), x.tolist(), t.tolist(), loss)
+    np.testing.assert_allclose(analytic, numeric, rtol=2e-6, atol=2e-8)
+
+
+def test_gradient_check_reports_small_error(rng):
+    sim = make(rng, [2, 5, 5, 1], ["tanh", "tanh", "sigmoid"], "mse", n=7, batch=7)
+    gc = sim.gradient_check()
+    assert len(gc.per_layer) == 3
+    assert gc.max_error < 1e-6
+
+
+def test_gradient_check_detects_wrong_gradient(rng, monkeypatch):
+    """The check can fail: sabotage the sigmoid derivative and it must notice."""
+    from backprop_lab.core import activations
+    sim = make(rng, [2, 3, 1], ["sigmoid", "sigmoid"], "mse", n=4, batch=4)
+    bad = activations.Activation("sigmoid", "σ", activations._sigmoid, lambda z, o: o,
+                                 "", "")
+    sim.network.activations = (bad, bad)
+    assert sim.gradient_check().max_error > 1e-2
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_sgd_update_rule_with_momentum(rng, momentum):
+    """Three iterations against an independent v ← μv + g; w ← w − ηv with FD gradients."""
+    sizes, acts = [2, 3, 2], ["tanh", "sigmoid"]
+    sim = make(rng, sizes, acts, "mse", n=6, batch=3, momentum=momentum)
+    theta = sim.network.theta.copy()
+    v = np.zeros_like(theta)
+    X, T = sim.inputs, sim.targets
+    for it in range(3):
+        sl = slice((it % 2) * 3, (it % 2) * 3 + 3)
+        g = fd_grad(sizes, acts, theta, X[sl].tolist(), T[sl].tolist(), "mse")
+        v = momentum * v + g
+        theta = theta - 0.1 * v
+        sim.step()
+    np.testing.assert_allclose(sim.network.theta, theta, rtol=1e-7, atol=1e-9)
+
+
+def test_last_partial_batch_is_included(rng):
+    sim = make(rng, [2, 2, 1], ["sigmoid", "sigmoid"], "mse", n=7, batch=3)
+    assert sim.iterations_per_epoch == 3
+    sizes = []
+    for _ in range(3):
+        sizes.append(len(sim.next_batch()))
+        sim.step(trace=False)
+    assert sizes == [3, 3, 1]
+    assert sim.epoch == 1 and sim.position == 0 and sim.iteration == 3
+
+
+def test_biases_fixed_when_update_biases_off(rng):
+    sim = make(rng, [2, 3, 1], ["tanh", "linear"], "mse")
+    sim.set_training(update_biases=False)
+    b = [x.copy() for x in sim.network.biases]
+    sim.run(20)
+    for before, after in zip(b, sim.network.biases):
+        assert np.array_equal(before, after)
+
+
+def test_sigmoid_is_stable_for_extreme_inputs():
+    from backprop_lab.core.activations import ACTIVATIONS
+    z = np.array([-1e308, -800.0, -40.0, 0.0, 40.0, 800.0, 1e308])
+    # Saturation (over/underflow of e^−z) is the intended behaviour; NaN is not.
+    with np.errstate(invalid="raise", divide="raise", over="ignore", under="ignore"):
+        out = ACTIVATIONS["sigmoid"].forward(z)
+    assert np.all(np.isfinite(out)) and out[0] == 0.0 and out[-1] == 1.0 and out[3] == 0.5

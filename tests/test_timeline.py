@@ -1,0 +1,291 @@
+"""Traced vs fast path, exact step back, step into, redo, divergence, symmetry."""
+import numpy as np
+import pytest
+
+from backprop_lab.core import (ConfigError, DivergenceError, Element, Network, Simulation, TrainingSettings,
+                               initialize, load_example)
+
+
+def state(sim):
+    """Everything step back must restore, as comparable bytes/values."""
+    return (sim.network.theta.tobytes(), sim.velocity.tobytes(), sim.iteration, sim.epoch, sim.position,
+            sim.batch_loss.view().tobytes(), sim.epoch_loss.view().tobytes(), sim.epoch_end.view().tobytes(),
+            sim.settings, sim.next_batch().tobytes())
+
+
+def moons(momentum=0.9, shuffle=True):
+    sim = load_example("moons")
+    sim.set_training(momentum=momentum, shuffle=shuffle)
+    sim._timeline.clear()
+    sim._timeline_bytes = 0
+    return sim
+
+
+@pytest.mark.parametrize("example", ["mazur", "xor", "moons", "blobs"])
+def test_traced_and_fast_paths_are_bit_identical(example):
+    a, b = load_example(example), load_example(example)
+    for _ in range(7):
+        a.step(trace=True)
+        b.step(trace=False)
+        assert a.network.theta.tobytes() == b.network.theta.tobytes()
+        assert a.velocity.tobytes() == b.velocity.tobytes()
+    assert a.batch_loss.view().tobytes() == b.batch_loss.view().tobytes()
+
+
+def test_step_into_reaches_same_parameters_as_step():
+    a, b = load_example("blobs"), load_example("blobs")
+    tr = a.begin_iteration()
+    for _ in range(len(tr)):
+        a.step_into()
+    b.step()
+    assert a.pending is None and a.iteration == 1
+    assert a.network.theta.tobytes() == b.network.theta.tobytes()
+
+
+def test_step_back_is_bit_identical_after_steps_runs_edits_and_shuffled_epochs():
+    sim = moons()
+    states = [state(sim)]
+    sim.step()
+    states.append(state(sim))
+    sim.run(95)  # crosses three shuffled epochs, more than one checkpoint run
+    sim.set_weight(1, 2, 3, 0.123)
+    sim.set_training(learning_rate=0.01)
+    sim.run(3)
+    sim.set_bias(0, 1, -0.5)
+    sim.step()
+    # Walk back to the very start, checking against a replay of the same actions.
+    ref = moons()
+    ref_states = [state(ref)]
+    ref.step()
+    for _ in range(95):
+        ref.step(trace=False)
+        ref_states.append(state(ref))
+    ref_states.insert(1, state(ref))  # placeholder to keep indices simple
+    n_back = 0
+    while sim.step_back():
+        n_back += 1
+    assert n_back == 1 + 95 + 1 + 1 + 3 + 1 + 1
+    assert state(sim) == states[0]
+
+
+def test_step_back_each_iteration_matches_forward_history():
+    sim = moons()
+    hist = [state(sim)]
+    for _ in range(70):
+        sim.step(trace=False)
+        hist.append(state(sim))
+    for k in range(70, 0, -1):
+        assert state(sim) == hist[k]
+        assert sim.step_back()
+    assert state(sim) == hist[0]
+    assert not sim.step_back()
+
+
+def test_redo_and_reproducing_a_step_after_step_back():
+    sim = moons()
+    sim.run(40)
+    after = state(sim)
+    sim.step_back()
+    sim.step_back()
+    assert sim.can_redo()
+    sim.redo()
+    sim.redo()
+    assert state(sim) == after
+    sim.step_back()
+    sim.step(trace=False)  # stepping forward again reproduces the same step
+    assert state(sim) == after
+
+
+def test_new_edit_after_step_back_discards_future():
+    sim = load_example("mazur")
+    sim.step()
+    sim.step()
+    sim.step_back()
+    assert sim.can_redo()
+    sim.set_weight(0, 0, 0, 0.5)
+    assert not sim.can_redo()
+    assert sim.network.weights[0][0, 0] == 0.5
+    sim.step_back()
+    assert sim.network.weights[0][0, 0] == pytest.approx(0.149780716, abs=5e-10)
+
+
+def test_deep_timeline_thins_and_still_steps_back_exactly():
+    sim = load_example("moons")
+    sim.timeline_budget = 64 * 1024  # tiny budget forces merging of old runs
+    hist = {}
+    for k in range(1, 3001):
+        sim.step(trace=False)
+        if k in (1, 100, 1500, 2999):
+            hist[k] = state(sim)
+    assert sim._timeline_bytes <= 2 * 64 * 1024
+    sim.step_back()
+    assert state(sim) == hist[2999]
+    while sim.iteration > 1500:
+        sim.step_back()
+    assert state(sim) == hist[1500]
+    while sim.iteration > 100:
+        sim.step_back()
+    assert state(sim) == hist[100]
+    while sim.iteration > 1:
+        sim.step_back()
+    assert state(sim) == hist[1]
+
+
+def test_step_back_into_walks_computations_in_reverse():
+    sim = load_example("mazur")
+    w5 = Element("weight", 1, 0, 0)
+    tr = sim.begin_iteration()
+    n = len(tr)
+    recs = [sim.step_into() for _ in range(n)]
+    assert [r.index for r in recs] == list(range(n))
+    assert sim.iteration == 1 and sim.parameter(w5) == pytest.approx(0.35891648, abs=1e-9)
+    # One computation back enters iteration 1 again, just before its last computation.
+    assert sim.step_back_into()
+    assert sim.iteration == 0 and sim.cursor == n - 1
+    for _ in range(n - 1):
+        assert sim.step_back_into()
+    assert sim.cursor == 0
+    assert sim.parameter(w5) == 0.40
+    assert sim.network.theta.tobytes() == load_example("mazur").network.theta.tobytes()
+
+
+def test_parameters_change_only_when_their_update_is_reached():
+    sim = load_example("mazur")
+    tr = sim.begin_iteration()
+    first_update = next(r.index for r in tr if r.kind == "update")
+    for _ in range(first_update):
+        sim.step_into()
+    assert sim.network.theta.tobytes() == load_example("mazur").network.theta.tobytes()
+    r = sim.step_into()
+    assert r.target == "w1⁺" and sim.network.weights[0][0, 0] == r.result
+
+
+def test_edit_mid_iteration_abandons_it():
+    sim = load_example("mazur")
+    tr = sim.begin_iteration()
+    for _ in range(len(tr) - 3):  # some updates applied already
+        sim.step_into()
+    sim.set_weight(0, 0, 1, 0.3)
+    assert sim.abandoned_iteration and sim.pending is None and sim.iteration == 0
+    assert sim.network.weights[1][0, 0] == 0.40  # the partial update was undone
+    assert sim.preview().find("net_h1").operand("w2") == 0.3
+
+
+def test_trace_order_and_elements():
+    tr = load_example("mazur").step()
+    phases = [r.phase for r in tr]
+    assert phases == sorted(phases, key=["forward", "loss", "backward", "update"].index)
+    kinds = {r.kind: r.element.kind for r in tr}
+    assert kinds["weighted_sum"] == "neuron" and kinds["gradient"] in ("weight", "bias")
+    assert kinds["update"] == "weight" and kinds["total_loss"] == "loss"
+    deltas = [r.target for r in tr if r.kind.endswith("delta")]
+    assert deltas == ["δ_o1", "δ_o2", "δ_h1", "δ_h2"]
+
+
+def test_minibatch_trace_shows_per_sample_values_and_mean():
+    sim = load_example("moons")  # batch 10
+    tr = sim.step()
+    assert len({r.sample for r in tr if r.kind == "weighted_sum"}) == 10
+    g = tr.find("∂E/∂w1")
+    assert g.expansion.startswith("(1/10)·Σₛ δ_h1_1⁽ˢ⁾")
+    prods = [g.operands[k][1] * g.operands[k + 1][1] for k in range(0, len(g.operands), 2)]
+    assert g.result == pytest.approx(sum(prods) / 10, rel=1e-12)
+    assert tr.find("E_total").result == pytest.approx(
+        np.mean([r.result for r in tr if r.kind == "sample_loss"]), rel=1e-12)
+
+
+def test_divergence_stops_and_keeps_last_finite_state():
+    net = Network([1, 1], ["linear"])
+    net.theta[:] = [1.0, 0.0]
+    sim = Simulation(net, [[10.0]], [[1.0]], TrainingSettings(learning_rate=50.0, update_biases=True))
+    r = sim.run(10_000)
+    assert r.diverged and "learning rate" in r.reason or "loss" in r.reason
+    assert np.isfinite(sim.network.theta).all()
+    before = sim.network.theta.copy()
+    with pytest.raises(DivergenceError):
+        sim.step()
+    assert np.array_equal(sim.network.theta, before)
+    assert r.iterations == sim.iteration
+
+
+@pytest.mark.parametrize("bad", ["abc", float("nan"), float("inf"), "1e999", None])
+def test_bad_edits_are_refused_and_change_nothing(bad):
+    sim = load_example("mazur")
+    before = state(sim)
+    with pytest.raises(ConfigError):
+        sim.set_weight(0, 0, 0, bad)
+    assert state(sim) == before
+    with pytest.raises(ConfigError):
+        sim.set_weight(5, 0, 0, 1.0)
+
+
+@pytest.mark.parametrize("changes", [{"learning_rate": -1}, {"learning_rate": float("nan")},
+                                     {"batch_size": 0}, {"momentum": 1.0}, {"loss": "hinge"},
+                                     {"loss": "cross_entropy", "learning_rate": 0.1}])
+def test_bad_settings_are_refused(changes):
+    sim = load_example("moons")  # tanh output: cross-entropy is not allowed
+    before = sim.settings
+    with pytest.raises(ConfigError):
+        sim.set_training(**changes)
+    assert sim.settings == before
+
+
+def test_symmetry_problem_constant_init_keeps_hidden_neurons_identical():
+    sim = load_example("symmetry")
+    sim.run(2000)
+    W0, W1 = sim.network.weights[0], sim.network.weights[1]
+    for j in range(1, 3):
+        assert np.array_equal(W0[j], W0[0]) and sim.network.biases[0][j] == sim.network.biases[0][0]
+        assert W1[0, j] == W1[0, 0]
+    assert sim.loss() > 0.1  # it cannot learn XOR
+
+
+def test_symmetry_constant_nonzero_init_too():
+    sim = load_example("symmetry")
+    sim.reinitialize("constant", value=0.3, biases=0.3)
+    sim.run(500)
+    assert np.array_equal(sim.network.weights[0][1], sim.network.weights[0][0])
+
+
+def test_random_init_breaks_symmetry():
+    sim = load_example("symmetry")
+    sim.reinitialize("uniform", seed=4, scale=1.0, biases="same")
+    sim.run(3000)
+    W0 = sim.network.weights[0]
+    assert not np.array_equal(W0[0], W0[1])
+    assert sim.loss() < 0.01
+
+
+def test_reinitialize_and_reset_are_undoable():
+    sim = load_example("xor")
+    sim.run(100)
+    s100 = state(sim)
+    sim.reinitialize("he", seed=9)
+    assert sim.iteration == 0 and sim.batch_loss.n == 0
+    sim.run(10)
+    sim.reset()
+    assert state(sim) == state(load_example("xor"))
+    for _ in range(12):  # undo reset, the 10 steps, the re-initialisation
+        assert sim.step_back()
+    assert state(sim) == s100
+
+
+def test_initialisation_is_seeded():
+    net = Network([3, 4, 2], ["tanh", "sigmoid"])
+    for scheme in ["uniform", "normal", "xavier", "he"]:
+        a = initialize(net, scheme, np.random.default_rng(1))
+        b = initialize(net, scheme, np.random.default_rng(1))
+        c = initialize(net, scheme, np.random.default_rng(2))
+        assert np.array_equal(a, b) and not np.array_equal(a, c)
+    a = initialize(net, "xavier", np.random.default_rng(0))
+    lim = np.sqrt(6 / (3 + 4))
+    assert np.all(np.abs(a[:12]) <= lim)
+
+
+def test_naming():
+    net = Network([2, 2, 2], ["sigmoid", "sigmoid"])
+    assert [net.neuron_name(0, 0), net.neuron_name(1, 1), net.neuron_name(2, 0)] == ["i1", "h2", "o1"]
+    assert [net.weight_name(0, 0, 0), net.weight_name(0, 1, 0), net.weight_name(1, 1, 1)] == ["w1", "w3", "w8"]
+    assert net.bias_name(0) == "b1" and net.bias_name(1) == "b2"
+    deep = Network([2, 3, 3, 1], ["tanh", "tanh", "linear"])
+    assert deep.neuron_name(2, 2) == "h2_3" and deep.weight_name(2, 0, 2) == "w18"
