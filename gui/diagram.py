@@ -29,6 +29,7 @@ MAX_DRAWN = 16           # wider layers are drawn collapsed
 SHOWN_WHEN_COLLAPSED = (12, 2)
 MAX_LABELLED_EDGES = 40  # per layer pair; more are labelled only when selected
 COL_DX, ROW_DY, R = 230.0, 110.0, 36.0
+LABEL_MAX_W = 170.0
 
 
 class _Item(QGraphicsObject):
@@ -170,19 +171,25 @@ class EdgeItem(_Item):
         self.setZValue(0)
         self._path = QPainterPath(a)
         self._path.lineTo(b)
+        # A fixed bounding rect, big enough for any label and line width: the item's
+        # geometry then never changes, so prepareGeometryChange() is never needed (in
+        # PySide6 6.12.0 each call of it drops a reference to None and eventually aborts
+        # the interpreter).
+        lp = self.label_pos()
+        self._bounds = (QRectF(a, b).normalized().adjusted(-14, -14, 14, 14)
+                        .united(QRectF(lp.x() - LABEL_MAX_W / 2 - 4, lp.y() - 14, LABEL_MAX_W + 8, 28)))
 
     def label_pos(self) -> QPointF:
         return self.a + (self.b - self.a) * self.label_at
 
     def label_rect(self) -> QRectF:
         fm = QFontMetricsF(_label_font())
-        w = fm.horizontalAdvance(self.label) + 10
+        w = min(fm.horizontalAdvance(self.label) + 10, LABEL_MAX_W)
         c = self.label_pos()
         return QRectF(c.x() - w / 2, c.y() - 10, w, 20)
 
     def boundingRect(self) -> QRectF:
-        r = QRectF(self.a, self.b).normalized().adjusted(-12, -12, 12, 12)
-        return r.united(self.label_rect().adjusted(-4, -4, 4, 4)) if self.show_label else r
+        return self._bounds
 
     def shape(self) -> QPainterPath:
         s = QPainterPathStroker()
@@ -433,7 +440,6 @@ class QtNetworkDiagram(QGraphicsView):
         for items in groups.values():
             m = max((abs(e.value) for e in items), default=0.0) or 1.0
             for e in items:
-                e.prepareGeometryChange()
                 e.width = 1.0 + 5.0 * min(abs(e.value) / m, 1.0)
                 e.show_label = e.show_label if len(items) <= MAX_LABELLED_EDGES else e.selected
                 e.update()

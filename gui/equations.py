@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QTextDocumentFragment
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSpinBox, QTextBrowser, QVBoxLayout, QWidget)
 
 from backprop_lab.core import Computation, Element
@@ -48,6 +48,14 @@ class QtEquationsPanel(QWidget):
         bar.addWidget(self.copy_text)
         bar.addWidget(self.copy_latex)
         lay.addLayout(bar)
+        self.current_label = QLabel()
+        self.current_label.setWordWrap(True)
+        self.current_label.setTextFormat(Qt.RichText)
+        self.current_label.setAccessibleName("Current step")
+        self.current_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.current_label.setStyleSheet("QLabel { background:#fff8dc; border:1px solid #f1d98a; border-radius:4px;"
+                                         " padding:6px; font-size: 11pt; }")
+        lay.addWidget(self.current_label)
         self.browser = QTextBrowser()
         self.browser.setOpenLinks(False)
         self.browser.setAccessibleName("Equations")
@@ -80,22 +88,23 @@ class QtEquationsPanel(QWidget):
         parts: list[str] = []
         done, todo = self._shown_records()
         cur = c.current
-        parts.append("<h3>Current step</h3>")
+        head = "<b>Current step</b><br>"
         if c.running:
-            parts.append("<p>Running… equations are shown again when the run stops or is paused.</p>")
+            head += "Running… the equations come back when the run stops or is paused."
         elif tr is None:
-            parts.append("<p>This network is too large to show every computation; Step (F10) performs whole "
-                         "iterations and the plot shows the loss.</p>")
+            head += ("This network is too large to show every computation; Step (F10) performs whole "
+                     "iterations and the plot shows the loss.")
         elif cur is not None:
-            parts.append(f"<p class='cur'>{computation_html(cur, d)}</p>")
-            parts.append(f"<p style='color:#566573'>Computation {cur.index + 1} of {len(tr)} in iteration "
-                         f"{tr.iteration} ({PHASE_TITLES[cur.phase].lower()}).</p>")
+            head += (f"{computation_html(cur, d)}<br><span style='color:#566573; font-size:9pt'>Computation "
+                     f"{cur.index + 1} of {len(tr)} in iteration {tr.iteration} "
+                     f"({PHASE_TITLES[cur.phase].lower()})</span>")
         elif c.is_preview:
-            parts.append(f"<p>Ready for iteration {tr.iteration}: F11 performs its first computation, F10 the "
-                         f"whole iteration. Below, what it will compute with the current weights.</p>")
+            head += (f"Ready for iteration {tr.iteration}: <b>F11</b> performs its first computation, <b>F10</b> "
+                     f"the whole iteration. Below: what it will compute with the current weights.")
         else:
-            parts.append(f"<p>Iteration {tr.iteration} complete: batch loss {html.escape(c._fmt(tr.loss))} "
-                         f"before the update; every parameter has been updated.</p>")
+            head += (f"Iteration {tr.iteration} complete: batch loss {html.escape(c._fmt(tr.loss))} before the "
+                     f"update; every parameter has been updated.")
+        self.current_label.setText(head)
         sel = c.selection
         if sel is not None and tr is not None:
             recs = [r for r in tr.records if r.element == sel or
@@ -136,7 +145,8 @@ class QtEquationsPanel(QWidget):
 
     def plain_text(self) -> str:
         """The panel's text (what a user reads), for tests and copying."""
-        return self.browser.toPlainText()
+        head = QTextDocumentFragment.fromHtml(self.current_label.text()).toPlainText()
+        return head + "\n" + self.browser.toPlainText()
 
     # -- copying -----------------------------------------------------------------------------------
     def _records_for_copy(self) -> list[Computation]:

@@ -24,8 +24,7 @@ def _sub_html(m: re.Match) -> str:
 def to_html(text: str) -> str:
     """Plain equation text → Qt rich text with subscripts (``net_h1`` → net<sub>h1</sub>)."""
     out = html.escape(text)
-    out = _SYMBOL.sub(_sub_html, out)
-    return out.replace("·", "&#8239;·&#8239;")
+    return _SYMBOL.sub(_sub_html, out)
 
 
 def computation_html(c: Computation, digits: int) -> str:

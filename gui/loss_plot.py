@@ -66,6 +66,7 @@ class QtLossPlot(QWidget):
         self.plot.addItem(self.marker)
         lay.addWidget(self.plot)
         self.redraws = 0
+        self._was_empty = True
         # Redraws are coalesced: many state changes in a frame cost one redraw.
         self._pending = QTimer(self)
         self._pending.setSingleShot(True)
@@ -104,6 +105,12 @@ class QtLossPlot(QWidget):
         exd, eyd = decimate(ex, ey)
         self.epoch_curve.setData(exd, eyd, connect="finite")
         self.marker.setValue(sim.iteration)
+        if n == 0:  # nothing to autoscale to yet: a sensible empty frame
+            self.plot.setXRange(0, 10, padding=0)
+            self.plot.setYRange(0, 1 if not log else 0, padding=0)
+        elif self._was_empty:
+            self.plot.enableAutoRange()
+        self._was_empty = n == 0
         last = f"{self.controller._fmt(y[-1])}" if n else "–"
         self.info.setText(f"iteration {sim.iteration:,} · epoch {sim.epoch:,} · last batch loss {last}")
         self.redraws += 1

@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget, QFileDialog, QLabel,
-                               QMainWindow, QMessageBox, QProgressBar, QTextBrowser, QVBoxLayout, QWidget)
+                               QMainWindow, QMessageBox, QProgressBar, QScrollArea, QTextBrowser, QVBoxLayout, QWidget)
 
 from backprop_lab.core import Simulation, StateFileError, load_example
 from backprop_lab.core.statefile import EXAMPLES
@@ -58,7 +58,11 @@ class MainWindow(QMainWindow):
         self.training = QtTrainingPanel(c)
         self.equations_dock = self._dock("Equations", "equations", self.equations, Qt.RightDockWidgetArea)
         self.plot_dock = self._dock("Loss", "loss", self.loss_plot, Qt.BottomDockWidgetArea)
-        self.training_dock = self._dock("Training", "training", self.training, Qt.LeftDockWidgetArea)
+        scroll = QScrollArea()
+        scroll.setWidget(self.training)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        self.training_dock = self._dock("Training", "training", scroll, Qt.LeftDockWidgetArea)
 
         self._make_actions()
         self._make_menus()
@@ -77,6 +81,8 @@ class MainWindow(QMainWindow):
         c.display_changed.connect(self._on_display_changed)
 
         self.resize(1400, 880)
+        self.resizeDocks([self.training_dock, self.equations_dock], [270, 520], Qt.Horizontal)
+        self.resizeDocks([self.plot_dock], [220], Qt.Vertical)
         self._restore_settings()
         self._on_file_changed(c.path or "")
         self._on_state_changed()
@@ -109,7 +115,7 @@ class MainWindow(QMainWindow):
         self.act_open = self._action("&Open…", self.open_dialog, QKeySequence.Open, "Open a state file")
         self.act_save = self._action("&Save", self.save, QKeySequence.Save, "Save the current state")
         self.act_save_as = self._action("Save &As…", self.save_as, "Ctrl+Shift+S", "Save to a new file")
-        self.act_quit = self._action("&Quit", self.close, QKeySequence.Quit, "Quit Backprop Lab")
+        self.act_quit = self._action("&Quit", self.close, "Ctrl+Q", "Quit Backprop Lab")
         self.act_undo = self._action("&Undo", c.undo, QKeySequence.Undo, "Undo the last iteration or edit (same as Step back)")
         self.act_redo = self._action("&Redo", c.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], "Redo what was undone")
         self.act_copy_text = self._action("Copy Equations as &Text", self.equations.copy_plain, "Ctrl+Shift+C",

@@ -21,6 +21,7 @@ class QtTrainingPanel(QWidget):
         self.controller = controller
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
+        self.setMinimumWidth(250)
 
         self.about = QLabel()
         self.about.setWordWrap(True)
@@ -115,7 +116,15 @@ class QtTrainingPanel(QWidget):
         self._update_fields()
 
     def _set(self, **changes) -> None:
-        self.controller.set_training(**changes)
+        if self.controller.set_training(**changes) is not None:
+            self._revert()
+
+    def _revert(self) -> None:
+        """Show the model's values again after a refused input (even in the focused field)."""
+        s = self.controller.sim.settings
+        self.learning_rate.setText(repr(s.learning_rate))
+        self.momentum.setText(repr(s.momentum))
+        self._update_fields()
 
     def _on_learning_rate_edited(self) -> None:
         text = self.learning_rate.text().strip()
@@ -123,7 +132,7 @@ class QtTrainingPanel(QWidget):
             v = float(text)
         except ValueError:
             self.controller.message.emit(f"Learning rate: “{text}” is not a number; unchanged.")
-            self._update_fields()
+            self._revert()
             return
         if v != self.controller.sim.settings.learning_rate:
             self._set(learning_rate=v)
@@ -134,7 +143,7 @@ class QtTrainingPanel(QWidget):
             v = float(text)
         except ValueError:
             self.controller.message.emit(f"Momentum: “{text}” is not a number; unchanged.")
-            self._update_fields()
+            self._revert()
             return
         if v != self.controller.sim.settings.momentum:
             self._set(momentum=v)
@@ -182,7 +191,8 @@ class QtTrainingPanel(QWidget):
         arch = "-".join(str(n) for n in net.sizes)
         acts = ", ".join(net.activation_names)
         name = sim.name or "Untitled network"
-        notes = sim.notes
+        notes = sim.notes if len(sim.notes) <= 400 else sim.notes[:400] + "…"
+        self.about.setToolTip(sim.notes)
         self.about.setText(f"<b>{name}</b><br>{arch} ({acts}) · {net.n_params} parameters · "
                            f"{sim.n_samples} samples, {sim.iterations_per_epoch} iterations per epoch"
                            + (f"<br><span style='color:#566573'>{notes}</span>" if notes else ""))

@@ -1,0 +1,423 @@
+"""The main window, driven like a user would (pytest-qt, offscreen)."""
+import json
+import threading
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from backprop_lab.core import Element, Network, Simulation, TrainingSettings, load_example
+from backprop_lab.gui.controller import SimulationController
+from backprop_lab.gui.main_window import MainWindow, create_main_window
+
+W5 = Element("weight", 1, 0, 0)
+W1 = Element("weight", 0, 0, 0)
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads():
+    before = set(threading.enumerate())
+    yield
+    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    assert not leaked, f"threads leaked: {leaked}"
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+
+
+@pytest.fixture(autouse=True)
+def dialogs(monkeypatch):
+    """Record message boxes instead of blocking on them (a modal dialog would hang headless tests).
+
+    Questions are answered "Discard" unless a test patches them itself.
+    """
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(("warning", a[1], a[2])))
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(("information", a[1], a[2])))
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: shown.append(("question", a[1], a[2])) or QMessageBox.Discard)
+    return shown
+
+
+@pytest.fixture
+def win(qtbot, settings, dialogs):
+    w = create_main_window(settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.activateWindow()
+    w.diagram.setFocus()
+    yield w
+    w.controller.pause()
+
+
+def press(qtbot, w, key, mod=Qt.NoModifier):
+    qtbot.keyClick(w.diagram, key, mod)
+
+
+def test_window_opens_on_worked_example(win):
+    assert win.controller.sim.name.startswith("Worked example")
+    assert "Backprop Lab" in win.windowTitle()
+    assert not win.windowIcon().isNull()
+    assert win.diagram.edge_label(W5) == "0.4"
+    assert win.diagram.neuron_text(0, 0) == "0.05"
+
+
+def test_f10_steps_and_shift_f10_steps_back_exactly(qtbot, win):
+    press(qtbot, win, Qt.Key_F10)
+    assert win.diagram.edge_label(W5) == "0.35891648"
+    assert "0.082167041" in win.equations.plain_text()
+    assert "Iteration 1 ·" in win.status_iter.text()
+    press(qtbot, win, Qt.Key_F10, Qt.ShiftModifier)
+    assert win.controller.sim.parameter(W5) == 0.40
+    assert win.diagram.edge_label(W5) == "0.4"
+    assert "Iteration 0 ·" in win.status_iter.text()
+
+
+def test_f11_walks_every_computation_and_highlights_its_element(qtbot, win):
+    c = win.controller
+    n = len(c.sim.preview())
+    seen = []
+    for k in range(n):
+        press(qtbot, win, Qt.Key_F11)
+        if k < n - 1:
+            cur = c.current
+            assert cur.index == k
+            assert win.diagram.highlighted == cur.element
+            seen.append(cur)
+            kind = cur.element.kind
+            if cur.phase == "forward":
+                assert kind == "neuron" and cur.element.layer > 0
+            elif cur.kind in ("gradient", "update"):
+                assert kind in ("weight", "bias")
+            elif cur.kind.endswith("delta"):
+                assert kind == "neuron"
+            # the equations panel shows the engine's number for this computation
+            assert win.equations.current_label.text().count(c._fmt(cur.result)) >= 1
+    assert c.sim.iteration == 1 and c.sim.pending is None
+    assert win.diagram.edge_label(W5) == "0.35891648"
+    assert [r.index for r in seen] == list(range(n - 1))
+    # F11 order matches the trace: forward before loss before backward before update
+    assert seen[0].target == "net_h1" and seen[-1].target == "w7⁺"
+
+
+def test_values_appear_only_once_computed(qtbot, win):
+    press(qtbot, win, Qt.Key_F11)  # net_h1
+    assert win.diagram.neuron_text(1, 0) == ""  # out_h1 not computed yet
+    press(qtbot, win, Qt.Key_F11)  # net_h2
+    press(qtbot, win, Qt.Key_F11)  # out_h1
+    assert win.diagram.neuron_text(1, 0) == "0.59327"
+
+
+def test_shift_f11_steps_back_one_computation(qtbot, win):
+    for _ in range(5):
+        press(qtbot, win, Qt.Key_F11)
+    assert win.controller.sim.cursor == 5
+    press(qtbot, win, Qt.Key_F11, Qt.ShiftModifier)
+    assert win.controller.sim.cursor == 4
+    assert win.diagram.highlighted == win.controller.current.element
+
+
+def test_inline_edit_updates_loss_and_equations_and_refuses_bad_input(qtbot, win):
+    c = win.controller
+    before_loss = c.sim.loss()
+    ed = win.diagram.open_editor(W1)
+    ed.clear()
+    qtbot.keyClicks(ed, "0.5")
+    qtbot.keyClick(ed, Qt.Key_Return)
+    assert c.sim.parameter(W1) == 0.5
+    assert c.sim.loss() != before_loss
+    assert "0.5·0.05" in win.equations.plain_text()  # net_h1 recomputed with the new w1
+    assert win.diagram.editor is None
+    assert win.isWindowModified()
+    for bad in ["abc", "1e999", "nan", ""]:
+        ed = win.diagram.open_editor(W1)
+        ed.clear()
+        qtbot.keyClicks(ed, bad)
+        qtbot.keyClick(ed, Qt.Key_Return)
+        assert win.diagram.editor_error.isVisible(), bad
+        assert "unchanged" in win.diagram.editor_error.text() or "number" in win.diagram.editor_error.text()
+        assert c.sim.parameter(W1) == 0.5
+        qtbot.keyClick(ed, Qt.Key_Escape)
+        assert win.diagram.editor is None
+    press(qtbot, win, Qt.Key_Z, Qt.ControlModifier)
+    assert c.sim.parameter(W1) == 0.15
+    press(qtbot, win, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert c.sim.parameter(W1) == 0.5
+
+
+def test_double_click_on_edge_opens_editor(qtbot, win):
+    edge = win.diagram.edges[W5]
+    pos = win.diagram.mapFromScene(edge.label_pos())
+    qtbot.mouseDClick(win.diagram.viewport(), Qt.LeftButton, pos=pos)
+    assert win.diagram.editor is not None and win.controller.selection == W5
+    assert win.diagram.editor.text() == "0.4"
+    qtbot.keyClick(win.diagram.editor, Qt.Key_Escape)
+    assert win.controller.sim.parameter(W5) == 0.4
+
+
+def test_wheel_on_selected_weight_scrubs_it_as_one_undo_step(qtbot, win):
+    c = win.controller
+    c.select(W5)
+    for _ in range(3):
+        c.nudge_parameter(W5, 0.01)
+    assert c.sim.parameter(W5) == pytest.approx(0.43)
+    c.undo()
+    assert c.sim.parameter(W5) == 0.4
+
+
+def test_click_selects_and_equations_follow(qtbot, win):
+    edge = win.diagram.edges[W5]
+    qtbot.mouseClick(win.diagram.viewport(), Qt.LeftButton, pos=win.diagram.mapFromScene(edge.label_pos()))
+    assert win.controller.selection == W5
+    text = win.equations.plain_text()
+    assert "Selected: w5" in text
+    assert "0.74136507 · 0.186815602 · 0.593269992 = 0.082167041" in text  # the chain rule, factor by factor
+    copied = win.equations.copy_plain().splitlines()  # only the selection's equations
+    assert copied == ["∂E/∂w5 = ∂E/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂w5 = 0.74136507 · 0.186815602 · "
+                      "0.593269992 = 0.082167041", "w5⁺ = w5 − η·∂E/∂w5 = 0.4 − 0.5·0.082167041 = 0.35891648"]
+
+
+def test_edit_mid_iteration_says_iteration_abandoned(qtbot, win):
+    for _ in range(12):
+        press(qtbot, win, Qt.Key_F11)
+    msgs = []
+    win.controller.message.connect(msgs.append)
+    assert win.controller.edit_parameter(W1, "0.2") is None
+    assert win.controller.sim.pending is None
+    assert any("abandoned" in m for m in msgs)
+
+
+def test_edge_view_switch(qtbot, win):
+    press(qtbot, win, Qt.Key_F10)
+    press(qtbot, win, Qt.Key_2, Qt.ControlModifier)
+    assert win.controller.edge_view == "gradient"
+    assert win.diagram.edge_label(W5) == "∂ 0.082167041"
+    press(qtbot, win, Qt.Key_3, Qt.ControlModifier)
+    assert win.diagram.edge_label(W5) == "Δ −0.04108352"
+    press(qtbot, win, Qt.Key_1, Qt.ControlModifier)
+    assert win.diagram.edge_label(W5) == "0.35891648"
+
+
+def test_precision_setting(qtbot, win, settings):
+    win.equations.precision.setValue(4)
+    assert win.diagram.edge_label(W5) == "0.4"
+    press(qtbot, win, Qt.Key_F10)
+    assert win.diagram.edge_label(W5) == "0.3589"
+    assert settings.value("precision") in (4, "4")
+
+
+def test_run_epochs_stays_responsive_and_fills_plot(qtbot, win):
+    c = win.controller
+    assert c.open_example("moons")
+    win.training.epochs.setValue(50)
+    fired = []
+    probe = QTimer()
+    probe.timeout.connect(lambda: fired.append(1))
+    probe.start(5)
+    progress = []
+    c.run_progress.connect(lambda d, t: progress.append((d, t)))
+    with qtbot.waitSignal(c.run_finished, timeout=60000):
+        press(qtbot, win, Qt.Key_F5)
+        assert c.running
+    probe.stop()
+    assert c.sim.epoch == 50
+    assert progress[-1][0] == progress[-1][1] == 50 * 30
+    assert c.ticks > 1 and len(fired) > 1  # the event loop ran during the run
+    qtbot.wait(60)
+    assert win.loss_plot.n_points == 1500
+    assert win.loss_plot.batch_curve.getData()[0] is not None
+    assert win.loss_plot.marker.value() == 1500
+    assert not win.progress.isVisible()
+
+
+def test_pause_stops_at_once(qtbot, win):
+    c = win.controller
+    c.open_example("moons")
+    c.set_speed(5)  # 1000 iterations/s: a run of many epochs takes a while
+    c.run(1000)
+    qtbot.wait(100)
+    assert c.running
+    press(qtbot, win, Qt.Key_F5)
+    assert not c.running
+    it = c.sim.iteration
+    qtbot.wait(100)
+    assert c.sim.iteration == it and 0 < it < 30_000
+
+
+def test_divergence_stops_run_with_message(qtbot, win, dialogs):
+    c = win.controller
+    net = Network([1, 1], ["linear"])
+    net.theta[:] = [1.0, 0.0]
+    c._replace(Simulation(net, [[10.0]], [[1.0]], TrainingSettings(learning_rate=50.0)), None)
+    with qtbot.waitSignal(c.run_finished, timeout=30000):
+        c.run(10_000)
+    assert dialogs and dialogs[-1][1] == "Training diverged"
+    assert np.isfinite(c.sim.network.theta).all()
+
+
+def test_bad_learning_rate_typed_is_refused(qtbot, win):
+    lr = win.training.learning_rate
+    lr.setFocus()
+    lr.selectAll()
+    qtbot.keyClicks(lr, "abc")
+    qtbot.keyClick(lr, Qt.Key_Return)
+    assert win.controller.sim.settings.learning_rate == 0.5
+    assert lr.text() == "0.5"
+    lr.selectAll()
+    qtbot.keyClicks(lr, "-3")
+    qtbot.keyClick(lr, Qt.Key_Return)
+    assert win.controller.sim.settings.learning_rate == 0.5
+    assert "learning rate" in win.statusBar().currentMessage()
+
+
+def test_save_and_open_round_trip(qtbot, win, tmp_path, monkeypatch):
+    c = win.controller
+    press(qtbot, win, Qt.Key_F10)
+    c.edit_parameter(W1, "0.3")
+    target = str(tmp_path / "mine.json")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (target, ""))
+    press(qtbot, win, Qt.Key_S, Qt.ControlModifier)
+    assert not win.isWindowModified() and "mine.json" in win.windowTitle()
+    theta = c.sim.network.theta.copy()
+    c.open_example("xor")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (target, ""))
+    press(qtbot, win, Qt.Key_O, Qt.ControlModifier)
+    assert c.sim.network.theta.tobytes() == theta.tobytes()
+    assert c.sim.iteration == 1 and c.path == target
+    assert target in win.recent_files()
+
+
+def test_bad_file_shows_dialog_and_keeps_state(qtbot, win, tmp_path, dialogs):
+    bad = tmp_path / "bad.json"
+    doc = load_example("mazur").to_dict()
+    doc["network"] = 3
+    bad.write_text(json.dumps(doc))
+    press(qtbot, win, Qt.Key_F10)
+    theta = win.controller.sim.network.theta.copy()
+    assert not win.open_file(str(bad))
+    assert dialogs[-1][0] == "warning" and str(bad) in dialogs[-1][2] and "network" in dialogs[-1][2]
+    assert win.controller.sim.network.theta.tobytes() == theta.tobytes()
+    assert win.controller.sim.iteration == 1
+
+
+@pytest.mark.parametrize("answer,closes,saved", [(QMessageBox.Cancel, False, False),
+                                                 (QMessageBox.Discard, True, False),
+                                                 (QMessageBox.Save, True, True)])
+def test_unsaved_changes_prompt_on_close(qtbot, settings, tmp_path, monkeypatch, answer, closes, saved):
+    w = create_main_window(settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    w.controller.step()
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[1]) or answer)
+    target = str(tmp_path / "saved.json")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (target, ""))
+    assert w.close() == closes
+    assert asked == ["Unsaved changes"]
+    assert (tmp_path / "saved.json").exists() == saved
+    if not closes:
+        monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Discard)
+        w.close()
+
+
+def test_geometry_and_recent_files_persist(qtbot, settings, tmp_path):
+    w = create_main_window(settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    w.resize(780, 520)  # within the offscreen screen (800x600) and above the minimum size
+    load_example("xor").save(tmp_path / "x.json")
+    w.open_file(str(tmp_path / "x.json"))
+    w.close()
+    w2 = create_main_window(settings=settings)
+    qtbot.addWidget(w2)
+    assert (w2.size().width(), w2.size().height()) == (780, 520)
+    assert str(tmp_path / "x.json") in w2.recent_files()
+    w2.close()
+
+
+def test_open_file_from_command_line(qtbot, settings, tmp_path):
+    load_example("blobs").save(tmp_path / "b.json")
+    w = create_main_window(str(tmp_path / "b.json"), settings=settings)
+    qtbot.addWidget(w)
+    assert w.controller.sim.network.sizes == (2, 6, 3)
+    assert "b.json" in w.windowTitle()
+    w.close()
+
+
+def test_symmetry_is_marked(qtbot, settings):
+    w = create_main_window(settings=settings)
+    qtbot.addWidget(w)
+    msgs = []
+    w.controller.message.connect(msgs.append)
+    w.controller.open_example("symmetry")
+    assert all(w.diagram.neurons[(1, j)].symmetric for j in range(3))
+    assert any("never differ" in m for m in msgs)
+    w.controller.reinitialize("uniform", 3, scale=1.0)
+    assert not any(w.diagram.neurons[(1, j)].symmetric for j in range(3))
+    w.close()
+
+
+def test_wide_layer_is_collapsed_and_large_network_still_steps(qtbot, settings):
+    net = Network([784, 32, 10], ["sigmoid", "sigmoid"])
+    rng = np.random.default_rng(0)
+    sim = Simulation(net, rng.uniform(0, 1, (64, 784)), np.eye(10)[rng.integers(0, 10, 64)],
+                     TrainingSettings(learning_rate=0.1, batch_size=32))
+    w = MainWindow(SimulationController(sim), settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    drawn_inputs = [k for k in w.diagram.neurons if k[0] == 0]
+    assert len(drawn_inputs) <= 16
+    assert not w.controller.traceable
+    w.controller.step()
+    assert sim.iteration == 1 and "too large" in w.equations.plain_text()
+    w.close()
+
+
+def test_actions_have_shortcuts_in_tooltips(win):
+    for a in (win.act_step, win.act_step_into, win.act_back, win.act_back_into, win.act_run, win.act_open,
+              win.act_save, win.act_save_as, win.act_undo, win.act_redo, win.act_reset, win.act_quit):
+        assert a.shortcut().toString(), a.text()
+        assert "(" in a.toolTip() and a.shortcut().toString() in a.toolTip().replace("Shift+", "Shift+")
+    assert win.act_step.shortcut().toString() == "F10"
+    assert win.act_back.shortcut().toString() == "Shift+F10"
+    assert win.act_back_into.shortcut().toString() == "Shift+F11"
+
+
+def test_copy_as_text_and_latex(qtbot, win):
+    press(qtbot, win, Qt.Key_F10)
+    text = win.equations.copy_plain()
+    assert "∂E/∂w5 = ∂E/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂w5 = 0.74136507 · 0.186815602 · 0.593269992 = 0.082167041" in text
+    assert QApplication.clipboard().text() == text
+    latex = win.equations.copy_as_latex()
+    assert latex.startswith("\\begin{align*}") and "\\partial E/\\partial w_{5}" in latex
+
+
+def test_shortcuts_dialog_lists_keys(qtbot, win):
+    win.show_shortcuts()
+    html = win.shortcuts_dialog.findChild(type(win.equations.browser)).toPlainText()
+    assert "F10" in html and "Shift+F11" in html and "Ctrl+Z" in html
+    win.shortcuts_dialog.close()
+
+
+def test_reset_restores_initial_state_and_is_undoable(qtbot, win):
+    c = win.controller
+    for _ in range(3):
+        press(qtbot, win, Qt.Key_F10)
+    press(qtbot, win, Qt.Key_R, Qt.ControlModifier)
+    assert c.sim.iteration == 0 and c.sim.parameter(W5) == 0.4
+    press(qtbot, win, Qt.Key_Z, Qt.ControlModifier)
+    assert c.sim.iteration == 3
+
+
+def test_screenshot_renders(qtbot, win, tmp_path):
+    for _ in range(23):
+        press(qtbot, win, Qt.Key_F11)
+    img = win.grab().toImage()
+    assert img.width() > 800
+    # not a blank window: many distinct colours
+    colours = {img.pixel(x, y) for x in range(0, img.width(), 17) for y in range(0, img.height(), 17)}
+    assert len(colours) > 20
