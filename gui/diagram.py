@@ -27,7 +27,7 @@ SELECT = QColor("#2ca02c")
 SYMMETRY = QColor("#8e44ad")
 MAX_DRAWN = 16           # wider layers are drawn collapsed
 SHOWN_WHEN_COLLAPSED = (12, 2)
-MAX_LABELLED_EDGES = 40  # per layer pair; more are labelled only when selected
+MAX_LABELLED_EDGES = 8  # per layer pair; more are labelled only when selected (and on hover)
 COL_DX, ROW_DY, R = 230.0, 110.0, 36.0
 LABEL_MAX_W = 170.0
 
@@ -80,7 +80,7 @@ class NeuronItem(_Item):
         p.setPen(QColor("#1b2631"))
         p.drawText(QRectF(-R, -R + 8, 2 * R, 24), Qt.AlignCenter, self.name)
         f.setBold(False)
-        f.setPointSizeF(8)
+        f.setPointSizeF(8 if len(self.value_text) <= 8 else 7)
         p.setFont(f)
         p.drawText(QRectF(-R - 6, 0, 2 * R + 12, 22), Qt.AlignCenter, self.value_text)
         if self.symmetric:
@@ -311,7 +311,7 @@ class QtNetworkDiagram(QGraphicsView):
         for l in range(L):
             n_edges = (len(drawn[l]) * len(drawn[l + 1]))
             labelled = n_edges <= MAX_LABELLED_EDGES
-            for j in drawn[l + 1]:
+            for rank, j in enumerate(drawn[l + 1]):
                 if j is None:
                     continue
                 for i in drawn[l]:
@@ -321,7 +321,7 @@ class QtNetworkDiagram(QGraphicsView):
                     d = b - a
                     length = math.hypot(d.x(), d.y())
                     # Labels sit near the source end, each target at its own spot, so they do not collide.
-                    frac = (R + 24 + 22 * (j % 3)) / max(length, 1.0) if len(drawn[l]) > 1 else 0.5
+                    frac = (R + 24 + 26 * (rank % 4)) / max(length, 1.0) if len(drawn[l]) > 1 else 0.5
                     el = Element("weight", l, j, i)
                     e = EdgeItem(el, a + d * (R / length), b - d * (R / length), net.weight_name(l, j, i),
                                  min(frac, 0.6))
@@ -346,7 +346,7 @@ class QtNetworkDiagram(QGraphicsView):
                 el = Element("bias", l, j)
                 e = EdgeItem(el, a + d * (18 / length), b - d * (R / length), f"{net.bias_name(l)}→{net.neuron_name(l + 1, j)}",
                              0.55, dashed=True)
-                e.show_label = labelled
+                e.show_label = len(drawn[l + 1]) <= 4
                 self._scene.addItem(e)
                 self.edges[el] = e
         self.loss_item = LossItem()
