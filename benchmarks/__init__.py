@@ -1,0 +1,1 @@
+"""Performance measurements (not tests). Run: python -m benchmarks.run --help"""
