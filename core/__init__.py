@@ -10,6 +10,7 @@ Scripting API::
 from .activations import ACTIVATIONS, Activation, get_activation
 from .errors import BackpropLabError, ConfigError, DivergenceError, StateFileError
 from .losses import LOSSES, Loss, get_loss
+from . import scalar_kernel  # noqa: F401  (tests switch kernels through it)
 from .network import INIT_SCHEMES, Element, Network, initialize, symmetric_groups
 from .simulation import GradientCheck, RunResult, Simulation, TrainingSettings
 from .trace import Computation, Trace, format_number

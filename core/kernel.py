@@ -18,6 +18,9 @@ from .losses import Loss
 from .network import Network
 
 
+_sum = np.add.reduce
+
+
 @dataclass
 class Pass:
     """Every intermediate value of one iteration on one batch of B samples.
@@ -70,15 +73,21 @@ def forward(network: Network, x: np.ndarray) -> tuple[list[np.ndarray], list[np.
     return nets, outs
 
 
-def run_pass(network: Network, loss: Loss, x: np.ndarray, t: np.ndarray) -> Pass:
-    """Forward pass, loss and backward pass of one batch; no parameter changes."""
-    nets, outs = forward(network, x)
+def run_pass(network: Network, loss: Loss, x: np.ndarray, t: np.ndarray,
+             fwd: tuple[list[np.ndarray], list[np.ndarray]] | None = None) -> Pass:
+    """Forward pass, loss and backward pass of one batch; no parameter changes.
+
+    *fwd* is a forward pass of *x* at the current parameters already computed
+    (it is exactly what :func:`forward` would return).
+    """
+    nets, outs = fwd if fwd is not None else forward(network, x)
     L = network.n_layers
     act_out = network.activations[-1]
     terms = loss.terms(nets[-1], outs[-1], t, act_out)
-    sample_loss = terms.sum(axis=1)
+    # np.add.reduce is what .sum() runs, without its Python-level wrapper (hot path)
+    sample_loss = _sum(terms, 1)
     B = x.shape[0]
-    batch_loss = float(sample_loss.sum() / B)
+    batch_loss = float(_sum(sample_loss, 0) / B)
 
     errors: list[np.ndarray | None] = [None] * L
     fprimes: list[np.ndarray | None] = [None] * L
@@ -97,19 +106,19 @@ def run_pass(network: Network, loss: Loss, x: np.ndarray, t: np.ndarray) -> Pass
         deltas[l] = errors[l] * fprimes[l]
 
     grad = np.empty(network.n_params, dtype=np.float64)
+    sizes = network.sizes
     for l, (w0, b0, end) in enumerate(network._offsets):
-        gW = deltas[l].T @ outs[l]
-        gb = deltas[l].sum(axis=0)
-        if B != 1:
-            gW /= B
-            gb /= B
-        grad[w0:b0] = gW.ravel()
-        grad[b0:end] = gb
+        gW = grad[w0:b0].reshape(sizes[l + 1], sizes[l])  # a view: the gradient is written in place
+        gb = grad[b0:end]
+        np.matmul(deltas[l].T, outs[l], out=gW)
+        _sum(deltas[l], 0, out=gb)
+    if B != 1:
+        grad /= B
     return Pass(nets, outs, terms, sample_loss, batch_loss, errors, fprimes, deltas, grad)
 
 
 def dataset_loss(network: Network, loss: Loss, x: np.ndarray, t: np.ndarray) -> float:
     """Mean loss over all samples of *x*, *t* at the current parameters."""
     nets, outs = forward(network, x)
-    sample = loss.terms(nets[-1], outs[-1], t, network.activations[-1]).sum(axis=1)
-    return float(sample.sum() / x.shape[0])
+    sample = _sum(loss.terms(nets[-1], outs[-1], t, network.activations[-1]), 1)
+    return float(_sum(sample, 0) / x.shape[0])

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from .errors import ConfigError, DivergenceError
-from .kernel import Pass, dataset_loss, run_pass
+from .kernel import Pass, dataset_loss, forward, run_pass
+from .scalar_kernel import ScalarKernel, qualifies
 from .losses import get_loss
 from .network import Element, Network, initialize
 from .trace import Computation, Trace, build_trace
@@ -245,6 +246,10 @@ class Simulation:
         self._perm_key: tuple | None = None
         self._perm: np.ndarray | None = None
         self._bias_mask = network.bias_mask()
+        self._bias_list = self._bias_mask.tolist()
+        self._kernels: dict[tuple[int, str], ScalarKernel | None] = {}
+        self._fwd_cache: tuple | None = None
+        self._lists: tuple | None = None  # the dataset as Python lists, for the scalar kernel
         self._initial = self._snap(full_history=True)
 
     # -- construction / files ----------------------------------------------------------
@@ -362,31 +367,85 @@ class Simulation:
         return self.inputs[idx], self.targets[idx], B
 
     # -- the iteration -------------------------------------------------------------------------
-    def _compute(self) -> tuple[Pass, np.ndarray, np.ndarray | None, int, np.ndarray, np.ndarray]:
+    def _scalar(self) -> ScalarKernel | None:
+        """The plain-Python kernel when the network is tiny (a function of shape, batch size and loss only)."""
+        s = self.settings
+        key = (s.batch_size, s.loss)
+        if key not in self._kernels:
+            net = self.network
+            ok = qualifies(net.sizes, net.activation_names, s.batch_size, net.n_params)
+            self._kernels[key] = ScalarKernel(net.sizes, net.activation_names, net._offsets, s.loss) if ok else None
+        return self._kernels[key]
+
+    def _cached_forward(self, x: np.ndarray):
+        """A forward pass of the whole training set at the current parameters, if one was just computed."""
+        c = self._fwd_cache
+        if c is not None and x is self.inputs and np.array_equal(c[0], self.network.theta):
+            return c[1]
+        return None
+
+    def _diverged(self, values, k: int) -> DivergenceError:
+        name = self.network.element_name(self.network.element_of_index(k))
+        return DivergenceError(
+            f"Iteration {self.iteration + 1}: the update would make {name} = {values[k]} "
+            f"(learning rate {self.settings.learning_rate} is too large for this network?)", self.iteration)
+
+    def _compute(self, detail: bool = False):
         """Pass and update of the next iteration, without changing anything.
 
-        Raises DivergenceError when the loss or the updated parameters are not finite.
+        Returns ``(pass or None, loss, theta_new, velocity_new or None, B, x, t)``;
+        the pass (numpy arrays) only with *detail* or on the numpy path.  Raises
+        DivergenceError when the loss or the updated parameters are not finite.
         """
         x, t, B = self._batch()
         s = self.settings
-        p = run_pass(self.network, self._loss, x, t)
-        if not math.isfinite(p.loss):
-            raise DivergenceError(f"Iteration {self.iteration + 1}: the loss is {p.loss} at the current "
+        lr = s.learning_rate
+        scalar = self._scalar()
+        if scalar is not None:
+            theta = self.network.theta.tolist()
+            if detail:
+                p = scalar.run(theta, x.tolist(), t.tolist(), True)
+                loss, grad = p.loss, p.grad.tolist()
+            else:
+                p = None
+                loss, grad = scalar.run(theta, x.tolist(), t.tolist())
+        else:
+            p = run_pass(self.network, self._loss, x, t, self._cached_forward(x))
+            loss = p.loss
+        if not math.isfinite(loss):
+            raise DivergenceError(f"Iteration {self.iteration + 1}: the loss is {loss} at the current "
                                   f"parameters (they are too large; lower the learning rate?)", self.iteration)
+        if scalar is not None:
+            if not s.update_biases:
+                grad = [0.0 if m else g for g, m in zip(grad, self._bias_list)]
+            if s.momentum != 0.0:
+                mu = s.momentum
+                v_new = [mu * v + g for v, g in zip(self.velocity.tolist(), grad)]
+                theta_new = [w - lr * v for w, v in zip(theta, v_new)]
+            else:
+                v_new = None
+                theta_new = [w - lr * g for w, g in zip(theta, grad)]
+            # One sum detects any inf/NaN; only then look for which parameter it was.
+            if not math.isfinite(sum(theta_new)):
+                bad = [k for k, v in enumerate(theta_new) if not math.isfinite(v)]
+                if bad:
+                    raise self._diverged(theta_new, bad[0])
+            if detail:
+                theta_new = np.array(theta_new)
+                v_new = None if v_new is None else np.array(v_new)
+            return p, loss, theta_new, v_new, B, x, t
         g = p.grad if s.update_biases else np.where(self._bias_mask, 0.0, p.grad)
         if s.momentum != 0.0:
             v_new = s.momentum * self.velocity + g
-            theta_new = self.network.theta - s.learning_rate * v_new
+            theta_new = self.network.theta - lr * v_new
         else:
             v_new = None
-            theta_new = self.network.theta - s.learning_rate * g
-        if not np.isfinite(theta_new).all():
-            k = int(np.flatnonzero(~np.isfinite(theta_new))[0])
-            name = self.network.element_name(self.network.element_of_index(k))
-            raise DivergenceError(
-                f"Iteration {self.iteration + 1}: the update would make {name} = {theta_new[k]} "
-                f"(learning rate {s.learning_rate} is too large for this network?)", self.iteration)
-        return p, theta_new, v_new, B, x, t
+            theta_new = self.network.theta - lr * g
+        if not math.isfinite(np.add.reduce(theta_new)):
+            bad = np.flatnonzero(~np.isfinite(theta_new))
+            if len(bad):
+                raise self._diverged(theta_new, int(bad[0]))
+        return p, loss, theta_new, v_new, B, x, t
 
     def _commit(self, theta_new: np.ndarray, v_new: np.ndarray | None, loss: float, B: int) -> None:
         """Apply a computed update and advance the counters; records it on the timeline."""
@@ -401,7 +460,7 @@ class Simulation:
         if ends_epoch:
             old = self.network.theta.copy()
             self.network.theta[:] = theta_new
-            ep_loss = self.loss()
+            ep_loss = self._epoch_end_loss()
             if not math.isfinite(ep_loss):
                 self.network.theta[:] = old
                 if tl[-1].count == 0:
@@ -423,6 +482,19 @@ class Simulation:
         else:
             self.position += B
 
+    def _epoch_end_loss(self) -> float:
+        """Training-set loss at the current parameters; keeps the forward pass, which the next
+        full-batch iteration reuses instead of computing it again."""
+        scalar = self._scalar()
+        if scalar is not None and self.n_samples <= 64:
+            if self._lists is None:
+                self._lists = (self.inputs.tolist(), self.targets.tolist())
+            return scalar.loss_only(self.network.theta.tolist(), *self._lists)
+        nets, outs = forward(self.network, self.inputs)
+        self._fwd_cache = (self.network.theta.copy(), (nets, outs))
+        sample = np.add.reduce(self._loss.terms(nets[-1], outs[-1], self.targets, self.network.activations[-1]), 1)
+        return float(np.add.reduce(sample, 0) / self.n_samples)
+
     def step(self, trace: bool = True) -> Trace | None:
         """Perform one full iteration (or finish the one being stepped into).
 
@@ -436,8 +508,8 @@ class Simulation:
             return pend.trace
         if not trace:
             with np.errstate(all="ignore"):
-                p, theta_new, v_new, B, _, _ = self._compute()
-                self._commit(theta_new, v_new, p.loss, B)
+                _, loss, theta_new, v_new, B, _, _ = self._compute()
+                self._commit(theta_new, v_new, loss, B)
             self._redo.clear()
             self.last_trace = None
             return None
@@ -451,11 +523,7 @@ class Simulation:
         if self._pending:
             return self._pending.trace
         with np.errstate(all="ignore"):
-            x, t, B = self._batch()
-            p = run_pass(self.network, self._loss, x, t)
-            g = p.grad if self.settings.update_biases else np.where(self._bias_mask, 0.0, p.grad)
-            v_new = self.settings.momentum * self.velocity + g if self.settings.momentum else None
-            theta_new = self.network.theta - self.settings.learning_rate * (g if v_new is None else v_new)
+            p, _, theta_new, v_new, _, _, t = self._compute(detail=True)
             return build_trace(self.network, self.settings, self.iteration + 1, self.next_batch(), t, p,
                                self.velocity, v_new, theta_new)
 
@@ -464,7 +532,7 @@ class Simulation:
         if self._pending:
             return self._pending.trace
         with np.errstate(all="ignore"):
-            p, theta_new, v_new, B, x, t = self._compute()
+            p, loss, theta_new, v_new, B, x, t = self._compute(detail=True)
             tr = build_trace(self.network, self.settings, self.iteration + 1, self.next_batch(), t, p,
                              self.velocity, v_new, theta_new)
         self._pending = _Pending(tr, 0, self.network.theta.copy(), theta_new, v_new, p, B)
@@ -548,8 +616,8 @@ class Simulation:
         try:
             with np.errstate(all="ignore"):
                 while done < iterations:
-                    p, theta_new, v_new, B, _, _ = self._compute()
-                    self._commit(theta_new, v_new, p.loss, B)
+                    _, loss, theta_new, v_new, B, _, _ = self._compute()
+                    self._commit(theta_new, v_new, loss, B)
                     done += 1
                     if deadline is not None and time.perf_counter() >= deadline:
                         break
@@ -753,8 +821,8 @@ class Simulation:
         # merged run becomes dense again as the user steps back through it.
         with np.errstate(all="ignore"):
             for _ in range(n):
-                p, theta_new, v_new, B, _, _ = self._compute()
-                self._commit(theta_new, v_new, p.loss, B)
+                _, loss, theta_new, v_new, B, _, _ = self._compute()
+                self._commit(theta_new, v_new, loss, B)
 
     def redo(self) -> bool:
         """Redo the last undone iteration or edit. Returns False when there is none."""

@@ -113,3 +113,23 @@ def test_sigmoid_is_stable_for_extreme_inputs():
     with np.errstate(invalid="raise", divide="raise", over="ignore", under="ignore"):
         out = ACTIVATIONS["sigmoid"].forward(z)
     assert np.all(np.isfinite(out)) and out[0] == 0.0 and out[-1] == 1.0 and out[3] == 0.5
+
+
+@pytest.mark.parametrize("acts,loss,batch", [(["sigmoid", "sigmoid"], "mse", 1), (["tanh", "linear"], "mse", 3),
+                                             (["relu", "sigmoid"], "cross_entropy", 2),
+                                             (["leaky_relu", "tanh"], "mse", 4)])
+def test_scalar_and_numpy_kernels_agree(rng, acts, loss, batch):
+    from backprop_lab.core.kernel import run_pass
+    from backprop_lab.core.scalar_kernel import ScalarKernel
+    sim = make(rng, [2, 3, 2], acts, loss, n=4, batch=batch)
+    x, t, _ = sim._batch()
+    k = ScalarKernel(sim.network.sizes, acts, sim.network._offsets, loss)
+    p_scalar = k.run(sim.network.theta.tolist(), x.tolist(), t.tolist(), detail=True)
+    with np.errstate(all="ignore"):
+        p_numpy = run_pass(sim.network, sim._loss, x, t)
+    np.testing.assert_allclose(p_scalar.grad, p_numpy.grad, rtol=1e-12, atol=1e-15)
+    assert p_scalar.loss == pytest.approx(p_numpy.loss, rel=1e-13)
+    for a, b in zip(p_scalar.deltas, p_numpy.deltas):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    fast_loss, fast_grad = k.run(sim.network.theta.tolist(), x.tolist(), t.tolist())
+    assert fast_grad == p_scalar.grad.tolist() and fast_loss == p_scalar.loss  # traced == fast, bit for bit

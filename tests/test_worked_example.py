@@ -4,7 +4,15 @@ These numbers come from the seed notes / shared NOTES.md, not from the engine.
 """
 import pytest
 
-from backprop_lab.core import load_example
+from backprop_lab.core import load_example, scalar_kernel
+
+
+@pytest.fixture(params=["scalar", "numpy"], autouse=True)
+def kernel(request, monkeypatch):
+    """Run every check with both kernels: plain Python (tiny networks) and vectorised numpy."""
+    if request.param == "numpy":
+        monkeypatch.setattr(scalar_kernel, "MAX_WORK", 0)
+    return request.param
 
 FORWARD = {
     "net_h1": 0.3775, "out_h1": 0.593269992, "net_h2": 0.3925, "out_h2": 0.596884378,
@@ -22,6 +30,10 @@ NEW_W = [0.149780716, 0.199561432, 0.249751144, 0.299502287,
 
 def new_weights(sim):
     return list(sim.network.weights[0].ravel()) + list(sim.network.weights[1].ravel())
+
+
+def test_kernel_choice(mazur, kernel):
+    assert (mazur._scalar() is not None) == (kernel == "scalar")
 
 
 def test_forward_values(mazur):
