@@ -816,6 +816,34 @@ class Simulation:
         self._redo.append(_STEP)
         return True
 
+    def step_back_to(self, iteration: int) -> int:
+        """Step back until the iteration counter is at most *iteration*, exactly.
+
+        Whole runs of steps above the target are dropped without replaying them,
+        so going back a million iterations costs one replay of at most one run.
+        Everything undone can be redone.  Returns how many iterations and edits
+        were undone.
+        """
+        self._abandon_pending()
+        target = max(0, int(iteration))
+        undone = 0
+        tl = self._timeline
+        while tl and self.iteration > target:
+            e = tl[-1]
+            if isinstance(e, _Action):
+                self.step_back()
+                undone += 1
+                continue
+            tl.pop()
+            self._timeline_bytes -= e.start.nbytes
+            self._restore(e.start)
+            keep = max(0, target - e.start.iteration)
+            self._replay(keep)
+            self._redo.extend([_STEP] * (e.count - keep))
+            undone += e.count - keep
+        self.last_trace = None
+        return undone
+
     def _replay(self, n: int) -> None:
         # Replaying re-creates snapshots every checkpoint_every steps, so a long
         # merged run becomes dense again as the user steps back through it.

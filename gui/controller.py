@@ -226,6 +226,15 @@ class SimulationController(QObject):
         else:
             self.message.emit("Nothing to step back to: this is the start of the timeline.")
 
+    def step_back_to(self, iteration: int) -> None:
+        """Go back to an earlier iteration exactly (double-click on the loss plot)."""
+        if self.running or iteration >= self.sim.iteration:
+            return
+        n = self.sim.step_back_to(iteration)
+        self._changed()
+        self.message.emit(f"Stepped back to iteration {self.sim.iteration} ({n:,} steps and edits undone; "
+                          f"Redo brings them back).")
+
     def redo(self) -> None:
         """Redo what was last stepped back (Ctrl+Shift+Z)."""
         if self.running:

@@ -65,6 +65,8 @@ class QtLossPlot(QWidget):
         self.marker.setToolTip("current iteration")
         self.plot.addItem(self.marker)
         lay.addWidget(self.plot)
+        self.plot.setToolTip("Double-click to step back to that iteration")
+        self.plot.scene().sigMouseClicked.connect(self._on_plot_clicked)
         self.redraws = 0
         self._was_empty = True
         # Redraws are coalesced: many state changes in a frame cost one redraw.
@@ -83,6 +85,12 @@ class QtLossPlot(QWidget):
     def _on_simulation_replaced(self) -> None:
         self._update_curves()
         self.plot.enableAutoRange()
+
+    def _on_plot_clicked(self, event) -> None:
+        if not event.double():
+            return
+        x = self.plot.getPlotItem().vb.mapSceneToView(event.scenePos()).x()
+        self.controller.step_back_to(max(0, int(round(x))))
 
     def _on_log_toggled(self, on: bool) -> None:
         self.plot.setLogMode(y=on)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence, QPixmap
-from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget, QFileDialog, QLabel,
+from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget, QFileDialog, QInputDialog, QLabel,
                                QMainWindow, QMessageBox, QProgressBar, QScrollArea, QTextBrowser, QVBoxLayout, QWidget)
 
 from backprop_lab.core import Simulation, StateFileError, load_example
@@ -126,6 +126,8 @@ class MainWindow(QMainWindow):
         self.act_step = self._action("&Step", c.step, "F10", "Finish this iteration, or perform one full iteration")
         self.act_back = self._action("Step &Back", c.step_back, "Shift+F10", "Undo the last full iteration or edit, exactly")
         self.act_back_into = self._action("Step Back I&nto", c.step_back_into, "Shift+F11", "Undo one computation")
+        self.act_back_to = self._action("Step Back &to Iteration…", self.step_back_to_dialog, "Ctrl+B",
+                                        "Go back to an earlier iteration exactly (or double-click the loss plot)")
         self.act_run = self._action("&Run / Pause", self.toggle_run, "F5", "Run the chosen number of epochs, or pause")
         self.act_reset = self._action("Rese&t", c.reset, "Ctrl+R", "Back to the state the file was opened with")
         self.act_reinit = self._action("Re-&initialise Weights", self.training._on_reinit_clicked, "Ctrl+I",
@@ -173,7 +175,7 @@ class MainWindow(QMainWindow):
         e.addAction(self.act_copy_text)
         e.addAction(self.act_copy_latex)
         s = mb.addMenu("&Iteration")
-        for a in (self.act_step_into, self.act_step, self.act_back_into, self.act_back, self.act_run):
+        for a in (self.act_step_into, self.act_step, self.act_back_into, self.act_back, self.act_back_to, self.act_run):
             s.addAction(a)
         n = mb.addMenu("&Network")
         n.addAction(self.act_reset)
@@ -244,6 +246,7 @@ class MainWindow(QMainWindow):
         self.act_undo.setEnabled(sim.can_step_back() and not c.running)
         self.act_back.setEnabled(sim.can_step_back() and not c.running)
         self.act_back_into.setEnabled(sim.can_step_back() and not c.running and c.traceable)
+        self.act_back_to.setEnabled(sim.iteration > 0 and not c.running)
         self.act_redo.setEnabled(sim.can_redo() and not c.running)
         self.act_undo.setText(f"&Undo {sim.undo_label}" if sim.undo_label else "&Undo")
         self.act_redo.setText(f"&Redo {sim.redo_label}" if sim.redo_label else "&Redo")
@@ -294,6 +297,16 @@ class MainWindow(QMainWindow):
             self.controller.pause()
         else:
             self.controller.run(self.training.epochs.value())
+
+    def step_back_to_dialog(self) -> None:
+        it = self.controller.sim.iteration
+        if it == 0:
+            self.controller.message.emit("Already at iteration 0.")
+            return
+        value, ok = QInputDialog.getInt(self, "Step back to iteration", f"Iteration (0 to {it - 1}):",
+                                        max(0, it // 2), 0, it - 1)
+        if ok:
+            self.controller.step_back_to(value)
 
     def gradient_check(self) -> None:
         gc = self.controller.sim.gradient_check()

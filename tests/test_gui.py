@@ -421,3 +421,39 @@ def test_screenshot_renders(qtbot, win, tmp_path):
     # not a blank window: many distinct colours
     colours = {img.pixel(x, y) for x in range(0, img.width(), 17) for y in range(0, img.height(), 17)}
     assert len(colours) > 20
+
+
+def test_double_click_on_plot_steps_back_to_that_iteration(qtbot, win):
+    c = win.controller
+    c.open_example("xor")
+    c.sim.run(400)
+    c._changed()
+    vb = win.loss_plot.plot.getPlotItem().vb
+    qtbot.waitUntil(lambda: vb.viewRange()[0][1] >= 390, timeout=3000)  # the plot has scaled to the data
+    target = vb.mapViewToScene(pg_point(150, 0.1))
+
+    class DoubleClick:  # what pyqtgraph's scene hands its sigMouseClicked listeners
+        def double(self):
+            return True
+
+        def scenePos(self):
+            return target
+    win.loss_plot._on_plot_clicked(DoubleClick())
+    assert c.sim.iteration == 150
+    assert win.loss_plot.marker.value() == c.sim.iteration
+
+
+def test_step_back_to_iteration_action(qtbot, win, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+    c = win.controller
+    c.open_example("xor")
+    c.sim.run(300)
+    c._changed()
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (42, True))
+    win.act_back_to.trigger()
+    assert c.sim.iteration == 42
+
+
+def pg_point(x, y):
+    from PySide6.QtCore import QPointF
+    return QPointF(x, y)

@@ -289,3 +289,21 @@ def test_naming():
     assert net.bias_name(0) == "b1" and net.bias_name(1) == "b2"
     deep = Network([2, 3, 3, 1], ["tanh", "tanh", "linear"])
     assert deep.neuron_name(2, 2) == "h2_3" and deep.weight_name(2, 0, 2) == "w18"
+
+
+def test_step_back_to_an_iteration_far_back_is_exact_and_redoable():
+    sim = load_example("moons")
+    hist = {}
+    for k in range(1, 2001):
+        sim.step(trace=False)
+        if k in (777, 2000):
+            hist[k] = state(sim)
+    sim.set_weight(0, 0, 0, 1.5)
+    n = sim.step_back_to(777)
+    assert n == 1 + 2000 - 777
+    assert state(sim) == hist[777]
+    for _ in range(2000 - 777):
+        assert sim.redo()
+    assert state(sim) == hist[2000]
+    sim.redo()
+    assert sim.network.weights[0][0, 0] == 1.5
