@@ -84,4 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setDesktopFileName(APP_ID)
     win = create_main_window(args.file)
     win.show()
+    if os.environ.get("BPL_EXIT_WHEN_SHOWN"):  # benchmarks/: time from process start to a shown window
+        from PySide6.QtCore import QTimer
+        QTimer.singleShot(0, lambda: (print("shown", flush=True), app.quit()))
     return app.exec()

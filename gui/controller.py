@@ -24,6 +24,8 @@ SPEED_NAMES = ["1 /s", "3 /s", "10 /s", "30 /s", "100 /s", "1,000 /s", "10,000 /
 #: Traces above this many estimated computations are not built (the window says so).
 MAX_TRACE = 20_000
 EDGE_VIEWS = ("weight", "gradient", "delta")
+#: Training time per timer tick at maximum speed: short enough for a smooth window.
+RUN_CHUNK_SECONDS = 0.008
 
 
 class SimulationController(QObject):
@@ -74,7 +76,7 @@ class SimulationController(QObject):
         self._run_t0 = 0.0
         self._last_emit = 0.0
         self.ticks = 0  # timer ticks of the current/last run (tests and benchmarks read it)
-        self.redraw_interval = 1 / 30  # state_changed at most this often during a run
+        self.redraw_interval = 1 / 60  # state_changed at most this often during a run (about every second chunk)
         self._check_symmetry(announce=False)
 
     # -- derived state ---------------------------------------------------------------------
@@ -278,7 +280,7 @@ class SimulationController(QObject):
         ips = SPEEDS[self.speed_level]
         remaining = self._run_total - self._run_done
         if ips is None:
-            r = self.sim.run(remaining, time_budget=0.010)
+            r = self.sim.run(remaining, time_budget=RUN_CHUNK_SECONDS)
         elif ips <= 60:
             r = self.sim.run(1)
         else:

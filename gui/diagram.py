@@ -10,11 +10,12 @@ simulation and trace; edits go back through the controller.
 from __future__ import annotations
 
 import math
+import time
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import (QGraphicsItem, QGraphicsObject, QGraphicsScene, QGraphicsView, QLabel, QLineEdit,
-                               QStyleOptionGraphicsItem, QWidget)
+                               QStyleOptionGraphicsItem, QToolTip, QWidget)
 
 from backprop_lab.core import Element, format_number
 
@@ -30,6 +31,7 @@ SHOWN_WHEN_COLLAPSED = (12, 2)
 MAX_LABELLED_EDGES = 8  # per layer pair; more are labelled only when selected (and on hover)
 COL_DX, ROW_DY, R = 230.0, 110.0, 36.0
 LABEL_MAX_W = 170.0
+RUN_REDRAW_INTERVAL = 0.5  # seconds between diagram redraws during a run
 
 
 class _Item(QGraphicsObject):
@@ -257,6 +259,7 @@ class QtNetworkDiagram(QGraphicsView):
         self._editing: Element | None = None
         self._scrub: tuple[Element, float, float] | None = None
         self._user_zoomed = False
+        self._last_run_redraw = 0.0
         c = controller
         c.simulation_replaced.connect(self._on_simulation_replaced)
         c.state_changed.connect(self._on_state_changed)
@@ -384,30 +387,14 @@ class QtNetworkDiagram(QGraphicsView):
         for (l, j), item in self.neurons.items():
             el = item.element
             if l == 0:
-                idx = tr.batch[s] if tr is not None and len(tr.batch) > s else (sim.next_batch()[0] if sim.n_samples else 0)
-                v = sim.inputs[idx, j]
-                item.value_text = format_number(v, min(digits, 6))
-                tip = f"{item.name} = {format_number(v, digits)} (input of sample #{idx + 1})"
+                idx = self._input_index(tr, s)
+                item.value_text = format_number(sim.inputs[idx, j], min(digits, 6))
             else:
-                r_net, r_out = vals.get(("weighted_sum", el)), vals.get(("activation", el))
-                r_d = vals.get(("output_delta", el)) or vals.get(("hidden_delta", el))
+                r_out = vals.get(("activation", el))
                 item.value_text = format_number(r_out.result, min(digits, 6)) if r_out else ""
-                tip = f"<b>{item.name}</b>"
-                if r_net:
-                    tip += f"<br>net = {format_number(r_net.result, digits)}"
-                if r_out:
-                    tip += f"<br>out = {format_number(r_out.result, digits)}"
-                if r_d:
-                    tip += f"<br>δ = ∂E/∂net = {format_number(r_d.result, digits)}"
-                tip += f"<br>bias {net.bias_name(l - 1)} = {format_number(net.biases[l - 1][j], digits)}"
-                tip += "<br><i>Double-click to edit its bias.</i>"
             item.symmetric = (l, j) in sym
-            if item.symmetric:
-                tip += "<br><span style='color:#8e44ad'>≡ identical to another neuron of this layer: same " \
-                       "weights in and out, so the same value, delta and update forever.</span>"
             item.highlighted = self.highlighted == el
             item.selected = c.selection == el
-            item.setToolTip(tip)
             item.update()
         # edges
         groups: dict[tuple[int, bool], list[EdgeItem]] = {}
@@ -427,13 +414,6 @@ class QtNetworkDiagram(QGraphicsView):
                 e.label = "∂ " + e.label
             elif c.edge_view == "delta" and shown is not None:
                 e.label = "Δ " + e.label
-            tip = f"<b>{e.name}</b> = {format_number(w, digits)}"
-            tip += f"<br>∂E/∂{e.name} = {format_number(g.result, digits)}" if g else "<br>∂E/∂w: not computed yet"
-            if u:
-                tip += (f"<br>{'next ' if c.is_preview else 'last '}Δ = {format_number(u.result - u.old_value, digits)}"
-                        f" (→ {format_number(u.result, digits)})")
-            tip += "<br><i>Click to select, double-click to edit; wheel or drag on a selected weight scrubs it.</i>"
-            e.setToolTip(tip)
             e.highlighted = self.highlighted == el
             e.selected = c.selection == el
             groups.setdefault((el.layer, el.kind == "bias"), []).append(e)
@@ -450,10 +430,65 @@ class QtNetworkDiagram(QGraphicsView):
             text += f"\n(training set: {format_number(sim.loss(), min(digits, 6))})" if not c.running else ""
             self.loss_item.text = text
             self.loss_item.highlighted = self.highlighted == Element("loss")
-            self.loss_item.setToolTip("Loss of the current batch before the update; below it, the mean loss "
-                                      "over the whole training set at the current weights.")
             self.loss_item.update()
         self._scene.update()
+
+    def _input_index(self, tr, s: int) -> int:
+        sim = self.controller.sim
+        if tr is not None and len(tr.batch) > s:
+            return int(tr.batch[s])
+        return int(sim.next_batch()[0])
+
+    def tooltip_for(self, element: Element) -> str:
+        """Rich-text tooltip of a neuron, weight, bias or the loss, built when it is asked for."""
+        c = self.controller
+        net = c.sim.network
+        d = c.precision
+        vals, tr = self._values()
+        if element.kind == "neuron":
+            l, j = element.layer, element.j
+            name = net.neuron_name(l, j)
+            if l == 0:
+                idx = self._input_index(tr, c.sample)
+                tip = f"<b>{name}</b> = {format_number(c.sim.inputs[idx, j], d)} (input of sample #{idx + 1})"
+            else:
+                r_net, r_out = vals.get(("weighted_sum", element)), vals.get(("activation", element))
+                r_d = vals.get(("output_delta", element)) or vals.get(("hidden_delta", element))
+                tip = f"<b>{name}</b>"
+                if r_net:
+                    tip += f"<br>net = {format_number(r_net.result, d)}"
+                if r_out:
+                    tip += f"<br>out = {format_number(r_out.result, d)}"
+                if r_d:
+                    tip += f"<br>δ = ∂E/∂net = {format_number(r_d.result, d)}"
+                tip += f"<br>bias {net.bias_name(l - 1)} = {format_number(net.biases[l - 1][j], d)}"
+                tip += "<br><i>Double-click to edit its bias.</i>"
+            if any(l == layer and j in js for layer, js in c.symmetry):
+                tip += ("<br><span style='color:#8e44ad'>≡ identical to another neuron of this layer: same "
+                        "weights in and out, so the same value, delta and update forever.</span>")
+            return tip
+        if element.kind in ("weight", "bias"):
+            e = self.edges.get(element)
+            name = e.name if e is not None else net.element_name(element)
+            g, u = vals.get(("gradient", element)), vals.get(("update", element))
+            tip = f"<b>{name}</b> = {format_number(c.sim.parameter(element), d)}"
+            tip += f"<br>∂E/∂{name} = {format_number(g.result, d)}" if g else "<br>∂E/∂w: not computed yet"
+            if u:
+                tip += (f"<br>{'next ' if c.is_preview else 'last '}Δ = {format_number(u.result - u.old_value, d)}"
+                        f" (→ {format_number(u.result, d)})")
+            return tip + "<br><i>Click to select, double-click to edit; wheel or drag on a selected weight scrubs it.</i>"
+        return ("Loss of the current batch before the update; below it, the mean loss over the whole training set "
+                "at the current weights.")
+
+    def viewportEvent(self, event) -> bool:
+        if event.type() == QEvent.ToolTip:
+            el = self._element_at(event.pos())
+            if el is not None:
+                QToolTip.showText(event.globalPos(), self.tooltip_for(el), self.viewport())
+            else:
+                QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
 
     def edge_label(self, element: Element) -> str:
         """The text an edge shows (tests and accessibility)."""
@@ -467,6 +502,13 @@ class QtNetworkDiagram(QGraphicsView):
         self._build()
 
     def _on_state_changed(self, *args) -> None:
+        # While running, the plot shows progress; repainting every edge 30 times a second
+        # would cost more than the training itself. The final state is drawn when the run ends.
+        if self.controller.running:
+            now = time.perf_counter()
+            if now - self._last_run_redraw < RUN_REDRAW_INTERVAL:
+                return
+            self._last_run_redraw = now
         self._update_values()
 
     def _on_selection_changed(self, element) -> None:

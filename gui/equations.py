@@ -63,6 +63,7 @@ class QtEquationsPanel(QWidget):
             "h3 { color:#1b4f72; margin-top:10px; margin-bottom:2px; } .cur { background:#fff3c4; }"
             ".todo { color:#aab7b8; } .sel { background:#e8f6e8; } td { padding: 1px 4px; }")
         lay.addWidget(self.browser)
+        self._shown_html = None
         controller.state_changed.connect(self._on_state_changed)
         controller.computation_stepped.connect(self._on_state_changed)
         controller.selection_changed.connect(self._on_state_changed)
@@ -104,7 +105,13 @@ class QtEquationsPanel(QWidget):
         else:
             head += (f"Iteration {tr.iteration} complete: batch loss {html.escape(c._fmt(tr.loss))} before the "
                      f"update; every parameter has been updated.")
-        self.current_label.setText(head)
+        if head != self.current_label.text():
+            self.current_label.setText(head)
+        if c.running:  # the list below is cleared once and then left alone until the run ends
+            if self._shown_html != "":
+                self.browser.setHtml("")
+                self._shown_html = ""
+            return
         sel = c.selection
         if sel is not None and tr is not None:
             recs = [r for r in tr.records if r.element == sel or
@@ -139,7 +146,10 @@ class QtEquationsPanel(QWidget):
                 anchor = f"<a name='c{r.index}'></a>"
                 parts.append(f"<p class='{cls}'>{anchor}{computation_html(r, d)}</p>")
                 listed += 1
-        self.browser.setHtml("".join(parts))
+        html_text = "".join(parts)
+        if html_text != self._shown_html:
+            self.browser.setHtml(html_text)
+            self._shown_html = html_text
         if cur is not None:
             self.browser.scrollToAnchor(f"c{cur.index}")
 

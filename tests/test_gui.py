@@ -457,3 +457,13 @@ def test_step_back_to_iteration_action(qtbot, win, monkeypatch):
 def pg_point(x, y):
     from PySide6.QtCore import QPointF
     return QPointF(x, y)
+
+
+def test_tooltips_show_engine_values(qtbot, win):
+    press(qtbot, win, Qt.Key_F10)
+    tip = win.diagram.tooltip_for(W5)
+    assert "w5</b> = 0.35891648" in tip and "∂E/∂w5 = 0.082167041" in tip and "Δ = −0.04108352" in tip
+    tip = win.diagram.tooltip_for(Element("neuron", 1, 0))
+    assert "net = 0.3775" in tip and "out = 0.593269992" in tip and "δ = ∂E/∂net = 0.008771355" in tip
+    win.controller.open_example("symmetry")
+    assert "identical" in win.diagram.tooltip_for(Element("neuron", 1, 1))

@@ -1,0 +1,363 @@
+"""Backprop Lab benchmarks: one command, a printed table and a JSON file.
+
+    python -m benchmarks.run                 # full size (a few minutes)
+    python -m benchmarks.run --quick         # small size (CI runs this)
+    python -m benchmarks.run --json out.json --only throughput,startup
+
+Every ratio is measured side by side in the same run (alternating windows,
+medians), because these machines are noisy.  Nothing here asserts a time.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from backprop_lab.core import Network, Simulation, TrainingSettings, initialize, load_example
+
+from .baselines import numpy_loop, torch_available, torch_loop
+
+SECTIONS = ("throughput", "traced", "gui", "startup", "stepback", "scaling")
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def rate(fn, n: int) -> float:
+    t = time.perf_counter()
+    fn(n)
+    return n / (time.perf_counter() - t)
+
+
+def side_by_side(fns: dict, n: dict, windows: int) -> dict:
+    """Median rate of each function over alternating windows, and median ratios to 'engine'."""
+    rates = {k: [] for k in fns}
+    ratios = {k: [] for k in fns if k != "engine"}
+    for _ in range(windows):
+        got = {k: rate(f, n[k]) for k, f in fns.items()}
+        for k, v in got.items():
+            rates[k].append(v)
+        for k in ratios:
+            ratios[k].append(got["engine"] / got[k])
+    return {"rates": {k: statistics.median(v) for k, v in rates.items()},
+            "engine_over": {k: statistics.median(v) for k, v in ratios.items()}}
+
+
+def net_sim(sizes, acts, n, batch, seed=0, lr=0.05, loss_fn=None):
+    rng = np.random.default_rng(seed)
+    net = Network(sizes, acts)
+    net.theta[:] = initialize(net, "xavier", rng)
+    X = rng.normal(size=(n, sizes[0]))
+    T = np.tanh(X[:, :1] * X[:, 1:2]) if sizes[-1] == 1 else np.eye(sizes[-1])[rng.integers(0, sizes[-1], n)]
+    return Simulation(net, X, T, TrainingSettings(learning_rate=lr, batch_size=batch))
+
+
+def _copy(sim):
+    return [w.copy() for w in sim.network.weights], [b.copy() for b in sim.network.biases]
+
+
+# -- 1. throughput -------------------------------------------------------------------------------
+def throughput(quick: bool) -> dict:
+    cases = {
+        "a_worked_example_2-2-2": (load_example("mazur"), ["sigmoid", "sigmoid"], 1, "iterations/s", 1),
+        "b_2-8-8-1_tanh_500pts_batch10": (net_sim([2, 8, 8, 1], ["tanh"] * 3, 500, 10), ["tanh"] * 3, 10,
+                                           "epochs/s", 50),
+        "c_2-8-8-1_tanh_500pts_fullbatch": (net_sim([2, 8, 8, 1], ["tanh"] * 3, 500, 500), ["tanh"] * 3, 500,
+                                             "iterations/s", 1),
+        "d_784-128-10_sigmoid_1000_batch32": (net_sim([784, 128, 10], ["sigmoid", "sigmoid"], 1000, 32, lr=0.1),
+                                              ["sigmoid", "sigmoid"], 32, "iterations/s", 1),
+    }
+    target_s = 0.15 if quick else 0.5
+    windows = 3 if quick else 7
+    has_torch = torch_available()
+    out = {}
+    for name, (sim, acts, B, unit, per) in cases.items():
+        W, b = _copy(sim)
+        X, T, lr = sim.inputs, sim.targets, sim.settings.learning_rate
+        fns = {"engine": lambda k, s=sim: s.run(k),
+               "numpy_loop": lambda k: numpy_loop(W, b, acts, X, T, lr, B, k)}
+        if has_torch:
+            fns["torch"] = lambda k: torch_loop(W, b, acts, X, T, lr, B, k)
+        n = {}
+        for k, f in fns.items():  # size each window to about target_s
+            r = rate(f, 20)
+            n[k] = max(20, int(r * target_s))
+        res = side_by_side(fns, n, windows)
+        res["unit"] = unit
+        res["rates"] = {k: v / per for k, v in res["rates"].items()}
+        out[name] = res
+    out["torch_installed"] = has_torch
+    return out
+
+
+# -- 2. traced iteration --------------------------------------------------------------------------
+def traced(quick: bool) -> dict:
+    out = {}
+    for name, make in (("worked_example", lambda: load_example("mazur")),
+                       ("2-8-8-1_batch10", lambda: net_sim([2, 8, 8, 1], ["tanh"] * 3, 500, 10))):
+        sim = make()
+        reps = 200 if quick else 1000
+        if name != "worked_example":
+            reps //= 10
+        ts = []
+        for _ in range(reps):
+            t = time.perf_counter()
+            tr = sim.step()
+            ts.append(time.perf_counter() - t)
+        out[name] = {"ms_per_traced_iteration": statistics.median(ts) * 1e3, "computations": len(tr)}
+        t = time.perf_counter()
+        sim.run(reps)
+        out[name]["ms_per_fast_iteration"] = (time.perf_counter() - t) / reps * 1e3
+    return out
+
+
+# -- 3. GUI responsiveness --------------------------------------------------------------------------
+def gui(quick: bool) -> dict:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from backprop_lab.gui.controller import SimulationController
+    from backprop_lab.gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    seconds = 1.5 if quick else 5.0
+    headless = net_sim([2, 8, 8, 1], ["tanh"] * 3, 500, 10)
+    r = headless.run(10**9, time_budget=seconds)
+    headless_rate = r.iterations / r.seconds
+
+    sim = net_sim([2, 8, 8, 1], ["tanh"] * 3, 500, 10)
+    ini = os.path.join(os.environ.get("TMPDIR", "/tmp"), "bpl-bench-settings.ini")
+    win = MainWindow(SimulationController(sim), settings=QSettings(ini, QSettings.IniFormat))
+    win.resize(1400, 880)
+    win.show()
+    for _ in range(10):
+        app.processEvents()
+    c = win.controller
+    lateness = []
+    clock = QElapsedTimer()
+    period = 10
+
+    def probe():
+        ms = clock.restart()
+        lateness.append(max(0, ms - period))
+
+    t = QTimer()
+    t.timeout.connect(probe)
+    redraws0 = win.loss_plot.redraws
+    c.run(10**6)  # far more than fits; stopped after `seconds`
+    clock.start()
+    t.start(period)
+    start = time.perf_counter()
+    it0 = sim.iteration
+    while time.perf_counter() - start < seconds:
+        app.processEvents()
+    c.pause()
+    t.stop()
+    elapsed = time.perf_counter() - start
+    gui_rate = (sim.iteration - it0) / elapsed
+    redraws = (win.loss_plot.redraws - redraws0) / elapsed
+    lat = sorted(lateness[1:]) or [0]
+    win.controller._dirty = False
+    win.close()
+    return {"seconds": elapsed, "probe_period_ms": period,
+            "latency_ms": {"p50": float(np.percentile(lat, 50)), "p95": float(np.percentile(lat, 95)),
+                           "max": float(max(lat))},
+            "plot_redraws_per_s": redraws, "gui_iterations_per_s": gui_rate,
+            "headless_iterations_per_s": headless_rate, "gui_over_headless": gui_rate / headless_rate}
+
+
+# -- 4. startup ---------------------------------------------------------------------------------------
+BARE = r"""
+import os, sys
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtCore import QTimer
+import pyqtgraph as pg
+app = QApplication(sys.argv[:1])
+w = QMainWindow(); p = pg.PlotWidget(); p.plot([1, 2, 3]); w.setCentralWidget(p); w.show()
+QTimer.singleShot(0, lambda: (print("shown", flush=True), app.quit()))
+app.exec()
+"""
+
+
+def _time_to_shown(cmd, env) -> float:
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+    for line in p.stdout:
+        if line.strip() == "shown":
+            dt = time.perf_counter() - t
+            break
+    else:
+        raise RuntimeError(f"{cmd} never showed a window")
+    p.wait(timeout=60)
+    return dt
+
+
+def startup(quick: bool) -> dict:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", BPL_EXIT_WHEN_SHOWN="1",
+               XDG_CONFIG_HOME=os.path.join(os.environ.get("TMPDIR", "/tmp"), "bpl-bench-config"))
+    app_cmd = [sys.executable, "-m", "backprop_lab.gui"]
+    bare_cmd = [sys.executable, "-c", BARE]
+    _time_to_shown(app_cmd, env)  # warm the file cache
+    _time_to_shown(bare_cmd, env)
+    runs = 3 if quick else 9
+    a, b, ratios = [], [], []
+    for _ in range(runs):
+        x, y = _time_to_shown(app_cmd, env), _time_to_shown(bare_cmd, env)
+        a.append(x)
+        b.append(y)
+        ratios.append(x / y)
+    return {"app_s": statistics.median(a), "bare_pyside6_pyqtgraph_s": statistics.median(b),
+            "ratio": statistics.median(ratios)}
+
+
+# -- 5. step back at depth --------------------------------------------------------------------------
+def _rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def stepback(quick: bool) -> dict:
+    depth = 100_000 if quick else 1_000_000
+    gc.collect()
+    rss0 = _rss_mb()
+    sim = net_sim([2, 8, 8, 1], ["tanh"] * 3, 500, 10)
+    t = time.perf_counter()
+    sim.run(depth)
+    run_s = time.perf_counter() - t
+    rss1 = _rss_mb()
+    timeline_mb = sim.timeline_nbytes() / 2**20
+
+    def one_back() -> float:
+        t = time.perf_counter()
+        sim.step_back()
+        return (time.perf_counter() - t) * 1e3
+    end_ms = [one_back() for _ in range(40)]
+    t = time.perf_counter()
+    sim.step_back_to(depth // 2)
+    jump_ms = (time.perf_counter() - t) * 1e3
+    mid_ms = [one_back() for _ in range(40)]
+    growth = {}
+    for w in (8, 32, 128):
+        s = net_sim([2, w, w, 1], ["tanh"] * 3, 500, 10)
+        n = 20_000 if not quick else 5_000
+        s.run(n)
+        growth[f"2-{w}-{w}-1"] = {"parameters": s.network.n_params,
+                                  "timeline_bytes_per_iteration": s.timeline_nbytes() / n}
+    return {"iterations": depth, "run_s": run_s, "timeline_mb": timeline_mb, "rss_growth_mb": rss1 - rss0,
+            "step_back_from_end_ms": {"median": statistics.median(end_ms), "max": max(end_ms)},
+            "step_back_to_middle_ms": jump_ms,
+            "step_back_in_middle_ms": {"median": statistics.median(mid_ms), "max": max(mid_ms)},
+            "growth_with_size": growth}
+
+
+# -- 6. scaling -------------------------------------------------------------------------------------------
+def scaling(quick: bool) -> dict:
+    widths = [2, 8, 32, 128, 256] if quick else [2, 4, 8, 16, 32, 64, 128, 256]
+    samples = [10, 100, 1000, 10_000] if quick else [10, 100, 1000, 10_000, 100_000]
+    budget = 0.15 if quick else 0.5
+    by_width = {}
+    for w in widths:
+        s = net_sim([2, w, w, 1], ["tanh"] * 3, 500, 10)
+        r = s.run(10**9, time_budget=budget)
+        by_width[w] = r.iterations / r.seconds
+    by_samples = {}
+    for n in samples:
+        s = net_sim([2, 8, 8, 1], ["tanh"] * 3, n, n)
+        r = s.run(10**9, time_budget=budget)
+        by_samples[n] = r.iterations / r.seconds
+    return {"iterations_per_s_by_hidden_width_batch10": by_width,
+            "iterations_per_s_by_samples_fullbatch": by_samples}
+
+
+# -- report ---------------------------------------------------------------------------------------------
+def report(res: dict) -> str:
+    lines = []
+    if "throughput" in res:
+        th = res["throughput"]
+        lines.append("Engine throughput (run mode, medians of side-by-side windows)")
+        lines.append(f"{'case':40} {'engine':>12} {'numpy loop':>12} {'torch':>10} {'÷numpy':>7} {'÷torch':>7}")
+        for k, v in th.items():
+            if not isinstance(v, dict):
+                continue
+            r, o = v["rates"], v["engine_over"]
+            torch_r = f"{r['torch']:10.0f}" if "torch" in r else f"{'–':>10}"
+            torch_o = f"{o['torch']:7.2f}" if "torch" in o else f"{'–':>7}"
+            lines.append(f"{k:40} {r['engine']:12.0f} {r['numpy_loop']:12.0f} {torch_r} {o['numpy_loop']:7.2f} "
+                         f"{torch_o}   ({v['unit']})")
+    if "traced" in res:
+        lines.append("\nTraced iteration (every computation recorded)")
+        for k, v in res["traced"].items():
+            lines.append(f"  {k:24} {v['ms_per_traced_iteration']:.3f} ms traced ({v['computations']} computations), "
+                         f"{v['ms_per_fast_iteration']:.3f} ms fast")
+    if "gui" in res:
+        g = res["gui"]
+        lines.append("\nGUI at maximum speed (offscreen, 2-8-8-1 batch 10)")
+        lines.append(f"  event-loop latency p50 {g['latency_ms']['p50']:.1f} ms, p95 {g['latency_ms']['p95']:.1f} ms, "
+                     f"max {g['latency_ms']['max']:.1f} ms; plot redraws {g['plot_redraws_per_s']:.1f}/s; "
+                     f"training {g['gui_iterations_per_s']:.0f} it/s = {g['gui_over_headless']:.0%} of headless")
+    if "startup" in res:
+        s = res["startup"]
+        lines.append(f"\nStartup to shown window: app {s['app_s']:.2f} s, bare PySide6+pyqtgraph "
+                     f"{s['bare_pyside6_pyqtgraph_s']:.2f} s, ratio {s['ratio']:.2f}")
+    if "stepback" in res:
+        s = res["stepback"]
+        lines.append(f"\nStep back after {s['iterations']:,} iterations of 2-8-8-1 batch 10 "
+                     f"(run took {s['run_s']:.1f} s)")
+        lines.append(f"  timeline {s['timeline_mb']:.1f} MB (RSS grew {s['rss_growth_mb']:.1f} MB); one step back "
+                     f"from the end {s['step_back_from_end_ms']['median']:.2f} ms (max "
+                     f"{s['step_back_from_end_ms']['max']:.2f}); jump to the middle {s['step_back_to_middle_ms']:.1f} ms;"
+                     f" one step back there {s['step_back_in_middle_ms']['median']:.2f} ms "
+                     f"(max {s['step_back_in_middle_ms']['max']:.2f})")
+        for k, v in s["growth_with_size"].items():
+            lines.append(f"  {k:12} {v['parameters']:6} parameters: {v['timeline_bytes_per_iteration']:.0f} "
+                         f"timeline bytes per iteration")
+    if "scaling" in res:
+        s = res["scaling"]
+        lines.append("\nScaling (iterations/s)")
+        lines.append("  hidden width (2-w-w-1, batch 10): " + ", ".join(
+            f"{k}: {v:,.0f}" for k, v in s["iterations_per_s_by_hidden_width_batch10"].items()))
+        lines.append("  samples (2-8-8-1, full batch):    " + ", ".join(
+            f"{k}: {v:,.0f}" for k, v in s["iterations_per_s_by_samples_fullbatch"].items()))
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="small sizes (what CI runs)")
+    ap.add_argument("--json", default="benchmarks/results.json", help="where to write the results")
+    ap.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated subset of {','.join(SECTIONS)}")
+    args = ap.parse_args(argv)
+    chosen = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(chosen) - set(SECTIONS)
+    if unknown:
+        ap.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    res: dict = {"meta": {"quick": args.quick, "python": platform.python_version(), "numpy": np.__version__,
+                          "machine": platform.machine(), "cpus": os.cpu_count(),
+                          "date": time.strftime("%Y-%m-%d %H:%M")}}
+    for name in chosen:
+        print(f"… {name}", file=sys.stderr, flush=True)
+        res[name] = globals()[name](args.quick)
+    text = report(res)
+    print(text)
+    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+    with open(args.json, "w") as f:
+        json.dump(res, f, indent=1, default=str)
+    print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
