@@ -74,11 +74,13 @@ def forward(network: Network, x: np.ndarray) -> tuple[list[np.ndarray], list[np.
 
 
 def run_pass(network: Network, loss: Loss, x: np.ndarray, t: np.ndarray,
-             fwd: tuple[list[np.ndarray], list[np.ndarray]] | None = None) -> Pass:
+             fwd: tuple[list[np.ndarray], list[np.ndarray]] | None = None,
+             grad_out: np.ndarray | None = None) -> Pass:
     """Forward pass, loss and backward pass of one batch; no parameter changes.
 
     *fwd* is a forward pass of *x* at the current parameters already computed
-    (it is exactly what :func:`forward` would return).
+    (it is exactly what :func:`forward` would return).  *grad_out* is a buffer
+    to write the gradient into (the fast path reuses one instead of allocating).
     """
     nets, outs = fwd if fwd is not None else forward(network, x)
     L = network.n_layers
@@ -105,7 +107,7 @@ def run_pass(network: Network, loss: Loss, x: np.ndarray, t: np.ndarray,
         fprimes[l] = network.activations[l].derivative(nets[l], outs[l + 1])
         deltas[l] = errors[l] * fprimes[l]
 
-    grad = np.empty(network.n_params, dtype=np.float64)
+    grad = np.empty(network.n_params, dtype=np.float64) if grad_out is None else grad_out
     sizes = network.sizes
     for l, (w0, b0, end) in enumerate(network._offsets):
         gW = grad[w0:b0].reshape(sizes[l + 1], sizes[l])  # a view: the gradient is written in place

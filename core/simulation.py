@@ -249,6 +249,7 @@ class Simulation:
         self._bias_list = self._bias_mask.tolist()
         self._kernels: dict[tuple[int, str], ScalarKernel | None] = {}
         self._fwd_cache: tuple | None = None
+        self._bufs: tuple | None = None
         self._lists: tuple | None = None  # the dataset as Python lists, for the scalar kernel
         self._initial = self._snap(full_history=True)
 
@@ -377,6 +378,13 @@ class Simulation:
             self._kernels[key] = ScalarKernel(net.sizes, net.activation_names, net._offsets, s.loss) if ok else None
         return self._kernels[key]
 
+    def _buffers(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Gradient, new-parameter and velocity scratch buffers of the fast path."""
+        if self._bufs is None:
+            n = self.network.n_params
+            self._bufs = (np.empty(n), np.empty(n), np.empty(n))
+        return self._bufs
+
     def _cached_forward(self, x: np.ndarray):
         """A forward pass of the whole training set at the current parameters, if one was just computed."""
         c = self._fwd_cache
@@ -410,7 +418,10 @@ class Simulation:
                 p = None
                 loss, grad = scalar.run(theta, x.tolist(), t.tolist())
         else:
-            p = run_pass(self.network, self._loss, x, t, self._cached_forward(x))
+            # The fast path reuses buffers: for large networks, fresh arrays each iteration
+            # cost page faults. Same operations, so the same bits as the traced path.
+            bufs = None if detail else self._buffers()
+            p = run_pass(self.network, self._loss, x, t, self._cached_forward(x), None if bufs is None else bufs[0])
             loss = p.loss
         if not math.isfinite(loss):
             raise DivergenceError(f"Iteration {self.iteration + 1}: the loss is {loss} at the current "
@@ -434,13 +445,26 @@ class Simulation:
                 theta_new = np.array(theta_new)
                 v_new = None if v_new is None else np.array(v_new)
             return p, loss, theta_new, v_new, B, x, t
-        g = p.grad if s.update_biases else np.where(self._bias_mask, 0.0, p.grad)
-        if s.momentum != 0.0:
-            v_new = s.momentum * self.velocity + g
-            theta_new = self.network.theta - lr * v_new
+        if bufs is None:
+            g = p.grad if s.update_biases else np.where(self._bias_mask, 0.0, p.grad)
+            if s.momentum != 0.0:
+                v_new = s.momentum * self.velocity + g
+                theta_new = self.network.theta - lr * v_new
+            else:
+                v_new = None
+                theta_new = self.network.theta - lr * g
         else:
+            g, tbuf, vbuf = bufs
+            if not s.update_biases:
+                g[self._bias_mask] = 0.0
+            step = g
             v_new = None
-            theta_new = self.network.theta - lr * g
+            if s.momentum != 0.0:
+                v_new = np.multiply(self.velocity, s.momentum, out=vbuf)
+                np.add(v_new, g, out=v_new)
+                step = v_new
+            theta_new = np.multiply(step, lr, out=tbuf)
+            np.subtract(self.network.theta, theta_new, out=theta_new)
         if not math.isfinite(np.add.reduce(theta_new)):
             bad = np.flatnonzero(~np.isfinite(theta_new))
             if len(bad):

@@ -235,12 +235,20 @@ def _check_shapes(doc: dict, source: str | None) -> None:
         fail("optimizer.velocity", f"expected {n_params} numbers (one per parameter), got {len(vel)}")
 
 
-def simulation_from_dict(doc: Any, *, source: str | None = None):
-    """Validate *doc* fully, then build a :class:`Simulation` from it."""
+def simulation_from_dict(doc: Any, *, source: str | None = None, trusted: bool = False):
+    """Validate *doc* fully, then build a :class:`Simulation` from it.
+
+    *trusted* is only for the examples shipped inside the package: they are
+    checked against the schema by the test suite, so start-up need not import
+    the validator.  Their shapes are still checked.
+    """
     from .network import Network
     from .simulation import Simulation, TrainingSettings, _Growable
 
-    validate(doc, source)
+    if trusted:
+        _check_shapes(doc, source)
+    else:
+        validate(doc, source)
     net_d = doc["network"]
     sizes = [ly["size"] for ly in net_d["layers"]]
     acts = [ly["activation"] for ly in net_d["layers"][1:]]
@@ -391,5 +399,4 @@ def example_path(name: str):
 def load_example(name: str):
     """Load a built-in example by key (``"mazur"``, ``"xor"``, ...)."""
     raw = example_path(name).read_bytes()
-    sim = simulation_from_dict(parse_json(raw, f"example {name}"), source=f"example {name}")
-    return sim
+    return simulation_from_dict(parse_json(raw, f"example {name}"), source=f"example {name}", trusted=True)

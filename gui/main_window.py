@@ -31,13 +31,11 @@ MAX_RECENT = 8
 
 
 def app_icon() -> QIcon:
-    res = resources.files("backprop_lab.resources") / "icons"
-    icon = QIcon()
-    for name in ("backprop-lab.svg", "backprop-lab.png"):
-        pm = QPixmap()
-        if pm.loadFromData((res / name).read_bytes()):
-            icon.addPixmap(pm)
-    return icon
+    # The 256 px PNG is enough for a window icon; decoding the SVG would load the SVG
+    # image plugin at start-up (the SVG is for the desktop menu).
+    pm = QPixmap()
+    pm.loadFromData((resources.files("backprop_lab.resources") / "icons" / "backprop-lab.png").read_bytes())
+    return QIcon(pm)
 
 
 class MainWindow(QMainWindow):

@@ -30,6 +30,13 @@ def same(a: Simulation, b: Simulation) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_shipped_examples_pass_the_full_schema_validation(name):
+    """load_example skips the schema at start-up because this test holds for every shipped file."""
+    from backprop_lab.core.statefile import example_path, validate
+    validate(json.loads(example_path(name).read_text("utf-8")))
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_examples_round_trip_exactly(name, tmp_path):
     sim = load_example(name)
     sim.save(tmp_path / "a.json")
