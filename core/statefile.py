@@ -307,6 +307,12 @@ def load_simulation(path: str | os.PathLike):
 def simulation_to_dict(sim) -> dict:
     """The JSON-ready state of *sim* (floats kept exactly: they are written with repr)."""
     net = sim.network
+    # Mid-iteration (after some Step into), the weights already updated belong to an
+    # iteration that is not complete: save the state before it, which is what the counters say.
+    pending = sim._pending
+    theta = pending.theta_before if pending is not None else net.theta
+    saved = net.copy()
+    saved.theta[:] = theta
     layers = [{"size": net.sizes[0]}] + [{"size": n, "activation": a}
                                          for n, a in zip(net.sizes[1:], net.activation_names)]
     s = sim.settings
@@ -317,8 +323,8 @@ def simulation_to_dict(sim) -> dict:
         "notes": sim.notes,
         "network": {
             "layers": layers,
-            "weights": [W.tolist() for W in net.weights],
-            "biases": [b.tolist() for b in net.biases],
+            "weights": [W.tolist() for W in saved.weights],
+            "biases": [b.tolist() for b in saved.biases],
         },
         "training": {"loss": s.loss, "learning_rate": s.learning_rate, "batch_size": int(s.batch_size),
                      "momentum": s.momentum, "update_biases": s.update_biases, "shuffle": s.shuffle,

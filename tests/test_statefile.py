@@ -304,3 +304,15 @@ def test_atomic_save_survives_kill_at_random_moments(tmp_path):
         p.stdout.close()
         names.add(Simulation.load(target).name)  # always a complete, valid file
     assert names  # loaded every time
+
+
+def test_saving_mid_iteration_saves_the_state_before_it(tmp_path):
+    sim = load_example("mazur")
+    tr = sim.begin_iteration()
+    for _ in range(len(tr) - 2):  # several weights already updated
+        sim.step_into()
+    assert sim.network.weights[1][0, 0] != 0.40
+    sim.save(tmp_path / "mid.json")
+    back = Simulation.load(tmp_path / "mid.json")
+    assert back.iteration == 0
+    assert back.network.theta.tobytes() == load_example("mazur").network.theta.tobytes()
