@@ -29,7 +29,7 @@ SYMMETRY = QColor("#8e44ad")
 MAX_DRAWN = 16           # wider layers are drawn collapsed
 SHOWN_WHEN_COLLAPSED = (12, 2)
 MAX_LABELLED_EDGES = 8  # per layer pair; more are labelled only when selected (and on hover)
-COL_DX, ROW_DY, R = 230.0, 110.0, 36.0
+COL_SPACING, ROW_SPACING, R = 230.0, 110.0, 36.0
 LABEL_MAX_W = 170.0
 RUN_REDRAW_INTERVAL = 0.5  # seconds between diagram redraws during a run
 
@@ -288,12 +288,15 @@ class QtNetworkDiagram(QGraphicsView):
         pos: dict[tuple[int, int], QPointF] = {}
         drawn = [self._drawn(l) for l in range(L + 1)]
         tallest = max(len(d) for d in drawn)
+        # Big networks get a tighter grid so that "fit to window" stays legible.
+        row_dy = ROW_SPACING if tallest <= 8 else 0.76 * ROW_SPACING
+        col_dx = COL_SPACING if L <= 4 else 0.74 * COL_SPACING
         for l in range(L + 1):
             col = drawn[l]
-            top = -(len(col) - 1) * ROW_DY / 2
-            x = l * COL_DX
+            top = -(len(col) - 1) * row_dy / 2
+            x = l * col_dx
             for k, j in enumerate(col):
-                y = top + k * ROW_DY
+                y = top + k * row_dy
                 if j is None:
                     e = EllipsisItem(net.sizes[l] - sum(1 for v in col if v is not None))
                     e.setPos(x, y)
@@ -310,7 +313,7 @@ class QtNetworkDiagram(QGraphicsView):
                 title += f"\n{net.activations[l - 1].name}"
             t = self._scene.addSimpleText(title)
             t.setBrush(QColor("#566573"))
-            t.setPos(x - t.boundingRect().width() / 2, -(tallest - 1) * ROW_DY / 2 - R - 96)
+            t.setPos(x - t.boundingRect().width() / 2, -(tallest - 1) * row_dy / 2 - R - 96)
         for l in range(L):
             n_edges = (len(drawn[l]) * len(drawn[l + 1]))
             labelled = n_edges <= MAX_LABELLED_EDGES
@@ -333,8 +336,8 @@ class QtNetworkDiagram(QGraphicsView):
                     self.edges[el] = e
             # bias node of dense layer l sits above the source column
             col = drawn[l]
-            bx = l * COL_DX + COL_DX * 0.45
-            by = -(len(drawn[l + 1]) - 1) * ROW_DY / 2 - ROW_DY * 0.75
+            bx = l * col_dx + col_dx * 0.45
+            by = -(len(drawn[l + 1]) - 1) * row_dy / 2 - row_dy * 0.75
             bn = BiasItem(l, net.bias_name(l))
             bn.setPos(bx, by)
             self._scene.addItem(bn)
@@ -353,7 +356,7 @@ class QtNetworkDiagram(QGraphicsView):
                 self._scene.addItem(e)
                 self.edges[el] = e
         self.loss_item = LossItem()
-        self.loss_item.setPos(L * COL_DX + 190, 0)
+        self.loss_item.setPos(L * col_dx + 190, 0)
         self._scene.addItem(self.loss_item)
         self._scene.setSceneRect(self._scene.itemsBoundingRect().adjusted(-30, -30, 30, 30))
         self._user_zoomed = False
