@@ -34,7 +34,8 @@ class QtTrainingPanel(QWidget):
         self.learning_rate = QLineEdit()
         self.learning_rate.setToolTip("η, the step size of gradient descent: w⁺ = w − η·∂E/∂w (Enter to apply)")
         self.learning_rate.setAccessibleName("Learning rate")
-        self.learning_rate.editingFinished.connect(self._on_learning_rate_edited)
+        self.learning_rate.editingFinished.connect(
+            lambda: self._on_number_edited(self.learning_rate, "learning_rate", "Learning rate"))
         form.addRow("Learning rate η", self.learning_rate)
         self.batch_size = QSpinBox()
         self.batch_size.setRange(1, 1_000_000)
@@ -45,7 +46,7 @@ class QtTrainingPanel(QWidget):
         self.momentum = QLineEdit()
         self.momentum.setToolTip("μ in [0, 1): v ← μ·v + ∂E/∂w; w ← w − η·v (0 = plain gradient descent)")
         self.momentum.setAccessibleName("Momentum")
-        self.momentum.editingFinished.connect(self._on_momentum_edited)
+        self.momentum.editingFinished.connect(lambda: self._on_number_edited(self.momentum, "momentum", "Momentum"))
         form.addRow("Momentum μ", self.momentum)
         self.loss = QComboBox()
         self.loss.addItems(["mse", "cross_entropy"])
@@ -126,27 +127,17 @@ class QtTrainingPanel(QWidget):
         self.momentum.setText(repr(s.momentum))
         self._update_fields()
 
-    def _on_learning_rate_edited(self) -> None:
-        text = self.learning_rate.text().strip()
+    def _on_number_edited(self, field: QLineEdit, key: str, label: str) -> None:
+        """Apply a typed number to setting *key*; refuse anything else and show the model's value again."""
+        text = field.text().strip()
         try:
             v = float(text)
         except ValueError:
-            self.controller.message.emit(f"Learning rate: “{text}” is not a number; unchanged.")
+            self.controller.message.emit(f"{label}: “{text}” is not a number; unchanged.")
             self._revert()
             return
-        if v != self.controller.sim.settings.learning_rate:
-            self._set(learning_rate=v)
-
-    def _on_momentum_edited(self) -> None:
-        text = self.momentum.text().strip()
-        try:
-            v = float(text)
-        except ValueError:
-            self.controller.message.emit(f"Momentum: “{text}” is not a number; unchanged.")
-            self._revert()
-            return
-        if v != self.controller.sim.settings.momentum:
-            self._set(momentum=v)
+        if v != getattr(self.controller.sim.settings, key):
+            self._set(**{key: v})
 
     def _on_speed_changed(self, level: int) -> None:
         self.speed_label.setText(SPEED_NAMES[level])
