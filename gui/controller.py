@@ -14,8 +14,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from backprop_lab.core import (BackpropLabError, Computation, DivergenceError, Element, Simulation, StateFileError,
-                               Trace, load_example, symmetric_groups)
+from backprop_lab.core import (BackpropLabError, Computation, DivergenceError, Element, RunResult, Simulation,
+                               StateFileError, Trace, load_example, symmetric_groups)
 from backprop_lab.core.statefile import EXAMPLES, SaveError
 
 #: Speed slider levels: iterations per second (None = as fast as possible).
@@ -24,6 +24,8 @@ SPEED_NAMES = ["1 /s", "3 /s", "10 /s", "30 /s", "100 /s", "1,000 /s", "10,000 /
 #: Traces above this many estimated computations are not built (the window says so).
 MAX_TRACE = 20_000
 EDGE_VIEWS = ("weight", "gradient", "delta")
+#: Up to this many iterations per second, runs take traced steps you can watch.
+WATCHABLE = 30
 #: Training time per timer tick at maximum speed: short enough for a smooth window.
 RUN_CHUNK_SECONDS = 0.008
 
@@ -85,6 +87,14 @@ class SimulationController(QObject):
         return self._timer.isActive()
 
     @property
+    def fast_running(self) -> bool:
+        """Running faster than a person can watch: views skip per-iteration detail."""
+        if not self.running:
+            return False
+        ips = SPEEDS[self.speed_level]
+        return ips is None or ips > WATCHABLE or not self.traceable
+
+    @property
     def traceable(self) -> bool:
         """Whether a full trace of one iteration is small enough to build."""
         s = self.sim
@@ -99,7 +109,7 @@ class SimulationController(QObject):
             return self.sim.pending
         if self.sim.last_trace is not None:
             return self.sim.last_trace
-        if self.running or not self.traceable:
+        if self.fast_running or not self.traceable:
             return None
         if self._preview is None:
             try:
@@ -273,7 +283,7 @@ class SimulationController(QObject):
 
     def _apply_timer_interval(self) -> None:
         ips = SPEEDS[self.speed_level]
-        self._timer.setInterval(0 if ips is None else max(1, int(1000 / ips)) if ips <= 60 else 16)
+        self._timer.setInterval(0 if ips is None else max(1, int(1000 / ips)) if ips <= WATCHABLE else 16)
 
     def _on_tick(self) -> None:
         self.ticks += 1
@@ -281,13 +291,19 @@ class SimulationController(QObject):
         remaining = self._run_total - self._run_done
         if ips is None:
             r = self.sim.run(remaining, time_budget=RUN_CHUNK_SECONDS)
-        elif ips <= 60:
-            r = self.sim.run(1)
+        elif ips <= WATCHABLE:
+            # Slow enough to watch: a traced step, so the diagram and equations show its numbers.
+            r = RunResult(0)
+            try:
+                self.sim.step(trace=self.traceable)
+                r.iterations = 1
+            except DivergenceError as e:
+                r.diverged, r.reason = True, str(e)
         else:
             r = self.sim.run(min(remaining, max(1, round(ips * 0.016))))
         self._run_done += r.iterations
         finished = r.diverged or self._run_done >= self._run_total
-        self._changed(force=finished or (ips is not None and ips <= 60))
+        self._changed(force=finished or (ips is not None and ips <= WATCHABLE))
         self.run_progress.emit(self._run_done, self._run_total)
         if r.diverged:
             self._stop_run(paused=False)

@@ -430,7 +430,7 @@ class QtNetworkDiagram(QGraphicsView):
         if self.loss_item is not None:
             r = vals.get(("total_loss", Element("loss")))
             text = f"E_total\n{format_number(r.result, digits)}" if r else "E_total\n–"
-            text += f"\n(training set: {format_number(sim.loss(), min(digits, 6))})" if not c.running else ""
+            text += f"\n(training set: {format_number(sim.loss(), min(digits, 6))})" if not c.fast_running else ""
             self.loss_item.text = text
             self.loss_item.highlighted = self.highlighted == Element("loss")
             self.loss_item.update()
@@ -507,7 +507,7 @@ class QtNetworkDiagram(QGraphicsView):
     def _on_state_changed(self, *args) -> None:
         # While running, the plot shows progress; repainting every edge 30 times a second
         # would cost more than the training itself. The final state is drawn when the run ends.
-        if self.controller.running:
+        if self.controller.fast_running:
             now = time.perf_counter()
             if now - self._last_run_redraw < RUN_REDRAW_INTERVAL:
                 return

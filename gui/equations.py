@@ -90,8 +90,8 @@ class QtEquationsPanel(QWidget):
         done, todo = self._shown_records()
         cur = c.current
         head = "<b>Current step</b><br>"
-        if c.running:
-            head += "Running… the equations come back when the run stops or is paused."
+        if c.fast_running:
+            head += "Running… the equations come back when the run stops or is paused (or at a speed of 30/s or less)."
         elif tr is None:
             head += ("This network is too large to show every computation; Step (F10) performs whole "
                      "iterations and the plot shows the loss.")
@@ -107,7 +107,7 @@ class QtEquationsPanel(QWidget):
                      f"update; every parameter has been updated.")
         if head != self.current_label.text():
             self.current_label.setText(head)
-        if c.running:  # the list below is cleared once and then left alone until the run ends
+        if c.fast_running:  # the list below is cleared once and then left alone until the run ends
             if self._shown_html != "":
                 self.browser.setHtml("")
                 self._shown_html = ""

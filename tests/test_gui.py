@@ -467,3 +467,15 @@ def test_tooltips_show_engine_values(qtbot, win):
     assert "net = 0.3775" in tip and "out = 0.593269992" in tip and "δ = ∂E/∂net = 0.008771355" in tip
     win.controller.open_example("symmetry")
     assert "identical" in win.diagram.tooltip_for(Element("neuron", 1, 1))
+
+
+def test_slow_run_takes_traced_steps_you_can_watch(qtbot, win):
+    c = win.controller
+    c.set_speed(3)  # 30 iterations/s
+    shown = []
+    c.state_changed.connect(lambda: shown.append(win.diagram.neuron_text(1, 0)))
+    with qtbot.waitSignal(c.run_finished, timeout=10000):
+        c.run(5)
+    assert c.sim.iteration == 5
+    assert c.sim.last_trace is not None and c.sim.last_trace.iteration == 5
+    assert any(t for t in shown)  # the hidden neuron's value was drawn during the run
