@@ -316,3 +316,28 @@ def test_saving_mid_iteration_saves_the_state_before_it(tmp_path):
     back = Simulation.load(tmp_path / "mid.json")
     assert back.iteration == 0
     assert back.network.theta.tobytes() == load_example("mazur").network.theta.tobytes()
+
+
+@pytest.mark.parametrize("bad,msg", [("abc", "expected number, got a string 'abc'"), (True, "expected number, got a boolean"),
+                                     ([1.0], "expected number, got an array")])
+def test_bad_value_deep_in_a_large_dataset_is_named(tmp_path, bad, msg):
+    d = load_example("moons").to_dict()
+    rows = [[0.1 * k, -0.2] for k in range(20_000)]
+    rows[19_876][1] = bad
+    d["data"]["inputs"] = rows
+    d["data"]["targets"] = [[1.0]] * 20_000
+    p = tmp_path / "big.json"
+    p.write_text(json.dumps(d))
+    with pytest.raises(StateFileError, match=r"data\.inputs\[19876\]\[1\]: " + msg.replace("[", r"\[")):
+        Simulation.load(p)
+
+
+def test_large_dataset_round_trips(tmp_path):
+    sim = load_example("moons")
+    d = sim.to_dict()
+    rng = np.random.default_rng(3)
+    d["data"]["inputs"] = rng.normal(size=(50_000, 2)).tolist()
+    d["data"]["targets"] = np.sign(rng.normal(size=(50_000, 1))).tolist()
+    big = Simulation.from_dict(d)
+    big.save(tmp_path / "b.json")
+    same(big, Simulation.load(tmp_path / "b.json"))
