@@ -76,9 +76,9 @@ class QtLossPlot(QWidget):
         self.plot.setToolTip("Double-click to step back to that iteration")
         self.plot.scene().sigMouseClicked.connect(self._on_plot_clicked)
         self.redraws = 0
-        self._was_empty = True
         self._x_max = 10.0
-        self._auto_x_during_run = False
+        self._follow = True  # the view follows the data until the user zooms or pans
+        self.plot.getPlotItem().vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
         # Redraws are coalesced: many state changes in a frame cost one redraw.
         self._pending = QTimer(self)
         self._pending.setSingleShot(True)
@@ -86,18 +86,10 @@ class QtLossPlot(QWidget):
         self._pending.timeout.connect(self._update_curves)
         controller.state_changed.connect(self._on_state_changed)
         controller.simulation_replaced.connect(self._on_simulation_replaced)
-        controller.run_started.connect(self._on_run_started)
         controller.run_finished.connect(self._on_run_finished)
         self._update_curves()
 
-    def _on_run_started(self) -> None:
-        # Only take over the x axis if the user had not zoomed in to look at something.
-        self._auto_x_during_run = self.plot.getPlotItem().vb.autoRangeEnabled()[0] is not False
-
     def _on_run_finished(self, info) -> None:
-        if self._auto_x_during_run:
-            self.plot.getPlotItem().vb.enableAutoRange(x=True)
-        self._auto_x_during_run = False
         self._update_curves()
 
     def _on_state_changed(self) -> None:
@@ -111,8 +103,8 @@ class QtLossPlot(QWidget):
             self._pending.start(max(1, int(wait * 1000)))
 
     def _on_simulation_replaced(self) -> None:
+        self._follow = True
         self._update_curves()
-        self.plot.enableAutoRange()
 
     def _on_plot_clicked(self, event) -> None:
         if not event.double():
@@ -142,26 +134,36 @@ class QtLossPlot(QWidget):
         # Markers help with a few epochs; with hundreds they only cost drawing time.
         self.epoch_curve.setData(exd, eyd, connect="finite", symbol="o" if len(ex) <= 300 else None)
         self.marker.setValue(sim.iteration)
-        vb = self.plot.getPlotItem().vb
-        if n == 0:  # nothing to autoscale to yet: a sensible empty frame
-            self.plot.setXRange(0, 10, padding=0)
-            self.plot.setYRange(0, 1 if not log else 0, padding=0)
-        elif self._was_empty:
-            self.plot.enableAutoRange()
-        elif self.controller.running and vb.autoRangeEnabled()[0]:
-            # Grow the x axis in steps of 1.5× instead of every frame: re-laying out the
-            # axis ticks on every redraw would cost more than drawing the curve.
-            vb.enableAutoRange(x=False)
-            self._x_max = max(10.0, 1.5 * n)
-            self.plot.setXRange(0, self._x_max, padding=0.02)
-        if self.controller.running and not vb.autoRangeEnabled()[0] and self._auto_x_during_run and n > self._x_max:
-            self._x_max = 1.5 * n
-            self.plot.setXRange(0, self._x_max, padding=0.02)
-        self._was_empty = n == 0
+        self._update_range(n, log)
         last = f"{self.controller._fmt(y[-1])}" if n else "–"
         self.info.setText(f"iteration {sim.iteration:,} · epoch {sim.epoch:,} · last batch loss {last}")
         self.redraws += 1
         self._last_draw = time.perf_counter()
+
+    def _update_range(self, n: int, log: bool) -> None:
+        """Follow the data unless the user zoomed or panned the plot by hand."""
+        vb = self.plot.getPlotItem().vb
+        if not self._follow and vb.autoRangeEnabled()[0]:
+            self._follow = True  # pyqtgraph's "A" button turned auto-range back on
+        if n == 0:  # nothing to scale to yet: a sensible empty frame
+            self.plot.setXRange(0, 10, padding=0)
+            self.plot.setYRange(0, 1 if not log else 0, padding=0)
+            return
+        if not self._follow:
+            return
+        if self.controller.fast_running:
+            # Grow the x axis in steps of 1.5× instead of every frame: re-laying out the
+            # axis ticks on every redraw would cost more than drawing the curve.
+            if n > self._x_max or vb.autoRangeEnabled()[0]:
+                self._x_max = max(10.0, 1.5 * n)
+                vb.enableAutoRange(x=False)
+                self.plot.setXRange(0, self._x_max, padding=0.02)
+            vb.enableAutoRange(y=True)
+        else:
+            vb.enableAutoRange()
+
+    def _on_range_changed_manually(self, *args) -> None:
+        self._follow = False
 
     @property
     def n_points(self) -> int:

@@ -479,3 +479,19 @@ def test_slow_run_takes_traced_steps_you_can_watch(qtbot, win):
     assert c.sim.iteration == 5
     assert c.sim.last_trace is not None and c.sim.last_trace.iteration == 5
     assert any(t for t in shown)  # the hidden neuron's value was drawn during the run
+
+
+def test_plot_follows_the_data_after_a_run_unless_the_user_zoomed(qtbot, win):
+    c = win.controller
+    c.open_example("moons")
+    vb = win.loss_plot.plot.getPlotItem().vb
+    with qtbot.waitSignal(c.run_finished, timeout=30000):
+        c.run(50)
+    # fits the data once the run is over, not a stale or run-time range
+    qtbot.waitUntil(lambda: 1500 <= vb.viewRange()[0][1] < 1700, timeout=3000)
+    vb.sigRangeChangedManually.emit([True, True])  # as a mouse zoom does
+    vb.setXRange(100, 200, padding=0)
+    with qtbot.waitSignal(c.run_finished, timeout=30000):
+        c.run(5)
+    qtbot.wait(100)
+    assert vb.viewRange()[0] == pytest.approx([100, 200])  # the user's zoom is kept
