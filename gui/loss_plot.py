@@ -158,8 +158,9 @@ class QtLossPlot(QWidget):
                 self._x_max = max(10.0, 1.5 * n)
                 vb.enableAutoRange(x=False)
                 self.plot.setXRange(0, self._x_max, padding=0.02)
-            vb.enableAutoRange(y=True)
-        else:
+            if not vb.autoRangeEnabled()[1]:
+                vb.enableAutoRange(y=True)
+        elif not all(vb.autoRangeEnabled()):
             vb.enableAutoRange()
 
     def _on_range_changed_manually(self, *args) -> None:
