@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 from importlib import resources
 from pathlib import Path
@@ -52,6 +53,15 @@ def install_desktop_entry(data_home: Path | None = None) -> list[Path]:
         d.mkdir(parents=True, exist_ok=True)
         (d / name).write_bytes((res / "icons" / name).read_bytes())
         written.append(d / name)
+    # The state-file type, recognised by content, so a double-click on a state file opens the app.
+    mime = home / "mime" / "packages"
+    mime.mkdir(parents=True, exist_ok=True)
+    (mime / "backprop-lab.xml").write_bytes((res / "backprop-lab-mime.xml").read_bytes())
+    written.append(mime / "backprop-lab.xml")
+    for tool, folder in (("update-mime-database", home / "mime"), ("update-desktop-database", apps)):
+        exe_path = shutil.which(tool)
+        if exe_path:  # refresh the desktop's caches where the tools exist; harmless to skip
+            subprocess.run([exe_path, str(folder)], capture_output=True, timeout=60)
     return written
 
 

@@ -64,9 +64,21 @@ def test_install_desktop_entry_twice(tmp_path):
     assert e["Type"] == "Application" and e["Name"] == "Backprop Lab" and e["Icon"] == "backprop-lab"
     assert e["Exec"].endswith("backprop-lab %f")
     assert "Education" in e["Categories"].split(";") and "Science" in e["Categories"].split(";")
+    mime = tmp_path / "data" / "mime" / "packages" / "backprop-lab.xml"
+    assert "application/x-backprop-lab-state" in mime.read_text()
+    assert "application/x-backprop-lab-state" in e["MimeType"]
     if shutil.which("desktop-file-validate"):
         v = subprocess.run(["desktop-file-validate", str(desktop)], capture_output=True, text=True)
         assert v.returncode == 0, v.stdout + v.stderr
+    if shutil.which("update-mime-database") and shutil.which("gio"):
+        # The desktop really recognises a saved state (by content) and leaves other JSON alone.
+        state, plain = tmp_path / "net.json", tmp_path / "other.json"
+        state.write_bytes((resources.files("backprop_lab.resources") / "examples" / "xor.json").read_bytes())
+        plain.write_text('{"a": 1}')
+        for path, expected in ((state, "application/x-backprop-lab-state"), (plain, "application/json")):
+            r = subprocess.run(["gio", "info", "-a", "standard::content-type", str(path)], capture_output=True,
+                               text=True, env=env)
+            assert f"content-type: {expected}" in r.stdout, r.stdout + r.stderr
 
 
 def test_resources_through_importlib():
