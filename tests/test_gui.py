@@ -495,3 +495,26 @@ def test_plot_follows_the_data_after_a_run_unless_the_user_zoomed(qtbot, win):
         c.run(5)
     qtbot.wait(100)
     assert vb.viewRange()[0] == pytest.approx([100, 200])  # the user's zoom is kept
+
+
+def test_plot_handles_a_million_points_and_keeps_spikes(qtbot, win):
+    from backprop_lab.core.simulation import _Growable
+    from backprop_lab.gui.loss_plot import MAX_POINTS, decimate
+    c = win.controller
+    n = 1_000_000
+    y = np.full(n, 0.5)
+    y[123_457] = 9.0  # one spike among a million points must stay visible
+    y[876_543] = 0.001
+    c.sim.batch_loss = _Growable(np.float64, y)
+    c.sim.iteration = n
+    win.loss_plot._update_curves()
+    xs, ys = win.loss_plot.batch_curve.xData, win.loss_plot.batch_curve.yData  # all of it, not only the view
+    assert win.loss_plot.n_points == n
+    assert len(xs) <= MAX_POINTS + 1000
+    assert ys.max() == 9.0 and ys.min() == 0.001
+    assert xs[np.argmax(ys)] == 123_458  # at its own iteration (1-based)
+    assert win.loss_plot.marker.value() == n
+    # decimation keeps order and both extremes per bin
+    x = np.arange(10_000.0)
+    dx, dy = decimate(x, np.sin(x), 1000)
+    assert np.all(np.diff(dx) >= 0) and len(dx) <= 1000 + 10
