@@ -81,10 +81,6 @@ class Loss:
     allowed_output: tuple[str, ...]
     description: str
 
-    def per_sample(self, net: Array, out: Array, target: Array, act: Activation) -> Array:
-        """Loss of each sample, shape ``(B,)``."""
-        return self.terms(net, out, target, act).sum(axis=-1)
-
 
 LOSSES: dict[str, Loss] = {
     "mse": Loss("mse", _mse_terms, _mse_delta,

@@ -114,8 +114,7 @@ class QtEquationsPanel(QWidget):
             return
         sel = c.selection
         if sel is not None and tr is not None:
-            recs = [r for r in tr.records if r.element == sel or
-                    (sel.kind == "neuron" and r.kind == "loss_term" and r.element == sel)]
+            recs = tr.for_element(sel)
             name = net.element_name(sel)
             parts.append(f"<h3>Selected: {to_html(name)}</h3>")
             if sel.kind in ("weight", "bias"):
@@ -164,7 +163,7 @@ class QtEquationsPanel(QWidget):
         if tr is None:
             return []
         sel = self.controller.selection
-        return [r for r in tr.records if sel is None or r.element == sel]
+        return list(tr.records) if sel is None else tr.for_element(sel)
 
     def copy_plain(self) -> str:
         recs = self._records_for_copy()
