@@ -158,17 +158,20 @@ class SimulationController(QObject):
         return h.digest()
 
     # -- change announcements -------------------------------------------------------------------
-    def _changed(self, *, force: bool = True) -> None:
+    def _changed(self, *, force: bool = True) -> bool:
+        """Announce a change (at most every redraw_interval unless forced); True if announced."""
         self._preview = None
         now = time.perf_counter()
-        if force or now - self._last_emit >= self.redraw_interval:
-            self._last_emit = now
-            self._check_symmetry()
-            self.state_changed.emit()
+        if not (force or now - self._last_emit >= self.redraw_interval):
+            return False
+        self._last_emit = now
+        self._check_symmetry()
+        self.state_changed.emit()
         dirty = self._fingerprint() != self._saved_fp
         if dirty != self._dirty:
             self._dirty = dirty
             self.dirty_changed.emit(dirty)
+        return True
 
     def _check_symmetry(self, announce: bool = True) -> None:
         groups = symmetric_groups(self.sim.network)
@@ -303,8 +306,9 @@ class SimulationController(QObject):
             r = self.sim.run(min(remaining, max(1, round(ips * 0.016))))
         self._run_done += r.iterations
         finished = r.diverged or self._run_done >= self._run_total
-        self._changed(force=finished or (ips is not None and ips <= WATCHABLE))
-        self.run_progress.emit(self._run_done, self._run_total)
+        if self._changed(force=finished or (ips is not None and ips <= WATCHABLE)):
+            # progress goes out with the (throttled) redraws, not after every 8 ms chunk
+            self.run_progress.emit(self._run_done, self._run_total)
         if r.diverged:
             self._stop_run(paused=False)
             self.error.emit("Training diverged", r.reason + "\n\nThe last finite state is kept; step back or "

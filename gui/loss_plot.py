@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from .controller import SimulationController
 
 MIN_INTERVAL = 0.020  # seconds between redraws (50 per second at most)
-MAX_POINTS = 8000  # drawn points per curve; longer histories are min/max-decimated
+MAX_POINTS = 3000  # drawn points per curve (two per pixel of a wide plot); longer histories are min/max-decimated
 
 
 def decimate(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:

@@ -241,6 +241,12 @@ class MainWindow(QMainWindow):
         n = sim.batch_loss.n
         last = c._fmt(sim.batch_loss.view()[-1]) if n else "–"
         self.status_loss.setText(f"Loss {last}")
+        if not c.fast_running:  # during a fast run the actions keep the state set when it started
+            self._update_actions()
+
+    def _update_actions(self) -> None:
+        c = self.controller
+        sim = c.sim
         self.act_undo.setEnabled(sim.can_step_back() and not c.running)
         self.act_back.setEnabled(sim.can_step_back() and not c.running)
         self.act_back_into.setEnabled(sim.can_step_back() and not c.running and c.traceable)
@@ -273,6 +279,7 @@ class MainWindow(QMainWindow):
         self.progress.setValue(0)
         self.progress.show()
         self._on_state_changed()
+        self._update_actions()
 
     def _on_run_progress(self, done: int, total: int) -> None:
         self.progress.setMaximum(max(total, 1))
@@ -284,6 +291,7 @@ class MainWindow(QMainWindow):
         self.progress.hide()
         self.eta.setText("")
         self._on_state_changed()
+        self._update_actions()
 
     def _on_display_changed(self) -> None:
         self.edge_actions[self.controller.edge_view].setChecked(True)

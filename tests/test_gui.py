@@ -518,3 +518,18 @@ def test_plot_handles_a_million_points_and_keeps_spikes(qtbot, win):
     x = np.arange(10_000.0)
     dx, dy = decimate(x, np.sin(x), 1000)
     assert np.all(np.diff(dx) >= 0) and len(dx) <= 1000 + 10
+
+
+def test_stepping_and_editing_actions_are_disabled_during_a_run(qtbot, win):
+    c = win.controller
+    c.open_example("moons")
+    c.set_speed(5)
+    c.run(500)
+    qtbot.wait(50)
+    assert c.running
+    for a in (win.act_step, win.act_step_into, win.act_back, win.act_undo, win.act_reset, win.act_reinit):
+        assert not a.isEnabled(), a.text()
+    assert win.progress.isVisible()
+    c.pause()
+    assert win.act_step.isEnabled() and win.act_back.isEnabled()
+    assert not win.progress.isVisible()
