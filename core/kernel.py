@@ -119,8 +119,14 @@ def run_pass(network: Network, loss: Loss, x: np.ndarray, t: np.ndarray,
     return Pass(nets, outs, terms, sample_loss, batch_loss, errors, fprimes, deltas, grad)
 
 
+def mean_loss(network: Network, loss: Loss, nets: list[np.ndarray], outs: list[np.ndarray],
+              t: np.ndarray) -> float:
+    """Mean loss of a forward pass ``(nets, outs)`` against targets *t*."""
+    sample = _sum(loss.terms(nets[-1], outs[-1], t, network.activations[-1]), 1)
+    return float(_sum(sample, 0) / t.shape[0])
+
+
 def dataset_loss(network: Network, loss: Loss, x: np.ndarray, t: np.ndarray) -> float:
     """Mean loss over all samples of *x*, *t* at the current parameters."""
     nets, outs = forward(network, x)
-    sample = _sum(loss.terms(nets[-1], outs[-1], t, network.activations[-1]), 1)
-    return float(_sum(sample, 0) / x.shape[0])
+    return mean_loss(network, loss, nets, outs, t)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ConfigError, DivergenceError
-from .kernel import Pass, dataset_loss, forward, run_pass
+from .kernel import Pass, dataset_loss, forward, mean_loss, run_pass
 from .scalar_kernel import ScalarKernel, qualifies
 from .losses import get_loss
 from .network import Element, Network, initialize
@@ -516,8 +516,7 @@ class Simulation:
             return scalar.loss_only(self.network.theta.tolist(), *self._lists)
         nets, outs = forward(self.network, self.inputs)
         self._fwd_cache = (self.network.theta.copy(), (nets, outs))
-        sample = np.add.reduce(self._loss.terms(nets[-1], outs[-1], self.targets, self.network.activations[-1]), 1)
-        return float(np.add.reduce(sample, 0) / self.n_samples)
+        return mean_loss(self.network, self._loss, nets, outs, self.targets)
 
     def step(self, trace: bool = True) -> Trace | None:
         """Perform one full iteration (or finish the one being stepped into).

@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from backprop_lab.core import (BackpropLabError, Computation, DivergenceError, Element, RunResult, Simulation,
-                               StateFileError, Trace, load_example, symmetric_groups)
+                               StateFileError, Trace, format_number, load_example, symmetric_groups)
 from backprop_lab.core.statefile import EXAMPLES, SaveError
 
 #: Speed slider levels: iterations per second (None = as fast as possible).
@@ -411,7 +411,6 @@ class SimulationController(QObject):
             self.display_changed.emit()
 
     def _fmt(self, v: float) -> str:
-        from backprop_lab.core import format_number
         return format_number(v, self.precision)
 
     # -- files --------------------------------------------------------------------------------------------
