@@ -7,8 +7,10 @@ target checks, CSV) so that scripts need a single import.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
@@ -185,7 +187,7 @@ class DatasetInfo:
         What ``noise`` does.
     default_samples, default_noise
         What :func:`make` uses when they are not given.
-    options : dict
+    options : Mapping
         Extra options and their defaults (``targets`` = the default encoding).
     suggested_output, suggested_loss : str
         An output activation and a loss that fit the default encoding.
@@ -203,7 +205,7 @@ class DatasetInfo:
     noise: str
     default_samples: int
     default_noise: float
-    options: dict[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
     suggested_output: str = "sigmoid"
     suggested_loss: str = "mse"
     fixed_samples: bool = False
@@ -219,6 +221,7 @@ _INFO: dict[str, tuple[DatasetInfo, Callable[..., tuple[Array, Array]]]] = {}
 
 def _register(gen: Callable[..., tuple[Array, Array]], **kw: Any) -> None:
     kw.setdefault("options", {"targets": "pm1" if kw["kind"] == "regression" else "01"})
+    kw["options"] = MappingProxyType(dict(kw["options"]))  # read-only: make() relies on the defaults
     info_ = DatasetInfo(**kw)
     _INFO[info_.name] = (info_, gen)
 

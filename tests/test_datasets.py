@@ -34,7 +34,7 @@ def test_generators_are_reproducible_float64_with_documented_shapes(name):
     assert x1.dtype == t1.dtype == np.float64 and x1.flags.c_contiguous and t1.flags.c_contiguous
     rows = ds.info(name).default_samples if n is None else n
     assert x1.shape == (rows, ds.input_size(name)) and t1.shape == (rows, ds.output_size(name))
-    x3, t3 = make(name, n, noise, seed=4)
+    x3, _ = make(name, n, noise, seed=4)
     if name == "worked_example":
         assert x3.tobytes() == x1.tobytes()  # a single fixed pattern: the seed has nothing to draw
     else:
