@@ -42,3 +42,49 @@ class DivergenceError(BackpropLabError, ArithmeticError):
         self.reason = reason
         self.iteration = iteration
         super().__init__(reason)
+
+
+class DataError(BackpropLabError, ValueError):
+    """Inputs, targets or a dataset request are not acceptable.
+
+    :attr:`row` and :attr:`column` are the 0-based indices of the offending
+    sample and column when the problem is at one place (``None`` otherwise);
+    the message counts samples from 1 (``sample #3``), as the window does.
+    """
+
+    def __init__(self, message: str, *, row: int | None = None, column: int | None = None) -> None:
+        self.row = row
+        self.column = column
+        self.detail = message
+        super().__init__(self._text(message))
+
+    def _text(self, message: str) -> str:
+        return message
+
+
+class CSVError(DataError):
+    """A CSV file cannot be read or imported.
+
+    The message names the file, the line and the column where that makes
+    sense, counting both from 1 as editors and spreadsheets do, e.g.
+    ``data.csv: line 5, column 2 ("x2"): "abc" is not a number``.
+    :attr:`line` is that 1-based line; :attr:`column` is the 0-based column
+    index (as ``read_csv`` selects columns), :attr:`source` the file.
+    """
+
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None,
+                 column: int | None = None, column_name: str | None = None) -> None:
+        self.source = source
+        self.line = line
+        self.column_name = column_name
+        super().__init__(message, column=column)
+
+    def _text(self, message: str) -> str:
+        where = []
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column is not None:
+            name = f" ({self.column_name!r})" if self.column_name else ""
+            where.append(f"column {self.column + 1}{name}")
+        text = f"{', '.join(where)}: {message}" if where else message
+        return f"{self.source}: {text}" if self.source else text
