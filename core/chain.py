@@ -223,9 +223,9 @@ def _f_delta(w: _Why) -> list[Factor]:
     err_kind = "output_error" if w.rec.kind == "output_delta" else "hidden_error"
     err = w.idx.find((err_kind,), e, w.s, w.pos, ops[0][1]) if ops else None
     if err is not None and len(ops) >= 2:
-        return [Factor(ops[0][0], float(ops[0][1]), "∂E/∂out: how the error changes with this neuron's output",
+        return [Factor(ops[0][0], float(ops[0][1]), "how the error changes when this neuron's output changes",
                        err),
-                w.f(1, "∂out/∂net: the slope of the activation function here", ("local_derivative",), e)
+                w.f(1, "the slope of this neuron's activation function at its net input", ("local_derivative",), e)
                 ] + w.rest(2)
     # δ computed directly (cross-entropy: out − t; softmax with squared error: out and more)
     out = [w.f(0, "the output, from the forward pass", ("activation",), e)] if ops else []
@@ -250,23 +250,23 @@ def _f_gradient(w: _Why) -> list[Factor]:
         n_x = 0 if is_bias else 1
         if err is not None and der is not None and len(ops) >= 2 + n_x:
             sym = _expansion_parts(w.rec, 3) or [ops[0][0], ops[1][0], "∂net/∂" + ("b" if is_bias else "w")]
-            fs = [Factor(sym[0], float(ops[0][1]), "∂E/∂out: how the error changes with the output of the neuron "
-                         "this parameter feeds", err),
-                  Factor(sym[1], float(ops[1][1]), "∂out/∂net: the slope of that neuron's activation", der)]
+            fs = [Factor(sym[0], float(ops[0][1]), "how the error changes when the output of the neuron this parameter "
+                         "feeds changes", err),
+                  Factor(sym[1], float(ops[1][1]), "the slope of that neuron's activation function", der)]
             if is_bias:
-                fs.append(Factor(sym[2], 1.0, "∂net/∂b = 1: a bias adds directly to the net input", None))
+                fs.append(Factor(sym[2], 1.0, "1, because a bias adds directly to the net input", None))
             else:
-                x = w.out_of(e.layer, e.i, 2, 0, f"∂net/∂w = {ops[2][0]}: the value this weight multiplies")
+                x = w.out_of(e.layer, e.i, 2, 0, f"the value this weight multiplies, {ops[2][0]}")
                 fs.append(Factor(sym[2], x.value, x.meaning, x.source_index))
             return fs + w.rest(2 + n_x)
         # δ form: ∂E/∂w = δ · x
-        fs = [w.f(0, "δ: how the error changes with the net input of the neuron this parameter feeds",
+        fs = [w.f(0, "δ: how the error changes when the net input of the neuron this parameter feeds changes",
                   ("output_delta", "hidden_delta"), neuron, 0)] if ops else []
         if is_bias:
-            fs.append(Factor("∂net/∂b", 1.0, "∂net/∂b = 1: a bias adds directly to the net input", None))
+            fs.append(Factor("∂net/∂b", 1.0, "1, because a bias adds directly to the net input", None))
             return fs + w.rest(1)
         if len(ops) > 1:
-            fs.append(w.out_of(e.layer, e.i, 1, 0, "∂net/∂w: the value this weight multiplies"))
+            fs.append(w.out_of(e.layer, e.i, 1, 0, f"the value this weight multiplies, {ops[1][0]}"))
         return fs + w.rest(2)
     # batch mean: (1/B)·Σₛ δ⁽ˢ⁾·x⁽ˢ⁾
     per = 1 if is_bias else 2

@@ -314,6 +314,13 @@ class PracticeSession:
             self.load(self.trace, self.position)
 
     @property
+    def fingerprint(self) -> bytes | None:
+        """Identifies the loaded iteration's numbers (equal traces give equal fingerprints)."""
+        if self.trace is None:
+            return None
+        return self._iterations[self.trace.iteration].fingerprint
+
+    @property
     def round(self) -> int:
         """Practice round of the loaded iteration: 1 for the first iteration practised."""
         if self.trace is None or self.first_iteration is None:
