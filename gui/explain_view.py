@@ -32,9 +32,10 @@ _SUMS_OF_PRODUCTS = ("weighted_sum", "hidden_error")
 
 CHIP_STYLE = """
 FactorChip { border: 1px solid palette(mid); border-radius: 6px; background: palette(base); }
-FactorChip[linked="true"]:hover, FactorChip[linked="true"]:focus { border: 2px solid palette(highlight); }
+FactorChip[linked="true"]:hover, FactorChip[linked="true"]:focus { border-color: palette(highlight);
+    background: palette(alternate-base); }
 FactorChip[linked="false"] { border-style: dashed; background: transparent; }
-FactorChip[result="true"] { border: 2px solid palette(highlight); }
+FactorChip[result="true"] { border: 2px solid palette(highlight); background: palette(base); }
 """
 
 
@@ -233,6 +234,7 @@ class QtExplanation(QWidget):
             item = self.chips.takeAt(0)
             w = item.widget()
             if w is not None:
+                w.hide()  # gone at once: deleteLater only acts when the event loop gets back
                 w.deleteLater()
         self.factor_chips = []
         if rec is None:
