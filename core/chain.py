@@ -332,6 +332,6 @@ def chain_factors(rec: Computation, trace: Trace) -> list[Factor]:
         return w.rest(0)
     try:
         return fn(w)
-    except (IndexError, KeyError, ValueError):
+    except (IndexError, KeyError, ValueError, TypeError, AttributeError):
         # A record laid out differently from what this version expects: fall back to its operands.
         return w.rest(0)

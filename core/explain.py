@@ -83,7 +83,10 @@ class _Words:
 
     @property
     def name(self) -> str:
-        return self.net.element_name(self.rec.element)
+        try:
+            return self.net.element_name(self.rec.element)
+        except (IndexError, KeyError, ValueError):  # a record of another network: keep its own symbol
+            return self.rec.target
 
     @property
     def of_sample(self) -> str:
@@ -300,6 +303,6 @@ def explain(rec: Computation, trace: Trace, network: Network, digits: int = 9) -
     fn = _EXPLAIN.get(rec.kind, _generic)
     try:
         return fn(words)
-    except (IndexError, KeyError, ValueError):
+    except (IndexError, KeyError, ValueError, TypeError, AttributeError):
         # A record shaped differently from what this version expects still gets a sentence.
         return _generic(words)

@@ -27,6 +27,13 @@ TOLERANCES = [("0.1 %", 1e-3), ("1 %", 1e-2), ("0.01 %", 1e-4)]
 MODES = [("Ask every result", False), ("Faded: worked example first", True)]
 
 
+def _element_name(network: Network | None, rec) -> str:
+    try:
+        return network.element_name(rec.element) if network is not None else rec.target
+    except (IndexError, KeyError, ValueError):  # a trace of another network: its own symbol will do
+        return rec.target
+
+
 def _plain(label: QLabel, wrap: bool = True) -> QLabel:
     label.setTextFormat(Qt.PlainText)
     label.setWordWrap(wrap)
@@ -303,7 +310,7 @@ class QtPracticePanel(QWidget):
             self.context.setText(f"Iteration {tr.iteration} complete")
             self.question.setText("Next ▸ starts the next iteration.")
         else:
-            who = self.network.element_name(rec.element) if self.network is not None else ""
+            who = _element_name(self.network, rec)
             asked = ("shown: part of the worked example this round" if not s.asked else
                      "your turn" if s.verdict is None else "answered")
             self.context.setText(f"Iteration {tr.iteration} · computation {rec.index + 1} of {len(tr)} · "

@@ -160,12 +160,12 @@ def test_batch_gradient_is_the_mean_of_its_factor_products(name):
         terms = fs[1:]
         n = len(terms) // per
         shown = list(range(n)) if n == B else list(range(n - 1)) + [B - 1]
-        for s, d in zip(shown, terms[0::per]):
+        for s, d in zip(shown, terms[0::per], strict=True):
             src = tr[d.source_index]
             assert src.kind in ("output_delta", "hidden_delta") and src.sample == s
             assert src.element == Element("neuron", g.element.layer + 1, g.element.j)
         if per == 2:
-            for s, x in zip(shown, terms[1::2]):
+            for s, x in zip(shown, terms[1::2], strict=True):
                 if g.element.layer == 0:
                     assert x.source_index is None and x.value == sim.inputs[tr.batch[s], g.element.i]
                 else:
@@ -177,7 +177,7 @@ def test_batch_gradient_is_the_mean_of_its_factor_products(name):
         if per == 1:
             total = math.fsum(f.value for f in terms)
         else:
-            total = math.fsum(d.value * x.value for d, x in zip(terms[0::2], terms[1::2]))
+            total = math.fsum(d.value * x.value for d, x in zip(terms[0::2], terms[1::2], strict=True))
         assert total / B == pytest.approx(g.result, rel=1e-12, abs=1e-15), g.target
     assert net.n_params == sum(1 for r in tr if r.kind == "gradient")
 
@@ -222,7 +222,7 @@ def test_sources_do_not_depend_on_symbol_names(mazur_trace):
     renamed = [replace(r, target="X" + r.target, operands=tuple(("Y" + n, v) for n, v in r.operands))
                for r in tr.records]
     tr2 = Trace(tr.iteration, tr.batch, renamed, tr.loss)
-    for a, b in zip(tr.records, renamed):
+    for a, b in zip(tr.records, renamed, strict=True):
         assert [f.source_index for f in chain_factors(a, tr)] == [f.source_index for f in chain_factors(b, tr2)]
 
 
@@ -248,3 +248,11 @@ def test_malformed_record_falls_back_to_its_operands(mazur_trace):
     odd = replace(g, operands=())  # no operands at all: nothing to index
     assert chain_factors(odd, tr) == []
     assert "w5" in explain(odd, tr, sim.network)
+
+
+def test_a_trace_of_another_network_still_gets_sentences(mazur_trace):
+    """A stale trace (the window replaced the network) must not crash the explanation."""
+    sim, _ = mazur_trace
+    blobs = load_example("blobs").preview()
+    for rec in blobs.records[::7]:
+        assert explain(rec, blobs, sim.network).strip()
