@@ -289,6 +289,8 @@ class PracticeSession:
         stepped into) keeps its answers; a different trace for an iteration
         number (after an edit) starts that iteration's questions afresh.
         """
+        if not 0 <= position <= len(trace.records):  # checked first: a refused load changes nothing
+            raise PracticeError(f"position {position} is outside the iteration (0…{len(trace.records)})")
         fp = _fingerprint(trace)
         st = self._iterations.get(trace.iteration)
         if st is None or st.fingerprint != fp:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea,
+                               QSizePolicy, QVBoxLayout, QWidget)
 
 from backprop_lab.core import BackpropLabError, Network, Simulation, Trace, format_number
 from backprop_lab.core.explain import kind_title
@@ -62,7 +62,17 @@ class QtPracticePanel(QWidget):
         self._shown_key: tuple | None = None
         self._last: tuple[int, int, str] | None = None  # (iteration, index, text) of the last settled question
         self.setAccessibleName("Practice")
-        lay = QVBoxLayout(self)
+        # Everything scrolls inside the panel: a small dock must not squash the question or the chain.
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        outer.addWidget(self.scroll)
+        content = QWidget()
+        self.scroll.setWidget(content)
+        lay = QVBoxLayout(content)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.setSpacing(6)
         lay.addLayout(self._build_options())

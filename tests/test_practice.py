@@ -218,6 +218,10 @@ def test_reveal_and_check_need_an_open_question(mazur_trace):
     assert s.record is None and s.next_question() is None
     with pytest.raises(PracticeError):
         s.go_to(len(mazur_trace) + 1)
+    other = load_example("xor").preview()
+    with pytest.raises(PracticeError, match="outside the iteration"):
+        s.load(other, -1)
+    assert s.trace is mazur_trace and s.position == len(mazur_trace)  # the refused load changed nothing
 
 
 # -- plans ---------------------------------------------------------------------------------------------
