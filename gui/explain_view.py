@@ -1,0 +1,305 @@
+"""QtExplanation: what the current computation means, and a "Why?" chain whose factors jump to their source.
+
+Meant for the Current step card: :meth:`QtExplanation.show_computation` is
+called with the record just performed; the sentences come from
+:func:`backprop_lab.core.explain.explain`, the factors from
+:func:`~backprop_lab.core.explain.chain_factors`.  Clicking a factor that was
+computed earlier emits :attr:`QtExplanation.jump_to` with that record's index.
+Every text taken from a record is shown as plain text.
+"""
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtGui import Qt as QtGuiNs
+from PySide6.QtWidgets import (QFrame, QGridLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout,
+                               QWidget)
+
+from backprop_lab.core import Computation, Network, Trace, format_number
+from backprop_lab.core.explain import Factor, chain_factors, explain
+
+from .teach_style import muted
+
+#: Factors shown side by side as one product; longer lists wrap in a grid of this many columns.
+ROW_FACTORS = 4
+GRID_COLUMNS = 4
+#: Kinds whose factors multiply to the result (drawn with "·" between them).
+_PRODUCTS = ("output_delta", "hidden_delta", "gradient")
+#: Kinds that are sums of products (w·x + … + b, δ·w + …): drawn one product per row.
+_SUMS_OF_PRODUCTS = ("weighted_sum", "hidden_error")
+
+CHIP_STYLE = """
+FactorChip { border: 1px solid palette(mid); border-radius: 6px; background: palette(base); }
+FactorChip[linked="true"]:hover, FactorChip[linked="true"]:focus { border-color: palette(highlight);
+    background: palette(alternate-base); }
+FactorChip[linked="false"] { border-style: dashed; background: transparent; }
+FactorChip[result="true"] { border: 2px solid palette(highlight); background: palette(base); }
+"""
+
+
+def _plain(label: QLabel) -> QLabel:
+    label.setTextFormat(Qt.PlainText)
+    return label
+
+
+class FactorChip(QFrame):
+    """One factor: its symbol, its value and where it came from; clickable when it has a source."""
+
+    clicked = Signal(int)
+
+    def __init__(self, factor: Factor, digits: int, parent: QWidget | None = None, *, result: bool = False) -> None:
+        super().__init__(parent)
+        self.factor = factor
+        linked = factor.source_index is not None
+        self.setProperty("linked", "true" if linked else "false")
+        self.setProperty("result", "true" if result else "false")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 4, 8, 4)
+        lay.setSpacing(0)
+        self.symbol = _plain(QLabel(factor.symbol))
+        self.value = _plain(QLabel(format_number(factor.value, digits)))
+        f = self.value.font()
+        f.setPointSizeF(f.pointSizeF() * 1.15)
+        f.setBold(True)
+        self.value.setFont(f)
+        if result:
+            origin = "the result"
+        elif linked:
+            origin = f"← computation {factor.source_index + 1}"
+        else:
+            origin = _origin_word(factor)
+        self.origin = _plain(QLabel(origin))
+        small = self.origin.font()
+        small.setPointSizeF(small.pointSizeF() * 0.85)
+        self.origin.setFont(small)
+        self.origin.setStyleSheet("color: palette(link);" if linked else f"color: {muted(self.palette())};")
+        for w in (self.symbol, self.value, self.origin):
+            w.setAlignment(Qt.AlignHCenter)
+            lay.addWidget(w)
+        self.setToolTip(QtGuiNs.convertFromPlainText(f"{factor.symbol} = {format_number(factor.value, digits)}\n"
+                                                f"{factor.meaning}" + ("\nClick to go to the computation that "
+                                                                        "produced it." if linked else "")))
+        self.setAccessibleName(f"{factor.symbol} = {format_number(factor.value, digits)}")
+        self.setAccessibleDescription(factor.meaning)
+        if linked:
+            self.setCursor(Qt.PointingHandCursor)
+            self.setFocusPolicy(Qt.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
+
+    @property
+    def linked(self) -> bool:
+        return self.factor.source_index is not None
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self.linked and event.button() == Qt.LeftButton and self.rect().contains(event.position().toPoint()):
+            self.clicked.emit(self.factor.source_index)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.linked and event.key() in (Qt.Key_Return, Qt.Key_Enter, Qt.Key_Space):
+            self.clicked.emit(self.factor.source_index)
+            return
+        super().keyPressEvent(event)
+
+
+def _origin_word(f: Factor) -> str:
+    m = f.meaning.lower()
+    if "data" in m:
+        return "from the data"
+    if "mean over" in m:
+        return "batch mean"
+    if "setting" in m or "learning rate" in m:
+        return "setting"
+    return "parameter" if ("weight" in m or "bias" in m or "parameter" in m or "velocity" in m) else "given"
+
+
+def _operator(text: str) -> QLabel:
+    lab = QLabel(text)
+    f = lab.font()
+    f.setPointSizeF(f.pointSizeF() * 1.4)
+    lab.setFont(f)
+    lab.setAlignment(Qt.AlignCenter)
+    return lab
+
+
+class QtExplanation(QWidget):
+    """The meaning of one computation and its "Why?" chain.
+
+    Signals
+    -------
+    jump_to(int) : the user clicked a factor; the index (in the shown trace) of
+        the record that produced it.
+    """
+
+    jump_to = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setStyleSheet(CHIP_STYLE)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 4, 0, 0)
+        lay.setSpacing(4)
+        self.sentences = _plain(QLabel())
+        self.sentences.setWordWrap(True)
+        self.sentences.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.sentences.setAccessibleName("What this computation means")
+        lay.addWidget(self.sentences)
+        self.why_button = QToolButton()
+        self.why_button.setText("Why?")
+        self.why_button.setCheckable(True)
+        self.why_button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.why_button.setArrowType(Qt.RightArrow)
+        self.why_button.setAutoRaise(True)
+        self.why_button.setToolTip("Show what this result is made of, factor by factor, and where each came from")
+        self.why_button.setAccessibleName("Why? Show the chain rule")
+        self.why_button.toggled.connect(self._set_expanded)
+        lay.addWidget(self.why_button, 0, Qt.AlignLeft)
+        self.why_frame = QFrame()
+        self.why_frame.setVisible(False)
+        why = QVBoxLayout(self.why_frame)
+        why.setContentsMargins(16, 0, 0, 4)
+        self.chain_label = _plain(QLabel())
+        self.chain_label.setWordWrap(True)
+        self.chain_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        why.addWidget(self.chain_label)
+        self.chips_box = QWidget()
+        self.chips = QGridLayout(self.chips_box)
+        self.chips.setContentsMargins(0, 2, 0, 2)
+        self.chips.setHorizontalSpacing(6)
+        self.chips.setVerticalSpacing(6)
+        why.addWidget(self.chips_box, 0, Qt.AlignLeft)
+        self.legend = _plain(QLabel())
+        self.legend.setWordWrap(True)
+        self._restyle()
+        why.addWidget(self.legend)
+        lay.addWidget(self.why_frame)
+        self.factor_chips: list[FactorChip] = []
+        self.record: Computation | None = None
+        self.clear()
+
+    # -- public ------------------------------------------------------------------------------------
+    def show_computation(self, rec: Computation | None, trace: Trace | None, network: Network,
+                         digits: int = 9) -> None:
+        """Explain *rec* (a record of *trace*); ``None`` clears the view."""
+        if rec is None or trace is None:
+            self.clear()
+            return
+        self.record = rec
+        self.sentences.setText(explain(rec, trace, network, digits))
+        factors = chain_factors(rec, trace)
+        self._fill_chain(rec, factors, digits)
+        self.why_button.setVisible(bool(factors))
+        if not factors:
+            self.why_frame.setVisible(False)
+        self.setVisible(True)
+
+    def clear(self, message: str = "") -> None:
+        """Show *message* (plain text) instead of an explanation."""
+        self.record = None
+        self.sentences.setText(message)
+        self._fill_chain(None, [], 9)
+        self.why_button.setVisible(False)
+        self.why_frame.setVisible(False)
+
+    def set_expanded(self, on: bool) -> None:
+        """Open or close the "Why?" section."""
+        self.why_button.setChecked(on)
+
+    def text(self) -> str:
+        """Everything the view says, as plain text (for tests and copying)."""
+        parts = [self.sentences.text()]
+        if self.why_frame.isVisible():
+            parts += [self.chain_label.text(), self.legend.text()]
+        return "\n".join(p for p in parts if p)
+
+    # -- internals ---------------------------------------------------------------------------------
+    def _restyle(self) -> None:
+        self.legend.setStyleSheet(f"color: {muted(self.palette())};")
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.PaletteChange:
+            self._restyle()
+        super().changeEvent(event)
+
+    def _set_expanded(self, on: bool) -> None:
+        self.why_button.setArrowType(Qt.DownArrow if on else Qt.RightArrow)
+        self.why_frame.setVisible(on)
+
+    def _fill_chain(self, rec: Computation | None, factors: list[Factor], digits: int) -> None:
+        while self.chips.count():
+            item = self.chips.takeAt(0)
+            w = item.widget()
+            if w is not None:
+                w.hide()  # gone at once: deleteLater only acts when the event loop gets back
+                w.deleteLater()
+        self.factor_chips = []
+        if rec is None:
+            self.chain_label.setText("")
+            self.legend.setText("")
+            return
+        product = rec.kind in _PRODUCTS and len(factors) <= ROW_FACTORS
+        mean = rec.kind == "gradient" and len(factors) > 1 and factors[0].symbol.startswith("1/")
+        if product and not mean:
+            self.chain_label.setText(f"{rec.target} = " + " · ".join(f.symbol for f in factors))
+        else:
+            self.chain_label.setText(f"{rec.target} = {rec.expansion}")
+        chips = [FactorChip(f, digits, self.chips_box) for f in factors]
+        for chip in chips:
+            chip.clicked.connect(self.jump_to)
+        self.factor_chips = chips
+        if mean:
+            self._lay_out_mean(rec, chips)
+        elif rec.kind in _SUMS_OF_PRODUCTS and len(chips) >= 2:
+            self._lay_out_sum(chips)
+        elif product:
+            for k, chip in enumerate(chips):
+                if k:
+                    self.chips.addWidget(_operator("·"), 0, 2 * k - 1)
+                self.chips.addWidget(chip, 0, 2 * k)
+            result = Factor(rec.target, rec.result, "the result of this computation", None)
+            n = 2 * len(chips)
+            self.chips.addWidget(_operator("="), 0, n - 1)
+            self.chips.addWidget(FactorChip(result, digits, self.chips_box, result=True), 0, n)
+        else:
+            for k, chip in enumerate(chips):
+                self.chips.addWidget(chip, k // GRID_COLUMNS, k % GRID_COLUMNS)
+        lines, seen = [], set()
+        for f in factors:
+            # Long lists (batch means) repeat one meaning per sample: say each once.
+            line = f"{f.symbol}: {f.meaning}" if len(factors) <= 6 else re.sub(r" for sample \d+", "", f.meaning)
+            if line not in seen:
+                seen.add(line)
+                lines.append(line)
+        hint = "Click a solid box to go to the computation that produced it." if any(
+            f.source_index is not None for f in factors) else ""
+        self.legend.setText("\n".join(lines + ([hint] if hint else [])))
+
+    def _lay_out_sum(self, chips: list[FactorChip]) -> None:
+        """a·b + c·d + … (+ a lone last term such as the bias), one product per row."""
+        g = self.chips
+        for row, k in enumerate(range(0, len(chips), 2)):
+            if row:
+                g.addWidget(_operator("+"), row, 0)
+            g.addWidget(chips[k], row, 1)
+            if k + 1 < len(chips):
+                g.addWidget(_operator("·"), row, 2)
+                g.addWidget(chips[k + 1], row, 3)
+
+    def _lay_out_mean(self, rec: Computation, chips: list[FactorChip]) -> None:
+        """(1/B) · Σ over samples: the 1/B box, then one row per sample (δ · x, or δ for a bias)."""
+        g = self.chips
+        g.addWidget(chips[0], 0, 0)
+        g.addWidget(_operator("· Σ"), 0, 1)
+        per = 1 if rec.element.kind == "bias" else 2
+        rest = chips[1:]
+        for row, k in enumerate(range(0, len(rest), per)):
+            if row:
+                g.addWidget(_operator("+"), row, 1)
+            g.addWidget(rest[k], row, 2)
+            if per == 2 and k + 1 < len(rest):
+                g.addWidget(_operator("·"), row, 3)
+                g.addWidget(rest[k + 1], row, 4)
