@@ -41,13 +41,22 @@ def xor_example() -> Simulation:
 
 def symmetry() -> Simulation:
     x, t = xor()
-    net = Network([2, 3, 1], ["sigmoid", "sigmoid"])  # all parameters zero
+    # Equal, non-zero starting weights: the gradient is not zero, so the hidden neurons visibly move,
+    # but each gets the same delta and the same update, so they stay identical (all zeros would teach
+    # nothing: every gradient would be exactly 0 and nothing would move at all).
+    net = Network([2, 3, 1], ["sigmoid", "sigmoid"])
+    net.weights[0][:] = [[0.5, -0.3]] * 3
+    net.biases[0][:] = 0.1
+    net.weights[1][:] = 0.4
+    net.biases[1][:] = 0.0
     return Simulation(net, x, t, TrainingSettings(learning_rate=2.0, batch_size=4, update_biases=True),
-                      name="The symmetry problem (all weights zero)",
-                      notes="Every weight and bias starts at zero, so h1, h2 and h3 compute the same value, "
-                            "get the same delta and the same update: they stay identical forever and the "
-                            "network acts as if it had one hidden neuron. Re-initialise the weights randomly "
-                            "(Network > Re-initialise) to break the symmetry.")
+                      name="The symmetry problem (equal starting weights)",
+                      notes="h1, h2 and h3 start with the same weights in (0.5 from i1, −0.3 from i2), the same "
+                            "bias and the same weight out. They compute the same value, get the same delta and "
+                            "the same update: run it (F5) and watch them change together, marked ≡, while the "
+                            "loss sticks near 0.125 — the network acts as if it had one hidden neuron and cannot "
+                            "learn XOR. Then re-initialise randomly (Ctrl+I) and run again: the neurons separate "
+                            "and the loss falls.")
 
 
 def moons_example() -> Simulation:
