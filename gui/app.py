@@ -166,4 +166,20 @@ def main(argv: list[str] | None = None) -> int:
     if os.environ.get("BPL_EXIT_WHEN_SHOWN"):  # benchmarks/: time from process start to a shown window
         from PySide6.QtCore import QTimer
         QTimer.singleShot(0, lambda: (print("shown", flush=True), app.quit()))
+        return app.exec()
+    _nothing_lost(app, win)
     return app.exec()
+
+
+def _nothing_lost(app, win) -> None:
+    """Crash safety: errors shown once and logged; unsaved work autosaved and offered back after a crash."""
+    from .crash import install_excepthook
+    from .recovery import RecoveryManager, load_recovered, offer_recovery
+
+    c = win.controller
+    win.crash_handler = install_excepthook(app, lambda: win, data_dir() / "logs", on_error=c.pause)
+    win.recovery = RecoveryManager(data_dir() / "recovery", parent=win)
+    state = offer_recovery(win, win.recovery)
+    if state is not None:
+        load_recovered(c, state, win.recovery.restored.path)
+    win.recovery.attach(c, c.state_changed)  # after loading: loading announces "not dirty"
