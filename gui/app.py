@@ -179,6 +179,7 @@ def _nothing_lost(app, win) -> None:
     c = win.controller
     win.crash_handler = install_excepthook(app, lambda: win, data_dir() / "logs", on_error=c.pause)
     win.recovery = RecoveryManager(data_dir() / "recovery", parent=win)
+    win.recovery.autosave_failed.connect(lambda text: win.statusBar().showMessage(text, 15000))
     state = offer_recovery(win, win.recovery)
     if state is not None:
         load_recovered(c, state, win.recovery.restored.path)
