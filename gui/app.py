@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,8 +31,65 @@ def _data_home() -> Path:
     return Path(xdg) if xdg else Path.home() / ".local" / "share"
 
 
-def install_desktop_entry(data_home: Path | None = None) -> list[Path]:
+def data_dir() -> Path:
+    """The user's data folder for Backprop Lab (``$XDG_DATA_HOME/backprop-lab``): recovery files and logs."""
+    return _data_home() / APP_ID
+
+
+#: Characters that force an Exec argument into double quotes (Desktop Entry spec, "The Exec key").
+_EXEC_RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")
+
+
+def desktop_exec_arg(arg: str) -> str:
+    """*arg* quoted for a desktop entry's ``Exec`` key, before the ``%`` and string-value escapes.
+
+    An argument with a reserved character (space, quote, ``$``...) is put in
+    double quotes, inside which the double quote, backtick, dollar sign and
+    backslash each get a backslash before them (Desktop Entry spec 1.5).
+    """
+    if arg and not _EXEC_RESERVED.intersection(arg):
+        return arg
+    return '"' + "".join("\\" + ch if ch in '"`$\\' else ch for ch in arg) + '"'
+
+
+def desktop_exec_value(argv: list[str], field_code: str = "%f") -> str:
+    """The ``Exec=`` value that runs *argv* followed by *field_code*, escaped as the spec says.
+
+    Three layers, applied in this order: quoting of each argument, ``%`` written
+    as ``%%`` (``%`` starts a field code), then the escapes of every string value
+    (a backslash doubled, a newline as backslash-n...), which a reader undoes first.
+    """
+    line = " ".join(desktop_exec_arg(a).replace("%", "%%") for a in argv)
+    if field_code:
+        line += " " + field_code
+    return (line.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
+            .replace("\r", "\\r"))
+
+
+def launcher_command() -> list[str]:
+    """The command that starts this installation: the launcher that ran, or ``python -m backprop_lab.gui``.
+
+    The launcher is found from ``sys.argv[0]`` (made absolute), never from
+    ``PATH``: the desktop's ``PATH`` usually lacks a virtual environment's bin
+    folder.  ``sys.executable`` is kept as it is (not resolved): a venv's python
+    is a symbolic link whose location is what selects the venv.
+    """
+    argv0 = sys.argv[0] if sys.argv else ""
+    if argv0 and Path(argv0).name == APP_ID:
+        launcher = Path(argv0).resolve()
+        if launcher.is_file() and os.access(launcher, os.X_OK):
+            return [str(launcher)]
+    return [os.path.abspath(sys.executable), "-m", "backprop_lab.gui"]
+
+
+def install_desktop_entry(data_home: Path | None = None, command: list[str] | None = None) -> list[Path]:
     """Copy the launcher and icons into the user's XDG data folders.
+
+    Parameters
+    ----------
+    data_home : the XDG data folder (default ``$XDG_DATA_HOME`` or ``~/.local/share``).
+    command : what the entry runs (default :func:`launcher_command`); written with
+        absolute paths, so the entry works whatever ``PATH`` the desktop has.
 
     Returns the paths written.  Running it again overwrites them with the same
     content, so it is safe to repeat.
@@ -43,9 +101,9 @@ def install_desktop_entry(data_home: Path | None = None) -> list[Path]:
     apps.mkdir(parents=True, exist_ok=True)
     desktop = apps / f"{APP_ID}.desktop"
     text = (res / "backprop-lab.desktop").read_text("utf-8")
-    exe = shutil.which(APP_ID)
-    if exe:  # an absolute Exec= works even when the venv's bin is not on the menu's PATH
-        text = text.replace(f"Exec={APP_ID} %f", f"Exec={exe} %f")
+    exec_value = desktop_exec_value(command or launcher_command())
+    # A function as replacement: the value's backslashes are meant literally.
+    text = re.sub(r"(?m)^Exec=.*$", lambda m: f"Exec={exec_value}", text, count=1)
     desktop.write_text(text, encoding="utf-8")
     written.append(desktop)
     for rel, name in (("scalable/apps", "backprop-lab.svg"), ("256x256/apps", "backprop-lab.png")):
@@ -108,4 +166,21 @@ def main(argv: list[str] | None = None) -> int:
     if os.environ.get("BPL_EXIT_WHEN_SHOWN"):  # benchmarks/: time from process start to a shown window
         from PySide6.QtCore import QTimer
         QTimer.singleShot(0, lambda: (print("shown", flush=True), app.quit()))
+        return app.exec()
+    _nothing_lost(app, win)
     return app.exec()
+
+
+def _nothing_lost(app, win) -> None:
+    """Crash safety: errors shown once and logged; unsaved work autosaved and offered back after a crash."""
+    from .crash import install_excepthook
+    from .recovery import RecoveryManager, load_recovered, offer_recovery
+
+    c = win.controller
+    win.crash_handler = install_excepthook(app, lambda: win, data_dir() / "logs", on_error=c.pause)
+    win.recovery = RecoveryManager(data_dir() / "recovery", parent=win)
+    win.recovery.autosave_failed.connect(lambda text: win.statusBar().showMessage(text, 15000))
+    state = offer_recovery(win, win.recovery)
+    if state is not None:
+        load_recovered(c, state, win.recovery.restored.path)
+    win.recovery.attach(c, c.state_changed)  # after loading: loading announces "not dirty"

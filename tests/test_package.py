@@ -62,7 +62,7 @@ def test_install_desktop_entry_twice(tmp_path):
     cp.read(desktop)
     e = cp["Desktop Entry"]
     assert e["Type"] == "Application" and e["Name"] == "Backprop Lab" and e["Icon"] == "backprop-lab"
-    assert e["Exec"].endswith("backprop-lab %f")
+    assert e["Exec"].endswith(" -m backprop_lab.gui %f")  # absolute; see test_desktop_entry.py
     assert "Education" in e["Categories"].split(";") and "Science" in e["Categories"].split(";")
     mime = tmp_path / "data" / "mime" / "packages" / "backprop-lab.xml"
     assert "application/x-backprop-lab-state" in mime.read_text()
