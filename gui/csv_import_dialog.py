@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -246,16 +247,16 @@ class CsvImportDialog(QDialog):
         self.preview.setRowCount(len(rows))
         self.preview.setHorizontalHeaderLabels(names)  # QTableWidgetItem text is plain
         for r, fields in enumerate(rows):
-            for c, text in enumerate(fields[:len(names)]):
+            ragged = len(fields) != len(names)  # shown as it is, marked; the import will name its line
+            for c in range(len(names)):
+                text = fields[c] if c < len(fields) else ""
                 item = QTableWidgetItem(text)
                 if not _is_number(text):
                     item.setForeground(Qt.darkGray)
+                if ragged:
+                    item.setBackground(QColor("#fcf3cf"))
+                    item.setToolTip(f"This row has {len(fields)} field(s); the first row has {len(names)}")
                 self.preview.setItem(r, c, item)
-            if len(fields) != len(names):  # a ragged row shows as it is; the import will name it
-                for c in range(len(names)):
-                    item = self.preview.item(r, c) or QTableWidgetItem("")
-                    item.setBackground(Qt.yellow)
-                    self.preview.setItem(r, c, item)
         self.preview.resizeColumnsToContents()
 
     def _fill_lists(self, names: list[str]) -> None:

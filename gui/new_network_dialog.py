@@ -177,6 +177,7 @@ class NewNetworkDialog(QDialog):
         """Recreate the rows of the layer list from ``_sizes``/``_acts`` (after + / − or typed sizes)."""
         for w in self._layer_widgets:
             self.layers_grid.removeWidget(w)
+            w.hide()  # deleteLater waits for the event loop; until then it would still be drawn
             w.deleteLater()
         self._layer_widgets = []
         self.size_spins: list[QSpinBox] = []

@@ -1,86 +1,19 @@
-"""Plain-number parsing, plain-text labels, and a line edit that shows why its text is refused beside it.
+"""Small plain-text widgets of the data GUI: labels, tooltips, and a number field whose refusals show beside it.
 
-The data widgets accept only what a person would call a plain number: ASCII
-digits, an optional sign, a decimal point and an exponent. Python's ``float``
-and ``int`` also take ``1_000``, ``١٢`` (Arabic-Indic digits), ``nan`` and
-``inf``; those are refused here with a reason, so what the field shows is
-exactly the value used.
+The parsing rules (plain numbers only) are in :mod:`backprop_lab.gui.plain_numbers`.
 """
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import Qt as QtGui_Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
-_INT = re.compile(r"[0-9]+")
-_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+from .plain_numbers import parse_float, parse_int  # noqa: F401  (re-exported for the widgets)
+
 #: Colour of refusal messages (readable on the light Fusion palette, 5.4:1 contrast on white).
 ERROR_COLOR = "#b03a2e"
-
-
-def _shown(text: str) -> str:
-    return repr(text if len(text) <= 24 else text[:21] + "...")
-
-
-def _why_not_plain(s: str) -> str:
-    """The reason *s* (stripped, not empty) is not a plain number."""
-    if "_" in s:
-        return f"{_shown(s)} is not a plain number: write it without '_'"
-    if "\u2212" in s:
-        return f"{_shown(s)} is not a plain number: type the minus sign as '-'"
-    if re.fullmatch(r"[+-]?[0-9]+,[0-9]+", s):
-        return f"{_shown(s)} is not a plain number: use a decimal point, not a comma"
-    if re.fullmatch(r"[+-]?[0-9]{1,3}(,[0-9]{3})+", s):
-        return f"{_shown(s)} is not a plain number: write it without thousands separators"
-    return f"{_shown(s)} is not a number"
-
-
-def parse_float(text: str, what: str = "value", lo: float = -math.inf, hi: float = math.inf,
-                hi_open: bool = False) -> float:
-    """*text* as a finite float in [lo, hi] (or [lo, hi) when *hi_open*).
-
-    Raises
-    ------
-    ValueError
-        With a short reason to show next to the field.
-    """
-    s = text.strip()
-    if not s:
-        raise ValueError(f"{what}: a number is needed")
-    if not _FLOAT.fullmatch(s):
-        raise ValueError(f"{what}: {_why_not_plain(s)}")
-    v = float(s)
-    if not math.isfinite(v):
-        raise ValueError(f"{what}: {_shown(s)} is too large")
-    if v < lo or v > hi or (hi_open and v == hi):
-        right = ")" if hi_open else "]"
-        raise ValueError(f"{what} must be in [{lo:g}, {hi:g}{right}")
-    return v
-
-
-def parse_int(text: str, what: str = "value", lo: int = 0, hi: int = 2**31 - 1) -> int:
-    """*text* as a whole number in [lo, hi], digits only (no sign, no separators, no exponent).
-
-    Raises
-    ------
-    ValueError
-        With a short reason to show next to the field.
-    """
-    s = text.strip()
-    if not s:
-        raise ValueError(f"{what}: a whole number is needed")
-    if not _INT.fullmatch(s):
-        if _FLOAT.fullmatch(s) or s.startswith(("-", "\u2212")):
-            raise ValueError(f"{what} must be a whole number from {lo:,} to {hi:,}")
-        raise ValueError(f"{what}: {_why_not_plain(s)}")
-    v = int(s)
-    if not lo <= v <= hi:
-        raise ValueError(f"{what} must be a whole number from {lo:,} to {hi:,}")
-    return v
 
 
 def plain_tooltip(text: str) -> str:

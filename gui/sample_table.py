@@ -254,10 +254,11 @@ class SampleTable(QWidget):
         vh.setSectionResizeMode(QHeaderView.Fixed)
         vh.setDefaultSectionSize(self.fontMetrics().height() + 6)
         hh = self.view.horizontalHeader()
-        hh.setSectionResizeMode(QHeaderView.Interactive)
-        # Wide enough for the 6 significant digits shown ("-0.0123457", "-1.23457e-05").
-        hh.setDefaultSectionSize(self.fontMetrics().horizontalAdvance("-1.23457e-05") + 10)
-        hh.setStretchLastSection(True)
+        # Wide enough for the usual 6 significant digits ("-0.0123457"); rarer exponents are elided (the tooltip
+        # and the editor show every digit). A few columns share the width; many scroll and can be dragged wider.
+        width = self.fontMetrics().horizontalAdvance("-0.0123457") + 12
+        hh.setDefaultSectionSize(width)
+        hh.setMinimumSectionSize(width - 14)
         lay.addWidget(self.view, 1)
 
         row = QHBoxLayout()
@@ -284,7 +285,10 @@ class SampleTable(QWidget):
         self.model.sample_edited.connect(self._on_edited)
         self.model.edit_refused.connect(lambda why: show_error(self.message, why))
         self.model.modelReset.connect(self._update_count)
+        for sig in (self.model.modelReset, self.model.columnsRemoved):
+            sig.connect(self._update_column_mode)
         self._update_count()
+        self._update_column_mode()
 
     # -- owner's API --------------------------------------------------------------------------
     def set_data(self, inputs: Array, targets: Array) -> None:
@@ -334,6 +338,12 @@ class SampleTable(QWidget):
     def _on_edited(self, row: int, column: int, value: float) -> None:
         show_error(self.message, "")
         self.sample_edited.emit(row, column, value)
+
+    def _update_column_mode(self, *_: object) -> None:
+        few = self.model.columnCount() <= 6
+        hh = self.view.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.Stretch if few else QHeaderView.Interactive)
+        hh.setStretchLastSection(not few)  # with Stretch too, the last column grabs the width of a later resize
 
     def _update_count(self) -> None:
         n = self.model.rowCount()
