@@ -67,6 +67,27 @@ class NetworkSpec:
     dataset_options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     test_fraction: float = 0.0
 
+    def __post_init__(self) -> None:
+        # Normalise once, so a spec compares and prints the same however it was written, and nobody can change
+        # the options of a frozen spec through the dict they passed in.
+        for name in ("sizes", "activations"):
+            value = getattr(self, name)
+            if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+                raise ConfigError(f"{name} must be a sequence, got {value!r}")
+        sizes = tuple(self.sizes)
+        if any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) for s in sizes):
+            raise ConfigError(f"layer sizes must be whole numbers, got {list(sizes)}")
+        seed = self.init_seed
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise ConfigError(f"the initialisation seed must be a whole number, got {seed!r}")
+        frac = self.test_fraction
+        if isinstance(frac, bool) or not isinstance(frac, (int, float, np.floating)) or not np.isfinite(frac):
+            raise ConfigError(f"the test fraction must be a number in [0, 1), got {frac!r}")
+        object.__setattr__(self, "sizes", tuple(int(s) for s in sizes))
+        object.__setattr__(self, "activations", tuple(str(a) for a in self.activations))
+        object.__setattr__(self, "init_seed", int(seed))
+        object.__setattr__(self, "dataset_options", MappingProxyType(dict(self.dataset_options)))
+
     def title(self) -> str:
         """E.g. ``"2-4-4-1 tanh on spiral"`` (``"tanh/sigmoid"`` when the output differs)."""
         acts = self.activations

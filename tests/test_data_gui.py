@@ -620,3 +620,16 @@ def test_building_from_a_spec_needs_no_qt():
             "print(s.name, s.inputs.shape, any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "2-3-1 tanh/sigmoid on xor (6, 2) False"
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"sizes": (2, "4", 1)}, "whole numbers"), ({"sizes": "2-4-1"}, "sequence"), ({"init_seed": 1.5}, "seed"),
+    ({"test_fraction": "0.2"}, "test fraction"), ({"sizes": (2, 2000, 1)}, "1 to 1,024"),
+    ({"dataset_name": "nope"}, "unknown dataset"), ({"init_scheme": "magic"}, "Unknown initialisation"),
+])
+def test_bad_specs_are_refused_with_a_config_error(change, message):
+    fields = dict(sizes=(2, 4, 1), activations=("tanh", "tanh"), loss="mse", init_scheme="xavier", init_seed=0,
+                  dataset_name="spiral", dataset_options={"n_samples": 20}, test_fraction=0.0)
+    fields.update(change)
+    with pytest.raises(ConfigError, match=message):
+        build_simulation(NetworkSpec(**fields))
