@@ -224,12 +224,16 @@ class QtDataPanel(QWidget):
             self.samples.setEnabled(not info.fixed_samples)
             self.noise.set_text(f"{info.default_noise:g}")
             self.noise.setEnabled(gen != "worked_example")
+            self.test_fraction.hold_zero(info.default_samples < 10)
             if gen == "blobs":
                 n_out = self._shape[1] if self._shape else 3
                 self.classes.set_text(str(n_out if 3 <= n_out <= ds.MAX_CLASSES else 3))
             self.source_help.setText(f"{info.description}")
             self.source.setToolTip(plain_tooltip(ds.describe(gen)))
-        elif kind == "csv" and self._imported:
+            self._update_fit()
+            return
+        self.test_fraction.hold_zero(False)
+        if kind == "csv" and self._imported:
             data, path = self._imported
             self.source_help.setText(f"{Path(path).name}: {len(data.inputs):,} rows, "
                                      f"{', '.join(data.input_names[:6])} → {', '.join(data.target_names[:6])}")

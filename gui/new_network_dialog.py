@@ -344,6 +344,7 @@ class NewNetworkDialog(QDialog):
             self.samples.setEnabled(not info.fixed_samples)
             self.noise.set_text(f"{info.default_noise:g}")
             self.noise.setEnabled(name != "worked_example")
+            self.test_fraction.hold_zero(info.default_samples < 10)
             self.dataset_help.setText(f"{info.description}\nSuggested: a {info.suggested_output} output with "
                                       f"{dict(LOSS_CHOICES)[info.suggested_loss]}.")
             n_in, n_out = info.n_inputs, ds.output_size(name)

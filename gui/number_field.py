@@ -126,6 +126,20 @@ class NumberField(QWidget):
             raise ValueError(self.error.text())
         return self.parser(self.edit.text())
 
+    def hold_zero(self, on: bool) -> None:
+        """Show 0 while *on* and give the earlier text back afterwards (unless the person changed it meanwhile).
+
+        Used by the test fraction: a split of a tiny set (the worked example, a truth table of 4 rows) leaves
+        too little to learn from, so such a set gets 0, and the fraction comes back for a larger set.
+        """
+        if on and self.text() != "0":
+            self._held = self.text()
+            self.set_text("0")
+        elif not on and getattr(self, "_held", None) is not None:
+            if self.text() == "0":
+                self.set_text(self._held)
+            self._held = None
+
     def set_error(self, text: str) -> None:
         """Show a reason found elsewhere (e.g. a fraction that leaves no training samples)."""
         show_error(self.error, text)

@@ -152,6 +152,20 @@ def test_bad_fields_are_refused_beside_the_field_and_nothing_is_emitted(panel, q
     assert panel.apply() is not None and len(got) == 1
 
 
+def test_tiny_sets_get_no_test_split_and_the_fraction_comes_back(panel, new_dialog):
+    for dialog_or_panel, pick in ((panel, lambda n: choose(panel, n)), (new_dialog, new_dialog.set_dataset)):
+        field = dialog_or_panel.test_fraction
+        field.set_text("0.3")
+        pick("worked_example")
+        assert field.text() == "0"
+        pick("xor")
+        assert field.text() == "0"
+        pick("spiral")
+        assert field.text() == "0.3"
+    req = panel.apply()
+    assert len(req.test_inputs) == 60  # ⌈200 · 0.3⌉
+
+
 def test_a_fraction_that_leaves_no_training_sample_is_refused(panel):
     choose(panel, "and")
     fill(panel, samples="4", test="0.9")  # ⌈4 · 0.9⌉ = 4 test samples: none left to train on
@@ -633,3 +647,25 @@ def test_bad_specs_are_refused_with_a_config_error(change, message):
     fields.update(change)
     with pytest.raises(ConfigError, match=message):
         build_simulation(NetworkSpec(**fields))
+
+
+def test_the_import_and_export_buttons(panel, qtbot, monkeypatch, tmp_path):
+    def fake_exec(dialog):  # what a person does in the modal dialog: choose the file, press Import
+        dialog.set_path(CSV / "classes.csv")
+        return QDialog.Accepted if dialog.import_data() else QDialog.Rejected
+
+    monkeypatch.setattr(CsvImportDialog, "exec", fake_exec)
+    panel.set_network_shape(2, 3, "softmax", "cross_entropy")
+    fill(panel, test="0.25")
+    with qtbot.waitSignal(panel.data_requested, timeout=2000) as blocker:
+        qtbot.mouseClick(panel.import_button, Qt.LeftButton)
+    req = blocker.args[0]
+    assert len(req.inputs) == 3 and len(req.test_inputs) == 1  # ⌈4 · 0.25⌉ = 1
+    assert "classes.csv: 4 rows" in req.description
+    panel.set_data(req.inputs, req.targets, req.test_inputs, req.test_targets, req.description)
+    out = tmp_path / "out.csv"
+    monkeypatch.setattr("backprop_lab.gui.data_panel.QFileDialog.getSaveFileName", lambda *a, **k: (str(out), ""))
+    qtbot.mouseClick(panel.export_button, Qt.LeftButton)
+    x, t = ds.read_csv(out, targets=[2, 3, 4])
+    assert rows(np.hstack([x, t])) == rows(np.hstack([np.vstack([req.inputs, req.test_inputs]),
+                                                      np.vstack([req.targets, req.test_targets])]))
