@@ -1,0 +1,451 @@
+"""QtDataPanel: the current dataset, new data from a generator or a CSV file, a test split, input scaling, the table.
+
+The panel never writes to a simulation. It announces new data with
+:attr:`QtDataPanel.data_requested` (a :class:`DataRequest`) and table edits
+with its ``sample_*`` signals; the window's owner applies them (``sim.set_data``)
+and answers with :meth:`QtDataPanel.set_data`, so the panel always shows the
+data the network trains on.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QPushButton, QVBoxLayout, QWidget)
+
+from backprop_lab.core import datasets as ds
+from backprop_lab.core.data_prep import MAX_SAMPLES
+from backprop_lab.core.errors import DataError
+
+from .csv_import_dialog import CsvImportDialog
+from .data_request import (DataRequest, fraction_problem, generator_options, make_request, shape_problem,
+                           split_and_scale, target_encoding)
+from .network_spec import MAX_SEED
+from .number_field import ERROR_COLOR, NumberField, parse_float, parse_int, plain_label, plain_tooltip, show_error
+from .sample_table import SampleTable
+
+__all__ = ["QtDataPanel", "DataRequest", "make_request"]
+
+Array = np.ndarray
+SCALING_CHOICES = (("none", "none"), ("minmax", "min–max to [0, 1]"), ("standardise", "standardise (mean 0, sd 1)"))
+
+
+# -- the panel --------------------------------------------------------------------------------------
+class QtDataPanel(QWidget):
+    """The Data panel.
+
+    Signals
+    -------
+    data_requested(DataRequest)
+        Apply was pressed (or a CSV file imported) and the data fits the
+        network: the owner calls ``sim.set_data(...)`` and then :meth:`set_data`.
+    sample_edited(int row, int column, float value), sample_added(object, object), sample_removed(int)
+        From the table (:class:`~backprop_lab.gui.sample_table.SampleTable`).
+    """
+
+    data_requested = Signal(object)
+    sample_edited = Signal(int, int, float)
+    sample_added = Signal(object, object)
+    sample_removed = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._data: tuple[Array, Array, Array | None, Array | None] | None = None
+        self._description = ""
+        self._shape: tuple[int, int, str, str] | None = None
+        self._imported: tuple[ds.CSVData, str] | None = None
+        self.last_request: DataRequest | None = None
+        self._build()
+        self._on_source_changed()
+
+    # -- widgets ------------------------------------------------------------------------------
+    def _build(self) -> None:
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        lay.setSpacing(6)
+
+        self.current = plain_label("No data yet.", "Current data")
+        self.current.setStyleSheet("font-weight: bold;")
+        self.current_details = plain_label("", "Current data details", small=True)
+        lay.addWidget(self.current)
+        lay.addWidget(self.current_details)
+
+        box = QGroupBox("New data")
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        form.setVerticalSpacing(4)
+        self.source = QComboBox()
+        self.source.setAccessibleName("Data source")
+        self.source.setToolTip("Where the new data comes from: a generator, an imported CSV file, or the "
+                               "current data (to split or scale it again)")
+        self.source.addItem("Current data (split / scale again)", "current")
+        for name in ds.names():
+            self.source.addItem(ds.info(name).title, f"gen:{name}")
+            self.source.setItemData(self.source.count() - 1, plain_tooltip(ds.describe(name)), Qt.ToolTipRole)
+        self.source.setCurrentIndex(self.source.findData("gen:spiral"))
+        self.source.currentIndexChanged.connect(self._on_source_changed)
+        form.addRow("Source", self.source)
+        self.source_help = plain_label("", "About the data source", small=True)
+        form.addRow(self.source_help)
+
+        self.samples = NumberField(lambda s: parse_int(s, "Samples", 1, MAX_SAMPLES), "200", "Number of samples",
+                                   f"How many samples to draw (1 to {MAX_SAMPLES:,}; logic gates at least 4)")
+        self.noise = NumberField(lambda s: parse_float(s, "Noise", 0.0, 1.0), "0", "Noise",
+                                 "Noise in [0, 1]; what it does depends on the set (see the source's tooltip)")
+        self.classes = NumberField(lambda s: parse_int(s, "Classes", 3, ds.MAX_CLASSES), "3", "Number of classes",
+                                   f"Clusters (3 to {ds.MAX_CLASSES}); one output neuron per class")
+        self.degree = NumberField(lambda s: parse_int(s, "Degree", 1, 10), "3", "Polynomial degree",
+                                  "Degree d of the Chebyshev polynomial T_d (1 to 10)")
+        self.seed = NumberField(lambda s: parse_int(s, "Seed", 0, MAX_SEED), "0", "Seed",
+                                "Seed of the random draws and of the test split: the same seed gives the same data")
+        self.test_fraction = NumberField(lambda s: parse_float(s, "Test fraction", 0.0, 1.0, hi_open=True), "0.2",
+                                         "Test fraction", "Part of the samples held out as a test set, in [0, 1) "
+                                         "(0.2 = 20 %); the test loss is computed after every epoch")
+        self.scaling = QComboBox()
+        for key, label in SCALING_CHOICES:
+            self.scaling.addItem(label, key)
+        self.scaling.setAccessibleName("Input scaling")
+        self.scaling.setToolTip("Transform the input columns before training, with the training set's statistics; "
+                                "the network and the equations then see the scaled numbers")
+        self._rows: dict[str, QLabel] = {}
+        for key, field in (("samples", self.samples), ("noise", self.noise), ("classes", self.classes),
+                           ("degree", self.degree), ("seed", self.seed), ("test", self.test_fraction)):
+            label = QLabel({"test": "Test fraction"}.get(key, key.capitalize()))
+            label.setBuddy(field.edit)
+            self._rows[key] = label
+            form.addRow(label, field)
+            field.edited.connect(self._update_fit)
+        form.addRow("Scaling", self.scaling)
+        self.fit = plain_label("", "Does the data fit the network")
+        form.addRow(self.fit)
+        self.adapt_button = QPushButton()
+        self.adapt_button.setAccessibleName("Adapt the data to the network")
+        self.adapt_button.setToolTip("Change the generator's option so that its targets fit the network's outputs")
+        self.adapt_button.clicked.connect(self._adapt)
+        self.adapt_button.hide()
+        form.addRow(self.adapt_button)
+        buttons = QHBoxLayout()
+        self.import_button = QPushButton("Import CSV…")
+        self.import_button.setAccessibleName("Import a CSV file")
+        self.import_button.setToolTip("Read samples from a CSV file: choose the input and target columns, "
+                                      "with a preview")
+        self.import_button.clicked.connect(self._on_import_clicked)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.setAccessibleName("Export the data as CSV")
+        self.export_button.setToolTip("Write the current samples (training, then test) to a CSV file")
+        self.export_button.clicked.connect(self._on_export_clicked)
+        self.apply_button = QPushButton("Apply")
+        self.apply_button.setAccessibleName("Apply the new data")
+        self.apply_button.setToolTip("Make the data and train on it from now on (one undoable step)")
+        self.apply_button.setDefault(True)
+        self.apply_button.clicked.connect(self.apply)
+        buttons.addWidget(self.import_button)
+        buttons.addWidget(self.export_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.apply_button)
+        form.addRow(buttons)
+        self.status = plain_label("", "Result of the last action")
+        form.addRow(self.status)
+        lay.addWidget(box)
+
+        self.table = SampleTable()
+        self.table.sample_edited.connect(self.sample_edited)
+        self.table.sample_added.connect(self.sample_added)
+        self.table.sample_removed.connect(self.sample_removed)
+        lay.addWidget(self.table, 1)
+        self.scaling.currentIndexChanged.connect(self._update_fit)
+
+    # -- the owner's API ---------------------------------------------------------------------
+    def set_data(self, inputs: Array, targets: Array, test_inputs: Array | None = None,
+                 test_targets: Array | None = None, description: str = "") -> None:
+        """Show the data the network trains on now (the table follows; no stale rows)."""
+        x, t = np.asarray(inputs, dtype=np.float64), np.asarray(targets, dtype=np.float64)
+        te_x = None if test_inputs is None else np.asarray(test_inputs, dtype=np.float64)
+        te_t = None if test_targets is None else np.asarray(test_targets, dtype=np.float64)
+        if te_x is not None and len(te_x) == 0:
+            te_x = te_t = None
+        self._data = (x, t, te_x, te_t)
+        self._description = description
+        self.table.set_data(x, t)
+        n_test = 0 if te_x is None else len(te_x)
+        first, _, rest = description.partition("\n")
+        self.current.setText(first or "Current data")
+        ins, outs = x.shape[1], t.shape[1]
+        shape = (f"{len(x):,} training + {n_test:,} test samples" if n_test else f"{len(x):,} samples, no test set"
+                 ) + f"; {ins} input{'s' * (ins != 1)} → {outs} target{'s' * (outs != 1)}"
+        self.current_details.setText(shape + (f"\n{rest}" if rest else ""))
+        self._update_fit()
+
+    def set_outputs(self, outputs: Array | None) -> None:
+        """The network's outputs per training sample for the table's read-only o… columns (None hides them)."""
+        self.table.set_outputs(outputs)
+
+    def set_network_shape(self, n_inputs: int, n_outputs: int, output_activation: str, loss: str) -> None:
+        """What the data must fit; a generator adapts where it can (blobs: one class per output)."""
+        self._shape = (int(n_inputs), int(n_outputs), output_activation, loss)
+        self.table.set_target_rule(loss, output_activation)
+        if self._generator() == "blobs" and 3 <= n_outputs <= ds.MAX_CLASSES:
+            self.classes.set_text(str(n_outputs))
+        self._update_fit()
+
+    @property
+    def data(self) -> tuple[Array, Array, Array | None, Array | None] | None:
+        """The data last given to :meth:`set_data` (inputs, targets, test inputs, test targets)."""
+        return self._data
+
+    # -- sources -----------------------------------------------------------------------------
+    def _source(self) -> tuple[str, str]:
+        # Item data are plain strings ("current", "csv", "gen:spiral"): a Python tuple would not compare
+        # equal after a round trip through QVariant, so findData could not find it.
+        key = self.source.currentData() or "current"
+        kind, _, name = key.partition(":")
+        return ("generator", name) if kind == "gen" else (kind, "")
+
+    def _generator(self) -> str | None:
+        kind, name = self._source()
+        return name if kind == "generator" else None
+
+    def _on_source_changed(self, *_: object) -> None:
+        kind, name = self._source()
+        gen = name if kind == "generator" else None
+        info = ds.info(gen) if gen else None
+        for key, visible in (("samples", gen is not None), ("noise", gen is not None),
+                             ("classes", gen == "blobs"), ("degree", gen == "polynomial")):
+            field = getattr(self, key)
+            field.setVisible(visible)
+            self._rows[key].setVisible(visible)
+        if info is not None:
+            self.samples.set_text(str(info.default_samples))
+            self.samples.setEnabled(not info.fixed_samples)
+            self.noise.set_text(f"{info.default_noise:g}")
+            self.noise.setEnabled(gen != "worked_example")
+            self.test_fraction.hold_zero(info.default_samples < 10)
+            if gen == "blobs":
+                n_out = self._shape[1] if self._shape else 3
+                self.classes.set_text(str(n_out if 3 <= n_out <= ds.MAX_CLASSES else 3))
+            self.source_help.setText(f"{info.description}")
+            self.source.setToolTip(plain_tooltip(ds.describe(gen)))
+            self._update_fit()
+            return
+        self.test_fraction.hold_zero(False)
+        if kind == "csv" and self._imported:
+            data, path = self._imported
+            self.source_help.setText(f"{Path(path).name}: {len(data.inputs):,} rows, "
+                                     f"{', '.join(data.input_names[:6])} → {', '.join(data.target_names[:6])}")
+            self.source.setToolTip(plain_tooltip(f"Imported from {path}"))
+        else:
+            self.source_help.setText("The data the network trains on now, with its test samples put back, "
+                                     "split and scaled again.")
+            self.source.setToolTip("Where the new data comes from: a generator, an imported CSV file, or the "
+                                   "current data (to split or scale it again)")
+        self._update_fit()
+
+    def _columns(self) -> tuple[str, int, int] | None:
+        """(what, input columns, target columns) of the chosen source, without making it; None if unknown."""
+        kind, name = self._source()
+        if kind == "generator":
+            info = ds.info(name)
+            try:
+                classes = parse_int(self.classes.text(), "Classes", 3, ds.MAX_CLASSES) if name == "blobs" else None
+            except ValueError:
+                return None
+            return info.title, info.n_inputs, ds.output_size(name, **({"classes": classes} if classes else {}))
+        if kind == "csv" and self._imported:
+            data, path = self._imported
+            return Path(path).name, data.inputs.shape[1], data.targets.shape[1]
+        if kind == "current" and self._data is not None:
+            return "The current data", self._data[0].shape[1], self._data[1].shape[1]
+        return None
+
+    def fit_problem(self) -> str:
+        """Why the chosen source's columns cannot fit the network ("" when they do or nothing is known)."""
+        cols = self._columns()
+        if cols is None or self._shape is None:
+            return ""
+        what, n_in, n_out = cols
+        net_in, net_out, _, _ = self._shape
+        why = shape_problem(what, n_in, n_out, net_in, net_out)
+        if not why:
+            return ""
+        if self._generator() == "blobs" and n_in == net_in:
+            if 3 <= net_out <= ds.MAX_CLASSES:
+                return why + f" Use {net_out} classes to fit it."
+            return why + f" Blobs needs 3 to {ds.MAX_CLASSES} outputs (one per class): choose another set " \
+                         "or change the output layer."
+        return why + " Choose data with that shape, or change the network (File ▸ New Network…)."
+
+    def _update_fit(self, *_: object) -> None:
+        why = self.fit_problem()
+        self.adapt_button.setVisible(False)
+        if why:
+            self.fit.setStyleSheet(f"color: {ERROR_COLOR};")
+            self.fit.setText(why)
+            net_out = self._shape[1] if self._shape else 0
+            if self._generator() == "blobs" and 3 <= net_out <= ds.MAX_CLASSES:
+                self.adapt_button.setText(f"Use {net_out} classes")
+                self.adapt_button.setVisible(True)
+            return
+        self.fit.setStyleSheet("color: #566573;")
+        gen = self._generator()
+        if self._shape is None:
+            self.fit.setText("")
+        elif gen:
+            enc = target_encoding(gen, self._shape[2])
+            enc_text = {"01": "targets 0/1", "pm1": "targets ±1"}.get(enc or "", "fixed targets")
+            self.fit.setText(f"Fits the network ({self._shape[0]} → {self._shape[1]}); {enc_text} for its "
+                             f"{self._shape[2]} output.")
+        else:
+            self.fit.setText(f"Fits the network ({self._shape[0]} → {self._shape[1]}).")
+
+    def _adapt(self) -> None:
+        if self._shape is not None and self._generator() == "blobs":
+            self.classes.set_text(str(self._shape[1]))
+            self._update_fit()
+
+    # -- apply -------------------------------------------------------------------------------
+    def _fields(self) -> dict[str, Any] | None:
+        """The parsed visible fields; None (reasons shown beside the fields) when one is refused."""
+        fields = {"seed": self.seed, "test": self.test_fraction}
+        gen = self._generator()
+        if gen:
+            fields.update(samples=self.samples, noise=self.noise)
+            if gen == "blobs":
+                fields["classes"] = self.classes
+            if gen == "polynomial":
+                fields["degree"] = self.degree
+        ok = [f.check() for f in fields.values()]  # check every field, so every reason shows at once
+        if not all(ok):
+            return None
+        return {k: f.value() for k, f in fields.items()}
+
+    def _raw_data(self, v: dict[str, Any]) -> tuple[Array, Array, str]:
+        """The chosen source's samples before split and scaling, and the description's first line."""
+        kind, name = self._source()
+        if kind == "generator":
+            info = ds.info(name)
+            out_act = self._shape[2] if self._shape else None
+            opts = generator_options(name, out_act, v.get("classes"), v.get("degree"))
+            n = 1 if info.fixed_samples else v["samples"]
+            if name in ("and", "or", "xor", "xnor") and n < 4:
+                self.samples.set_error("Samples: the logic gates need at least 4 (their truth table)")
+                raise _Refused()
+            x, t = ds.make(name, n_samples=n, noise=v["noise"], seed=v["seed"], **opts)
+            extra = "".join(f", {k} {opts[k]}" for k in ("classes", "degree") if k in opts)
+            enc = {"01": ", targets 0/1", "pm1": ", targets ±1"}.get(opts.get("targets", ""), "")
+            return x, t, f"{info.title}: {n:,} samples, noise {v['noise']:g}, seed {v['seed']}{extra}{enc}"
+        if kind == "csv" and self._imported:
+            data, path = self._imported
+            return data.inputs, data.targets, f"{Path(path).name}: {len(data.inputs):,} rows"
+        if self._data is None:
+            show_error(self.status, "There is no current data to split or scale.")
+            raise _Refused()
+        x, t, te_x, te_t = self._data
+        if te_x is not None:
+            x, t = np.vstack([x, te_x]), np.vstack([t, te_t])
+        first = self._description.partition("\n")[0] or "Current data"
+        return x, t, first
+
+    def request(self) -> DataRequest | None:
+        """The :class:`DataRequest` the fields describe, or None with the reasons shown (nothing emitted)."""
+        self.status.setStyleSheet(f"color: {ERROR_COLOR};")
+        show_error(self.status, "")
+        v = self._fields()
+        if v is None:
+            show_error(self.status, "Not applied: correct the field(s) marked in red.")
+            return None
+        why = self.fit_problem()
+        if why:
+            show_error(self.status, "Not applied: " + why)
+            return None
+        try:
+            x, t, first = self._raw_data(v)
+        except _Refused:
+            if not self.status.text():
+                show_error(self.status, "Not applied: correct the field(s) marked in red.")
+            return None
+        except DataError as e:
+            show_error(self.status, f"Not applied: {e}")
+            return None
+        frac_why = fraction_problem(len(x), v["test"])
+        if frac_why:
+            self.test_fraction.set_error(f"Test fraction: {frac_why}")
+            show_error(self.status, "Not applied: correct the field(s) marked in red.")
+            return None
+        try:
+            x_tr, t_tr, x_te, t_te, lines = split_and_scale(x, t, v["test"], v["seed"], self.scaling.currentData())
+            if self._shape is not None:
+                for arr in (t_tr, t_te):
+                    if arr is not None:
+                        ds.check_targets(arr, self._shape[3], self._shape[2])
+        except DataError as e:
+            show_error(self.status, f"Not applied: {e}")
+            return None
+        return make_request(x_tr, t_tr, x_te, t_te, "\n".join([first] + lines))
+
+    def apply(self) -> DataRequest | None:
+        """Make the data the fields describe and emit :attr:`data_requested`; None when refused."""
+        req = self.request()
+        if req is None:
+            return None
+        self.last_request = req
+        n_test = 0 if req.test_inputs is None else len(req.test_inputs)
+        self.status.setStyleSheet("color: #1e8449;")
+        show_error(self.status, f"Applied: {len(req.inputs):,} training + {n_test:,} test samples.")
+        self.data_requested.emit(req)
+        return req
+
+    # -- CSV ---------------------------------------------------------------------------------
+    def _on_import_clicked(self) -> None:
+        dialog = CsvImportDialog(self)
+        if dialog.exec() == QDialog.Accepted and dialog.result_data() is not None:
+            self.use_imported(dialog.result_data(), dialog.path())
+
+    def use_imported(self, data: ds.CSVData, path: str) -> DataRequest | None:
+        """Make imported CSV data the source and apply it (with the split and scaling fields)."""
+        self._imported = (data, str(path))
+        label = f"CSV: {Path(path).name}"
+        idx = self.source.findData("csv")
+        if idx < 0:
+            self.source.insertItem(1, label, "csv")
+            idx = 1
+        else:
+            self.source.setItemText(idx, label)
+        if self.source.currentIndex() == idx:
+            self._on_source_changed()
+        else:
+            self.source.setCurrentIndex(idx)
+        return self.apply()
+
+    def _on_export_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export data as CSV", "data.csv", "CSV files (*.csv)")
+        if path:
+            self.export_csv(path)
+
+    def export_csv(self, path: str | os.PathLike) -> bool:
+        """Write the current samples (training rows, then test rows) to *path*; the outcome is shown."""
+        self.status.setStyleSheet(f"color: {ERROR_COLOR};")
+        if self._data is None:
+            show_error(self.status, "Nothing to export: there is no data yet.")
+            return False
+        x, t, te_x, te_t = self._data
+        if te_x is not None:
+            x, t = np.vstack([x, te_x]), np.vstack([t, te_t])
+        try:
+            ds.write_csv(path, x, t)
+        except (OSError, DataError) as e:
+            show_error(self.status, f"Not exported: {getattr(e, 'strerror', None) or e}")
+            return False
+        n_test = 0 if te_x is None else len(te_x)
+        self.status.setStyleSheet("color: #1e8449;")
+        tail = f" ({len(x) - n_test:,} training, then {n_test:,} test)" if n_test else ""
+        show_error(self.status, f"Exported {len(x):,} samples{tail} to {Path(path).name}.")
+        return True
+
+
+class _Refused(Exception):
+    """A field was refused while making the data; its reason is already shown."""

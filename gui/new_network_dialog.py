@@ -1,0 +1,463 @@
+"""File ▸ New Network…: layer sizes, activations, loss, initialisation and a dataset in one dialog.
+
+:class:`~backprop_lab.gui.network_spec.NetworkSpec` is what the dialog
+describes and :func:`~backprop_lab.gui.network_spec.build_simulation` turns one
+into a :class:`~backprop_lab.core.Simulation`. The dialog only offers valid
+choices where it can (softmax only on the output, cross-entropy only with a
+sigmoid or softmax output) and says why anything else is refused.
+"""
+from __future__ import annotations
+
+import math
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QToolButton, QVBoxLayout,
+                               QWidget)
+
+from backprop_lab.core import INIT_SCHEMES, ConfigError, Simulation
+from backprop_lab.core import datasets as ds
+from backprop_lab.core.data_prep import MAX_SAMPLES
+from backprop_lab.core.errors import DataError
+
+from .data_request import fraction_problem, generator_options
+from .network_spec import (CE_OUTPUTS, HIDDEN_ACTIVATIONS, KEEP, LOSS_CHOICES, MAX_DENSE_LAYERS, MAX_LAYER_SIZE,
+                           MAX_SEED, OUTPUT_ACTIVATIONS, NetworkSpec, build_simulation, parse_sizes, spec_problems)
+from .number_field import NumberField, error_label, parse_float, parse_int, plain_label, plain_tooltip, show_error
+
+__all__ = ["NetworkSpec", "NewNetworkDialog", "build_simulation", "parse_sizes", "spec_problems"]
+
+
+# -- the dialog ---------------------------------------------------------------------------------------
+class NewNetworkDialog(QDialog):
+    """File ▸ New Network…
+
+    After ``exec()`` returns ``Accepted``, :meth:`simulation` is the new
+    simulation (already built and checked) and :meth:`spec` what it was made
+    from. :meth:`set_current_data` offers "Keep current data".
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New Network")
+        self._sizes: list[int] = [2, 4, 4, 1]
+        self._acts: list[str] = ["tanh", "tanh", "tanh"]
+        self._current: tuple | None = None
+        self._sim: Simulation | None = None
+        self._layer_widgets: list[QWidget] = []
+        self._current_description = ""
+        self._ready = False  # combo boxes announce their first item while the dialog is being built
+        self._build()
+        self._ready = True
+        self._rebuild_layers()
+        self.set_dataset("spiral")
+
+    # -- widgets ------------------------------------------------------------------------------
+    def _build(self) -> None:
+        lay = QVBoxLayout(self)
+        cols = QHBoxLayout()
+        cols.setSpacing(10)
+        lay.addLayout(cols)
+
+        net_box = QGroupBox("Network")
+        net = QVBoxLayout(net_box)
+        sizes_form = QFormLayout()
+        self.sizes_edit = QLineEdit()
+        self.sizes_edit.setAccessibleName("Layer sizes")
+        self.sizes_edit.setToolTip("Neurons per layer, inputs first, e.g. 2-4-4-1 (Enter applies); or use the "
+                                   f"rows below. 1 to {MAX_LAYER_SIZE:,} per layer, at most {MAX_DENSE_LAYERS} "
+                                   "layers after the inputs")
+        self.sizes_edit.editingFinished.connect(self._on_sizes_typed)
+        self.sizes_error = error_label()
+        sizes_col = QVBoxLayout()
+        sizes_col.setSpacing(1)
+        sizes_col.addWidget(self.sizes_edit)
+        sizes_col.addWidget(self.sizes_error)
+        sizes_form.addRow("Sizes", sizes_col)
+        net.addLayout(sizes_form)
+        self.layers_grid = QGridLayout()
+        self.layers_grid.setHorizontalSpacing(6)
+        self.layers_grid.setVerticalSpacing(3)
+        net.addLayout(self.layers_grid)
+        self.add_layer = QPushButton("+ Add hidden layer")
+        self.add_layer.setAccessibleName("Add a hidden layer")
+        self.add_layer.setToolTip("Insert a hidden layer before the output (a copy of the last hidden layer)")
+        self.add_layer.clicked.connect(self._on_add_layer)
+        add_row = QHBoxLayout()
+        add_row.addWidget(self.add_layer)
+        add_row.addStretch(1)
+        net.addLayout(add_row)
+        form = QFormLayout()
+        self.loss = QComboBox()
+        for key, label in LOSS_CHOICES:
+            self.loss.addItem(label, key)
+        self.loss.setAccessibleName("Loss")
+        self.loss.setToolTip("½·squared error works with any output; cross-entropy needs a sigmoid or softmax "
+                             "output")
+        self.loss.currentIndexChanged.connect(self._refresh)
+        form.addRow("Loss", self.loss)
+        init_row = QHBoxLayout()
+        self.scheme = QComboBox()
+        self.scheme.addItems(list(INIT_SCHEMES))
+        self.scheme.setCurrentText("xavier")
+        self.scheme.setAccessibleName("Initialisation scheme")
+        self.scheme.setToolTip("How the first weights are drawn; zeros and constant show the symmetry problem")
+        self.init_seed = NumberField(lambda s: parse_int(s, "Seed", 0, MAX_SEED), "0", "Initialisation seed",
+                                     "Seed of the weights: the same seed gives the same weights")
+        self.init_seed.edit.setMaximumWidth(70)
+        self.init_seed.edited.connect(self._refresh)
+        init_row.addWidget(self.scheme, 1)
+        seed_label = QLabel("seed")
+        seed_label.setBuddy(self.init_seed.edit)
+        init_row.addWidget(seed_label)
+        init_row.addWidget(self.init_seed)
+        form.addRow("Weights", init_row)
+        net.addLayout(form)
+        net.addStretch(1)
+        cols.addWidget(net_box, 3)
+
+        data_box = QGroupBox("Data")
+        dform = QFormLayout(data_box)
+        dform.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        self.dataset = QComboBox()
+        self.dataset.setAccessibleName("Dataset")
+        self.dataset.setToolTip("The samples the network trains on")
+        for name in ds.names():
+            self.dataset.addItem(ds.info(name).title, name)
+            self.dataset.setItemData(self.dataset.count() - 1, plain_tooltip(ds.describe(name)), Qt.ToolTipRole)
+        self.dataset.currentIndexChanged.connect(self._on_dataset_changed)
+        dform.addRow("Dataset", self.dataset)
+        self.dataset_help = plain_label("", "About the dataset", small=True)
+        self.dataset_help.setMinimumWidth(230)
+        dform.addRow(self.dataset_help)
+        self.samples = NumberField(lambda s: parse_int(s, "Samples", 1, MAX_SAMPLES), "200", "Number of samples",
+                                   f"How many samples to draw (1 to {MAX_SAMPLES:,})")
+        self.noise = NumberField(lambda s: parse_float(s, "Noise", 0.0, 1.0), "0", "Noise",
+                                 "Noise in [0, 1]; what it does depends on the set (see the dataset's tooltip)")
+        self.degree = NumberField(lambda s: parse_int(s, "Degree", 1, 10), "3", "Polynomial degree",
+                                  "Degree d of the Chebyshev polynomial T_d (1 to 10)")
+        self.data_seed = NumberField(lambda s: parse_int(s, "Seed", 0, MAX_SEED), "0", "Data seed",
+                                     "Seed of the samples and of the test split")
+        self.test_fraction = NumberField(lambda s: parse_float(s, "Test fraction", 0.0, 1.0, hi_open=True), "0.2",
+                                         "Test fraction", "Part of the samples held out as a test set, in [0, 1) "
+                                         "(0.2 = 20 %)")
+        self._data_rows: dict[str, QLabel] = {}
+        for key, label, fld in (("samples", "Samples", self.samples), ("noise", "Noise", self.noise),
+                                ("degree", "Degree", self.degree), ("seed", "Seed", self.data_seed),
+                                ("test", "Test fraction", self.test_fraction)):
+            lab = QLabel(label)
+            lab.setBuddy(fld.edit)
+            self._data_rows[key] = lab
+            dform.addRow(lab, fld)
+            fld.edited.connect(self._refresh)
+        cols.addWidget(data_box, 2)
+
+        self.problems_label = error_label()
+        self.problems_label.setAccessibleName("Why the network cannot be created")
+        lay.addWidget(self.problems_label)
+        self.summary = plain_label("", "Summary of the new network")
+        self.summary.setStyleSheet("color: #566573;")
+        lay.addWidget(self.summary)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
+        self.create_button = self.buttons.addButton("Create", QDialogButtonBox.AcceptRole)
+        self.create_button.setDefault(True)
+        self.create_button.setAccessibleName("Create the network")
+        self.create_button.setToolTip("Open the new network (unsaved, like an example)")
+        cancel = self.buttons.button(QDialogButtonBox.Cancel)
+        cancel.setAccessibleName("Cancel")
+        cancel.setToolTip("Close without creating a network")
+        self.buttons.accepted.connect(self.create)
+        self.buttons.rejected.connect(self.reject)
+        lay.addWidget(self.buttons)
+
+    def _rebuild_layers(self) -> None:
+        """Recreate the rows of the layer list from ``_sizes``/``_acts`` (after + / − or typed sizes)."""
+        for w in self._layer_widgets:
+            self.layers_grid.removeWidget(w)
+            w.hide()  # deleteLater waits for the event loop; until then it would still be drawn
+            w.deleteLater()
+        self._layer_widgets = []
+        self.size_spins: list[QSpinBox] = []
+        self.act_combos: list[QComboBox] = []
+        n = len(self._sizes)
+        for k, size in enumerate(self._sizes):
+            name = "Inputs" if k == 0 else "Output" if k == n - 1 else f"Hidden {k}"
+            label = QLabel(name)
+            spin = QSpinBox()
+            spin.setRange(1, MAX_LAYER_SIZE)
+            spin.setValue(size)
+            spin.setAccessibleName(f"{name}: neurons")
+            spin.setToolTip(f"Neurons in this layer (1 to {MAX_LAYER_SIZE:,})")
+            spin.valueChanged.connect(lambda v, k=k: self._on_size_changed(k, v))
+            label.setBuddy(spin)
+            self.layers_grid.addWidget(label, k, 0)
+            self.layers_grid.addWidget(spin, k, 1)
+            self._layer_widgets += [label, spin]
+            self.size_spins.append(spin)
+            if k > 0:
+                combo = QComboBox()
+                choices = OUTPUT_ACTIVATIONS if k == n - 1 else HIDDEN_ACTIVATIONS
+                combo.addItems(list(choices))
+                combo.setCurrentText(self._acts[k - 1])
+                combo.setAccessibleName(f"{name}: activation")
+                combo.setToolTip("Activation of this layer" + (" (softmax is offered on the output only)"
+                                                               if k < n - 1 else ""))
+                combo.currentTextChanged.connect(lambda a, k=k: self._on_act_changed(k, a))
+                self.layers_grid.addWidget(combo, k, 2)
+                self._layer_widgets.append(combo)
+                self.act_combos.append(combo)
+            if 0 < k < n - 1:
+                remove = QToolButton()
+                remove.setText("−")
+                remove.setAccessibleName(f"Remove hidden layer {k}")
+                remove.setToolTip(f"Remove hidden layer {k}")
+                remove.clicked.connect(lambda _=False, k=k: self._on_remove_layer(k))
+                self.layers_grid.addWidget(remove, k, 3)
+                self._layer_widgets.append(remove)
+        self.layers_grid.setColumnStretch(2, 1)
+        self.add_layer.setEnabled(n - 1 < MAX_DENSE_LAYERS)
+        self.sizes_edit.setText("-".join(map(str, self._sizes)))
+        self._fix_tab_order()
+        self._refresh()
+
+    def _fix_tab_order(self) -> None:
+        """The rows are made after the rest, so put them back where they are on screen."""
+        chain = [self.sizes_edit, *[w for w in self._layer_widgets if not isinstance(w, QLabel)], self.add_layer,
+                 self.loss, self.scheme, self.init_seed.edit, self.dataset, self.samples.edit, self.noise.edit,
+                 self.degree.edit, self.data_seed.edit, self.test_fraction.edit]
+        for a, b in zip(chain, chain[1:]):
+            self.setTabOrder(a, b)
+
+    # -- edits --------------------------------------------------------------------------------
+    def _on_sizes_typed(self) -> None:
+        self.set_sizes_text(self.sizes_edit.text())
+
+    def set_sizes_text(self, text: str) -> bool:
+        """Apply typed sizes (``"2-4-4-1"``); False with the reason beside the field when refused."""
+        try:
+            sizes = parse_sizes(text)
+        except ValueError as e:
+            show_error(self.sizes_error, str(e))
+            return False
+        show_error(self.sizes_error, "")
+        self.set_sizes(sizes)
+        return True
+
+    def set_sizes(self, sizes: tuple[int, ...] | list[int]) -> None:
+        """Set the layer sizes; activations are kept per position (new hidden layers copy the last one)."""
+        sizes = list(sizes)
+        hidden_old = self._acts[:-1]
+        fill = hidden_old[-1] if hidden_old else "tanh"
+        n_hidden = len(sizes) - 2
+        hidden = (hidden_old + [fill] * n_hidden)[:n_hidden]
+        self._sizes, self._acts = sizes, hidden + [self._acts[-1]]
+        self._rebuild_layers()
+
+    def _on_size_changed(self, k: int, v: int) -> None:
+        self._sizes[k] = v
+        self.sizes_edit.setText("-".join(map(str, self._sizes)))
+        show_error(self.sizes_error, "")
+        self._refresh()
+
+    def _on_act_changed(self, k: int, a: str) -> None:
+        self._acts[k - 1] = a
+        self._refresh()
+
+    def set_activation(self, layer: int, name: str) -> str:
+        """Set dense layer *layer*'s activation (1 = first hidden); "" or the reason it is refused."""
+        n = len(self._sizes)
+        if not 1 <= layer < n:
+            return f"There is no layer {layer}: the dense layers are 1 to {n - 1}."
+        choices = OUTPUT_ACTIVATIONS if layer == n - 1 else HIDDEN_ACTIVATIONS
+        if name not in choices:
+            why = ("softmax is only offered on the output layer" if name == "softmax"
+                   else f"unknown activation {name!r}")
+            return why
+        self.act_combos[layer - 1].setCurrentText(name)
+        return ""
+
+    def set_loss(self, loss: str) -> str:
+        """Choose the loss; "" or the reason it is refused (cross-entropy needs a sigmoid/softmax output)."""
+        idx = self.loss.findData(loss)
+        if idx < 0:
+            return f"unknown loss {loss!r}"
+        if loss == "cross_entropy" and self._acts[-1] not in CE_OUTPUTS:
+            return f"cross-entropy needs a sigmoid or softmax output layer; the output is {self._acts[-1]}"
+        self.loss.setCurrentIndex(idx)
+        return ""
+
+    def _on_add_layer(self) -> None:
+        if len(self._sizes) - 1 >= MAX_DENSE_LAYERS:
+            return
+        size = self._sizes[-2] if len(self._sizes) > 2 else 4
+        act = self._acts[-2] if len(self._acts) > 1 else "tanh"
+        self._sizes.insert(len(self._sizes) - 1, size)
+        self._acts.insert(len(self._acts) - 1, act)
+        self._rebuild_layers()
+
+    def _on_remove_layer(self, k: int) -> None:
+        if 0 < k < len(self._sizes) - 1:
+            del self._sizes[k]
+            del self._acts[k - 1]
+            self._rebuild_layers()
+
+    # -- data ---------------------------------------------------------------------------------
+    def set_current_data(self, inputs, targets, test_inputs=None, test_targets=None, description: str = "") -> None:
+        """Offer "Keep current data" (first in the list) for this data."""
+        self._current = (np.asarray(inputs, dtype=np.float64), np.asarray(targets, dtype=np.float64),
+                         None if test_inputs is None else np.asarray(test_inputs, dtype=np.float64),
+                         None if test_targets is None else np.asarray(test_targets, dtype=np.float64))
+        self._current_description = description
+        if self.dataset.findData(KEEP) < 0:
+            self.dataset.insertItem(0, "Keep the current data", KEEP)
+        self.dataset.setItemData(0, plain_tooltip(description or "The data of the open network"), Qt.ToolTipRole)
+
+    def set_dataset(self, name: str) -> None:
+        """Choose a dataset by name (``""`` keeps the current data)."""
+        idx = self.dataset.findData(name)
+        if idx < 0:
+            raise ValueError(f"no dataset {name!r} in the list")
+        if idx == self.dataset.currentIndex():
+            self._on_dataset_changed()
+        else:
+            self.dataset.setCurrentIndex(idx)
+
+    def _dataset(self) -> str:
+        return self.dataset.currentData() or KEEP
+
+    def _on_dataset_changed(self, *_: object) -> None:
+        if not self._ready:
+            return
+        name = self._dataset()
+        gen = name != KEEP
+        for key in ("samples", "noise", "degree", "seed"):
+            visible = gen and (key != "degree" or name == "polynomial")
+            getattr(self, {"seed": "data_seed"}.get(key, key)).setVisible(visible)
+            self._data_rows[key].setVisible(visible)
+        self.test_fraction.setEnabled(gen)
+        if gen:
+            info = ds.info(name)
+            self.samples.set_text(str(info.default_samples))
+            self.samples.setEnabled(not info.fixed_samples)
+            self.noise.set_text(f"{info.default_noise:g}")
+            self.noise.setEnabled(name != "worked_example")
+            self.test_fraction.hold_zero(info.default_samples < 10)
+            self.dataset_help.setText(f"{info.description}\nSuggested: a {info.suggested_output} output with "
+                                      f"{dict(LOSS_CHOICES)[info.suggested_loss]}.")
+            n_in, n_out = info.n_inputs, ds.output_size(name)
+            if name == "blobs":  # one class per output: the data adapts when it can
+                n_out = self._sizes[-1] if 3 <= self._sizes[-1] <= ds.MAX_CLASSES else 3
+        else:
+            x, t = self._current[0], self._current[1]  # type: ignore[index]
+            n_in, n_out = x.shape[1], t.shape[1]
+            self.dataset_help.setText((self._current_description or "The data of the open network")
+                                      + "\nIts own train/test split is kept.")
+        if (self._sizes[0], self._sizes[-1]) != (n_in, n_out):
+            self._sizes[0], self._sizes[-1] = n_in, n_out
+            self._rebuild_layers()
+        else:
+            self._refresh()
+
+    # -- state --------------------------------------------------------------------------------
+    def _field_values(self) -> tuple[dict[str, Any], list[str]]:
+        values, problems = {}, []
+        fields = [("init_seed", self.init_seed)]
+        if self._dataset() != KEEP:
+            fields += [("samples", self.samples), ("noise", self.noise), ("seed", self.data_seed),
+                       ("test", self.test_fraction)]
+            if self._dataset() == "polynomial":
+                fields.append(("degree", self.degree))
+        for key, fld in fields:
+            why = fld.reason()
+            if why:
+                problems.append(why + ".")
+            else:
+                values[key] = fld.parser(fld.text())
+        return values, problems
+
+    def spec(self) -> NetworkSpec:
+        """The :class:`NetworkSpec` the dialog shows; ``ConfigError`` naming every refused field."""
+        values, problems = self._field_values()
+        if problems:
+            raise ConfigError(" ".join(problems))
+        return self._spec(values)
+
+    def _spec(self, values: dict[str, Any]) -> NetworkSpec:
+        name = self._dataset()
+        opts: dict[str, Any] = {}
+        fraction = 0.0
+        if name != KEEP:
+            classes = self._sizes[-1] if name == "blobs" else None
+            opts = {"n_samples": 1 if ds.info(name).fixed_samples else values.get("samples", 1),
+                    "noise": values.get("noise", 0.0), "seed": values.get("seed", 0),
+                    **generator_options(name, self._acts[-1], classes, values.get("degree"))}
+            fraction = values.get("test", 0.0)
+        return NetworkSpec(tuple(self._sizes), tuple(self._acts), self.loss.currentData(), self.scheme.currentText(),
+                           values.get("init_seed", 0), name, MappingProxyType(opts), fraction)
+
+    def problems(self) -> list[str]:
+        """Every reason the network cannot be created now (empty when it can)."""
+        values, problems = self._field_values()
+        spec = self._spec(values)
+        shape = None if self._current is None else (self._current[0].shape[1], self._current[1].shape[1])
+        problems += spec_problems(spec, shape)
+        if spec.dataset_name in ("and", "or", "xor", "xnor") and values.get("samples", 4) < 4:
+            problems.append("The logic gates need at least 4 samples (their truth table).")
+        if spec.dataset_name != KEEP and "test" in values and "samples" in values:
+            n = spec.dataset_options.get("n_samples", 1)
+            why = fraction_problem(n, values["test"])
+            if why:
+                problems.append(why[0].upper() + why[1:] + ".")
+        return problems
+
+    def _refresh(self, *_: object) -> None:
+        """Show the problems (Create is disabled while there are any) and a one-line summary."""
+        if not self._ready:
+            return
+        out_act = self._acts[-1]
+        ce_ok = out_act in CE_OUTPUTS
+        item = self.loss.model().item(self.loss.findData("cross_entropy"))
+        item.setEnabled(ce_ok or self.loss.currentData() == "cross_entropy")
+        item.setToolTip("" if ce_ok else f"Needs a sigmoid or softmax output; the output is {out_act}")
+        problems = self.problems()
+        show_error(self.problems_label, "\n".join(problems))
+        self.create_button.setEnabled(not problems)
+        values, _ = self._field_values()
+        spec = self._spec(values)
+        n = spec.dataset_options.get("n_samples")
+        if spec.dataset_name == KEEP and self._current is not None:
+            n_tr = len(self._current[0])
+            n_te = 0 if self._current[2] is None else len(self._current[2])
+        elif isinstance(n, int):
+            n_te = math.ceil(round(n * spec.test_fraction, 9)) if spec.test_fraction < 1 else 0
+            n_tr = n - n_te
+        else:
+            n_tr = n_te = 0
+        self.summary.setText(f"{spec.title()} · {spec.n_params:,} parameters · {n_tr:,} training + {n_te:,} "
+                             f"test samples")
+
+    def create(self) -> Simulation | None:
+        """Build the simulation and accept; None (the reasons shown, the dialog open) when refused."""
+        self._sim = None
+        for f in (self.init_seed, self.samples, self.noise, self.degree, self.data_seed, self.test_fraction):
+            if not f.isHidden():
+                f.check()
+        problems = self.problems()
+        if problems:
+            show_error(self.problems_label, "\n".join(problems))
+            return None
+        try:
+            sim = build_simulation(self.spec(), self._current)
+        except (ConfigError, DataError) as e:
+            show_error(self.problems_label, f"Not created: {e}")
+            return None
+        self._sim = sim
+        self.accept()
+        return sim
+
+    def simulation(self) -> Simulation | None:
+        """The simulation made by the last successful :meth:`create`."""
+        return self._sim
