@@ -58,16 +58,43 @@ def simulation_at(sim: Simulation, done: int) -> Simulation:
             if result.diverged:
                 raise ExportError(f"training diverged before iteration {done + 1}: {result.reason}")
         return c
-    try:
-        c = copy.deepcopy(sim)
-    except (TypeError, copy.Error) as e:  # pragma: no cover - depends on what a Simulation holds
-        raise ExportError(f"cannot copy the simulation to go back to iteration {done}: {e}") from None
+    c = _copy_with_timeline(sim)
     c.step_back_to(done)
     if c.iteration != done:
         raise ExportError(f"iteration {done + 1} is in the past of this state (it is at iteration "
                           f"{sim.iteration}, and the earliest state kept is iteration {c.iteration}); "
                           f"choose an iteration from {c.iteration + 1} on")
     return c
+
+
+def _copy_with_timeline(sim: Simulation) -> Simulation:
+    """A deep copy of *sim*, timeline included, whose weights and biases stay views of its parameter vector.
+
+    A plain deep copy would copy ``network.weights``/``biases`` into arrays of their own,
+    cut off from ``network.theta``; the memo maps each view to the same view of the copied vector.
+    """
+    net = sim.network
+    theta = net.theta.copy()
+    memo: dict = {id(net.theta): theta}
+    base = net.theta.__array_interface__["data"][0]
+    for a in (*net.weights, *net.biases):
+        start = (a.__array_interface__["data"][0] - base) // a.itemsize
+        memo[id(a)] = theta[start:start + a.size].reshape(a.shape)
+    try:
+        c = copy.deepcopy(sim, memo)
+    except (TypeError, copy.Error) as e:  # pragma: no cover - depends on what a Simulation holds
+        raise ExportError(f"cannot copy the simulation to go back in time: {e}") from None
+    views = (*c.network.weights, *c.network.biases)
+    if not all(np.shares_memory(a, c.network.theta) for a in views):  # pragma: no cover - a safety net
+        raise ExportError("cannot copy the simulation to go back in time (its parameters are not one vector)")
+    return c
+
+
+def _recorded_loss(sim: Simulation, iteration: int) -> float | None:
+    """The batch loss *sim*'s history recorded for *iteration*, if it has one."""
+    hist = sim.batch_loss.view()
+    k = iteration - (sim.iteration - len(hist) + 1)
+    return float(hist[k]) if 0 <= k < len(hist) and np.isfinite(hist[k]) else None
 
 
 @dataclass
@@ -118,4 +145,9 @@ def iteration_data(sim: Simulation, iteration: int) -> IterationData:
         tr = c.step()
     except DivergenceError as e:
         raise ExportError(f"iteration {iteration} diverges: {e}") from None
+    recorded = _recorded_loss(sim, iteration) if iteration <= sim.iteration else None
+    if recorded is not None and tr.loss != recorded:
+        # Going back in time must reproduce the past exactly; never export a different iteration.
+        raise ExportError(f"iteration {iteration} could not be reproduced exactly (its batch loss was "
+                          f"{recorded!r}, the copy gives {tr.loss!r})")
     return IterationData(tr, c, weights, biases, loss_before, c.loss(), epoch, position)

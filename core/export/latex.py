@@ -46,14 +46,23 @@ PREAMBLE = r"""\documentclass[11pt,a4paper,fleqn]{article}
 \setlength{\mathindent}{1.5em}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.6em}
+\setlength{\emergencystretch}{3em}
 \pagestyle{plain}
 """
 
 
 def latex_escape(text: str) -> str:
-    """*text* as LaTeX that typesets it literally (never a command from the text itself)."""
+    """*text* as LaTeX that typesets it literally (never a command from the text itself).
+
+    Long runs without spaces (paths, markup) get break opportunities so they cannot run off the page.
+    """
     out = []
+    run = 0
     for ch in text:
+        run = 0 if ch.isspace() else run + 1
+        if run > 12 and (run > 24 or ch in "/=<>&_|\\;,"):
+            out.append(r"\allowbreak{}")
+            run = 1
         if ch in _SPECIAL:
             out.append(_SPECIAL[ch])
         elif ch in _UNICODE:
