@@ -138,3 +138,10 @@ def test_pictures_of_the_diagram_and_the_loss_plot(tmp_path):
         assert root.tag.endswith("svg") and len(list(root.iter())) > 20
     assert "h1_8" in (tmp_path / "d.svg").read_text()  # the diagram's neuron names are drawn as text
     assert Path(tmp_path / "d.png").stat().st_mode & 0o777 == 0o644
+
+
+def test_the_package_is_installed_with_the_subpackage():
+    import tomllib
+    root = Path(__file__).resolve().parent.parent
+    packages = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    assert "backprop_lab.core.export" in packages

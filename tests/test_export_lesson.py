@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from backprop_lab.core import load_example
+from backprop_lab.core import format_number, load_example
 from backprop_lab.core.export import (ExportError, export_lesson, export_worksheet, loss_history_csv,
                                       worksheet_answer_path, write_export)
 from backprop_lab.core.export import mathrender, mathtext
@@ -297,3 +297,21 @@ def test_loss_history_csv():
     text = loss_history_csv(fresh, 3)  # trained on a copy
     assert fresh.iteration == 0 and len(text.splitlines()) == 4
     assert round(float(text.splitlines()[2].split(",")[1]), 9) == 0.291027774  # iteration 2's batch loss
+
+
+def test_exporting_while_stepping_into_an_iteration(mazur):
+    fresh = export_lesson(load_example("mazur"), 1, "html")
+    for _ in range(5):
+        mazur.step_into()
+    assert export_lesson(mazur, 1, "html") == fresh  # the iteration being stepped into, from its start
+    assert mazur.pending is not None and mazur.cursor == 5 and mazur.iteration == 0  # still where it was
+
+
+def test_momentum_state_carries_into_a_later_iteration():
+    sim = load_example("blobs")  # momentum 0.9
+    sim.run(4)
+    md = export_lesson(sim, 5, "md")
+    v = sim.step().find("v_w1⁺")  # the simulation's own fifth iteration, after the export
+    line = next(ln for ln in md.splitlines() if ln.startswith("v_{\\mathrm{w1}}^{+} ="))
+    for value in (0.9, v.operand("v_w1"), v.operand("∂E/∂w1"), v.result):
+        assert format_number(abs(value), 9) in line  # μ, the velocity reached after 4 iterations, g, v⁺

@@ -183,6 +183,9 @@ def data_blocks(d: IterationData, digits: int) -> list:
     return out
 
 
+_FORMULAS = {"tanh": "(e^x − e^(−x)) / (e^x + e^(−x))"}  # where the activation's own formula is just its name
+
+
 def _intro(key: tuple, d: IterationData, seen: set) -> list:
     """A sentence or two saying what a group of computations does; each kind is explained once (*seen*)."""
     phase, layer, part = key
@@ -197,10 +200,10 @@ def _intro(key: tuple, d: IterationData, seen: set) -> list:
         if not first and act.name == net.activation_names[layer - 2]:
             return [para("The same for the next layer: its inputs are the outputs of the layer before.")]
         if act.elementwise:
-            f = act.formula.format(net="x")
+            f = _FORMULAS.get(act.name) or act.formula.format(net="x")
             return [para("Each neuron adds up its weighted inputs and its bias (", Math("net"),
                          f"), then applies its activation {act.name}: ", Math(f"{act.symbol}(x) = {f}"), ".")]
-        return [para("The output layer is a softmax: each output is ", Math("e^net_k / Σ e^net"),
+        return [para("The output layer is a softmax: each output is ", Math("out_k = e^net_k / (Σⱼ e^net_j)"),
                      ", so the outputs are positive and add up to 1.")]
     if phase == "loss":
         return [para("The error compares each output with its target; the sample's error adds the terms"

@@ -169,10 +169,11 @@ def _ml_symbol(base: str) -> str:
     return f"<mi>{escape(base)}</mi>"
 
 
-def _ml_ident(name: str) -> str:
+def _ml_ident_parts(name: str) -> tuple[str, str | None]:
+    """MathML of a name's base and of its subscript (None when it has none)."""
     base, sub = split_ident(name)
     if not sub:
-        return _ml_symbol(base)
+        return _ml_symbol(base), None
     digits = re.match(r"[0-9]*", sub).group()
     rest = sub[len(digits):]
     parts = [f"<mn>{digits}</mn>"] if digits else []
@@ -181,8 +182,12 @@ def _ml_ident(name: str) -> str:
             parts.append("<mo>→</mo>")
         if piece:
             parts.append(_ml_name(piece))
-    sub_ml = parts[0] if len(parts) == 1 else f"<mrow>{''.join(parts)}</mrow>"
-    return f"<msub>{_ml_symbol(base)}{sub_ml}</msub>"
+    return _ml_symbol(base), parts[0] if len(parts) == 1 else f"<mrow>{''.join(parts)}</mrow>"
+
+
+def _ml_ident(name: str) -> str:
+    base, sub = _ml_ident_parts(name)
+    return base if sub is None else f"<msub>{base}{sub}</msub>"
 
 
 def _ml_num(text: str) -> str:
@@ -195,7 +200,20 @@ def _ml_num(text: str) -> str:
 
 def mathml(nodes: list[Node]) -> str:
     """Presentation MathML for *nodes* (the content of a ``<math>`` or ``<mtd>`` element)."""
-    return "".join(_ml(n) for n in nodes)
+    out = []
+    k = 0
+    while k < len(nodes):
+        n = nodes[k]
+        prev = nodes[k - 1] if k else None
+        unary = (isinstance(n, Op) and n.sym in ("−", "-") and k + 1 < len(nodes)
+                 and (prev is None or isinstance(prev, (Op, Delim))))
+        if unary:  # a sign: first in its own mrow, so it is spaced as a prefix, not as a subtraction
+            out.append(f"<mrow><mo>−</mo>{_ml(nodes[k + 1])}</mrow>")
+            k += 2
+            continue
+        out.append(_ml(n))
+        k += 1
+    return "".join(out)
 
 
 def _row(nodes: list[Node]) -> str:
@@ -216,11 +234,17 @@ def _ml(n: Node) -> str:
         sym = {"-": "−", "*": "∗"}.get(n.sym, n.sym)
         return f"<mo>{escape(sym)}</mo>"
     if isinstance(n, Group):
-        return f"<mrow><mo>{escape(n.open)}</mo>{mathml(n.items)}<mo>{escape(n.close)}</mo></mrow>"
+        tall = any(isinstance(x, (Frac, BigSum)) for x in n.items)  # only then should the brackets grow
+        mo = "<mo>" if tall else '<mo stretchy="false">'
+        return f"<mrow>{mo}{escape(n.open)}</mo>{mathml(n.items)}{mo}{escape(n.close)}</mo></mrow>"
     if isinstance(n, Frac):
         return f"<mfrac>{_row(n.num)}{_row(n.den)}</mfrac>"
     if isinstance(n, Script):
         base = _ml(n.base)
+        if isinstance(n.base, Ident) and n.sub is None and n.sup is not None:
+            b, sub = _ml_ident_parts(n.base.name)
+            if sub is not None:  # net_h1⁽¹⁾: subscript and superscript on one base
+                return f"<msubsup>{b}{sub}{_row(n.sup)}</msubsup>"
         if n.sub is not None and n.sup is not None:
             return f"<msubsup>{base}{_row(n.sub)}{_row(n.sup)}</msubsup>"
         if n.sub is not None:

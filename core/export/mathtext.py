@@ -20,9 +20,9 @@ REF_OPEN, REF_CLOSE = "⟦", "⟧"
 
 LETTERS = "A-Za-z\u0391-\u03a9\u03b1-\u03c9\u00b5"
 _SUPERS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ˢᵗᵏᵀ"
-_SUBS = "₀₁₂₃₄₅₆₇₈₉ₛₖₜ"
+_SUBS = "₀₁₂₃₄₅₆₇₈₉ₛₖₜⱼᵢ"
 _SUP_PLAIN = str.maketrans(_SUPERS, "0123456789+-()stkT")
-_SUB_PLAIN = str.maketrans(_SUBS, "0123456789skt")
+_SUB_PLAIN = str.maketrans(_SUBS, "0123456789sktji")
 _TOKEN = re.compile(rf"""
    (?P<ws>\s+)
  | (?P<ref>{REF_OPEN}\d+{REF_CLOSE})
