@@ -36,7 +36,7 @@ def engine_after(sim: Simulation, iteration: int) -> Simulation:
 
 def assert_same_parameters(out: dict, sim: Simulation) -> None:
     scale = max(float(np.abs(sim.network.theta).max()), 1.0)
-    for l, (W, b) in enumerate(zip(sim.network.weights, sim.network.biases)):
+    for l, (W, b) in enumerate(zip(sim.network.weights, sim.network.biases, strict=True)):
         np.testing.assert_allclose(np.array(out["weights"][l]), W, rtol=1e-12, atol=1e-14 * scale)
         np.testing.assert_allclose(np.array(out["biases"][l]), b, rtol=1e-12, atol=1e-14 * scale)
 
@@ -108,7 +108,7 @@ def test_script_iteration_must_be_ahead_of_the_state():
     assert "LAST_ITERATION = 6" in numpy_script(sim)  # default: one more iteration
 
 
-# -- settings newer than the engine: an independent reference -----------------------------------------------------------
+# -- settings newer than the engine: an independent reference ------------------------------------------------------
 def reference_train(spec, iterations: int, *, updated_mistake: bool = False) -> tuple[list, list]:
     """Per-sample, per-neuron plain Python training of an MSE network with element-wise activations."""
     W = [[list(map(float, row)) for row in Wl] for Wl in spec.weights]
