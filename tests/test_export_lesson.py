@@ -315,3 +315,15 @@ def test_momentum_state_carries_into_a_later_iteration():
     line = next(ln for ln in md.splitlines() if ln.startswith("v_{\\mathrm{w1}}^{+} ="))
     for value in (0.9, v.operand("v_w1"), v.operand("∂E/∂w1"), v.result):
         assert format_number(abs(value), 9) in line  # μ, the velocity reached after 4 iterations, g, v⁺
+
+
+def test_update_rule_describes_newer_optimizers():
+    from types import SimpleNamespace
+
+    from backprop_lab.core.export.lesson import _update_rule
+    s = SimpleNamespace(optimizer="adam", momentum=0.0, update_biases=False, l2=0.01, l1=0.0, schedule="step")
+    parts = _update_rule(s)
+    text = "".join(p for p in parts if isinstance(p, str))
+    assert text.startswith("Adam") and "penalty" in text and "step schedule" in text and "fixed" in text
+    latex = [mathrender.tex(mathtext.parse(p.expr)) for p in parts if hasattr(p, "expr")]
+    assert r"w^{+} = w - \eta  \cdot \frac{\hat{m}}{\sqrt{\hat{v}} + \varepsilon}" in latex

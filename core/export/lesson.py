@@ -213,16 +213,39 @@ def _intro(key: tuple, d: IterationData, seen: set) -> list:
             return [para("The chain rule, from the loss back to each output's net input: ",
                          Math("δ = ∂E/∂net = ∂E/∂out · ∂out/∂net"), " (with cross-entropy or softmax, ",
                          Math("δ"), " comes out directly).")]
+        which = ("the weights already updated in this iteration: the classic mistake this state is set to make"
+                 if getattr(s, "hidden_delta_weights", "original") == "updated" else
+                 "the weights from before the update")
         return [para("A hidden neuron's ", Math("∂E/∂out"), " collects the ", Math("δ"),
-                     " of every neuron it feeds, each times the connecting weight (the weights from before "
-                     "the update); times its own ", Math("∂out/∂net"), " this gives its ", Math("δ"), ".")]
+                     f" of every neuron it feeds, each times the connecting weight ({which}); times its own ",
+                     Math("∂out/∂net"), " this gives its ", Math("δ"), ".")]
     if phase == "backward":
         return [para("The gradient of a weight is the chain of these factors: the ", Math("δ"),
                      " of the neuron it feeds times the input it carries (1 for a bias)"
                      + (", averaged over the batch." if len(d.trace.batch) > 1 else "."))]
-    rule = "w⁺ = w − η·v⁺, v⁺ = μ·v + ∂E/∂w" if s.momentum else "w⁺ = w − η·∂E/∂w"
-    return [para("Gradient descent moves every weight against its gradient, scaled by the learning rate: ",
-                 Math(rule), "." + ("" if s.update_biases else " The biases stay fixed."))]
+    return [para(*_update_rule(s))]
+
+
+def _update_rule(s) -> list:
+    """How the parameters move, for the optimizer and options of settings *s*."""
+    if getattr(s, "optimizer", "sgd") == "adam":
+        parts: list = ["Adam moves every weight by its running mean gradient over its running root mean square: ",
+                       Math("m⁺ = β₁·m + (1 − β₁)·g"), ", ", Math("v⁺ = β₂·v + (1 − β₂)·g²"), ", ",
+                       Math("w⁺ = w − η·m̂ / (√v̂ + ε)"), " with the bias-corrected ", Math("m̂"), " and ",
+                       Math("v̂"), "."]
+    elif s.momentum:
+        parts = ["Gradient descent with momentum: every weight moves by its velocity, a running sum of its "
+                 "gradients: ", Math("v⁺ = μ·v + ∂E/∂w"), ", ", Math("w⁺ = w − η·v⁺"), "."]
+    else:
+        parts = ["Gradient descent moves every weight against its gradient, scaled by the learning rate: ",
+                 Math("w⁺ = w − η·∂E/∂w"), "."]
+    if getattr(s, "l2", 0.0) or getattr(s, "l1", 0.0):
+        parts.append(" The gradients of the weights include the penalty terms (L2, L1).")
+    if getattr(s, "schedule", "constant") != "constant":
+        parts.append(f" The learning rate follows the {s.schedule} schedule.")
+    if not s.update_biases:
+        parts.append(" The biases stay fixed.")
+    return parts
 
 
 def computation_blocks(d: IterationData, digits: int, max_equations: int,
