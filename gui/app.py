@@ -1,4 +1,4 @@
-"""Program entry point: ``backprop-lab [FILE]``, ``--version``, ``--install-desktop-entry``.
+"""Program entry point: ``backprop-lab [FILE]``, ``--version``, ``--install-desktop-entry``, ``export …``.
 
 ``--version``, ``--help`` and ``--install-desktop-entry`` never import Qt, so
 they work on machines with no display.
@@ -138,7 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=APP_ID,
         description="Backprop Lab: learn backpropagation by stepping through every computation "
-                    "of a neural network, with your own numbers.")
+                    "of a neural network, with your own numbers.",
+        epilog="backprop-lab export FILE --to OUT exports a worked example, worksheet, NumPy script, loss "
+               "history or picture without opening a window (see backprop-lab export --help).")
     p.add_argument("file", nargs="?", help="a state file (.json) to open; default: the worked example")
     p.add_argument("--version", action=_VersionAction, help="show the version and exit")
     p.add_argument("--install-desktop-entry", action="store_true",
@@ -147,7 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["export"]:  # backprop-lab export FILE --to OUT: no window (see cli_export)
+        from .cli_export import main as export_main
+        return export_main(argv[1:])
+    args = build_parser().parse_args(argv)
     if args.install_desktop_entry:
         for path in install_desktop_entry():
             print(f"wrote {path}")
