@@ -46,7 +46,7 @@ COST_PIXEL_MS = 1.2e-4
 COST_PARAM_MS = 1.0e-6
 #: Smallest and largest grid edge :func:`choose_resolution` returns.
 MIN_RESOLUTION = 24
-MAX_RESOLUTION = 160
+MAX_RESOLUTION = 100
 
 
 # -- the task -------------------------------------------------------------------------------------
@@ -353,18 +353,27 @@ def boundary_segments(grid: PlaneGrid) -> np.ndarray:
     return np.concatenate(segs)
 
 
+def redraw_cost_ms(n_params: int, pixels: int) -> float:
+    """The cost model's estimate of one input-space redraw over *pixels* grid points (ms)."""
+    return COST_FIXED_MS + pixels * (COST_PIXEL_MS + COST_PARAM_MS * max(int(n_params), 0))
+
+
 def choose_resolution(n_params: int, budget_ms: float, *, lo: int = MIN_RESOLUTION,
                       hi: int = MAX_RESOLUTION) -> int:
-    """Largest grid edge whose input-space redraw fits in *budget_ms*, from a measured cost model.
+    """Largest grid edge r whose input-space redraw fits in *budget_ms*, from a measured cost model.
 
-    ``cost_ms(r) = COST_FIXED_MS + r² · (COST_PIXEL_MS + COST_PARAM_MS · n_params)``:
-    the per-pixel term is colouring, the boundary and drawing the image, the
-    per-parameter term the forward pass (about one multiply-add per weight per grid
-    point).  The constants are upper quartiles measured by ``benchmarks/insight.py``
-    on the project's 2-core machines (offscreen); the result is clamped to
-    ``[lo, hi]`` (never below *lo*, so a huge network still gets a readable picture).
+    ``cost_ms(r) = COST_FIXED_MS + r² · (COST_PIXEL_MS + COST_PARAM_MS · n_params)``
+    (:func:`redraw_cost_ms`): the per-pixel term is colouring, the boundary and
+    drawing the image, the per-parameter term the forward pass (about one
+    multiply-add per weight per grid point).  The constants are fitted by
+    ``benchmarks/insight.py`` (upper quartiles of CPU time on the project's 2-core
+    machines, offscreen).  Machines differ, so the view also rescales *budget_ms* by
+    the ratio of its measured to its predicted redraw time.  The result is clamped
+    to ``[lo, hi]``: never below *lo*, so a huge network still gets a readable
+    picture; never above *hi*, beyond which a smoothly scaled image looks no better.
     """
-    if not (isinstance(budget_ms, (int, float)) and math.isfinite(budget_ms) and budget_ms > 0):
+    if isinstance(budget_ms, bool) or not isinstance(budget_ms, (int, float)) or not math.isfinite(budget_ms) \
+            or budget_ms <= 0:
         raise ConfigError(f"budget_ms must be a positive number, got {budget_ms!r}")
     per = COST_PIXEL_MS + COST_PARAM_MS * max(int(n_params), 0)
     room = budget_ms - COST_FIXED_MS
@@ -454,6 +463,6 @@ from .runs import RunRecord, RunsModel, describe_difference  # noqa: E402
 __all__ = [
     "MARGIN", "Task", "task_of", "classify", "target_classes", "network_at", "data_range", "PlaneGrid",
     "plane_grid", "neuron_pictures", "activation_scale", "curve_1d", "contour_segments", "boundary_segments",
-    "choose_resolution", "SampleTable", "sample_table", "accuracy", "ThetaHistory", "auto_span", "base_theta",
+    "choose_resolution", "redraw_cost_ms", "SampleTable", "sample_table", "accuracy", "ThetaHistory", "auto_span", "base_theta",
     "loss_along", "loss_surface", "next_point", "param_index", "path_through", "tangent", "traceable", "RunRecord", "RunsModel", "describe_difference",
 ]

@@ -19,11 +19,12 @@ import numpy as np
 import PySide6  # noqa: F401  (import before pyqtgraph so it picks this binding)
 import pyqtgraph as pg
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QStackedWidget, QTableView, QVBoxLayout, QWidget
 
 from backprop_lab.core import format_number
-from backprop_lab.core.insight import (PlaneGrid, SampleTable, Task, boundary_segments, choose_resolution, curve_1d, data_range,
-                                       plane_grid, sample_table, task_of)
+from backprop_lab.core.insight import (PlaneGrid, SampleTable, Task, boundary_segments, choose_resolution, curve_1d,
+                                       data_range, plane_grid, redraw_cost_ms, sample_table, task_of)
 
 from .neuron_pictures import BACKGROUND_STRENGTH, PALETTE, classes_rgb, values_rgb
 from .plot_style import legend_above, plain_axes, style_plot
@@ -31,7 +32,7 @@ from .plot_style import legend_above, plain_axes, style_plot
 #: Redraws requested closer together than this are coalesced (at most 12.5 a second).
 MIN_INTERVAL = 0.08
 #: Time a plane redraw may take (ms): within a 60 Hz frame with room for the rest of the window.
-BUDGET_MS = 12.0
+BUDGET_MS = 10.0
 #: Up to this many inputs the table has one column per input; beyond, one summary column.
 MAX_INPUT_COLUMNS = 6
 CURVE_POINTS = 400
@@ -157,6 +158,8 @@ class QtInputSpace(QWidget):
     def __init__(self, parent: QWidget | None = None, *, budget_ms: float = BUDGET_MS) -> None:
         super().__init__(parent)
         self.budget_ms = budget_ms
+        self.fixed_resolution: int | None = None  # set to bypass the cost model (benchmarks)
+        self._cost_scale = 1.0  # measured ÷ predicted redraw time, smoothed
         self.mode = ""
         self.redraws = 0
         self.last_grid: PlaneGrid | None = None
@@ -188,6 +191,8 @@ class QtInputSpace(QWidget):
     def _build_plane(self) -> None:
         self.plane = pg.PlotWidget(background="w", axisItems=plain_axes())
         self.plane.setAccessibleName("Input plane")
+        # Bilinear scaling of the heatmap: a coarse grid (cheap to compute) looks smooth.
+        self.plane.setRenderHint(QPainter.SmoothPixmapTransform, True)
         pi = self.plane.getPlotItem()
         style_plot(pi)
         pi.hideButtons()
@@ -325,10 +330,10 @@ class QtInputSpace(QWidget):
         finally:
             self._drawing = False
         # The grid covers exactly what is visible (after zooming or panning too), with square pixels.
-        r = choose_resolution(sim.network.n_params, self.budget_ms)
+        t0 = time.perf_counter()
+        r = self._resolution(sim.network.n_params)
         aspect = max(vb.width(), 1.0) / max(vb.height(), 1.0)
         nx, ny = max(2, round(r * np.sqrt(aspect))), max(2, round(r / np.sqrt(aspect)))
-        self.resolution = r
         g = plane_grid(sim, nx, ny=ny, theta=theta, ranges=((x0, x1), (y0, y1)))
         self.last_grid = g
         if task.kind == "multiclass":
@@ -351,6 +356,25 @@ class QtInputSpace(QWidget):
         wrong = [t.inputs[~t.correct] for t in (train, test) if t is not None and t.correct is not None]
         w = np.concatenate(wrong) if wrong else np.empty((0, 2))
         self.wrong_pts.setData(w[:, 0], w[:, 1])
+        self._measured(sim.network.n_params, nx * ny, 1000 * (time.perf_counter() - t0))
+
+    def _resolution(self, n_params: int) -> int:
+        """The grid edge for this redraw: the cost model's, corrected by what redraws here really cost.
+
+        It only changes when the new value differs by more than 15 %, so the picture's
+        grain does not flicker from frame to frame.
+        """
+        if self.fixed_resolution:
+            self.resolution = self.fixed_resolution
+            return self.resolution
+        r = choose_resolution(n_params, self.budget_ms / self._cost_scale)
+        if not self.resolution or abs(r - self.resolution) > 0.15 * self.resolution:
+            self.resolution = r
+        return self.resolution
+
+    def _measured(self, n_params: int, pixels: int, ms: float) -> None:
+        ratio = ms / redraw_cost_ms(n_params, pixels)
+        self._cost_scale = float(np.clip(0.7 * self._cost_scale + 0.3 * ratio, 0.2, 50.0))
 
     def _on_view_changed(self, *args) -> None:
         """Zoom, pan or resize: the heatmap is recomputed for the new visible rectangle."""

@@ -14,6 +14,7 @@ import numpy as np
 import PySide6  # noqa: F401  (import before pyqtgraph so it picks this binding)
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from backprop_lab.core import Element, format_number
@@ -27,9 +28,11 @@ CURVE_POINTS = 161
 #: Redraws requested closer together are coalesced (one parameter / two parameters).
 MIN_INTERVAL = 0.08
 MIN_INTERVAL_2D = 0.25
-#: Stacked activations one surface may compute (about 40 ms on the project machines).
-SURFACE_BUDGET = 1_500_000
-SURFACE_N = (11, 41)
+#: Stacked activations one surface may compute (about 20 ms on the project machines).
+SURFACE_BUDGET = 400_000
+SURFACE_N = (9, 41)
+#: During fast runs the surface is recomputed at most this often (s); the path and point follow every redraw.
+LIVE_SURFACE_EVERY = 1.0
 CONTOURS = 9
 #: Sequential map of the surface: low loss light, high loss deep blue.
 SURFACE_LOW, SURFACE_HIGH = (250, 252, 255), (74, 140, 196)
@@ -112,8 +115,9 @@ class QtLossLandscape(QWidget):
                                             antialias=True)
         self.tangent_line.setZValue(5)
         self.step_line = self.plot1.plot([], [], pen=pg.mkPen(GREEN, width=1.5, style=Qt.DashLine), antialias=True)
-        self.now_pt = pg.ScatterPlotItem(size=11, brush=pg.mkBrush(INK), pen=pg.mkPen("w", width=1.5))
-        self.next_pt = pg.ScatterPlotItem(size=11, brush=pg.mkBrush(GREEN), pen=pg.mkPen("w", width=1.5))
+        self.now_pt = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(INK), pen=pg.mkPen("w", width=1))
+        # A ring, so "now" stays visible inside it when the step is too small to separate them.
+        self.next_pt = pg.ScatterPlotItem(size=16, brush=None, pen=pg.mkPen(GREEN, width=2.5))
         for item in (self.now_pt, self.next_pt):
             item.setZValue(10)
             self.plot1.addItem(item)
@@ -127,6 +131,7 @@ class QtLossLandscape(QWidget):
     def _build_2d(self) -> None:
         self.plot2 = pg.PlotWidget(background="w", axisItems=plain_axes())
         self.plot2.setAccessibleName("Loss over two parameters")
+        self.plot2.setRenderHint(QPainter.SmoothPixmapTransform, True)
         pi = self.plot2.getPlotItem()
         style_plot(pi)
         pi.hideButtons()
@@ -201,7 +206,8 @@ class QtLossLandscape(QWidget):
         elif len(ok) == 1 or ok[0] == ok[1]:
             self._draw_1d(sim, ok[0], trace, live)
         else:
-            self._draw_2d(sim, ok[0], ok[1], path)
+            self._draw_2d(sim, ok[0], ok[1], path, live)
+            self.mode = "2d"
         self.redraws += 1
         self._last_draw = time.perf_counter()
 
@@ -230,8 +236,8 @@ class QtLossLandscape(QWidget):
             self.step_line.setData([w0, nxt[0]], [e0, nxt[1]])
         pi = self.plot1.getPlotItem()
         name = sim.network.element_name(e)
-        pi.setLabel("bottom", name)
-        pi.setLabel("left", "E")
+        self._label(pi, "bottom", name)
+        self._label(pi, "left", "E")
         pi.vb.setRange(xRange=(ws[0], ws[-1]), yRange=(lo, hi), padding=0)
         text = f"now: {name} = {_fmt(w0)},  E = {_fmt(e0)},  ∂E/∂{name} = {_fmt(slope)}"
         if nxt is not None:
@@ -239,6 +245,12 @@ class QtLossLandscape(QWidget):
         elif live:
             text += "\n(the next update is shown when the run pauses)"
         self.header.setText(text)
+
+    @staticmethod
+    def _label(pi: pg.PlotItem, side: str, text: str) -> None:
+        ax = pi.getAxis(side)
+        if ax.labelText != text:  # setLabel re-lays out the axis (HTML): only when it changes
+            pi.setLabel(side, text)
 
     @staticmethod
     def _tangent_xy(w0: float, e0: float, slope: float, span: float, lo: float, hi: float):
@@ -249,8 +261,7 @@ class QtLossLandscape(QWidget):
             a, b = max(a, x1), min(b, x2)
         return [a, b], [e0 + slope * (a - w0), e0 + slope * (b - w0)]
 
-    def _draw_2d(self, sim, e1: Element, e2: Element, path: list | None) -> None:
-        self.mode = "2d"
+    def _draw_2d(self, sim, e1: Element, e2: Element, path: list | None, live: bool) -> None:
         self.stack.setCurrentWidget(self.plot2)
         theta = base_theta(sim)
         k1, k2 = param_index(sim.network, e1), param_index(sim.network, e2)
@@ -263,9 +274,19 @@ class QtLossLandscape(QWidget):
             a, b = min(c - 1.0, *(p.min(initial=c),)), max(c + 1.0, p.max(initial=c))
             m = 0.08 * (b - a)
             ranges.append((a - m, b + m))
+        key = (id(sim), e1, e2)
+        old = self.last if self.mode == "2d" and self.last.get("key") == key else None
+        if live and old is not None and time.perf_counter() - old["computed"] < LIVE_SURFACE_EVERY \
+                and all(lo >= a and hi <= b for (lo, hi), (a, b) in zip(ranges, old["ranges"])):
+            # Fast run: keep the surface (it covers the path still); move the path and the point.
+            self.last["path"] = (p1, p2)
+            self.path.setData(p1, p2)
+            self.now2.setData([theta[k1]], [theta[k2]])
+            return
         n = surface_resolution(sim, e1, e2)
         g1, g2, losses = loss_surface(sim, e1, e2, n=n, ranges=tuple(ranges))
-        self.last = {"elements": (e1, e2), "grid1": g1, "grid2": g2, "losses": losses, "path": (p1, p2)}
+        self.last = {"elements": (e1, e2), "grid1": g1, "grid2": g2, "losses": losses, "path": (p1, p2),
+                     "key": key, "ranges": ranges, "computed": time.perf_counter()}
         fine = upsample(losses, 4)
         fx, fy = np.linspace(g1[0], g1[-1], fine.shape[1]), np.linspace(g2[0], g2[-1], fine.shape[0])
         shown = np.log(np.maximum(fine, 1e-300)) if fine.min() > 0 and fine.max() > 50 * fine.min() else fine
@@ -280,8 +301,8 @@ class QtLossLandscape(QWidget):
         self.now2.setData([theta[k1]], [theta[k2]])
         pi = self.plot2.getPlotItem()
         n1, n2 = sim.network.element_name(e1), sim.network.element_name(e2)
-        pi.setLabel("bottom", n1)
-        pi.setLabel("left", n2)
+        self._label(pi, "bottom", n1)
+        self._label(pi, "left", n2)
         pi.vb.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
         self.header.setText(f"training loss over {n1} and {n2} (all other parameters as now): "
                             f"{_fmt(float(losses.min()))} … {_fmt(float(losses.max()))}; "

@@ -10,6 +10,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from backprop_lab.core import format_number
 from backprop_lab.core.insight import PlaneGrid, activation_scale, neuron_pictures, plane_grid
 
 NEGATIVE = (245, 147, 34)   # orange: low values / the lower target class
@@ -113,7 +114,11 @@ class QtNeuronPictures(QWidget):
         self.columns = QWidget()
         self.grid = QGridLayout(self.columns)
         self.grid.setSpacing(4)
-        lay.addWidget(self.columns)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        left = QVBoxLayout()
+        left.addWidget(self.columns)
+        left.addStretch(1)  # pictures stay together at the top
+        lay.addLayout(left)
         right = QVBoxLayout()
         self.large = QLabel()
         self.large.setFixedSize(large, large)
@@ -137,8 +142,9 @@ class QtNeuronPictures(QWidget):
         self._cells.clear()
         net = sim.network
         for layer in range(1, len(net.sizes)):
-            title = QLabel("outputs" if layer == len(net.sizes) - 1 else f"hidden {layer}")
+            title = QLabel("output" if layer == len(net.sizes) - 1 else f"hidden {layer}")
             title.setTextFormat(Qt.PlainText)
+            title.setStyleSheet("QLabel { color: #555; padding: 0 4px; }")
             self._cells[(layer, -1)] = title
             self.grid.addWidget(title, 0, layer - 1, Qt.AlignHCenter)
             for j in range(min(net.sizes[layer], MAX_SHOWN)):
@@ -185,5 +191,5 @@ class QtNeuronPictures(QWidget):
         self._shown = key
         arr, centre, half = self._arrays[key]
         self.large.setPixmap(QPixmap.fromImage(picture_image(arr, self.large_size, centre=centre, half=half)))
-        self.caption.setText(f"{self._names[key]}: blue high, orange low "
-                             f"({centre - half:g} … {centre + half:g})")
+        lo, hi = (format_number(v, 3) for v in (centre - half, centre + half))
+        self.caption.setText(f"{self._names[key]}: orange {lo} … blue {hi}")

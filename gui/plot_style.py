@@ -34,6 +34,7 @@ class PlainAxis(pg.AxisItem):
         super().__init__(orientation, **kw)
         self.integer = integer
         self.enableAutoSIPrefix(False)
+        self.setStyle(maxTextLevel=0)  # numbers on the major ticks only: a few plain numbers, no clutter
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float):
         levels = super().tickSpacing(minVal, maxVal, size)
