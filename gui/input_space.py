@@ -396,9 +396,14 @@ class QtInputSpace(QWidget):
         if key == self._data_key:
             return
         self._data_key = key
-        self.train_pts.setData(train.inputs[:, 0], train.inputs[:, 1], brush=self._point_brushes(task, train))
+        n = len(train) + (0 if test is None else len(test))
+        size = 14 if n <= 20 else 10 if n <= 100 else 8  # a handful of points (XOR) drawn large
+        self.wrong_pts.setSize(size + 7)
+        self.train_pts.setData(train.inputs[:, 0], train.inputs[:, 1], brush=self._point_brushes(task, train),
+                               size=size)
         if test is not None:
-            self.test_pts.setData(test.inputs[:, 0], test.inputs[:, 1], brush=self._point_brushes(task, test))
+            self.test_pts.setData(test.inputs[:, 0], test.inputs[:, 1], brush=self._point_brushes(task, test),
+                                  size=size + 2)
         else:
             self.test_pts.setData([], [])
         vb = self.plane.getPlotItem().vb

@@ -264,29 +264,44 @@ class QtLossLandscape(QWidget):
     def _draw_2d(self, sim, e1: Element, e2: Element, path: list | None, live: bool) -> None:
         self.stack.setCurrentWidget(self.plot2)
         theta = base_theta(sim)
-        k1, k2 = param_index(sim.network, e1), param_index(sim.network, e2)
+        now = (theta[param_index(sim.network, e1)], theta[param_index(sim.network, e2)])
         thetas = path if path is not None else self.history.thetas
         p1, p2 = path_through(thetas, e1, e2, network=sim.network) if len(thetas) else (np.empty(0), np.empty(0))
-        ranges = []
-        for c, p in ((theta[k1], p1), (theta[k2], p2)):
-            # Around the current point (±1 at least), widened to hold the whole path with a margin.
-            p = p[np.isfinite(p)]
-            a, b = min(c - 1.0, *(p.min(initial=c),)), max(c + 1.0, p.max(initial=c))
-            m = 0.08 * (b - a)
-            ranges.append((a - m, b + m))
         key = (id(sim), e1, e2)
         old = self.last if self.mode == "2d" and self.last.get("key") == key else None
         if live and old is not None and time.perf_counter() - old["computed"] < LIVE_SURFACE_EVERY \
-                and all(lo >= a and hi <= b for (lo, hi), (a, b) in zip(ranges, old["ranges"])):
-            # Fast run: keep the surface (it covers the path still); move the path and the point.
+                and all(a <= lo and hi <= b for (lo, hi), (a, b) in
+                        zip((self._span(c, p, 0.0) for c, p in zip(now, (p1, p2))), old["ranges"])):
+            # Fast run, and the path is still on the surface: keep it, move the path and the point.
             self.last["path"] = (p1, p2)
             self.path.setData(p1, p2)
-            self.now2.setData([theta[k1]], [theta[k2]])
+            self.now2.setData([now[0]], [now[1]])
             return
-        n = surface_resolution(sim, e1, e2)
-        g1, g2, losses = loss_surface(sim, e1, e2, n=n, ranges=tuple(ranges))
+        ranges = [self._span(c, p, 1.0) for c, p in zip(now, (p1, p2))]
+        ranges = [(a - 0.08 * (b - a), b + 0.08 * (b - a)) for a, b in ranges]
+        g1, g2, losses = loss_surface(sim, e1, e2, n=surface_resolution(sim, e1, e2), ranges=tuple(ranges))
         self.last = {"elements": (e1, e2), "grid1": g1, "grid2": g2, "losses": losses, "path": (p1, p2),
                      "key": key, "ranges": ranges, "computed": time.perf_counter()}
+        self._paint_surface(g1, g2, losses)
+        self.path.setData(p1, p2)
+        self.now2.setData([now[0]], [now[1]])
+        pi = self.plot2.getPlotItem()
+        n1, n2 = sim.network.element_name(e1), sim.network.element_name(e2)
+        self._label(pi, "bottom", n1)
+        self._label(pi, "left", n2)
+        pi.vb.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
+        self.header.setText(f"training loss over {n1} and {n2}, all other parameters as now: "
+                            f"{_fmt(float(losses.min()))} … {_fmt(float(losses.max()))}\n"
+                            f"path: {len(p1)} recorded states")
+
+    @staticmethod
+    def _span(c: float, p: np.ndarray, reach: float) -> tuple[float, float]:
+        """From the current value ± *reach*, widened to hold every finite point of the path."""
+        p = p[np.isfinite(p)]
+        return min(c - reach, p.min(initial=c)), max(c + reach, p.max(initial=c))
+
+    def _paint_surface(self, g1: np.ndarray, g2: np.ndarray, losses: np.ndarray) -> None:
+        """Heatmap (log scale when the loss spans 50×) and contour lines, drawn from a 4× bilinear refinement."""
         fine = upsample(losses, 4)
         fx, fy = np.linspace(g1[0], g1[-1], fine.shape[1]), np.linspace(g2[0], g2[-1], fine.shape[0])
         shown = np.log(np.maximum(fine, 1e-300)) if fine.min() > 0 and fine.max() > 50 * fine.min() else fine
@@ -297,13 +312,3 @@ class QtLossLandscape(QWidget):
         segs = [contour_segments(fx, fy, shown, lv) for lv in levels] if shown.max() > shown.min() else []
         segs = np.concatenate(segs).reshape(-1, 2) if segs else np.empty((0, 2))
         self.contours.setData(segs[:, 0], segs[:, 1], connect="pairs")
-        self.path.setData(p1, p2)
-        self.now2.setData([theta[k1]], [theta[k2]])
-        pi = self.plot2.getPlotItem()
-        n1, n2 = sim.network.element_name(e1), sim.network.element_name(e2)
-        self._label(pi, "bottom", n1)
-        self._label(pi, "left", n2)
-        pi.vb.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
-        self.header.setText(f"training loss over {n1} and {n2} (all other parameters as now): "
-                            f"{_fmt(float(losses.min()))} … {_fmt(float(losses.max()))}; "
-                            f"path of the last {len(p1)} recorded states")

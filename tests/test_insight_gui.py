@@ -331,3 +331,40 @@ def test_axes_read_plainly(qtbot):
         assert all(float(v).is_integer() for v in values)
     assert bottom.tickStrings([1000.0, 2000.0], 1.0, 1000.0) == ["1,000", "2,000"]
     assert w.getPlotItem().vb.state["limits"]["xLimits"][0] == 0
+
+
+def test_resolution_adapts_to_the_measured_cost(space):
+    sim = load_example("moons")
+    space.update_from(sim)
+    first = space.resolution
+    assert ins.MIN_RESOLUTION <= first <= ins.MAX_RESOLUTION
+    space._cost_scale = 40.0  # redraws here cost 40× the model: a much coarser grid
+    space.update_from(sim)
+    assert space.resolution < first
+    nx = space.last_grid.outputs.shape[1]
+    ny = space.last_grid.outputs.shape[0]
+    assert nx * ny <= 1.2 * space.resolution ** 2
+
+
+def test_live_two_parameter_view_reuses_the_surface(land, monkeypatch):
+    import backprop_lab.gui.landscape as mod
+    sim = load_example("xor")
+    e1, e2 = Element("weight", 0, 0, 0), Element("weight", 0, 0, 1)
+    calls = []
+    real = mod.loss_surface
+    monkeypatch.setattr(mod, "loss_surface", lambda *a, **k: calls.append(1) or real(*a, **k))
+    land.update_from(sim, e1, e2)
+    sim.run(2)
+    land.update_from(sim, e1, e2, live=True)
+    assert len(calls) == 1  # the path and the point moved, the surface was kept
+    assert land.now2.getData()[0][0] == sim.parameter(e1)
+    land.update_from(sim, e1, e2)  # paused: recomputed
+    assert len(calls) == 2
+
+
+def test_benchmark_sections_run(qtbot):
+    from benchmarks import insight as bench
+    res = {"input_space": bench.input_space(True), "landscape": bench.landscape(True)}
+    for name in ("moons", "blobs"):
+        assert res["input_space"][name]["redraw_cpu_ms"]["median"] > 0
+        assert res["landscape"][name]["two_parameters_ms"]["n"] >= 3
