@@ -83,7 +83,11 @@ def input_space(quick: bool) -> dict:
 
 
 def cost_model(quick: bool) -> dict:
-    """Refit ``cost_ms(r) = a + r²·(b + c·n_params)`` from redraws at several sizes (upper quartiles)."""
+    """Refit ``cost_ms(r) = a + r²·(b + c·n_params)`` from redraws at several sizes (median CPU ms).
+
+    With OpenBLAS's threads on a busy 2-core machine, the matrix products of wider
+    networks spend CPU time spinning; ``OPENBLAS_NUM_THREADS=1`` shows the intrinsic cost.
+    """
     widths = (8, 32) if quick else (8, 32, 64, 128)
     res = (30, 90) if quick else (30, 60, 90, 120)
     reps = 5 if quick else 15
@@ -99,13 +103,14 @@ def cost_model(quick: bool) -> dict:
             w.fixed_resolution = r
             _timed_redraws(w, sim, 2)
             _, total, _ = _timed_redraws(w, sim, reps)
-            rows.append((r, net.n_params, float(np.percentile(total, 75))))  # CPU ms
+            rows.append((r, net.n_params, float(np.median(total))))  # CPU ms
             w.close()
     A = np.array([[1.0, r * r, r * r * p] for r, p, _ in rows])
     y = np.array([c for _, _, c in rows])
     coef, *_ = np.linalg.lstsq(A, y, rcond=None)
-    return {"points": [{"resolution": r, "n_params": p, "p75_ms": c} for r, p, c in rows],
+    return {"points": [{"resolution": r, "n_params": p, "median_cpu_ms": c} for r, p, c in rows],
             "fit": {"fixed_ms": coef[0], "pixel_ms": coef[1], "param_ms": coef[2]},
+            "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
             "model": {"fixed_ms": insight.COST_FIXED_MS, "pixel_ms": insight.COST_PIXEL_MS,
                       "param_ms": insight.COST_PARAM_MS}}
 
@@ -190,7 +195,7 @@ def report(res: dict) -> str:
                      f"{c['p95']:.1f} ms (update_from alone {v['compute_cpu_ms']['median']:.1f}); wall median "
                      f"{wl['median']:.1f} ms, p95 {wl['p95']:.1f} ms")
     f, m = res["cost_model"]["fit"], res["cost_model"]["model"]
-    lines.append(f"Cost model fit: {f['fixed_ms']:.2f} ms + r²·({f['pixel_ms']:.2e} + {f['param_ms']:.2e}·n_params)"
+    lines.append(f"Cost model fit (BLAS threads: {res['cost_model']['blas_threads']}): {f['fixed_ms']:.2f} ms + r²·({f['pixel_ms']:.2e} + {f['param_ms']:.2e}·n_params)"
                  f"  (in use: {m['fixed_ms']} + r²·({m['pixel_ms']:.2e} + {m['param_ms']:.2e}·n_params))")
     for name, v in res["landscape"].items():
         lines.append(f"Loss landscape {name}: one parameter median {v['one_parameter_ms']['median']:.1f} ms "

@@ -41,9 +41,9 @@ MARGIN = 0.1
 
 #: Measured redraw cost of the input-space view (see :func:`choose_resolution`):
 #: ``cost_ms(r) = COST_FIXED_MS + r² · (COST_PIXEL_MS + COST_PARAM_MS · n_params)``.
-COST_FIXED_MS = 2.5
-COST_PIXEL_MS = 1.2e-4
-COST_PARAM_MS = 1.0e-6
+COST_FIXED_MS = 1.5
+COST_PIXEL_MS = 5.0e-4
+COST_PARAM_MS = 8.0e-7
 #: Smallest and largest grid edge :func:`choose_resolution` returns.
 MIN_RESOLUTION = 24
 MAX_RESOLUTION = 100
@@ -90,8 +90,26 @@ def _all_targets(sim) -> np.ndarray:
     return np.concatenate(t)
 
 
+_task_cache: list = [None, None]  # [(targets, test targets, output activation), Task]
+
+
 def task_of(sim) -> Task:
-    """Classify the simulation's targets as binary, multiclass or regression."""
+    """Classify the simulation's targets as binary, multiclass or regression.
+
+    The answer is remembered for the same (read-only) target arrays, so live views
+    do not scan 100,000 targets on every redraw.
+    """
+    key = (sim.targets, getattr(sim, "test_targets", None), sim.network.activations[-1].name)
+    old = _task_cache[0]
+    if old is not None and all(a is b for a, b in zip(old[:2], key[:2])) and old[2] == key[2] \
+            and not sim.targets.flags.writeable:
+        return _task_cache[1]
+    task = _task_from_targets(sim)
+    _task_cache[:] = [key, task]
+    return task
+
+
+def _task_from_targets(sim) -> Task:
     t = _all_targets(sim)
     net: Network = sim.network
     lo, hi = float(t.min()), float(t.max())
@@ -140,9 +158,21 @@ def network_at(sim, theta: np.ndarray | None = None) -> Network:
     return net
 
 
+#: Rows per forward pass over a grid.  Larger products make OpenBLAS start its threads, which on a
+#: busy 2-core machine cost more CPU in spinning than they save (measured: 11 ms of CPU for a
+#: 10,000-point grid of 2-8-8-1 in one pass, 3.3 ms in blocks of 4,096).
+CHUNK_ROWS = 4096
+
+
 def _forward(net: Network, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The engine's forward pass (``kernel.forward``) over *x*, in blocks of CHUNK_ROWS rows."""
     with np.errstate(all="ignore"):  # saturating activations, as in the engine
-        return forward(net, x)
+        if len(x) <= CHUNK_ROWS:
+            return forward(net, x)
+        parts = [forward(net, x[k:k + CHUNK_ROWS]) for k in range(0, len(x), CHUNK_ROWS)]
+    nets = [np.concatenate([p[0][l] for p in parts]) for l in range(len(parts[0][0]))]
+    outs = [np.concatenate([p[1][l] for p in parts]) for l in range(len(parts[0][1]))]
+    return nets, outs
 
 
 def data_range(sim, axis: int, margin: float = MARGIN) -> tuple[float, float]:
@@ -295,42 +325,50 @@ def contour_segments(xs: np.ndarray, ys: np.ndarray, values: np.ndarray, level: 
 
     Returns ``(K, 2, 2)``: segment k runs from ``(x, y) = out[k, 0]`` to ``out[k, 1]``.
     Crossings are linearly interpolated along cell edges; a saddle cell is split by
-    the value at its centre.  Vectorised (no Python loop over cells), so a boundary
-    over a 160×160 grid costs about a millisecond.
+    the value at its centre.  Vectorised, and only the cells the contour passes
+    through are interpolated, so a boundary over a 100×100 grid costs well under a
+    millisecond.
     """
     v = np.asarray(values, dtype=np.float64)
+    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
     above = v >= level
-    with np.errstate(all="ignore"):
-        dh = v[:, 1:] - v[:, :-1]
-        th = (level - v[:, :-1]) / np.where(dh == 0, 1.0, dh)
-        dv = v[1:, :] - v[:-1, :]
-        tv = (level - v[:-1, :]) / np.where(dv == 0, 1.0, dv)
-    hcross = above[:, 1:] != above[:, :-1]
-    vcross = above[1:, :] != above[:-1, :]
-    hx = xs[:-1] + th * np.diff(xs)
-    hy = np.broadcast_to(ys[:, None], hx.shape)
-    vy = ys[:-1, None] + tv * np.diff(ys)[:, None]
-    vx = np.broadcast_to(xs[None, :], vy.shape)
-    # The four edges of each cell, in the order bottom, right, top, left.
-    pts = np.stack([np.stack([hx[:-1], hy[:-1]], -1), np.stack([vx[:, 1:], vy[:, 1:]], -1),
-                    np.stack([hx[1:], hy[1:]], -1), np.stack([vx[:, :-1], vy[:, :-1]], -1)], 2)
-    flags = np.stack([hcross[:-1], vcross[:, 1:], hcross[1:], vcross[:, :-1]], 2)
-    count = flags.sum(2)
+    hcross = above[:, 1:] != above[:, :-1]  # edge (r, c)–(r, c+1)
+    vcross = above[1:, :] != above[:-1, :]  # edge (r, c)–(r+1, c)
+    # Edges of each cell in the order bottom, right, top, left.
+    flags = np.stack([hcross[:-1], vcross[:, 1:], hcross[1:], vcross[:, :-1]], -1)
+    r, c = np.nonzero(flags.any(-1))
+    if len(r) == 0:
+        return np.empty((0, 2, 2))
+    f = flags[r, c]
+
+    def along_x(rr, cc):
+        with np.errstate(all="ignore"):
+            t = (level - v[rr, cc]) / (v[rr, cc + 1] - v[rr, cc])
+        return np.stack([xs[cc] + t * (xs[cc + 1] - xs[cc]), ys[rr]], -1)
+
+    def along_y(rr, cc):
+        with np.errstate(all="ignore"):
+            t = (level - v[rr, cc]) / (v[rr + 1, cc] - v[rr, cc])
+        return np.stack([xs[cc], ys[rr] + t * (ys[rr + 1] - ys[rr])], -1)
+
+    pts = np.stack([along_x(r, c), along_y(r, c + 1), along_x(r + 1, c), along_y(r, c)], 1)  # (K, 4, 2)
+    count = f.sum(1)
     two = count == 2
-    order = np.argsort(~flags[two], axis=1, kind="stable")[:, :2]
+    order = np.argsort(~f[two], axis=1, kind="stable")[:, :2]  # the two crossed edges, in edge order
     p2 = pts[two]
-    segs = [np.stack([p2[np.arange(len(p2)), order[:, 0]], p2[np.arange(len(p2)), order[:, 1]]], 1)]
+    k = np.arange(len(p2))
+    segs = [np.stack([p2[k, order[:, 0]], p2[k, order[:, 1]]], 1)]
     four = count == 4
     if four.any():
-        p4 = pts[four]
-        centre = 0.25 * (v[:-1, :-1] + v[:-1, 1:] + v[1:, :-1] + v[1:, 1:])[four]
-        joined = (centre >= level) == above[:-1, :-1][four]  # centre on the bottom-left corner's side
+        p4, r4, c4 = pts[four], r[four], c[four]
+        centre = 0.25 * (v[r4, c4] + v[r4, c4 + 1] + v[r4 + 1, c4] + v[r4 + 1, c4 + 1])
+        joined = (centre >= level) == above[r4, c4]  # centre on the bottom-left corner's side
         # Joined: cut off the bottom-right and top-left corners (edges 0–1, 2–3); else bottom-left, top-right.
         a = np.broadcast_to([0, 2], (len(p4), 2))
         b = np.where(joined[:, None], [1, 3], [3, 1])
         idx = np.arange(len(p4))[:, None]
         segs.append(np.stack([p4[idx, a], p4[idx, b]], 2).reshape(-1, 2, 2))
-    return np.concatenate(segs) if segs else np.empty((0, 2, 2))
+    return np.concatenate(segs)
 
 
 def boundary_segments(grid: PlaneGrid) -> np.ndarray:
@@ -345,10 +383,11 @@ def boundary_segments(grid: PlaneGrid) -> np.ndarray:
     if task.kind != "multiclass":
         return np.empty((0, 2, 2))
     out = grid.outputs
-    K = out.shape[-1]
+    part = np.partition(out, -2, axis=-1)
+    first, second = part[..., -1], part[..., -2]
     segs = []
-    for c in range(K):
-        others = np.delete(out, c, axis=-1).max(axis=-1)
+    for c in range(out.shape[-1]):
+        others = np.where(out[..., c] >= first, second, first)  # the best of the other classes
         segs.append(contour_segments(grid.xs, grid.ys, out[..., c] - others, 0.0))
     return np.concatenate(segs)
 
@@ -365,10 +404,11 @@ def choose_resolution(n_params: int, budget_ms: float, *, lo: int = MIN_RESOLUTI
     ``cost_ms(r) = COST_FIXED_MS + r² · (COST_PIXEL_MS + COST_PARAM_MS · n_params)``
     (:func:`redraw_cost_ms`): the per-pixel term is colouring, the boundary and
     drawing the image, the per-parameter term the forward pass (about one
-    multiply-add per weight per grid point).  The constants are fitted by
-    ``benchmarks/insight.py`` (upper quartiles of CPU time on the project's 2-core
-    machines, offscreen).  Machines differ, so the view also rescales *budget_ms* by
-    the ratio of its measured to its predicted redraw time.  The result is clamped
+    multiply-add per weight per grid point).  The constants come from CPU times of
+    single-threaded redraws on the project's 2-core machines (``benchmarks/insight.py``,
+    networks 2-h-h-1 with h = 8 … 128, grids 30² … 120²).  Machines and their load
+    differ, so the view also rescales *budget_ms* by the ratio of its measured to its
+    predicted redraw time.  The result is clamped
     to ``[lo, hi]``: never below *lo*, so a huge network still gets a readable
     picture; never above *hi*, beyond which a smoothly scaled image looks no better.
     """

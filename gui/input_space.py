@@ -29,8 +29,11 @@ from backprop_lab.core.insight import (PlaneGrid, SampleTable, Task, boundary_se
 from .neuron_pictures import BACKGROUND_STRENGTH, PALETTE, classes_rgb, values_rgb
 from .plot_style import legend_above, plain_axes, style_plot
 
-#: Redraws requested closer together than this are coalesced (at most 12.5 a second).
-MIN_INTERVAL = 0.08
+#: Redraws requested closer together than this are coalesced (at most about 13 a second) …
+MIN_INTERVAL = 0.075
+#: … and never closer than this many times the last redraw's duration (a slow view, e.g. a table of
+#: 100,000 samples, takes at most a fifth of the time).
+PACE = 5.0
 #: Time a plane redraw may take (ms): within a 60 Hz frame with room for the rest of the window.
 BUDGET_MS = 10.0
 #: Up to this many inputs the table has one column per input; beyond, one summary column.
@@ -139,6 +142,27 @@ class SampleTableModel(QAbstractTableModel):
         return None
 
 
+def summary_text(train: SampleTable, test: SampleTable | None) -> str:
+    """``training: accuracy 97.3 % (292/300) · loss 0.0412    test: …`` (accuracy only for classification)."""
+    parts = []
+    for name, t in (("training", train), ("test", test)):
+        if t is None:
+            continue
+        loss = _fmt(float(np.mean(t.loss)))
+        if t.accuracy is None:
+            parts.append(f"{name}: loss {loss}")
+        else:
+            parts.append(f"{name}: accuracy {100 * t.accuracy:.1f} % ({int(t.correct.sum())}/{len(t)}) · loss {loss}")
+    return "    ".join(parts)
+
+
+def status_text(sim, *, theta: np.ndarray | None = None) -> str:
+    """The accuracy and loss line for a status bar or plot header (computes the tables)."""
+    task = task_of(sim)
+    return summary_text(sample_table(sim, "train", theta=theta, task=task),
+                        sample_table(sim, "test", theta=theta, task=task))
+
+
 def _class_name(task: Task, c: int) -> str:
     if task.kind == "binary":
         return f"target {_fmt(task.high if c else task.low)}"
@@ -169,6 +193,7 @@ class QtInputSpace(QWidget):
         self._sim = None
         self._theta = None
         self._last_draw = 0.0
+        self._draw_seconds = 0.0  # how long the last redraw took
         self._dirty = False
         self._drawing = False
         self._timer = QTimer(self)
@@ -251,7 +276,8 @@ class QtInputSpace(QWidget):
 
     # -- updates ---------------------------------------------------------------------------------------
     def request_update(self, sim, *, theta: np.ndarray | None = None) -> None:
-        """Redraw soon: at once if the last redraw was at least MIN_INTERVAL ago, else once when it is due.
+        """Redraw soon: at once if the last redraw started long enough ago (MIN_INTERVAL, or PACE times
+        its duration), else once when it is due.
 
         While the widget is hidden nothing is computed; it redraws when shown.
         """
@@ -261,7 +287,7 @@ class QtInputSpace(QWidget):
             return
         if self._timer.isActive():
             return
-        wait = MIN_INTERVAL - (time.perf_counter() - self._last_draw)
+        wait = max(MIN_INTERVAL, PACE * self._draw_seconds) - (time.perf_counter() - self._last_draw)
         if wait <= 0:
             self.update_from(sim, theta=theta)
         else:
@@ -280,6 +306,7 @@ class QtInputSpace(QWidget):
     def update_from(self, sim, *, theta: np.ndarray | None = None) -> None:
         """Redraw from *sim* now (at parameters *theta* when given, else the network's current ones)."""
         self._sim, self._theta = sim, theta
+        self._last_draw = time.perf_counter()  # redraws are paced from start to start
         task = task_of(sim)
         train = sample_table(sim, "train", theta=theta, task=task)
         test = sample_table(sim, "test", theta=theta, task=task)
@@ -296,29 +323,15 @@ class QtInputSpace(QWidget):
             self.model.set_tables(train, test)
             if self.model.columns != before:
                 self._size_columns()
-        self.header.setText(self._summary(train, test))
+        self.header.setText(summary_text(train, test))
         self.redraws += 1
-        self._last_draw = time.perf_counter()
+        self._draw_seconds = time.perf_counter() - self._last_draw
 
     def _set_mode(self, mode: str) -> None:
         if mode != self.mode:
             self.mode = mode
             self.stack.setCurrentWidget({"plane": self.plane, "curve": self.curve_plot, "table": self.table}[mode])
             self._data_key = self._legend_key = None
-
-    @staticmethod
-    def _summary(train: SampleTable, test: SampleTable | None) -> str:
-        parts = []
-        for name, t in (("training", train), ("test", test)):
-            if t is None:
-                continue
-            text = f"{name}: loss {_fmt(float(np.mean(t.loss)))}"
-            if t.accuracy is not None:
-                right = int(t.correct.sum())
-                text = f"{name}: accuracy {100 * t.accuracy:.1f} % ({right}/{len(t)}) · loss " \
-                       f"{_fmt(float(np.mean(t.loss)))}"
-            parts.append(text)
-        return "    ".join(parts)
 
     # -- the plane --------------------------------------------------------------------------------------
     def _draw_plane(self, sim, theta, task: Task, train: SampleTable, test: SampleTable | None) -> None:
@@ -330,7 +343,7 @@ class QtInputSpace(QWidget):
         finally:
             self._drawing = False
         # The grid covers exactly what is visible (after zooming or panning too), with square pixels.
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         r = self._resolution(sim.network.n_params)
         aspect = max(vb.width(), 1.0) / max(vb.height(), 1.0)
         nx, ny = max(2, round(r * np.sqrt(aspect))), max(2, round(r / np.sqrt(aspect)))
@@ -356,7 +369,7 @@ class QtInputSpace(QWidget):
         wrong = [t.inputs[~t.correct] for t in (train, test) if t is not None and t.correct is not None]
         w = np.concatenate(wrong) if wrong else np.empty((0, 2))
         self.wrong_pts.setData(w[:, 0], w[:, 1])
-        self._measured(sim.network.n_params, nx * ny, 1000 * (time.perf_counter() - t0))
+        self._measured(sim.network.n_params, nx * ny, 1000 * (time.process_time() - t0))
 
     def _resolution(self, n_params: int) -> int:
         """The grid edge for this redraw: the cost model's, corrected by what redraws here really cost.
@@ -373,7 +386,10 @@ class QtInputSpace(QWidget):
         return self.resolution
 
     def _measured(self, n_params: int, pixels: int, ms: float) -> None:
+        """Fold one redraw's CPU time (the process's: waiting for a CPU that other programs use is not
+        the view's cost) into the measured ÷ predicted ratio; one odd redraw moves it by at most 1.5×."""
         ratio = ms / redraw_cost_ms(n_params, pixels)
+        ratio = float(np.clip(ratio, self._cost_scale / 1.5, self._cost_scale * 1.5))
         self._cost_scale = float(np.clip(0.7 * self._cost_scale + 0.3 * ratio, 0.2, 50.0))
 
     def _on_view_changed(self, *args) -> None:

@@ -198,6 +198,7 @@ class QtLossLandscape(QWidget):
         """
         self.history.observe(sim)
         self._args = (sim, element, element2, trace, live)
+        self._last_draw = time.perf_counter()  # redraws are paced from start to start
         ok = [e for e in (element, element2) if isinstance(e, Element) and e.kind in ("weight", "bias")]
         if not ok:
             self.mode = "hint"
@@ -209,7 +210,6 @@ class QtLossLandscape(QWidget):
             self._draw_2d(sim, ok[0], ok[1], path, live)
             self.mode = "2d"
         self.redraws += 1
-        self._last_draw = time.perf_counter()
 
     def _draw_1d(self, sim, e: Element, trace, live: bool) -> None:
         self.mode = "1d"

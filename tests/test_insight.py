@@ -75,6 +75,15 @@ def test_plane_outputs_equal_the_network_at_the_grid_points(name, iters):
     np.testing.assert_allclose(g.outputs[5, 7], hand_layers(sim.network, [[xs[7], ys[5]]])[-1][0], rtol=1e-12)
 
 
+def test_large_grids_are_evaluated_in_blocks_with_the_same_numbers():
+    sim = trained("blobs", 30)
+    g = ins.plane_grid(sim, 90, ny=70)  # 6,300 points: two blocks of the forward pass
+    assert 90 * 70 > ins.CHUNK_ROWS
+    expected = hand_layers(sim.network, grid_points(g))
+    np.testing.assert_allclose(g.outputs.reshape(-1, 3), expected[-1], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(g.layers[0].reshape(-1, 6), expected[0], rtol=1e-12, atol=1e-15)
+
+
 def test_plane_range_is_the_data_with_a_tenth_margin():
     sim = load_example("moons")
     g = ins.plane_grid(sim, 11)
