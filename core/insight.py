@@ -41,8 +41,8 @@ MARGIN = 0.1
 
 #: Measured redraw cost of the input-space view (see :func:`choose_resolution`):
 #: ``cost_ms(r) = COST_FIXED_MS + r² · (COST_PIXEL_MS + COST_PARAM_MS · n_params)``.
-COST_FIXED_MS = 1.5
-COST_PIXEL_MS = 5.0e-4
+COST_FIXED_MS = 2.0
+COST_PIXEL_MS = 8.0e-4
 COST_PARAM_MS = 8.0e-7
 #: Smallest and largest grid edge :func:`choose_resolution` returns.
 MIN_RESOLUTION = 24

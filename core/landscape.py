@@ -67,6 +67,10 @@ def _dataset(sim, data: str) -> tuple[np.ndarray, np.ndarray]:
     raise ConfigError(f"data must be 'batch', 'train' or 'test', got {data!r}")
 
 
+#: Stacked rows per matrix product (the same reason and value as ``insight.CHUNK_ROWS``).
+CHUNK_ROWS = 4096
+
+
 class _Evaluator:
     """E at many settings of a few parameters, all others fixed at *theta*.
 
@@ -99,7 +103,9 @@ class _Evaluator:
         values = np.atleast_2d(np.asarray(values, dtype=np.float64))
         B = self.x.shape[0]
         widest = max(self.net.sizes[self.first:])
-        step = max(1, self.CHUNK_FLOATS // max(1, B * widest))
+        # Blocks of about CHUNK_ROWS stacked rows keep the products below OpenBLAS's threading
+        # threshold (see insight.CHUNK_ROWS) and the stacked activations small.
+        step = max(1, min(self.CHUNK_FLOATS // max(1, B * widest), CHUNK_ROWS // max(1, B)))
         return np.concatenate([self._chunk(values[c:c + step]) for c in range(0, len(values), step)])
 
     def _chunk(self, values: np.ndarray) -> np.ndarray:
@@ -134,15 +140,19 @@ def _values(center: float, span: float, n: int) -> np.ndarray:
     return center + np.linspace(-float(span), float(span), int(n))
 
 
-def loss_along(sim, element: Element, span: float = 1.0, n: int = 101, *,
-               data: str = "batch") -> tuple[np.ndarray, np.ndarray]:
-    """E(w) for w over ``w0 ± span`` (n points), every other parameter fixed.
+def loss_along(sim, element: Element, span: float = 1.0, n: int = 101, *, data: str = "batch",
+               bounds: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """E(w) for w over ``w0 ± span`` (or *bounds* ``(lo, hi)``), n points, every other parameter fixed.
 
     Returns ``(values, losses)``.  See the module docstring for which E and which w0.
     """
     theta = base_theta(sim)
     k = param_index(sim.network, element)
-    values = _values(theta[k], span, n)
+    if bounds is None:
+        values = _values(theta[k], span, n)
+    else:
+        lo, hi = (float(b) for b in bounds)
+        values = _values(0.5 * (lo + hi), 0.5 * (hi - lo), n)
     return values, _Evaluator(sim, theta, [k], data).many(values[:, None])
 
 

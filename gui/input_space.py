@@ -35,7 +35,7 @@ MIN_INTERVAL = 0.075
 #: 100,000 samples, takes at most a fifth of the time).
 PACE = 5.0
 #: Time a plane redraw may take (ms): within a 60 Hz frame with room for the rest of the window.
-BUDGET_MS = 10.0
+BUDGET_MS = 8.0
 #: Up to this many inputs the table has one column per input; beyond, one summary column.
 MAX_INPUT_COLUMNS = 6
 CURVE_POINTS = 400

@@ -24,10 +24,12 @@ from backprop_lab.core.landscape import (ThetaHistory, auto_span, base_theta, lo
 
 from .plot_style import legend_above, plain_axes, style_plot
 
-CURVE_POINTS = 161
-#: Redraws requested closer together are coalesced (one parameter / two parameters).
+CURVE_POINTS = 121
+#: Redraws requested closer together are coalesced (one parameter / two parameters) …
 MIN_INTERVAL = 0.08
 MIN_INTERVAL_2D = 0.25
+#: … and never closer than this many times the last redraw's duration (at most a fifth of the time).
+PACE = 5.0
 #: Stacked activations one surface may compute (about 20 ms on the project machines).
 SURFACE_BUDGET = 400_000
 SURFACE_N = (9, 41)
@@ -76,8 +78,11 @@ class QtLossLandscape(QWidget):
         self.redraws = 0
         self.mode = ""
         self.last: dict = {}
+        self._view: tuple | None = None  # the one-parameter plot's (x range, y range)
+        self._view_element: Element | None = None
         self._args: tuple | None = None
         self._last_draw = 0.0
+        self._draw_seconds = 0.0
         self._dirty = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -106,10 +111,6 @@ class QtLossLandscape(QWidget):
         pi = self.plot1.getPlotItem()
         style_plot(pi, y_min=0)
         pi.hideButtons()
-        grid = pg.GridItem()
-        grid.setPen(pg.mkPen("#ececec"))
-        grid.setTextPen(None)
-        self.plot1.addItem(grid)
         self.curve = self.plot1.plot([], [], pen=pg.mkPen(BLUE, width=2.5), antialias=True)
         self.tangent_line = self.plot1.plot([], [], pen=pg.mkPen(ORANGE, width=2.5, style=Qt.DashLine),
                                             antialias=True)
@@ -169,7 +170,7 @@ class QtLossLandscape(QWidget):
             return
         if self._timer.isActive():
             return
-        gap = MIN_INTERVAL_2D if element2 is not None else MIN_INTERVAL
+        gap = max(MIN_INTERVAL_2D if element2 is not None else MIN_INTERVAL, PACE * self._draw_seconds)
         wait = gap - (time.perf_counter() - self._last_draw)
         if wait <= 0:
             self._draw_requested()
@@ -210,23 +211,26 @@ class QtLossLandscape(QWidget):
             self._draw_2d(sim, ok[0], ok[1], path, live)
             self.mode = "2d"
         self.redraws += 1
+        self._draw_seconds = time.perf_counter() - self._last_draw
 
     def _draw_1d(self, sim, e: Element, trace, live: bool) -> None:
         self.mode = "1d"
         self.stack.setCurrentWidget(self.plot1)
+        if e != self._view_element:
+            self._view, self._view_element = None, e
         w0, e0, slope = tangent(sim, e, trace=trace, preview=not live)
         nxt = next_point(sim, e, trace=trace, preview=not live)
         span = auto_span(w0, nxt[0] if nxt else w0)
-        ws, es = loss_along(sim, e, span, CURVE_POINTS)
+        xr = self._x_range(w0, nxt[0] if nxt else w0, span)
+        ws, es = loss_along(sim, e, n=CURVE_POINTS, bounds=xr)
         self.last = {"element": e, "w0": w0, "E0": e0, "slope": slope, "next": nxt, "values": ws, "losses": es}
         finite = es[np.isfinite(es)]
         lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
         if nxt is not None and np.isfinite(nxt[1]):
             lo, hi = min(lo, nxt[1]), max(hi, nxt[1])
-        pad = 0.08 * (hi - lo) if hi > lo else max(abs(hi), 1e-12) * 0.1
-        lo, hi = max(0.0, lo - pad), hi + pad
+        yr = self._y_range(lo, hi)
         self.curve.setData(ws, es)
-        self.tangent_line.setData(*self._tangent_xy(w0, e0, slope, span, lo, hi))
+        self.tangent_line.setData(*self._tangent_xy(w0, e0, slope, span, *yr))
         self.now_pt.setData([w0], [e0])
         if nxt is None:
             self.next_pt.setData([], [])
@@ -238,13 +242,35 @@ class QtLossLandscape(QWidget):
         name = sim.network.element_name(e)
         self._label(pi, "bottom", name)
         self._label(pi, "left", "E")
-        pi.vb.setRange(xRange=(ws[0], ws[-1]), yRange=(lo, hi), padding=0)
+        if (xr, yr) != self._view:
+            pi.vb.setRange(xRange=xr, yRange=yr, padding=0)
+            self._view = (xr, yr)
         text = f"now: {name} = {_fmt(w0)},  E = {_fmt(e0)},  ∂E/∂{name} = {_fmt(slope)}"
         if nxt is not None:
             text += f"\nafter the next update: {name} = {_fmt(nxt[0])},  E = {_fmt(nxt[1])}"
         elif live:
             text += "\n(the next update is shown when the run pauses)"
         self.header.setText(text)
+
+    def _x_range(self, w0: float, w1: float, span: float) -> tuple[float, float]:
+        """Keep the view while the point stays in its middle 70 % and the wanted width is similar:
+        the point then moves along a still curve (and the axis is not laid out again every frame)."""
+        old = self._view[0] if self._view else None
+        if old is not None:
+            a, b = old
+            half = 0.5 * (b - a)
+            inner = (a + 0.15 * (b - a), b - 0.15 * (b - a))
+            if inner[0] <= min(w0, w1) and max(w0, w1) <= inner[1] and 0.7 * half <= span <= 1.4 * half:
+                return old
+        return (w0 - span, w0 + span)
+
+    def _y_range(self, lo: float, hi: float) -> tuple[float, float]:
+        """The loss range with a margin (never below 0), kept while the curve still fills most of it."""
+        old = self._view[1] if self._view else None
+        if old is not None and old[0] <= lo and hi <= old[1] and (hi - lo) >= 0.6 * (old[1] - old[0]):
+            return old
+        pad = 0.08 * (hi - lo) if hi > lo else max(abs(hi), 1e-12) * 0.1
+        return (max(0.0, lo - pad), hi + pad)
 
     @staticmethod
     def _label(pi: pg.PlotItem, side: str, text: str) -> None:

@@ -368,3 +368,20 @@ def test_benchmark_sections_run(qtbot):
     for name in ("moons", "blobs"):
         assert res["input_space"][name]["redraw_cpu_ms"]["median"] > 0
         assert res["landscape"][name]["two_parameters_ms"]["n"] >= 3
+
+
+def test_landscape_view_holds_still_while_the_point_moves(land):
+    sim = load_example("xor")
+    e = Element("weight", 1, 0, 1)
+    land.update_from(sim, e)
+    view = land._view
+    sim.step()
+    land.update_from(sim, e)
+    assert land._view == view  # a small step: same axes, the point moved along the curve
+    w0 = sim.parameter(e)
+    xs, ys = land.curve.getData()
+    assert xs[0] == view[0][0] and xs[-1] == view[0][1] and xs[0] < w0 < xs[-1]
+    sim.set_parameter(e, w0 + 50.0)  # far outside: the view follows
+    land.update_from(sim, e)
+    assert land._view != view and land._view[0][0] < w0 + 50.0 < land._view[0][1]
+    assert ins.loss_along(sim, e, bounds=(1.0, 2.0), n=3)[0].tolist() == [1.0, 1.5, 2.0]
