@@ -196,8 +196,9 @@ def report(res: dict) -> str:
                      f"{c['p95']:.1f} ms (update_from alone {v['compute_cpu_ms']['median']:.1f}); wall median "
                      f"{wl['median']:.1f} ms, p95 {wl['p95']:.1f} ms")
     f, m = res["cost_model"]["fit"], res["cost_model"]["model"]
-    lines.append(f"Cost model fit (BLAS threads: {res['cost_model']['blas_threads']}): {f['fixed_ms']:.2f} ms + r²·({f['pixel_ms']:.2e} + {f['param_ms']:.2e}·n_params)"
-                 f"  (in use: {m['fixed_ms']} + r²·({m['pixel_ms']:.2e} + {m['param_ms']:.2e}·n_params))")
+    lines.append(f"Cost model fit (BLAS threads: {res['cost_model']['blas_threads']}): {f['fixed_ms']:.2f} ms + "
+                 f"r²·({f['pixel_ms']:.2e} + {f['param_ms']:.2e}·n_params)  (in use: {m['fixed_ms']} + "
+                 f"r²·({m['pixel_ms']:.2e} + {m['param_ms']:.2e}·n_params))")
     for name, v in res["landscape"].items():
         lines.append(f"Loss landscape {name} (wall): one parameter median {v['one_parameter_ms']['median']:.1f} ms "
                      f"(p95 {v['one_parameter_ms']['p95']:.1f}), two parameters median "

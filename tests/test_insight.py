@@ -470,7 +470,7 @@ def test_choose_resolution_follows_the_cost_model():
             ins.choose_resolution(105, bad)
 
 
-# -- compared runs ------------------------------------------------------------------------------------------------------
+# -- compared runs -----------------------------------------------------------------------------------------------------
 def test_describe_difference_labels():
     a, b = TrainingSettings(learning_rate=0.5), TrainingSettings(learning_rate=0.1)
     assert describe_difference(a, b) == "η = 0.5"

@@ -310,7 +310,7 @@ def test_compared_runs_capture_hide_rename_remove(qtbot):
     assert [r.label for r in w.model] == ["fast learning rate"] and not w.model[0].visible
 
 
-# -- axes ---------------------------------------------------------------------------------------------------------------
+# -- axes --------------------------------------------------------------------------------------------------------------
 def test_axes_read_plainly(qtbot):
     assert plain_number(0.05, 0.05) == "0.05" and plain_number(0.1, 0.05) == "0.1"
     assert plain_number(0.0005, 0.0001) == "5e−4" and plain_number(-2.0, 1.0) == "−2"
