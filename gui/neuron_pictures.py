@@ -84,6 +84,15 @@ def neuron_images(sim, size: int = 40, resolution: int = 32, *, theta: np.ndarra
     return out
 
 
+def neuron_image(sim, layer: int, j: int, size: int = 200, resolution: int = 64, *,
+                 theta: np.ndarray | None = None) -> QImage:
+    """One neuron's picture, e.g. large while the pointer is over it in the diagram."""
+    g = plane_grid(sim, resolution, theta=theta)
+    values = g.layers[layer - 1][:, :, j]
+    centre, half = activation_scale(sim.network.activation_names[layer - 1], g.layers[layer - 1])
+    return picture_image(values, size, centre=centre, half=half)
+
+
 class _Hover(QObject):
     """Shows a small picture's neuron large while the pointer is over it."""
 

@@ -179,6 +179,22 @@ def test_picture_image_maps_values_with_y_up(qtbot):
     assert bottom_left.red() > 200 and bottom_left.blue() < 80
 
 
+def test_neuron_images_for_the_diagram(qtbot):
+    from backprop_lab.gui.neuron_pictures import neuron_image, neuron_images
+    sim = load_example("xor")
+    sim.run(500)
+    imgs = neuron_images(sim, size=30, resolution=16)
+    assert set(imgs) == {(1, 0), (1, 1), (1, 2), (2, 0)}
+    assert all((im.width(), im.height()) == (30, 30) for im in imgs.values())
+    big = neuron_image(sim, 2, 0, size=64, resolution=64)
+    # bottom-left pixel: the output at the grid's corner (x0, y0), coloured on the sigmoid's 0…1 scale
+    g = ins.plane_grid(sim, 64)
+    o = hand_layers(sim.network, [[g.xs[0], g.ys[0]]])[-1][0, 0]
+    expected = values_rgb(np.array([o]), 0.5, 0.5)[0]
+    px = QColor(big.pixel(0, 63))
+    assert abs(px.red() - expected[0]) <= 3 and abs(px.green() - expected[1]) <= 3 and abs(px.blue() - expected[2]) <= 3
+
+
 @pytest.mark.parametrize("name", ALL)
 def test_neuron_pictures_widget(qtbot, name):
     w = QtNeuronPictures()
