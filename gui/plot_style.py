@@ -1,0 +1,90 @@
+"""Plot axes that read plainly: no SI factor, integer iteration ticks, no negative ranges, legend outside.
+
+Used by the insight views; the loss plot can adopt the same pieces
+(``PlainAxis``, :func:`style_plot`, :func:`legend_above`).
+"""
+from __future__ import annotations
+
+import math
+
+import PySide6  # noqa: F401  (pyqtgraph must find PySide6, not another binding)
+import pyqtgraph as pg
+
+
+def plain_number(v: float, spacing: float) -> str:
+    """A tick label: 0.05, 0.1, 12 — or 1e−3 / 2.5e5 notation for tiny and huge magnitudes (never an SI factor)."""
+    if v == 0 or abs(v) < 1e-12 * max(abs(spacing), 1e-300):
+        return "0"
+    a = abs(v)
+    if a < 1e-3 or a >= 1e5:
+        mant, exp = f"{v:.2e}".split("e")
+        text = f"{mant.rstrip('0').rstrip('.')}e{int(exp)}"
+    else:
+        places = max(0, math.ceil(-math.log10(abs(spacing)))) if spacing > 0 else 3
+        text = f"{v:.{places}f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+    return text.replace("-", "−")
+
+
+class PlainAxis(pg.AxisItem):
+    """An axis without the "×0.001" SI prefix factor; with *integer*, ticks only at whole numbers."""
+
+    def __init__(self, orientation: str, *, integer: bool = False, **kw) -> None:
+        super().__init__(orientation, **kw)
+        self.integer = integer
+        self.enableAutoSIPrefix(False)
+        self.setStyle(maxTextLevel=0)  # numbers on the major ticks only: a few plain numbers, no clutter
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float):
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if not self.integer:
+            return levels
+        # Whole-number steps only: a major spacing below 1 becomes 1, finer levels are dropped.
+        out = [(max(1.0, float(round(s))), 0.0) for s, _ in levels[:1]]
+        out += [(s, o) for s, o in levels[1:] if s >= 1 and float(s).is_integer()]
+        return out
+
+    def tickStrings(self, values, scale, spacing):
+        if self.logMode:
+            return super().tickStrings(values, scale, spacing)
+        if self.integer:
+            return [f"{int(round(v * scale)):,}" for v in values]
+        return [plain_number(v * scale, spacing * scale) for v in values]
+
+
+def plain_axes(x_integer: bool = False) -> dict:
+    """``axisItems`` for a PlotWidget: plain numbers on both axes, integer ticks on x if asked."""
+    return {"bottom": PlainAxis("bottom", integer=x_integer), "left": PlainAxis("left")}
+
+
+def style_plot(plot_item: pg.PlotItem, *, x_min: float | None = None, y_min: float | None = None) -> None:
+    """Light grid, plain axis text and no panning below *x_min* / *y_min* (e.g. 0 for iterations and loss)."""
+    limits = {}
+    if x_min is not None:
+        limits["xMin"] = x_min
+    if y_min is not None:
+        limits["yMin"] = y_min
+    if limits:
+        plot_item.setLimits(**limits)
+    for name in ("left", "bottom"):
+        ax = plot_item.getAxis(name)
+        ax.enableAutoSIPrefix(False)
+        ax.setTextPen(pg.mkPen("#444"))
+        ax.setPen(pg.mkPen("#999"))
+
+
+def legend_above(plot_item: pg.PlotItem, columns: int = 4) -> pg.LegendItem:
+    """A legend in a row of its own above the data (where the title goes), so it never covers a curve.
+
+    Items added to the plot with a ``name`` afterwards are not picked up automatically:
+    add them with ``legend.addItem(item, name)``.
+    """
+    legend = pg.LegendItem(colCount=columns, verSpacing=-6, horSpacing=6, labelTextColor="#333",
+                           labelTextSize="8pt")
+    legend.setParentItem(plot_item)
+    # The legend takes the title's cell (a plot with a legend above needs no title).
+    plot_item.layout.removeItem(plot_item.titleLabel)
+    plot_item.titleLabel.hide()
+    plot_item.layout.addItem(legend, 0, 1)
+    return legend

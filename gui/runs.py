@@ -1,0 +1,256 @@
+"""Compared runs: earlier loss curves, faint and labelled, beside the current one; hide, rename, remove.
+
+:class:`QtComparedRuns` is a plot of the current run with the earlier ones and a small
+list to manage them.  :class:`RunsOverlay` draws the same faint curves on any other
+pyqtgraph plot (e.g. the main loss plot).  The runs themselves are a Qt-free
+:class:`~backprop_lab.core.runs.RunsModel`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import PySide6  # noqa: F401  (import before pyqtgraph so it picks this binding)
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QSplitter,
+                               QVBoxLayout, QWidget)
+
+from backprop_lab.core.runs import MAX_LABEL, RunRecord, RunsModel, decimate
+
+from .plot_style import legend_above, plain_axes, style_plot
+
+#: Colours of earlier runs (drawn translucent), in order of capture.
+RUN_COLORS = [(142, 68, 173), (22, 160, 133), (211, 84, 0), (52, 73, 94), (192, 57, 43), (127, 140, 141)]
+RUN_ALPHA = 120
+CURRENT_BATCH, CURRENT_EPOCH = (93, 138, 168, 70), "#c0392b"
+
+
+def run_color(k: int, alpha: int = RUN_ALPHA) -> tuple[int, int, int, int]:
+    return RUN_COLORS[k % len(RUN_COLORS)] + (alpha,)
+
+
+class RunsOverlay:
+    """Faint curves of earlier runs on a PlotItem, each labelled at its end."""
+
+    def __init__(self, plot_item: pg.PlotItem) -> None:
+        self.plot_item = plot_item
+        self._items: list[tuple[pg.PlotDataItem, pg.PlotDataItem, pg.TextItem]] = []
+
+    def set_runs(self, model: RunsModel, log: bool = False) -> None:
+        """Draw the visible runs of *model* (curves are created once and reused)."""
+        while len(self._items) < len(model):
+            k = len(self._items)
+            batch = pg.PlotDataItem(pen=pg.mkPen(run_color(k, 90), width=1))
+            epoch = pg.PlotDataItem(pen=pg.mkPen(run_color(k, 160), width=2))
+            # Anchored at its right end, above the curve's last point: stays inside the data's x range.
+            label = pg.TextItem(color=run_color(k, 240), anchor=(1, 1))
+            for item in (batch, epoch, label):
+                item.setZValue(-2)
+                self.plot_item.addItem(item)
+            self._items.append((batch, epoch, label))
+        for k, (batch, epoch, label) in enumerate(self._items):
+            run = model[k] if k < len(model) else None
+            if run is None or not run.visible:
+                for item in (batch, epoch, label):
+                    item.hide()
+                continue
+            by = np.where(run.batch_loss > 0, run.batch_loss, np.nan) if log else run.batch_loss
+            ey = np.where(run.epoch_loss > 0, run.epoch_loss, np.nan) if log else run.epoch_loss
+            # The per-epoch training loss carries the comparison; a run shorter than an epoch
+            # shows its (noisy) batch loss instead.
+            has_epochs = len(run.epoch_end) > 0
+            batch.setData(*((run.iterations.astype(np.float64), by) if not has_epochs else ([], [])),
+                          connect="finite")
+            epoch.setData(run.epoch_end.astype(np.float64), ey, connect="finite")
+            label.setText(run.label)
+            x, y = (run.epoch_end, ey) if len(run.epoch_end) else (run.iterations, by)
+            if len(x):
+                yv = float(y[-1])
+                label.setPos(float(x[-1]), np.log10(yv) if log and yv > 0 else yv)
+            for item in (batch, epoch, label):
+                item.show()
+
+    def remove(self) -> None:
+        for items in self._items:
+            for item in items:
+                self.plot_item.removeItem(item)
+        self._items.clear()
+
+
+class QtRunsList(QWidget):
+    """The runs as a list: tick to show, double-click to rename, Remove / Remove all."""
+
+    changed = Signal()
+
+    def __init__(self, model: RunsModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.list = QListWidget()
+        self.list.setAccessibleName("Compared runs")
+        self.list.setToolTip("Tick to show a run; double-click to rename it")
+        self.list.itemChanged.connect(self._on_item_changed)
+        lay.addWidget(self.list, 1)
+        row = QHBoxLayout()
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.clear_button = QPushButton("Remove all")
+        self.clear_button.clicked.connect(self.remove_all)
+        row.addWidget(self.remove_button)
+        row.addWidget(self.clear_button)
+        lay.addLayout(row)
+        self._filling = False
+
+    def refresh(self) -> None:
+        """Rebuild the list from the model."""
+        self._filling = True
+        self.list.clear()
+        for k, run in enumerate(self.model):
+            item = QListWidgetItem(run.label)
+            item.setFlags(item.flags() | Qt.ItemIsEditable | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Checked if run.visible else Qt.Unchecked)
+            item.setForeground(pg.mkColor(run_color(k, 255)))
+            final = run.final_loss
+            item.setToolTip(f"{len(run.iterations)} points" + ("" if final is None else f", final loss {final:.4g}"))
+            self.list.addItem(item)
+        self._filling = False
+        enabled = len(self.model) > 0
+        self.remove_button.setEnabled(enabled)
+        self.clear_button.setEnabled(enabled)
+
+    def _on_item_changed(self, item: QListWidgetItem) -> None:
+        if self._filling:
+            return
+        k = self.list.row(item)
+        if not 0 <= k < len(self.model):
+            return
+        text = item.text().strip()[:MAX_LABEL] or self.model[k].label
+        self.model.rename(k, text)
+        self.model.set_visible(k, item.checkState() == Qt.Checked)
+        if item.text() != text:
+            self._filling = True
+            item.setText(text)
+            self._filling = False
+        self.changed.emit()
+
+    def remove_selected(self) -> None:
+        k = self.list.currentRow()
+        if 0 <= k < len(self.model):
+            self.model.remove(k)
+            self.refresh()
+            self.changed.emit()
+
+    def remove_all(self) -> None:
+        if len(self.model):
+            self.model.clear()
+            self.refresh()
+            self.changed.emit()
+
+
+class QtComparedRuns(QWidget):
+    """The current run's loss beside earlier runs, with the list that manages them.
+
+    Signals
+    -------
+    changed : runs were added, hidden, renamed or removed (the state file is dirty).
+    """
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = RunsModel()
+        self._overlays: list[tuple[RunsOverlay, bool]] = []
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        split = QSplitter(Qt.Horizontal)
+        lay.addWidget(split)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        self.plot = pg.PlotWidget(background="w", axisItems=plain_axes(x_integer=True))
+        self.plot.setAccessibleName("Compared runs plot")
+        pi = self.plot.getPlotItem()
+        style_plot(pi, x_min=0, y_min=0)
+        pi.setLabel("bottom", "iteration")
+        pi.setLabel("left", "loss")
+        self.batch_curve = self.plot.plot([], [], pen=pg.mkPen(CURRENT_BATCH, width=1))
+        self.epoch_curve = self.plot.plot([], [], pen=pg.mkPen(CURRENT_EPOCH, width=2))
+        self.batch_curve.setZValue(-5)  # under the earlier runs (-2); the current training loss on top
+        lg = legend_above(pi, columns=3)
+        lg.addItem(self.batch_curve, "batch loss")
+        lg.addItem(self.epoch_curve, "training loss (per epoch)")
+        self.earlier_sample = pg.PlotDataItem(pen=pg.mkPen(run_color(0, 160), width=2))
+        lg.addItem(self.earlier_sample, "earlier runs")
+        self.log_box = QCheckBox("Log scale")
+        self.log_box.toggled.connect(self._on_log_toggled)
+        ll.addWidget(self.plot, 1)
+        ll.addWidget(self.log_box)
+        split.addWidget(left)
+        self.list = QtRunsList(self.model)
+        self.list.changed.connect(self._on_list_changed)
+        split.addWidget(self.list)
+        split.setSizes([480, 180])
+        self.overlay = self.attach(pi, own=True)
+        self._sim = None
+        self.list.refresh()
+
+    def attach(self, plot_item: pg.PlotItem, *, own: bool = False) -> RunsOverlay:
+        """Also draw the earlier runs on *plot_item* (e.g. the main loss plot)."""
+        ov = RunsOverlay(plot_item)
+        self._overlays.append((ov, own))
+        ov.set_runs(self.model, self.log_box.isChecked() if own else False)
+        return ov
+
+    # -- runs ----------------------------------------------------------------------------------------
+    def add_run(self, record: RunRecord) -> None:
+        self.model.add(record)
+        self._runs_changed()
+
+    def capture(self, sim, settings_now, init_then: dict | None = None, init_now: dict | None = None) -> None:
+        """Keep *sim*'s history as an earlier run (call just before re-initialise, reset or a settings change)."""
+        if self.model.capture(sim, settings_now, init_then, init_now) is not None:
+            self._runs_changed()
+
+    def to_list(self) -> list[dict]:
+        """The runs for the state file (``history.runs``)."""
+        return self.model.to_list()
+
+    def load_list(self, items) -> None:
+        """Replace the runs with those of a state file; ConfigError (nothing changes) if invalid."""
+        model = RunsModel.from_list(items)
+        self.model.runs[:] = model.runs
+        self._runs_changed()
+
+    def _runs_changed(self) -> None:
+        self.list.refresh()
+        self._redraw_overlays()
+        self.changed.emit()
+
+    def _on_list_changed(self) -> None:
+        self._redraw_overlays()
+        self.changed.emit()
+
+    def _redraw_overlays(self) -> None:
+        for ov, own in self._overlays:
+            ov.set_runs(self.model, self.log_box.isChecked() if own else False)
+
+    def _on_log_toggled(self, on: bool) -> None:
+        self.plot.setLogMode(y=on)
+        self._redraw_overlays()
+        if self._sim is not None:
+            self.update_from(self._sim)
+
+    # -- the current run -------------------------------------------------------------------------------
+    def update_from(self, sim) -> None:
+        """Redraw the current run's curves from *sim*'s history."""
+        self._sim = sim
+        log = self.log_box.isChecked()
+        y = sim.batch_loss.view()
+        x = np.arange(1, len(y) + 1, dtype=np.float64)
+        xd, yd = decimate(x, y, 3000)
+        ex, ey = decimate(sim.epoch_end.view().astype(np.float64), sim.epoch_loss.view(), 3000)
+        if log:
+            yd, ey = np.where(yd > 0, yd, np.nan), np.where(ey > 0, ey, np.nan)
+        self.batch_curve.setData(xd, yd, connect="finite")
+        self.epoch_curve.setData(ex, ey, connect="finite")
