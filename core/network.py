@@ -164,7 +164,7 @@ class Network:
         if e.kind == "weight":
             return self.weight_name(e.layer, e.j, e.i)
         if e.kind == "bias":
-            return f"{self.bias_name(e.layer)} of {self.neuron_name(e.layer + 1, e.j)}"
+            return self.bias_name(e.layer, e.j)
         return "E"
 
     def _bias_count_before(self, l: int) -> int:

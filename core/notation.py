@@ -43,8 +43,9 @@ def substitute(template: str, values: Sequence[float], digits: int = 9) -> str:
 
     A negative value is put in parentheses unless its placeholder already is
     a whole parenthesised or comma-separated argument (``tanh(−0.9)``, not
-    ``tanh((−0.9))``) or the leading term of an expression (``(−0.5·0 + …)``).  A unary minus written before a placeholder whose value
-    is zero is dropped, so the text never shows ``e^(−0)`` or ``−0·log``.
+    ``tanh((−0.9))``) or the leading term of an expression (``(−0.5·0 + …)``).
+    A unary minus written before a placeholder whose value is zero is
+    dropped, so the text never shows ``e^(−0)`` or ``−0·log``.
     """
     out: list[str] = []
     pos = 0

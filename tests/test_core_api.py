@@ -3,11 +3,10 @@ import math
 
 import numpy as np
 import pytest
+from reference import batch_loss
 
 from backprop_lab.core import ConfigError, Network, Simulation, TrainingSettings, initialize, load_example
 from backprop_lab.core.trace import Computation
-
-from reference import batch_loss
 
 
 def snapshot(sim):
@@ -272,3 +271,32 @@ def test_gradient_check_samples_large_networks_reproducibly(rng):
     biases = np.flatnonzero(sim.network.bias_mask())
     assert set(biases) <= set(a.checked) and np.isnan(a.numeric).sum() == n_w - 50
     assert a.max_error < 1e-6
+
+
+# -- naming of biases (#10.9) -----------------------------------------------------------------------------------
+def test_biases_are_named_by_their_neuron_when_they_are_updated():
+    tr = load_example("xor").step()  # 2-3-1, biases updated
+    net_h2 = tr.find("net_h2⁽¹⁾")  # a batch of 4: per-sample symbols
+    assert net_h2.expansion.endswith(" + b_h2") and net_h2.operand("b_h2") == load_example("xor").network.biases[0][1]
+    assert tr.find("net_o1⁽⁴⁾").expansion.endswith(" + b_o1")
+    g = tr.find("∂E/∂b_h2")
+    assert g.element.kind == "bias" and (g.element.layer, g.element.j) == (0, 1)
+    u = tr.find("b_o1⁺")
+    assert u.expansion == "b_o1 − η·∂E/∂b_o1" and u.operand("b_o1") == load_example("xor").network.biases[1][0]
+    assert not any("b1" in r.target or "b2" in r.target for r in tr)
+
+
+def test_shared_fixed_biases_keep_the_layer_name(mazur):
+    tr = mazur.step()
+    assert tr.find("net_h2").expansion == "w3·i1 + w4·i2 + b1"
+    assert tr.find("net_o1").expansion == "w5·out_h1 + w6·out_h2 + b2"
+    assert tr.find("∂E/∂b1→h2").result == tr.find("δ_h2").result
+    assert not any(r.kind == "update" and r.element.kind == "bias" for r in tr)
+
+
+def test_fixed_but_different_biases_are_named_by_their_neuron(mazur):
+    mazur.set_bias(0, 1, 0.3)  # h2's bias differs from h1's: not shared any more
+    tr = mazur.step()
+    assert tr.find("net_h1").expansion.endswith(" + b_h1") and tr.find("net_h2").operand("b_h2") == 0.3
+    assert tr.find("net_o2").expansion.endswith(" + b2")  # the output layer's are still equal and fixed
+    assert mazur.network.element_name(mazur.network.element_of_index(mazur.network.bias_index(0, 1))) == "b_h2"
