@@ -7,19 +7,26 @@ Scripting API::
     trace = sim.step()          # one iteration, every computation recorded
     sim.step_back()             # exact undo
 """
+from . import simulation as _simulation
+from . import statefile as _statefile
 from .activations import ACTIVATIONS, Activation, get_activation
 from .errors import BackpropLabError, ConfigError, DivergenceError, StateFileError
+from .gradcheck import GradientCheck
 from .losses import LOSSES, Loss, get_loss
-from . import scalar_kernel  # noqa: F401  (tests switch kernels through it)
 from .network import INIT_SCHEMES, Element, Network, initialize, symmetric_groups
-from .simulation import GradientCheck, RunResult, Simulation, TrainingSettings
+from .optimizer import OptimizerState
+from .settings import TrainingSettings
+from .simulation import RunResult, Simulation
+from .statefile import EXAMPLES, example_path, load_example
 from .trace import Computation, Trace, format_number
+
+# Simulation.load/from_dict/to_dict/save use the state-file functions; registering them here keeps
+# simulation → statefile out of the import graph (statefile imports simulation).
+_simulation.register_file_format(_statefile)
 
 __all__ = [
     "ACTIVATIONS", "Activation", "get_activation", "BackpropLabError", "ConfigError", "DivergenceError",
     "StateFileError", "LOSSES", "Loss", "get_loss", "INIT_SCHEMES", "Element", "Network", "initialize",
-    "symmetric_groups", "GradientCheck", "RunResult", "Simulation", "TrainingSettings", "Computation", "Trace",
-    "format_number", "example_path", "load_example", "EXAMPLES",
+    "symmetric_groups", "GradientCheck", "OptimizerState", "RunResult", "Simulation", "TrainingSettings",
+    "Computation", "Trace", "format_number", "example_path", "load_example", "EXAMPLES",
 ]
-
-from .statefile import EXAMPLES, example_path, load_example  # noqa: E402

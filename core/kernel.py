@@ -1,9 +1,8 @@
-"""The vectorised computation of one iteration (forward, loss, backward).
+"""The vectorised forward, loss and backward pass of one batch: the single source of every number.
 
-This is the single source of every number: the fast path calls it and keeps
-only the gradient; the traced path calls the very same function and turns its
-intermediate arrays into records.  That is why traced and fast iterations are
-bit-identical.
+The fast path calls :func:`run_pass` and keeps only the gradient; the traced
+path calls the very same function and turns its intermediate arrays into
+records.  That is why traced and fast iterations are bit-identical.
 
 Callers wrap it in ``np.errstate(all="ignore")``: overflow is detected by
 checking finiteness of the results, never by warnings.
@@ -11,14 +10,18 @@ checking finiteness of the results, never by warnings.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
-from .losses import Loss
+from .losses import Loss, OutputDelta
 from .network import Network
 
-
 _sum = np.add.reduce
+
+#: Samples per chunk of a dataset-wide forward pass are chosen so that the
+#: activations of one chunk (all layers) stay within this many bytes.
+CHUNK_BYTES = 64 * 2**20
 
 
 @dataclass
@@ -36,17 +39,19 @@ class Pass:
     sample_loss : ndarray
         ``(B,)``: per-sample loss (sum of its terms).
     loss : float
-        Batch loss, the mean of ``sample_loss``.
+        Batch loss (data part), the mean of ``sample_loss``.
     errors : list of ndarray or None
         ``errors[l]`` = ∂E_sample/∂out of layer l+1 where the chain rule goes
-        through the output (``None`` for the output layer of cross-entropy or
-        softmax, whose delta is computed directly).
+        through the output (``None`` where δ is computed directly).
     fprimes : list of ndarray or None
         ``fprimes[l]`` = ∂out/∂net of layer l+1 (``None`` where not element-wise).
     deltas : list of ndarray
         ``deltas[l]`` = ∂E_sample/∂net of layer l+1.
     grad : ndarray
         Flat gradient of the batch loss, laid out like ``Network.theta``.
+    delta_weights : list of ndarray or None
+        The weight matrices the hidden deltas were computed with, where they
+        are not the network's own (the "updated weights" mistake).
     """
 
     nets: list[np.ndarray]
@@ -58,31 +63,35 @@ class Pass:
     fprimes: list[np.ndarray | None]
     deltas: list[np.ndarray]
     grad: np.ndarray
+    delta_weights: list[np.ndarray | None] | None = None
 
 
-def forward(network: Network, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Forward pass of a batch *x* ``(B, n_0)``: returns ``(nets, outs)``."""
-    outs = [x]
-    nets = []
-    a = x
-    for W, b, act in zip(network.weights, network.biases, network.activations):
-        z = a @ W.T + b
-        a = act.forward(z)
-        nets.append(z)
-        outs.append(a)
-    return nets, outs
+#: ``next_weights(l, grad)``: the weights of dense layer *l* that the deltas of layer l−1 use,
+#: given the gradient computed so far (layers ≥ l filled in).
+NextWeights = Callable[[int, np.ndarray], np.ndarray]
 
 
-def run_pass(network: Network, loss: Loss, x: np.ndarray, t: np.ndarray,
+def run_pass(network: Network, loss: Loss, rule: OutputDelta, x: np.ndarray, t: np.ndarray,
              fwd: tuple[list[np.ndarray], list[np.ndarray]] | None = None,
-             grad_out: np.ndarray | None = None) -> Pass:
+             grad_out: np.ndarray | None = None, next_weights: NextWeights | None = None) -> Pass:
     """Forward pass, loss and backward pass of one batch; no parameter changes.
 
-    *fwd* is a forward pass of *x* at the current parameters already computed
-    (it is exactly what :func:`forward` would return).  *grad_out* is a buffer
-    to write the gradient into (the fast path reuses one instead of allocating).
+    Parameters
+    ----------
+    network, loss, rule
+        The network, its loss and the output-delta rule of the pair.
+    x, t : ndarray
+        Batch inputs ``(B, n_0)`` and targets ``(B, n_L)``.
+    fwd : tuple, optional
+        A forward pass of *x* at the current parameters already computed
+        (exactly what :meth:`Network.forward_pass` returns).
+    grad_out : ndarray, optional
+        Buffer to write the gradient into (the fast path reuses one).
+    next_weights : callable, optional
+        Where hidden deltas should not use the network's own weights (the
+        classic "updated weights" mistake): returns the weights to use.
     """
-    nets, outs = fwd if fwd is not None else forward(network, x)
+    nets, outs = fwd if fwd is not None else network.forward_pass(x)
     L = network.n_layers
     act_out = network.activations[-1]
     terms = loss.terms(nets[-1], outs[-1], t, act_out)
@@ -94,29 +103,37 @@ def run_pass(network: Network, loss: Loss, x: np.ndarray, t: np.ndarray,
     errors: list[np.ndarray | None] = [None] * L
     fprimes: list[np.ndarray | None] = [None] * L
     deltas: list[np.ndarray] = [None] * L  # type: ignore[list-item]
-    if loss.name == "mse" and act_out.elementwise:
-        # δ_o = ∂E/∂out_o · ∂out_o/∂net_o, the worked example's chain.
-        errors[-1] = outs[-1] - t
-        fprimes[-1] = act_out.derivative(nets[-1], outs[-1])
-        deltas[-1] = errors[-1] * fprimes[-1]
-    else:
-        deltas[-1] = loss.output_delta(nets[-1], outs[-1], t, act_out)
+    used: list[np.ndarray | None] | None = None if next_weights is None else [None] * L
+    errors[-1], fprimes[-1], deltas[-1] = rule.compute(nets[-1], outs[-1], t)
+    grad = np.empty(network.n_params, dtype=np.float64) if grad_out is None else grad_out
+    # With next_weights the mean must be taken layer by layer (it sees each layer's gradient
+    # before the next delta); otherwise once at the end (one call; the same bits).
+    per_layer = B if used is not None else 1
+    _layer_gradient(network, grad, L - 1, deltas[-1], outs[-2], per_layer)
     for l in range(L - 2, -1, -1):
-        # Hidden deltas use the weights *before* this iteration's update.
-        errors[l] = deltas[l + 1] @ network.weights[l + 1]
+        # Hidden deltas use the weights *before* this iteration's update, unless told otherwise.
+        W = network.weights[l + 1]
+        if used is not None:
+            W = used[l + 1] = next_weights(l + 1, grad)
+        errors[l] = deltas[l + 1] @ W
         fprimes[l] = network.activations[l].derivative(nets[l], outs[l + 1])
         deltas[l] = errors[l] * fprimes[l]
-
-    grad = np.empty(network.n_params, dtype=np.float64) if grad_out is None else grad_out
-    sizes = network.sizes
-    for l, (w0, b0, end) in enumerate(network._offsets):
-        gW = grad[w0:b0].reshape(sizes[l + 1], sizes[l])  # a view: the gradient is written in place
-        gb = grad[b0:end]
-        np.matmul(deltas[l].T, outs[l], out=gW)
-        _sum(deltas[l], 0, out=gb)
-    if B != 1:
+        _layer_gradient(network, grad, l, deltas[l], outs[l], per_layer)
+    if B != 1 and per_layer == 1:
         grad /= B
-    return Pass(nets, outs, terms, sample_loss, batch_loss, errors, fprimes, deltas, grad)
+    return Pass(nets, outs, terms, sample_loss, batch_loss, errors, fprimes, deltas, grad, used)
+
+
+def _layer_gradient(network: Network, grad: np.ndarray, l: int, delta: np.ndarray, a_in: np.ndarray,
+                    B: int) -> None:
+    """Write dense layer *l*'s gradient summed over the batch, divided by *B*, into its slice of *grad*."""
+    w0, b0, end = network.offsets[l]
+    gW = grad[w0:b0].reshape(network.sizes[l + 1], network.sizes[l])  # a view: written in place
+    gb = grad[b0:end]
+    np.matmul(delta.T, a_in, out=gW)
+    _sum(delta, 0, out=gb)
+    if B != 1:
+        grad[w0:end] /= B
 
 
 def mean_loss(network: Network, loss: Loss, nets: list[np.ndarray], outs: list[np.ndarray],
@@ -126,7 +143,41 @@ def mean_loss(network: Network, loss: Loss, nets: list[np.ndarray], outs: list[n
     return float(_sum(sample, 0) / t.shape[0])
 
 
-def dataset_loss(network: Network, loss: Loss, x: np.ndarray, t: np.ndarray) -> float:
-    """Mean loss over all samples of *x*, *t* at the current parameters."""
-    nets, outs = forward(network, x)
-    return mean_loss(network, loss, nets, outs, t)
+def chunk_rows(network: Network, n_samples: int, budget: int | None = None) -> int:
+    """Samples per chunk so that one chunk's activations (nets and outs of every layer) fit *budget* bytes
+    (default :data:`CHUNK_BYTES`)."""
+    per_sample = 8 * (network.sizes[0] + 2 * sum(network.sizes[1:]))
+    return max(1, min(n_samples, (CHUNK_BYTES if budget is None else budget) // per_sample))
+
+
+def dataset_loss(network: Network, loss: Loss, x: np.ndarray, t: np.ndarray,
+                 theta: np.ndarray | None = None) -> float:
+    """Mean loss over all samples of *x*, *t* (at *theta*, default the network's parameters).
+
+    Large datasets are evaluated in chunks of bounded memory (:data:`CHUNK_BYTES`);
+    the per-chunk sums of the sample losses are added up, which equals the
+    one-pass result to within float rounding (a different summation order).
+    """
+    N = x.shape[0]
+    rows = chunk_rows(network, N)
+    if rows >= N:
+        nets, outs = network.forward_pass(x, theta)
+        return mean_loss(network, loss, nets, outs, t)
+    total = 0.0
+    for start in range(0, N, rows):
+        xs, ts = x[start:start + rows], t[start:start + rows]
+        nets, outs = network.forward_pass(xs, theta)
+        total += float(_sum(_sum(loss.terms(nets[-1], outs[-1], ts, network.activations[-1]), 1), 0))
+    return total / N
+
+
+def dataset_outputs(network: Network, x: np.ndarray) -> np.ndarray:
+    """Network outputs for every row of *x*, computed in chunks of bounded memory."""
+    N = x.shape[0]
+    rows = chunk_rows(network, N)
+    if rows >= N:
+        return network.forward_pass(x)[1][-1]
+    out = np.empty((N, network.sizes[-1]))
+    for start in range(0, N, rows):
+        out[start:start + rows] = network.forward_pass(x[start:start + rows])[1][-1]
+    return out

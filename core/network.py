@@ -1,4 +1,4 @@
-"""The fully connected feed-forward network and its naming.
+"""The fully connected feed-forward network: parameter layout, forward pass, naming and initialisation.
 
 Parameters live in one flat float64 vector ``theta``; ``weights[l]`` (shape
 ``(n_{l+1}, n_l)``) and ``biases[l]`` (shape ``(n_{l+1},)``) are *views* into it.
@@ -64,14 +64,15 @@ class Network:
                 raise ConfigError(f"softmax is only allowed on the output layer (layer {l + 1})")
         self.sizes: tuple[int, ...] = tuple(sizes)
         self.activations: tuple[Activation, ...] = tuple(acts)
-        self._offsets: list[tuple[int, int, int]] = []  # (weight start, bias start, end) per layer
+        #: ``(weight start, bias start, end)`` of each dense layer's slice of :attr:`theta`.
+        self.offsets: list[tuple[int, int, int]] = []
         pos = 0
         for l in range(len(sizes) - 1):
             w0 = pos
             pos += sizes[l + 1] * sizes[l]
             b0 = pos
             pos += sizes[l + 1]
-            self._offsets.append((w0, b0, pos))
+            self.offsets.append((w0, b0, pos))
         self.n_params = pos
         self.theta = np.zeros(pos, dtype=np.float64)
         if theta is not None:
@@ -86,8 +87,8 @@ class Network:
 
     def _bind_views(self) -> None:
         self.weights = [self.theta[w0:b0].reshape(self.sizes[l + 1], self.sizes[l])
-                        for l, (w0, b0, _) in enumerate(self._offsets)]
-        self.biases = [self.theta[b0:end] for (_, b0, end) in self._offsets]
+                        for l, (w0, b0, _) in enumerate(self.offsets)]
+        self.biases = [self.theta[b0:end] for (_, b0, end) in self.offsets]
 
     # -- structure -----------------------------------------------------------
     @property
@@ -102,23 +103,27 @@ class Network:
     def weight_index(self, l: int, j: int, i: int) -> int:
         """Position of ``weights[l][j, i]`` in :attr:`theta`."""
         self._check_weight(l, j, i)
-        return self._offsets[l][0] + j * self.sizes[l] + i
+        return self.offsets[l][0] + j * self.sizes[l] + i
 
     def bias_index(self, l: int, j: int) -> int:
         """Position of ``biases[l][j]`` in :attr:`theta`."""
         self._check_bias(l, j)
-        return self._offsets[l][1] + j
+        return self.offsets[l][1] + j
 
     def bias_mask(self) -> np.ndarray:
         """Boolean mask over :attr:`theta` that is True at bias entries."""
         m = np.zeros(self.n_params, dtype=bool)
-        for _, b0, end in self._offsets:
+        for _, b0, end in self.offsets:
             m[b0:end] = True
         return m
 
+    def weight_mask(self) -> np.ndarray:
+        """Boolean mask over :attr:`theta` that is True at weight entries."""
+        return ~self.bias_mask()
+
     def element_of_index(self, k: int) -> Element:
         """The weight or bias stored at ``theta[k]``."""
-        for l, (w0, b0, end) in enumerate(self._offsets):
+        for l, (w0, b0, end) in enumerate(self.offsets):
             if k < b0:
                 j, i = divmod(k - w0, self.sizes[l])
                 return Element("weight", l, j, i)
@@ -141,11 +146,17 @@ class Network:
 
     def weight_name(self, l: int, j: int, i: int) -> str:
         """``w1``, ``w2``, ... numbered layer by layer, row by row (as in the worked example)."""
-        return f"w{self._offsets[l][0] - self._bias_count_before(l) + j * self.sizes[l] + i + 1}"
+        return f"w{self.offsets[l][0] - self._bias_count_before(l) + j * self.sizes[l] + i + 1}"
 
-    def bias_name(self, l: int, j: int = 0) -> str:
-        """``b1`` for the first dense layer's bias, ``b2`` for the second, ..."""
-        return f"b{l + 1}"
+    def bias_name(self, l: int, j: int | None = None) -> str:
+        """A bias's name: ``b_h1`` for the bias of neuron h1; ``b1`` (no *j*) for dense layer 1's shared bias.
+
+        Per-neuron names are the rule; the layer name is for biases that are
+        shared and fixed, as in the worked example (see :func:`shared_bias_layers`).
+        """
+        if j is None:
+            return f"b{l + 1}"
+        return f"b_{self.neuron_name(l + 1, j)}"
 
     def element_name(self, e: Element) -> str:
         if e.kind == "neuron":
@@ -153,7 +164,7 @@ class Network:
         if e.kind == "weight":
             return self.weight_name(e.layer, e.j, e.i)
         if e.kind == "bias":
-            return f"{self.bias_name(e.layer)} of {self.neuron_name(e.layer + 1, e.j)}"
+            return self.bias_name(e.layer, e.j)
         return "E"
 
     def _bias_count_before(self, l: int) -> int:
@@ -163,11 +174,32 @@ class Network:
     def copy(self) -> "Network":
         return Network(self.sizes, self.activation_names, self.theta)
 
+    def forward_pass(self, x: np.ndarray,
+                     theta: np.ndarray | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Forward pass of a batch *x* ``(B, n_0)``: ``(nets, outs)`` with ``outs[0] = x``.
+
+        *theta* evaluates other parameters of the same shape (default: this network's).
+        """
+        if theta is None:
+            weights, biases = self.weights, self.biases
+        else:
+            weights = [theta[w0:b0].reshape(self.sizes[l + 1], self.sizes[l])
+                       for l, (w0, b0, _) in enumerate(self.offsets)]
+            biases = [theta[b0:end] for (_, b0, end) in self.offsets]
+        outs = [x]
+        nets = []
+        a = x
+        for W, b, act in zip(weights, biases, self.activations):
+            z = a @ W.T + b
+            a = act.forward(z)
+            nets.append(z)
+            outs.append(a)
+        return nets, outs
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Outputs for inputs *x* (shape ``(N, n_0)`` or ``(n_0,)``)."""
-        from .kernel import forward
         x2 = np.atleast_2d(np.asarray(x, dtype=np.float64))
-        _, outs = forward(self, x2)
+        _, outs = self.forward_pass(x2)
         return outs[-1] if np.ndim(x) == 2 else outs[-1][0]
 
 

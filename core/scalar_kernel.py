@@ -1,66 +1,45 @@
-"""The same iteration as :mod:`.kernel`, in plain Python floats, for tiny networks.
+"""The same pass as :mod:`.kernel` in plain Python floats, for tiny networks where numpy's call overhead dominates.
 
-For a network of a dozen parameters, numpy's per-call overhead dominates and
-plain Python arithmetic is about twice as fast.  The Simulation picks this
-kernel from the network's shape and the configured batch size alone, and the
+For a network of a dozen parameters plain Python arithmetic is about twice as
+fast as numpy.  The iteration engine picks this kernel from the network's
+shape, its activations, the loss and the configured batch size alone, and the
 traced and fast paths both use it, so they stay bit-identical with each other.
-
-Only element-wise output activations are handled here (no softmax).
+All the math (activations, loss terms, output delta) is read from the
+activation and loss objects; only the loops are here.
 """
 from __future__ import annotations
 
-import math
 from operator import mul
+from typing import Sequence
 
 import numpy as np
 
+from .activations import Activation
 from .kernel import Pass
+from .losses import Loss, OutputDelta
 
 #: A network qualifies when parameters × batch size is at most this.
 MAX_WORK = 64
 
 
-def _sigmoid(z: float) -> float:
-    if z >= 0.0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
-
-
-_F = {
-    "sigmoid": _sigmoid,
-    "tanh": math.tanh,
-    "relu": lambda z: z if z > 0.0 else 0.0,
-    "leaky_relu": lambda z: z if z > 0.0 else 0.01 * z,
-    "linear": lambda z: z,
-}
-_D = {  # local derivative from (net, out)
-    "sigmoid": lambda z, a: a * (1.0 - a),
-    "tanh": lambda z, a: 1.0 - a * a,
-    "relu": lambda z, a: 1.0 if z > 0.0 else 0.0,
-    "leaky_relu": lambda z, a: 1.0 if z > 0.0 else 0.01,
-    "linear": lambda z, a: 1.0,
-}
-
-
-def qualifies(sizes, activations, batch_size: int, n_params: int) -> bool:
-    """Whether the scalar kernel is used for this shape and configured batch size."""
-    return n_params * batch_size <= MAX_WORK and all(a in _F for a in activations)
-
-
-def _softplus(z: float) -> float:
-    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
+def qualifies(activations: Sequence[Activation], loss: Loss, rule: OutputDelta, batch_size: int,
+              n_params: int) -> bool:
+    """Whether the scalar kernel is used for this shape, loss and configured batch size."""
+    return (n_params * batch_size <= MAX_WORK and all(a.elementwise for a in activations)
+            and rule.has_scalar and loss.scalar_terms(activations[-1]) is not None)
 
 
 class ScalarKernel:
     """Precomputed layout of one network shape; :meth:`run` does one batch."""
 
-    def __init__(self, sizes, activations, offsets, loss: str) -> None:
+    def __init__(self, sizes: Sequence[int], activations: Sequence[Activation],
+                 offsets: Sequence[tuple[int, int, int]], loss: Loss, rule: OutputDelta) -> None:
         self.sizes = tuple(sizes)
-        self.f = [_F[a] for a in activations]
-        self.d = [_D[a] for a in activations]
+        self.f = [a.scalar for a in activations]
+        self.d = [a.scalar_derivative for a in activations]
         self.offsets = list(offsets)
-        self.loss = loss
+        self.terms = loss.scalar_terms(activations[-1])
+        self.output_delta = rule.scalar
         self.n_params = offsets[-1][2]
 
     def _forward(self, theta: list[float], x: list[float]):
@@ -77,59 +56,20 @@ class ScalarKernel:
             outs.append(a)
         return nets, outs
 
-    def _terms(self, z: list[float], o: list[float], t: list[float]) -> list[float]:
-        if self.loss == "cross_entropy":
-            return [_softplus(zk) - tk * zk for zk, tk in zip(z, t)]
-        return [0.5 * (tk - ok) * (tk - ok) for tk, ok in zip(t, o)]
-
     def run(self, theta: list[float], xs: list[list[float]], ts: list[list[float]], detail: bool = False):
         """Returns ``(loss, grad)``; with *detail*, a :class:`Pass` of numpy arrays instead."""
-        sizes, offs, d = self.sizes, self.offsets, self.d
-        L = len(offs)
+        L = len(self.offsets)
         B = len(xs)
         grad = [0.0] * self.n_params
         total = 0.0
         keep = [] if detail else None
-        ce = self.loss == "cross_entropy"
         for x, t in zip(xs, ts):
             nets, outs = self._forward(theta, x)
-            zL, o = nets[-1], outs[-1]
-            terms = self._terms(zL, o, t)
+            terms = self.terms(nets[-1], outs[-1], t)
             sl = sum(terms)
             total += sl
-            errors: list = [None] * L
-            fprimes: list = [None] * L
-            deltas: list = [None] * L
-            if ce:
-                deltas[-1] = [ok - tk for ok, tk in zip(o, t)]
-            else:
-                err = [ok - tk for ok, tk in zip(o, t)]
-                fp = list(map(d[-1], zL, o))
-                errors[-1], fprimes[-1] = err, fp
-                deltas[-1] = list(map(mul, err, fp))
-            for l in range(L - 2, -1, -1):
-                w0, b0, _ = offs[l + 1]
-                n = sizes[l + 1]
-                dn = deltas[l + 1]
-                # column j of the next weight matrix is theta[w0 + j : b0 : n]
-                err = [sum(map(mul, dn, theta[w0 + j:b0:n])) for j in range(n)]
-                fp = list(map(d[l], nets[l], outs[l + 1]))
-                errors[l], fprimes[l] = err, fp
-                deltas[l] = list(map(mul, err, fp))
-            for l in range(L):
-                w0, b0, end = offs[l]
-                a_in = outs[l]
-                dl = deltas[l]
-                if B == 1:
-                    grad[w0:b0] = [dj * ai for dj in dl for ai in a_in]
-                    grad[b0:end] = dl
-                else:
-                    n = sizes[l]
-                    for j, dj in enumerate(dl):
-                        base = w0 + j * n
-                        for i in range(n):
-                            grad[base + i] += dj * a_in[i]
-                        grad[b0 + j] += dj
+            errors, fprimes, deltas = self._backward(theta, nets, outs, t)
+            self._accumulate(grad, outs, deltas, B)
             if detail:
                 keep.append((nets, outs, terms, sl, errors, fprimes, deltas))
         if B != 1:
@@ -139,12 +79,45 @@ class ScalarKernel:
             return loss, grad
         return self._as_pass(keep, loss, grad, L)
 
+    def _backward(self, theta, nets, outs, t):
+        sizes, offs, d = self.sizes, self.offsets, self.d
+        L = len(offs)
+        errors: list = [None] * L
+        fprimes: list = [None] * L
+        deltas: list = [None] * L
+        errors[-1], fprimes[-1], deltas[-1] = self.output_delta(nets[-1], outs[-1], t)
+        for l in range(L - 2, -1, -1):
+            w0, b0, _ = offs[l + 1]
+            n = sizes[l + 1]
+            dn = deltas[l + 1]
+            # column j of the next weight matrix is theta[w0 + j : b0 : n]
+            err = [sum(map(mul, dn, theta[w0 + j:b0:n])) for j in range(n)]
+            fp = list(map(d[l], nets[l], outs[l + 1]))
+            errors[l], fprimes[l] = err, fp
+            deltas[l] = list(map(mul, err, fp))
+        return errors, fprimes, deltas
+
+    def _accumulate(self, grad: list[float], outs, deltas, B: int) -> None:
+        for l, (w0, b0, end) in enumerate(self.offsets):
+            a_in = outs[l]
+            dl = deltas[l]
+            if B == 1:
+                grad[w0:b0] = [dj * ai for dj in dl for ai in a_in]
+                grad[b0:end] = dl
+            else:
+                n = self.sizes[l]
+                for j, dj in enumerate(dl):
+                    base = w0 + j * n
+                    for i in range(n):
+                        grad[base + i] += dj * a_in[i]
+                    grad[b0 + j] += dj
+
     def loss_only(self, theta: list[float], xs: list[list[float]], ts: list[list[float]]) -> float:
         """Mean loss over the samples (forward pass only), computed as :meth:`run` computes it."""
         total = 0.0
         for x, t in zip(xs, ts):
             nets, outs = self._forward(theta, x)
-            total += sum(self._terms(nets[-1], outs[-1], t))
+            total += sum(self.terms(nets[-1], outs[-1], t))
         return total / len(xs)
 
     @staticmethod

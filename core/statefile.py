@@ -292,7 +292,8 @@ def simulation_from_dict(doc: Any, *, source: str | None = None, trusted: bool =
     the validator.  Their shapes are still checked.
     """
     from .network import Network
-    from .simulation import Simulation, TrainingSettings, _Growable
+    from .settings import TrainingSettings
+    from .simulation import Simulation
 
     if trusted:
         _check_shapes(doc, source)
@@ -317,22 +318,17 @@ def simulation_from_dict(doc: Any, *, source: str | None = None, trusted: bool =
         where = "training.loss" if "loss" in str(e) else "training"
         raise StateFileError(str(e), where=where, source=source) from None
     prog = doc.get("progress", {})
-    sim.iteration = prog.get("iteration", 0)
-    sim.epoch = prog.get("epoch", 0)
-    sim.position = prog.get("position", 0)
     hist = doc.get("history")
-    if hist is not None:
-        sim.batch_loss = _Growable(np.float64, hist.get("batch_loss", []))
-        sim.epoch_loss = _Growable(np.float64, hist.get("epoch_loss", []))
-        sim.epoch_end = _Growable(np.int64, hist.get("epoch_end", []))
-    else:
+    if hist is None:
         # No history in the file: the plot starts here, so the counters do too.
-        sim.batch_loss = _Growable(np.float64, np.full(sim.iteration, np.nan))
-    vel = doc.get("optimizer", {}).get("velocity")
-    if vel is not None and settings.momentum != 0.0:
-        sim.velocity[:] = np.asarray(vel, dtype=np.float64)
+        hist = {"batch_loss": np.full(prog.get("iteration", 0), np.nan)}
+    try:
+        sim.restore_progress(prog.get("iteration", 0), prog.get("epoch", 0), prog.get("position", 0),
+                             hist.get("batch_loss", []), hist.get("epoch_loss", []), hist.get("epoch_end", []),
+                             optimizer_state=doc.get("optimizer"))
+    except ConfigError as e:
+        raise StateFileError(str(e), where="progress", source=source) from None
     sim.display = dict(doc.get("display", {}))
-    sim.mark_initial()
     return sim
 
 
@@ -358,10 +354,8 @@ def simulation_to_dict(sim) -> dict:
     net = sim.network
     # Mid-iteration (after some Step into), the weights already updated belong to an
     # iteration that is not complete: save the state before it, which is what the counters say.
-    pending = sim._pending
-    theta = pending.theta_before if pending is not None else net.theta
     saved = net.copy()
-    saved.theta[:] = theta
+    saved.theta[:] = sim.committed_theta()
     layers = [{"size": net.sizes[0]}] + [{"size": n, "activation": a}
                                          for n, a in zip(net.sizes[1:], net.activation_names)]
     s = sim.settings

@@ -498,7 +498,7 @@ def test_plot_follows_the_data_after_a_run_unless_the_user_zoomed(qtbot, win):
 
 
 def test_plot_handles_a_million_points_and_keeps_spikes(qtbot, win):
-    from backprop_lab.core.simulation import _Growable
+    from backprop_lab.core.history import Growable as _Growable
     from backprop_lab.gui.loss_plot import MAX_POINTS, decimate
     c = win.controller
     n = 1_000_000

@@ -2,8 +2,16 @@
 import numpy as np
 import pytest
 
-from backprop_lab.core import (ConfigError, DivergenceError, Element, Network, Simulation, TrainingSettings,
-                               initialize, load_example)
+from backprop_lab.core import (
+    ConfigError,
+    DivergenceError,
+    Element,
+    Network,
+    Simulation,
+    TrainingSettings,
+    initialize,
+    load_example,
+)
 
 
 def state(sim):
@@ -16,8 +24,7 @@ def state(sim):
 def moons(momentum=0.9, shuffle=True):
     sim = load_example("moons")
     sim.set_training(momentum=momentum, shuffle=shuffle)
-    sim._timeline.clear()
-    sim._timeline_bytes = 0
+    sim.timeline.clear()  # the settings change above is part of the setup, not of the test
     return sim
 
 
@@ -45,27 +52,36 @@ def test_step_into_reaches_same_parameters_as_step():
 def test_step_back_is_bit_identical_after_steps_runs_edits_and_shuffled_epochs():
     sim = moons()
     states = [state(sim)]
-    sim.step()
-    states.append(state(sim))
-    sim.run(95)  # crosses three shuffled epochs, more than one checkpoint run
-    sim.set_weight(1, 2, 3, 0.123)
-    sim.set_training(learning_rate=0.01)
-    sim.run(3)
-    sim.set_bias(0, 1, -0.5)
-    sim.step()
-    # Walk back to the very start, checking against a replay of the same actions.
+
+    def do(action):
+        action()
+        states.append(state(sim))
+    do(sim.step)
+    for _ in range(95):  # crosses three shuffled epochs, more than one checkpoint run
+        do(lambda: sim.step(trace=False))
+    do(lambda: sim.set_weight(1, 2, 3, 0.123))
+    do(lambda: sim.set_training(learning_rate=0.01))
+    for _ in range(3):
+        do(sim.step)
+    do(lambda: sim.set_bias(0, 1, -0.5))
+    do(sim.step)
+    # An independent simulation doing the same with run() reaches the same states.
     ref = moons()
-    ref_states = [state(ref)]
     ref.step()
-    for _ in range(95):
-        ref.step(trace=False)
-        ref_states.append(state(ref))
-    ref_states.insert(1, state(ref))  # placeholder to keep indices simple
-    n_back = 0
-    while sim.step_back():
-        n_back += 1
-    assert n_back == 1 + 95 + 1 + 1 + 3 + 1 + 1
-    assert state(sim) == states[0]
+    ref.run(95)
+    assert state(ref) == states[96]
+    ref.set_weight(1, 2, 3, 0.123)
+    ref.set_training(learning_rate=0.01)
+    ref.run(3)
+    ref.set_bias(0, 1, -0.5)
+    ref.step(trace=False)
+    assert state(ref) == states[-1]
+    # Walk back to the very start: every intermediate state is restored exactly.
+    for k in range(len(states) - 2, -1, -1):
+        assert sim.step_back()
+        assert state(sim) == states[k], f"after undoing down to entry {k}"
+    assert not sim.step_back()
+    assert len(states) == 1 + 1 + 95 + 1 + 1 + 3 + 1 + 1
 
 
 def test_step_back_each_iteration_matches_forward_history():
@@ -117,7 +133,7 @@ def test_deep_timeline_thins_and_still_steps_back_exactly():
         sim.step(trace=False)
         if k in (1, 100, 1500, 2999):
             hist[k] = state(sim)
-    assert sim._timeline_bytes <= 2 * 64 * 1024
+    assert sim.timeline.nbytes <= 2 * 64 * 1024
     sim.step_back()
     assert state(sim) == hist[2999]
     while sim.iteration > 1500:
@@ -199,7 +215,8 @@ def test_divergence_stops_and_keeps_last_finite_state():
     net.theta[:] = [1.0, 0.0]
     sim = Simulation(net, [[10.0]], [[1.0]], TrainingSettings(learning_rate=50.0, update_biases=True))
     r = sim.run(10_000)
-    assert r.diverged and "learning rate" in r.reason or "loss" in r.reason
+    assert r.diverged and r.reason.startswith(f"Iteration {r.iterations + 1}: ")
+    assert "learning rate" in r.reason or "loss" in r.reason
     assert np.isfinite(sim.network.theta).all()
     before = sim.network.theta.copy()
     with pytest.raises(DivergenceError):

@@ -33,7 +33,7 @@ def new_weights(sim):
 
 
 def test_kernel_choice(mazur, kernel):
-    assert (mazur._scalar() is not None) == (kernel == "scalar")
+    assert (mazur.engine.scalar(mazur.settings) is not None) == (kernel == "scalar")
 
 
 def test_forward_values(mazur):

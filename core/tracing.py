@@ -1,0 +1,286 @@
+"""Builds the :class:`~.trace.Trace` of one iteration from the engine's arrays (names, formulas, operands).
+
+Every number in a record is taken from the engine's :class:`~.kernel.Pass`
+and :class:`~.optimizer.Update`, never recomputed here, so the equations
+shown are the engine's own numbers.  Formulas come from their owners: the
+activation objects, the loss and its output-delta rule, the regulariser and
+the update rule; this module only names things and orders the records.
+
+Naming: a bias is named by its neuron (``b_h1``) unless its layer's biases
+are shared and fixed — ``update_biases`` is off and all biases of the layer
+are equal, as in the worked example — where the layer's name ``b1`` is used.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .kernel import Pass
+from .losses import OutputSymbols, get_loss, output_delta_rule
+from .network import LOSS_ELEMENT, Element, Network
+from .notation import MAX_TERMS, elide, sample_suffix, sum_template
+from .optimizer import OptimizerState, schedule_record, update_records
+from .regularization import Regularizer
+from .settings import TrainingSettings
+from .trace import Computation, Trace
+
+
+def shared_bias_layers(network: Network, settings: TrainingSettings) -> list[bool]:
+    """For each dense layer: whether its biases are shared and fixed (named ``b1``, not ``b_h1``)."""
+    if settings.update_biases:
+        return [False] * network.n_layers
+    return [bool(np.all(b == b[0])) for b in network.biases]
+
+
+class TraceBuilder:
+    """Turns one iteration's engine values into records, in the order they are performed.
+
+    Parameters
+    ----------
+    network : Network
+        The network *before* the update (its parameters are the operands).
+    settings : TrainingSettings
+        The settings the iteration ran with.
+    """
+
+    def __init__(self, network: Network, settings: TrainingSettings) -> None:
+        self.net = network
+        self.s = settings
+        self.loss = get_loss(settings.loss)
+        self.rule = output_delta_rule(self.loss, network.activations[-1])
+        self.reg = Regularizer(settings, network.weight_mask())
+        self.shared = shared_bias_layers(network, settings)
+        self.B = 1
+        self._rec: list[Computation] = []
+
+    def build(self, iteration: int, batch: np.ndarray, targets: np.ndarray, computed: Any,
+              state_before: OptimizerState, updates_done: int) -> Trace:
+        """The trace of *computed* (an :class:`~.iteration.Computed` with detail)."""
+        p: Pass = computed.pass_
+        tr = Trace(iteration, np.asarray(batch), [], computed.loss)
+        self._rec = tr.records
+        self._targets = targets
+        self.B = p.outs[0].shape[0]
+        self._forward(p)
+        self._loss(p, computed)
+        self._backward(p, computed)
+        self._updates(computed, state_before, updates_done)
+        return tr
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _add(self, phase, kind, element, sample, target, expansion, template, operands, result,
+             param_index=-1, old_value=0.0) -> None:
+        self._rec.append(Computation(len(self._rec), phase, kind, element, sample, target, expansion,
+                                     template, tuple((n, float(v)) for n, v in operands), float(result),
+                                     param_index, float(old_value)))
+
+    def _sfx(self, s: int) -> str:
+        return sample_suffix(s, self.B)
+
+    def _n(self, layer: int, j: int) -> str:
+        return self.net.neuron_name(layer, j)
+
+    def _out_sym(self, layer: int, j: int, s: int) -> str:
+        # Inputs are named by themselves (i1), other neurons by their output (out_h1).
+        name = self._n(layer, j)
+        return (name if layer == 0 else f"out_{name}") + self._sfx(s)
+
+    def bias_sym(self, l: int, j: int) -> str:
+        """The bias of neuron j of dense layer l as a value in a sum: ``b1`` (shared) or ``b_h1``."""
+        return self.net.bias_name(l) if self.shared[l] else self.net.bias_name(l, j)
+
+    def param_name(self, k: int) -> str:
+        """A parameter's name in gradients and updates: ``w5``, ``b_h1``, or ``b1→h1`` for a shared bias."""
+        el = self.net.element_of_index(k)
+        if el.kind == "weight":
+            return self.net.weight_name(el.layer, el.j, el.i)
+        if self.shared[el.layer]:
+            return f"{self.net.bias_name(el.layer)}→{self._n(el.layer + 1, el.j)}"
+        return self.net.bias_name(el.layer, el.j)
+
+    # -- phases ----------------------------------------------------------------------------------
+    def _forward(self, p: Pass) -> None:
+        net = self.net
+        for l in range(net.n_layers):
+            act = net.activations[l]
+            W, b = net.weights[l], net.biases[l]
+            n_in, n_out = net.sizes[l], net.sizes[l + 1]
+            tmpl, shown = sum_template(n_in)
+            for s in range(self.B):
+                for j in range(n_out):
+                    ops, sym = [], []
+                    for i in shown:
+                        wn, xn = net.weight_name(l, j, i), self._out_sym(l, i, s)
+                        ops += [(wn, W[j, i]), (xn, p.outs[l][s, i])]
+                        sym.append(f"{wn}·{xn}")
+                    bias = self.bias_sym(l, j)
+                    ops.append((bias, b[j]))
+                    self._add("forward", "weighted_sum", Element("neuron", l + 1, j), s,
+                              f"net_{self._n(l + 1, j)}{self._sfx(s)}",
+                              " + ".join(elide(sym, n_in)) + f" + {bias}", tmpl + f" + {{{len(ops) - 1}}}", ops,
+                              p.nets[l][s, j])
+                for j in range(n_out):
+                    net_sym = f"net_{self._n(l + 1, j)}{self._sfx(s)}"
+                    template, idx = act.output_formula(j, n_out)
+                    ops = [(f"net_{self._n(l + 1, k)}{self._sfx(s)}", p.nets[l][s, k]) for k in idx]
+                    self._add("forward", "activation", Element("neuron", l + 1, j), s,
+                              f"out_{self._n(l + 1, j)}{self._sfx(s)}", f"{act.symbol}({net_sym})", template, ops,
+                              p.outs[l + 1][s, j])
+
+    def _loss(self, p: Pass, computed: Any) -> None:
+        net = self.net
+        L = net.n_layers
+        B = self.B
+        term_expansion, term_template = self.loss.term_formula(net.activations[-1])
+        reg = self.reg.active
+        for s in range(B):
+            term_syms = []
+            for k in range(net.sizes[-1]):
+                name = self._n(L, k)
+                t_sym, o_sym, e_sym = (f"t_{name}{self._sfx(s)}", f"out_{name}{self._sfx(s)}",
+                                       f"E_{name}{self._sfx(s)}")
+                term_syms.append(e_sym)
+                self._add("loss", "loss_term", Element("neuron", L, k), s, e_sym,
+                          term_expansion.format(t=t_sym, out=o_sym), term_template,
+                          [(t_sym, self._targets[s, k]), (o_sym, p.outs[L][s, k])], p.loss_terms[s, k])
+            tmpl, shown = sum_template(len(term_syms), per_term=1)
+            if B == 1:
+                target, kind = ("E_data", "data_loss") if reg else ("E_total", "total_loss")
+            else:
+                target, kind = f"E{self._sfx(s)}", "sample_loss"
+            self._add("loss", kind, LOSS_ELEMENT, s if B > 1 else 0, target,
+                      " + ".join(elide([term_syms[i] for i in shown], len(term_syms))),
+                      tmpl, [(term_syms[i], p.loss_terms[s, i]) for i in shown], p.sample_loss[s])
+        if B > 1:
+            tmpl, shown = sum_template(B, per_term=1)
+            target, kind = ("E_data", "data_loss") if reg else ("E_total", "total_loss")
+            self._add("loss", kind, LOSS_ELEMENT, None, target, f"(1/{B})·Σₛ E⁽ˢ⁾", f"({tmpl}) / {B}",
+                      [(f"E{self._sfx(s)}", p.sample_loss[s]) for s in shown], p.loss)
+        if reg:
+            mask = net.weight_mask()
+            names = [self.param_name(k) for k in np.flatnonzero(mask)]
+            expansion, template, ops = self.reg.penalty_record(names, net.theta[mask])
+            self._add("loss", "penalty", LOSS_ELEMENT, None, "E_reg", expansion, template, ops, computed.penalty)
+            self._add("loss", "total_loss", LOSS_ELEMENT, None, "E_total", "E_data + E_reg", "{0} + {1}",
+                      [("E_data", p.loss), ("E_reg", computed.penalty)], computed.loss)
+
+    def _backward(self, p: Pass, computed: Any) -> None:
+        """Deltas from the output layer back to the first hidden layer, each layer's gradients after its deltas."""
+        net = self.net
+        L = net.n_layers
+        for s in range(self.B):
+            self._output_deltas(p, s)
+        self._layer_gradients(p, computed, L - 1)
+        for l in range(L - 2, -1, -1):
+            for s in range(self.B):
+                for j in range(net.sizes[l + 1]):
+                    self._hidden_delta(p, l, s, j)
+            self._layer_gradients(p, computed, l)
+
+    def _output_deltas(self, p: Pass, s: int) -> None:
+        net, L, sx = self.net, self.net.n_layers, self._sfx(s)
+        syms = []
+        for j in range(net.sizes[-1]):
+            name = self._n(L, j)
+            out, nt = f"out_{name}{sx}", f"net_{name}{sx}"
+            syms.append(OutputSymbols(out, nt, f"t_{name}{sx}", f"∂E/∂{out}", f"∂{out}/∂{nt}", f"δ_{name}{sx}"))
+
+        def row(a):
+            return None if a is None else a[s]
+        for j, kind, target, expansion, template, ops, result in self.rule.records(
+                syms, p.nets[-1][s], p.outs[-1][s], self._targets[s], row(p.errors[-1]), row(p.fprimes[-1]),
+                p.deltas[-1][s]):
+            self._add("backward", kind, Element("neuron", L, j), s, target, expansion, template, ops, result)
+
+    def _hidden_delta(self, p: Pass, l: int, s: int, j: int) -> None:
+        net, sx = self.net, self._sfx(s)
+        name = self._n(l + 1, j)
+        el = Element("neuron", l + 1, j)
+        out_sym, net_sym = f"out_{name}{sx}", f"net_{name}{sx}"
+        dE_dout, dout_dnet = f"∂E/∂{out_sym}", f"∂{out_sym}/∂{net_sym}"
+        n_next = net.sizes[l + 2]
+        tmpl, shown = sum_template(n_next)
+        updated = p.delta_weights is not None
+        W = p.delta_weights[l + 1] if updated else net.weights[l + 1]
+        ops, sym = [], []
+        for k in shown:
+            d_sym = f"δ_{self._n(l + 2, k)}{sx}"
+            wn = net.weight_name(l + 1, k, j) + ("⁺" if updated else "")
+            ops += [(d_sym, p.deltas[l + 1][s, k]), (wn, W[k, j])]
+            sym.append(f"{d_sym}·{wn}")
+        self._add("backward", "hidden_error", el, s, dE_dout, " + ".join(elide(sym, n_next)), tmpl, ops,
+                  p.errors[l][s, j])
+        expansion, template, dops = net.activations[l].derivative_record(out_sym, net_sym, p.outs[l + 1][s, j],
+                                                                          p.nets[l][s, j])
+        self._add("backward", "local_derivative", el, s, dout_dnet, expansion, template, dops, p.fprimes[l][s, j])
+        self._add("backward", "hidden_delta", el, s, f"δ_{name}{sx}", f"{dE_dout} · {dout_dnet}", "{0} · {1}",
+                  [(dE_dout, p.errors[l][s, j]), (dout_dnet, p.fprimes[l][s, j])], p.deltas[l][s, j])
+
+    def _layer_gradients(self, p: Pass, computed: Any, l: int) -> None:
+        net = self.net
+        reg = self.reg.active
+        for j in range(net.sizes[l + 1]):
+            for i in range(net.sizes[l] + 1):
+                is_bias = i == net.sizes[l]
+                k = net.bias_index(l, j) if is_bias else net.weight_index(l, j, i)
+                el = Element("bias", l, j) if is_bias else Element("weight", l, j, i)
+                pname = self.param_name(k)
+                data_target = f"∂E_data/∂{pname}" if reg and not is_bias else f"∂E/∂{pname}"
+                expansion, template, ops = self._gradient_formula(p, l, j, i, is_bias, pname)
+                self._add("backward", "gradient", el, None, data_target, expansion, template, ops,
+                          computed.data_grad[k])
+                if reg and not is_bias:
+                    expansion, template, ops, total = self.reg.gradient_record(
+                        pname, computed.data_grad[k], net.theta[k], computed.update.grad[k])
+                    self._add("backward", "regularization", el, None, f"∂E/∂{pname}", expansion, template, ops,
+                              total)
+
+    def _gradient_formula(self, p: Pass, l: int, j: int, i: int, is_bias: bool, pname: str):
+        name = self._n(l + 1, j)
+        B = self.B
+        if p.errors[l] is not None and p.fprimes[l] is not None and B == 1:
+            expansion = f"∂E/∂out_{name} · ∂out_{name}/∂net_{name} · ∂net_{name}/∂{pname}"
+            ops = [(f"∂E/∂out_{name}", p.errors[l][0, j]), (f"∂out_{name}/∂net_{name}", p.fprimes[l][0, j])]
+            if is_bias:
+                return expansion, "{0} · {1} · 1", ops
+            return expansion, "{0} · {1} · {2}", ops + [(self._out_sym(l, i, 0), p.outs[l][0, i])]
+        if B == 1:
+            if is_bias:
+                return f"δ_{name} · 1", "{0} · 1", [(f"δ_{name}", p.deltas[l][0, j])]
+            x = self._out_sym(l, i, 0)
+            return f"δ_{name} · {x}", "{0} · {1}", [(f"δ_{name}", p.deltas[l][0, j]), (x, p.outs[l][0, i])]
+        x_sym = "1" if is_bias else self._out_sym(l, i, 0).replace(self._sfx(0), "⁽ˢ⁾")
+        tmpl, shown = sum_template(B, per_term=1 if is_bias else 2)
+        ops = []
+        for s in shown:
+            ops.append((f"δ_{name}{self._sfx(s)}", p.deltas[l][s, j]))
+            if not is_bias:
+                ops.append((self._out_sym(l, i, s), p.outs[l][s, i]))
+        return f"(1/{B})·Σₛ δ_{name}⁽ˢ⁾·{x_sym}", f"({tmpl}) / {B}", ops
+
+    def _updates(self, computed: Any, state_before: OptimizerState, updates_done: int) -> None:
+        net, s = self.net, self.s
+        sched = schedule_record(s, updates_done)
+        if sched is not None:
+            target, expansion, template, ops, result = sched
+            self._add("update", "learning_rate", LOSS_ELEMENT, None, target, expansion, template, ops, result)
+        upd = computed.update
+        for k in range(net.n_params):
+            el = net.element_of_index(k)
+            if el.kind == "bias" and not s.update_biases:
+                continue
+            old = net.theta[k]
+            for kind, target, expansion, template, ops, result, sets in update_records(
+                    s, state_before, upd, k, self.param_name(k), old):
+                self._add("update", kind, el, None, target, expansion, template, ops, result,
+                          k if sets else -1, old if sets else 0.0)
+
+
+def build_trace(network: Network, settings: TrainingSettings, iteration: int, batch: np.ndarray,
+                targets: np.ndarray, computed: Any, state_before: OptimizerState, updates_done: int) -> Trace:
+    """The :class:`Trace` of one iteration from the engine's values (see :class:`TraceBuilder`)."""
+    return TraceBuilder(network, settings).build(iteration, batch, targets, computed, state_before, updates_done)
+
+
+__all__ = ["MAX_TERMS", "TraceBuilder", "build_trace", "shared_bias_layers"]
