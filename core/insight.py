@@ -33,7 +33,6 @@ import numpy as np
 
 from .errors import ConfigError
 from .contours import contour_segments
-from .kernel import forward
 from .losses import get_loss
 from .network import Network
 
@@ -169,8 +168,8 @@ def _forward(net: Network, x: np.ndarray) -> tuple[list[np.ndarray], list[np.nda
     """The engine's forward pass (``kernel.forward``) over *x*, in blocks of CHUNK_ROWS rows."""
     with np.errstate(all="ignore"):  # saturating activations, as in the engine
         if len(x) <= CHUNK_ROWS:
-            return forward(net, x)
-        parts = [forward(net, x[k:k + CHUNK_ROWS]) for k in range(0, len(x), CHUNK_ROWS)]
+            return net.forward_pass(x)
+        parts = [net.forward_pass(x[k:k + CHUNK_ROWS]) for k in range(0, len(x), CHUNK_ROWS)]
     nets = [np.concatenate([p[0][l] for p in parts]) for l in range(len(parts[0][0]))]
     outs = [np.concatenate([p[1][l] for p in parts]) for l in range(len(parts[0][1]))]
     return nets, outs

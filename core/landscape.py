@@ -26,8 +26,9 @@ from typing import Sequence
 import numpy as np
 
 from .errors import ConfigError
-from .kernel import forward, run_pass
-from .losses import get_loss
+from .losses import get_loss, output_delta_rule
+from .kernel import run_pass
+from .regularization import Regularizer
 from .network import Element, Network
 from .trace import Trace
 
@@ -94,8 +95,13 @@ class _Evaluator:
         self.els = [self.net.element_of_index(k) for k in self.ks]
         self.base = np.array([theta[k] for k in self.ks])
         self.first = min(e.layer for e in self.els)
+        # The trace's E includes the L2/L1 penalty, so the curve must too (or the tangent would not touch it).
+        reg = Regularizer(sim.settings, sim.network.weight_mask())
+        self.reg = reg if reg.active else None
+        self.penalty0 = reg.penalty(theta) if reg.active else 0.0
+        self.is_weight = np.array([e.kind == "weight" for e in self.els], dtype=np.float64)
         with np.errstate(all="ignore"):
-            _, outs = forward(self.net, self.x) if self.first > 0 else (None, [self.x])
+            _, outs = self.net.forward_pass(self.x) if self.first > 0 else (None, [self.x])
         self.a0 = outs[self.first]
 
     def many(self, values: np.ndarray) -> np.ndarray:
@@ -126,7 +132,12 @@ class _Evaluator:
                     z[:, :, e.j] += d * (a[..., e.i] if e.kind == "weight" else 1.0)
                 a = net.activations[l].forward(z)
             terms = self.loss.terms(z, a, self.t, net.activations[-1])
-            return terms.sum(axis=-1).sum(axis=-1) / self.t.shape[0]
+            e = terms.sum(axis=-1).sum(axis=-1) / self.t.shape[0]
+        if self.reg is not None:
+            w0, w1 = self.base * self.is_weight, values * self.is_weight
+            e = e + self.penalty0 + (0.5 * self.reg.l2 * (w1 * w1 - w0 * w0)
+                                     + self.reg.l1 * (np.abs(w1) - np.abs(w0))).sum(axis=1)
+        return e
 
     def __call__(self, values: Sequence[float]) -> float:
         return float(self.many(np.asarray(values, dtype=np.float64)[None, :])[0])
@@ -196,16 +207,20 @@ def tangent(sim, element: Element, *, trace: Trace | None = None,
     k = param_index(sim.network, element)
     tr = _usable_trace(sim, element, trace, preview)
     if tr is not None:
-        grads = [r for r in tr.records if r.kind == "gradient" and r.element == element]
+        # With L2/L1 the full ∂E/∂w is the "regularization" record that follows the data gradient.
+        grads = [r for r in tr.records if r.kind in ("gradient", "regularization") and r.element == element]
         if not grads:
             raise ConfigError(f"the trace has no gradient of {sim.network.element_name(element)}")
-        slope = float(grads[0].result)
+        slope = float(grads[-1].result)
     else:
         net = sim.network.copy()
         net.theta[:] = theta
         x, t = _dataset(sim, "batch")
         with np.errstate(all="ignore"):
-            slope = float(run_pass(net, get_loss(sim.settings.loss), x, t).grad[k])
+            loss = get_loss(sim.settings.loss)
+            slope = float(run_pass(net, loss, output_delta_rule(loss, net.activations[-1]), x, t).grad[k])
+            if sim.settings.l2 or sim.settings.l1:
+                slope += float(Regularizer(sim.settings, net.weight_mask()).gradient(net.theta)[k])
     e0 = _Evaluator(sim, theta, [k], "batch")([theta[k]])
     return float(theta[k]), e0, slope
 

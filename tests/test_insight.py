@@ -92,8 +92,7 @@ def test_plane_range_is_the_data_with_a_tenth_margin():
         assert grid[0] == pytest.approx(lo - 0.1 * (hi - lo), rel=1e-12)
         assert grid[-1] == pytest.approx(hi + 0.1 * (hi - lo), rel=1e-12)
     # a test set widens the range
-    sim.test_inputs = np.array([[10.0, -5.0]])
-    sim.test_targets = np.array([[1.0]])
+    sim.set_data(sim.inputs, sim.targets, test_inputs=np.array([[10.0, -5.0]]), test_targets=np.array([[1.0]]))
     g = ins.plane_grid(sim, 11)
     assert g.xs[-1] > 10.0 and g.ys[0] < -5.0
     # one sample: ±0.5 around it
@@ -238,8 +237,7 @@ def test_accuracy_on_a_hand_made_case():
     tt = sim.targets[:, 0]
     np.testing.assert_allclose(t.loss, -(tt * np.log(o) + (1 - tt) * np.log(1 - o)), rtol=1e-12)
     assert ins.accuracy(sim, "test") is None and ins.sample_table(sim, "test") is None
-    sim.test_inputs = np.array([[0.5, 0.0], [-0.5, 0.0]])
-    sim.test_targets = np.array([[0.0], [0.0]])
+    sim.set_data(sim.inputs, sim.targets, test_inputs=np.array([[0.5, 0.0], [-0.5, 0.0]]), test_targets=np.array([[0.0], [0.0]]))
     assert ins.accuracy(sim, "test") == 0.5
     with pytest.raises(ConfigError, match="which"):
         ins.accuracy(sim, "validation")
@@ -536,3 +534,19 @@ def test_runs_model_capture_labels_and_bounds():
     for _ in range(25):
         model.add(RunRecord("r", np.array([1]), np.array([0.1]), np.array([], dtype=np.int64), np.array([])))
     assert len(model) == 20 and model[0].label == "r"
+
+
+@pytest.mark.parametrize("l2,l1", [(0.1, 0.0), (0.0, 0.05), (0.2, 0.03)])
+def test_tangent_touches_the_regularised_curve(l2, l1):
+    # With L2/L1 the trace's ∂E/∂w includes λ·w (λ·sign w), so E(w) must include the penalty too.
+    sim = load_example("moons")
+    sim.set_training(l2=l2, l1=l1)
+    element = Element("weight", 1, 2, 3)
+    w0, e0, slope = ins.tangent(sim, element)
+    trace = sim.preview()
+    full = [r for r in trace if r.kind == "regularization" and r.element == element][0]
+    assert full.target.startswith("∂E/∂") and slope == full.result
+    assert e0 == pytest.approx(trace.loss, rel=1e-12)
+    h = 1e-5
+    vals, losses = ins.loss_along(sim, element, h, 3)
+    assert (losses[2] - losses[0]) / (vals[2] - vals[0]) == pytest.approx(slope, rel=1e-5, abs=1e-10)

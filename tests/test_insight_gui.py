@@ -119,8 +119,7 @@ def test_softmax_plane_colours_the_winning_class(space):
 
 def test_test_points_are_drawn_with_their_own_marker(space):
     sim = load_example("xor")
-    sim.test_inputs = np.array([[0.2, 0.9], [0.9, 0.1]])  # the core branch adds this attribute
-    sim.test_targets = np.array([[1.0], [1.0]])
+    sim.set_data(sim.inputs, sim.targets, test_inputs=np.array([[0.2, 0.9], [0.9, 0.1]]), test_targets=np.array([[1.0], [1.0]]))
     space.update_from(sim)
     assert space.test_pts.data.shape[0] == 2
     assert "test:" in space.header.text()
