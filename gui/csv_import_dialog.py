@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
 
 from backprop_lab.core import datasets as ds
 from backprop_lab.core.errors import CSVError
+from backprop_lab.core.numbers import is_number_text
 
 from .number_field import ERROR_COLOR
 
@@ -30,14 +31,6 @@ def _plain(text: str = "", name: str = "") -> QLabel:
     label.setWordWrap(True)
     label.setAccessibleName(name)
     return label
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 class CsvImportDialog(QDialog):
@@ -251,7 +244,7 @@ class CsvImportDialog(QDialog):
             for c in range(len(names)):
                 text = fields[c] if c < len(fields) else ""
                 item = QTableWidgetItem(text)
-                if not _is_number(text):
+                if not is_number_text(text):
                     item.setForeground(Qt.darkGray)
                 if ragged:
                     item.setBackground(QColor("#fcf3cf"))
@@ -285,7 +278,7 @@ class CsvImportDialog(QDialog):
             self.set_columns([0] if n else [], [0] if n else [])
             return
         last = [r[n - 1] for r in rows if len(r) >= n]
-        text_labels = any(not _is_number(v) for v in last)
+        text_labels = any(not is_number_text(v) for v in last)
         self.set_columns(list(range(n - 1)), None if text_labels else [n - 1], n - 1 if text_labels else None)
 
     # -- choices -------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from .csv_import_dialog import CsvImportDialog
 from .data_request import (DataRequest, fraction_problem, generator_options, make_request, shape_problem,
                            split_and_scale, target_encoding)
 from .network_spec import MAX_SEED
-from .number_field import ERROR_COLOR, NumberField, parse_float, parse_int, plain_label, plain_tooltip, show_error
+from .number_field import ERROR_COLOR, NumberField, parse_number, parse_int, plain_label, plain_tooltip, show_error
 from .sample_table import SampleTable
 
 __all__ = ["QtDataPanel", "DataRequest", "make_request"]
@@ -95,7 +95,7 @@ class QtDataPanel(QWidget):
 
         self.samples = NumberField(lambda s: parse_int(s, "Samples", 1, MAX_SAMPLES), "200", "Number of samples",
                                    f"How many samples to draw (1 to {MAX_SAMPLES:,}; logic gates at least 4)")
-        self.noise = NumberField(lambda s: parse_float(s, "Noise", 0.0, 1.0), "0", "Noise",
+        self.noise = NumberField(lambda s: parse_number(s, "Noise", 0.0, 1.0), "0", "Noise",
                                  "Noise in [0, 1]; what it does depends on the set (see the source's tooltip)")
         self.classes = NumberField(lambda s: parse_int(s, "Classes", 3, ds.MAX_CLASSES), "3", "Number of classes",
                                    f"Clusters (3 to {ds.MAX_CLASSES}); one output neuron per class")
@@ -103,7 +103,7 @@ class QtDataPanel(QWidget):
                                   "Degree d of the Chebyshev polynomial T_d (1 to 10)")
         self.seed = NumberField(lambda s: parse_int(s, "Seed", 0, MAX_SEED), "0", "Seed",
                                 "Seed of the random draws and of the test split: the same seed gives the same data")
-        self.test_fraction = NumberField(lambda s: parse_float(s, "Test fraction", 0.0, 1.0, hi_open=True), "0.2",
+        self.test_fraction = NumberField(lambda s: parse_number(s, "Test fraction", 0.0, 1.0, hi_open=True), "0.2",
                                          "Test fraction", "Part of the samples held out as a test set, in [0, 1) "
                                          "(0.2 = 20 %); the test loss is computed after every epoch")
         self.scaling = QComboBox()

@@ -19,7 +19,7 @@ from backprop_lab.core import ACTIVATIONS, INIT_SCHEMES, ConfigError, Network, S
 from backprop_lab.core import datasets as ds
 from backprop_lab.core.errors import DataError
 
-from .plain_numbers import parse_int
+from backprop_lab.core.numbers import parse_int
 
 #: Largest seed the dialogs accept (what a 32-bit signed spin box or C int holds).
 MAX_SEED = 2**31 - 1

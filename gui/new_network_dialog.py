@@ -26,7 +26,7 @@ from backprop_lab.core.errors import DataError
 from .data_request import fraction_problem, generator_options
 from .network_spec import (CE_OUTPUTS, HIDDEN_ACTIVATIONS, KEEP, LOSS_CHOICES, MAX_DENSE_LAYERS, MAX_LAYER_SIZE,
                            MAX_SEED, OUTPUT_ACTIVATIONS, NetworkSpec, build_simulation, parse_sizes, spec_problems)
-from .number_field import NumberField, error_label, parse_float, parse_int, plain_label, plain_tooltip, show_error
+from .number_field import NumberField, error_label, parse_number, parse_int, plain_label, plain_tooltip, show_error
 
 __all__ = ["NetworkSpec", "NewNetworkDialog", "build_simulation", "parse_sizes", "spec_problems"]
 
@@ -135,13 +135,13 @@ class NewNetworkDialog(QDialog):
         dform.addRow(self.dataset_help)
         self.samples = NumberField(lambda s: parse_int(s, "Samples", 1, MAX_SAMPLES), "200", "Number of samples",
                                    f"How many samples to draw (1 to {MAX_SAMPLES:,})")
-        self.noise = NumberField(lambda s: parse_float(s, "Noise", 0.0, 1.0), "0", "Noise",
+        self.noise = NumberField(lambda s: parse_number(s, "Noise", 0.0, 1.0), "0", "Noise",
                                  "Noise in [0, 1]; what it does depends on the set (see the dataset's tooltip)")
         self.degree = NumberField(lambda s: parse_int(s, "Degree", 1, 10), "3", "Polynomial degree",
                                   "Degree d of the Chebyshev polynomial T_d (1 to 10)")
         self.data_seed = NumberField(lambda s: parse_int(s, "Seed", 0, MAX_SEED), "0", "Data seed",
                                      "Seed of the samples and of the test split")
-        self.test_fraction = NumberField(lambda s: parse_float(s, "Test fraction", 0.0, 1.0, hi_open=True), "0.2",
+        self.test_fraction = NumberField(lambda s: parse_number(s, "Test fraction", 0.0, 1.0, hi_open=True), "0.2",
                                          "Test fraction", "Part of the samples held out as a test set, in [0, 1) "
                                          "(0.2 = 20 %)")
         self._data_rows: dict[str, QLabel] = {}

@@ -1,6 +1,6 @@
 """Small plain-text widgets of the data GUI: labels, tooltips, and a number field whose refusals show beside it.
 
-The parsing rules (plain numbers only) are in :mod:`backprop_lab.gui.plain_numbers`.
+The parsing rules (plain numbers only) are :mod:`backprop_lab.core.numbers`'.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import Qt as QtGui_Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from .plain_numbers import parse_float, parse_int  # noqa: F401  (re-exported for the widgets)
+from backprop_lab.core.numbers import parse_int, parse_number  # noqa: F401  (re-exported for the widgets)
 
 #: Colour of refusal messages (readable on the light Fusion palette, 5.4:1 contrast on white).
 ERROR_COLOR = "#b03a2e"

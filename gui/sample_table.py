@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from backprop_lab.core.data_prep import MAX_SAMPLES, SUM_TOLERANCE
 
-from .number_field import error_label, parse_float, show_error
+from .number_field import error_label, parse_number, show_error
 
 Array = np.ndarray
 _OUTPUT_BG = QColor("#f2f4f4")
@@ -187,7 +187,7 @@ class SampleTableModel(QAbstractTableModel):
         r, c = index.row(), index.column()
         where = f"{self.column_name(c)} of sample {r + 1}"
         try:
-            v = parse_float(str(value), where)
+            v = parse_number(str(value), where)
         except ValueError as e:
             self.edit_refused.emit(f"{e}; unchanged.")
             return False

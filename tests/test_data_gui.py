@@ -17,7 +17,7 @@ from backprop_lab.core import datasets as ds
 from backprop_lab.gui.csv_import_dialog import CsvImportDialog
 from backprop_lab.gui.data_panel import DataRequest, QtDataPanel
 from backprop_lab.gui.new_network_dialog import NetworkSpec, NewNetworkDialog, build_simulation, spec_problems
-from backprop_lab.gui.plain_numbers import parse_float, parse_int
+from backprop_lab.core.numbers import parse_int, parse_number
 from backprop_lab.gui.sample_table import SampleTable
 
 CSV = Path(__file__).parent / "data" / "csv"
@@ -69,20 +69,20 @@ def test_counts_accept_only_plain_whole_numbers(text):
 @pytest.mark.parametrize("text", ["nan", "inf", "1e999", "0x10", "1_0.5", "−0.5", "1,5", "abc", " ", "2"])
 def test_fractions_accept_only_plain_finite_numbers_in_range(text):
     with pytest.raises(ValueError):
-        parse_float(text, "Noise", 0.0, 1.0)
+        parse_number(text, "Noise", 0.0, 1.0)
 
 
 def test_plain_numbers_that_are_accepted():
     assert parse_int(" 200 ", "n", 1, 1000) == 200
-    assert parse_float("-2.5e-1", "v") == -0.25
-    assert parse_float(".5", "v") == 0.5 and parse_float("7.", "v") == 7.0
-    assert parse_float("0.2", "f", 0.0, 1.0, hi_open=True) == 0.2
+    assert parse_number("-2.5e-1", "v") == -0.25
+    assert parse_number(".5", "v") == 0.5 and parse_number("7.", "v") == 7.0
+    assert parse_number("0.2", "f", 0.0, 1.0, hi_open=True) == 0.2
     with pytest.raises(ValueError, match=r"\[0, 1\)"):
-        parse_float("1", "f", 0.0, 1.0, hi_open=True)
+        parse_number("1", "f", 0.0, 1.0, hi_open=True)
     with pytest.raises(ValueError, match="without '_'"):
         parse_int("1_000", "n")
     with pytest.raises(ValueError, match="minus sign"):
-        parse_float("−5", "v")
+        parse_number("−5", "v")
 
 
 # -- the Data panel --------------------------------------------------------------------------------------
@@ -132,7 +132,7 @@ def test_targets_follow_the_output_activation(panel):
 @pytest.mark.parametrize("field, text, reason", [
     ("samples", "−5", "whole number"), ("samples", "-5", "whole number"), ("samples", "1_000", "_"),
     ("samples", "abc", "not a number"), ("samples", "0", "from 1"), ("samples", "100001", "100,000"),
-    ("noise", "2", "[0, 1]"), ("noise", "nan", "not a number"), ("seed", "1.5", "whole number"),
+    ("noise", "2", "[0, 1]"), ("noise", "nan", "NaN is not allowed"), ("seed", "1.5", "whole number"),
     ("test", "1", "[0, 1)"), ("test", "abc", "not a number"),
 ])
 def test_bad_fields_are_refused_beside_the_field_and_nothing_is_emitted(panel, qtbot, field, text, reason):
