@@ -68,9 +68,10 @@ def as_dataset(inputs: object, targets: object) -> tuple[Array, Array]:
     return x, t
 
 
-def _check_seed(seed: object) -> int:
+def check_seed(seed: object, what: str = "seed") -> int:
+    """*seed* as an int ≥ 0 for ``numpy.random.default_rng``; :class:`DataError` otherwise."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise DataError(f"seed must be an integer ≥ 0, got {seed!r}")
+        raise DataError(f"{what} must be an integer ≥ 0, got {seed!r}")
     return int(seed)
 
 
@@ -108,7 +109,7 @@ def train_test_split(inputs: object, targets: object, test_fraction: float,
     if (isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float, np.floating))
             or not 0.0 <= test_fraction < 1.0):
         raise DataError(f"test fraction must be a number in [0, 1), got {test_fraction!r}")
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     n = len(x)
     # round() first: 100 · 0.07 is 7.000000000000001 in floating point, which must give 7, not 8.
     n_test = math.ceil(round(n * float(test_fraction), 9))
@@ -207,6 +208,32 @@ def apply_scaling(inputs: object, params: ScalingParams) -> Array:
 
 
 # -- target checks ----------------------------------------------------------------------------
+def target_problem(targets: Array, loss: str, output_activation: str) -> tuple[int, int | None, str] | None:
+    """The first target *loss* cannot take: ``(sample, column, reason)``, or None when all fit.
+
+    The rule of :func:`check_targets` for a finite 2-D table (e.g. one sample's
+    row with an edited value): with cross-entropy every entry within [0, 1] and,
+    with a softmax output, each row summing to 1 within :data:`SUM_TOLERANCE`.
+    *column* is None when the problem is a row's sum; *reason* names the value.
+    """
+    if loss != "cross_entropy":
+        return None
+    t = np.asarray(targets, dtype=np.float64)
+    outside = np.argwhere((t < 0.0) | (t > 1.0))
+    if len(outside):
+        r, c = (int(v) for v in outside[0])
+        return r, c, (f"{float(t[r, c])!r} is outside [0, 1], which cross-entropy with a {output_activation} "
+                      f"output needs")
+    if output_activation == "softmax":
+        sums = t.sum(axis=1)
+        off = np.flatnonzero(np.abs(sums - 1.0) > SUM_TOLERANCE)
+        if len(off):
+            r = int(off[0])
+            return r, None, (f"the targets sum to {float(sums[r])!r}; softmax with cross-entropy needs one-hot "
+                             f"rows or distributions summing to 1")
+    return None
+
+
 def check_targets(targets: object, loss: str, output_activation: str) -> None:
     """Check that *targets* suit the loss and the output layer's activation.
 
@@ -228,19 +255,10 @@ def check_targets(targets: object, loss: str, output_activation: str) -> None:
     if output_activation not in ACTIVATIONS:
         raise DataError(f"unknown activation {output_activation!r}; expected one of {sorted(ACTIVATIONS)}")
     t = as_matrix(targets, "targets")
-    if loss == "mse":
-        return
-    if output_activation not in ("sigmoid", "softmax"):
+    if loss == "cross_entropy" and output_activation not in ("sigmoid", "softmax"):
         raise DataError(f"cross-entropy needs a sigmoid or softmax output layer, not {output_activation}")
-    outside = np.argwhere((t < 0.0) | (t > 1.0))
-    if len(outside):
-        r, c = (int(v) for v in outside[0])
-        raise DataError(f"sample #{r + 1}, target {c + 1}: {float(t[r, c])!r} is outside [0, 1], which "
-                        f"cross-entropy with a {output_activation} output needs", row=r, column=c)
-    if output_activation == "softmax":
-        sums = t.sum(axis=1)
-        off = np.flatnonzero(np.abs(sums - 1.0) > SUM_TOLERANCE)
-        if len(off):
-            r = int(off[0])
-            raise DataError(f"sample #{r + 1}: the targets sum to {float(sums[r])!r}; softmax with cross-entropy "
-                            f"needs one-hot rows or distributions summing to 1", row=r)
+    problem = target_problem(t, loss, output_activation)
+    if problem is not None:
+        r, c, reason = problem
+        where = f"sample #{r + 1}" + (f", target {c + 1}" if c is not None else "")
+        raise DataError(f"{where}: {reason}", row=r, column=c)

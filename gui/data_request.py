@@ -57,10 +57,8 @@ def target_encoding(name: str, output_activation: str | None) -> str | None:
     opts = ds.info(name).options
     if "targets" not in opts:
         return None
-    if output_activation in ("sigmoid", "softmax"):
-        return "01"
-    if output_activation == "tanh":
-        return "pm1"
+    if output_activation in ("sigmoid", "softmax", "tanh"):
+        return ds.encoding_for(output_activation)
     return opts["targets"]
 
 

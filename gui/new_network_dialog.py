@@ -14,19 +14,45 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backprop_lab.core import INIT_SCHEMES, ConfigError, Simulation
 from backprop_lab.core import datasets as ds
-from backprop_lab.core.data_prep import MAX_SAMPLES
 from backprop_lab.core.errors import DataError
+from backprop_lab.core.numbers import parse_int
 
 from .data_request import fraction_problem, generator_options
-from .network_spec import (CE_OUTPUTS, HIDDEN_ACTIVATIONS, KEEP, LOSS_CHOICES, MAX_DENSE_LAYERS, MAX_LAYER_SIZE,
-                           MAX_SEED, OUTPUT_ACTIVATIONS, NetworkSpec, build_simulation, parse_sizes, spec_problems)
-from .number_field import NumberField, error_label, parse_number, parse_int, plain_label, plain_tooltip, show_error
+from .network_spec import (
+    CE_OUTPUTS,
+    HIDDEN_ACTIVATIONS,
+    KEEP,
+    LOSS_CHOICES,
+    MAX_DENSE_LAYERS,
+    MAX_LAYER_SIZE,
+    MAX_SEED,
+    OUTPUT_ACTIVATIONS,
+    NetworkSpec,
+    build_simulation,
+    parse_sizes,
+    spec_problems,
+)
+from .number_field import NumberField, dataset_fields
+from .plain_text import MUTED_COLOR, error_label, plain_label, plain_tooltip, show_error
 
 __all__ = ["NetworkSpec", "NewNetworkDialog", "build_simulation", "parse_sizes", "spec_problems"]
 
@@ -133,17 +159,9 @@ class NewNetworkDialog(QDialog):
         self.dataset_help = plain_label("", "About the dataset", small=True)
         self.dataset_help.setMinimumWidth(230)
         dform.addRow(self.dataset_help)
-        self.samples = NumberField(lambda s: parse_int(s, "Samples", 1, MAX_SAMPLES), "200", "Number of samples",
-                                   f"How many samples to draw (1 to {MAX_SAMPLES:,})")
-        self.noise = NumberField(lambda s: parse_number(s, "Noise", 0.0, 1.0), "0", "Noise",
-                                 "Noise in [0, 1]; what it does depends on the set (see the dataset's tooltip)")
-        self.degree = NumberField(lambda s: parse_int(s, "Degree", 1, 10), "3", "Polynomial degree",
-                                  "Degree d of the Chebyshev polynomial T_d (1 to 10)")
-        self.data_seed = NumberField(lambda s: parse_int(s, "Seed", 0, MAX_SEED), "0", "Data seed",
-                                     "Seed of the samples and of the test split")
-        self.test_fraction = NumberField(lambda s: parse_number(s, "Test fraction", 0.0, 1.0, hi_open=True), "0.2",
-                                         "Test fraction", "Part of the samples held out as a test set, in [0, 1) "
-                                         "(0.2 = 20 %)")
+        fields = dataset_fields()
+        self.samples, self.noise, self.degree = fields["samples"], fields["noise"], fields["degree"]
+        self.data_seed, self.test_fraction = fields["seed"], fields["test"]
         self._data_rows: dict[str, QLabel] = {}
         for key, label, fld in (("samples", "Samples", self.samples), ("noise", "Noise", self.noise),
                                 ("degree", "Degree", self.degree), ("seed", "Seed", self.data_seed),
@@ -159,7 +177,7 @@ class NewNetworkDialog(QDialog):
         self.problems_label.setAccessibleName("Why the network cannot be created")
         lay.addWidget(self.problems_label)
         self.summary = plain_label("", "Summary of the new network")
-        self.summary.setStyleSheet("color: #566573;")
+        self.summary.setStyleSheet(f"color: {MUTED_COLOR};")
         lay.addWidget(self.summary)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
         self.create_button = self.buttons.addButton("Create", QDialogButtonBox.AcceptRole)
@@ -404,8 +422,9 @@ class NewNetworkDialog(QDialog):
         spec = self._spec(values)
         shape = None if self._current is None else (self._current[0].shape[1], self._current[1].shape[1])
         problems += spec_problems(spec, shape)
-        if spec.dataset_name in ("and", "or", "xor", "xnor") and values.get("samples", 4) < 4:
-            problems.append("The logic gates need at least 4 samples (their truth table).")
+        if spec.dataset_name != KEEP and values.get("samples", 1) < ds.min_samples(spec.dataset_name):
+            problems.append(f"{ds.info(spec.dataset_name).title} needs at least {ds.min_samples(spec.dataset_name)} "
+                            f"samples (its truth table).")
         if spec.dataset_name != KEEP and "test" in values and "samples" in values:
             n = spec.dataset_options.get("n_samples", 1)
             why = fraction_problem(n, values["test"])

@@ -11,14 +11,25 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea,
-                               QSizePolicy, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backprop_lab.core import BackpropLabError, Network, Simulation, Trace, format_number
 from backprop_lab.core.explain import kind_title
 from backprop_lab.core.practice import AnswerError, PracticeSession
 
 from .explain_view import QtExplanation
+from .plain_text import plain_label
 from .teach_style import mix, muted, tint
 
 PHASE_NAMES = {"forward": "forward pass", "loss": "loss", "backward": "backward pass", "update": "update"}
@@ -32,12 +43,6 @@ def _element_name(network: Network | None, rec) -> str:
         return network.element_name(rec.element) if network is not None else rec.target
     except (IndexError, KeyError, ValueError):  # a trace of another network: its own symbol will do
         return rec.target
-
-
-def _plain(label: QLabel, wrap: bool = True) -> QLabel:
-    label.setTextFormat(Qt.PlainText)
-    label.setWordWrap(wrap)
-    return label
 
 
 class QtPracticePanel(QWidget):
@@ -81,9 +86,9 @@ class QtPracticePanel(QWidget):
         card = QVBoxLayout(self.card)
         card.setContentsMargins(10, 8, 10, 10)
         card.setSpacing(6)
-        self.context = _plain(QLabel())
+        self.context = plain_label()
         card.addWidget(self.context)
-        self.question = _plain(QLabel())
+        self.question = plain_label()
         self.question.setAccessibleName("Question")
         self.question.setTextInteractionFlags(Qt.TextSelectableByMouse)
         f = self.question.font()
@@ -91,11 +96,11 @@ class QtPracticePanel(QWidget):
         self.question.setFont(f)
         card.addWidget(self.question)
         card.addLayout(self._build_answer_row())
-        self.refusal = _plain(QLabel())
+        self.refusal = plain_label()
         self.refusal.setAccessibleName("Answer not accepted")
         self.refusal.setVisible(False)
         card.addWidget(self.refusal)
-        self.hints_label = _plain(QLabel())
+        self.hints_label = plain_label()
         self.hints_label.setAccessibleName("Hints")
         self.hints_label.setVisible(False)
         card.addWidget(self.hints_label)
@@ -104,7 +109,7 @@ class QtPracticePanel(QWidget):
         self.feedback.setObjectName("practiceFeedback")
         fb = QVBoxLayout(self.feedback)
         fb.setContentsMargins(10, 8, 10, 8)
-        self.verdict_label = _plain(QLabel())
+        self.verdict_label = plain_label()
         self.verdict_label.setAccessibleName("Verdict")
         self.verdict_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         fb.addWidget(self.verdict_label)
@@ -113,7 +118,7 @@ class QtPracticePanel(QWidget):
         fb.addWidget(self.explanation)
         lay.addWidget(self.feedback)
         lay.addLayout(self._build_navigation())
-        self.score_label = _plain(QLabel())
+        self.score_label = plain_label()
         self.score_label.setAccessibleName("Score")
         lay.addWidget(self.score_label)
         lay.addStretch(1)
@@ -179,7 +184,7 @@ class QtPracticePanel(QWidget):
 
     def _build_navigation(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        self.last_label = _plain(QLabel(), wrap=False)
+        self.last_label = plain_label(wrap=False)
         self.last_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         row.addWidget(self.last_label, 1)
         self.skip_button = QPushButton("Skip to my next question ▸▸")

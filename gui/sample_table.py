@@ -10,16 +10,25 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
-from backprop_lab.core.data_prep import MAX_SAMPLES, SUM_TOLERANCE
+from backprop_lab.core.data_prep import MAX_SAMPLES, target_problem
+from backprop_lab.core.numbers import parse_number
 
-from .number_field import error_label, parse_number, show_error
+from .plain_text import MUTED_COLOR, error_label, show_error
 
 Array = np.ndarray
 _OUTPUT_BG = QColor("#f2f4f4")
-_OUTPUT_FG = QColor("#566573")
+_OUTPUT_FG = QColor(MUTED_COLOR)
 _RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
 # Looking up an enum member on Qt costs about 15 µs in PySide6 6.11; data() runs for every visible cell
 # and role on each repaint, so it compares plain ints looked up once.
@@ -202,17 +211,12 @@ class SampleTableModel(QAbstractTableModel):
     def target_problem(self, row: int, column: int, value: float) -> str:
         """Why *value* cannot go into a target cell under the current loss ("" when it can)."""
         ni = self._x.shape[1]
-        if column < ni or self._loss != "cross_entropy":
+        if column < ni:
             return ""
-        if not 0.0 <= value <= 1.0:
-            return f"{value!r} is outside [0, 1], which cross-entropy with a {self._out_act} output needs"
-        if self._out_act == "softmax":
-            t = self._t[row].copy()
-            t[column - ni] = value
-            if abs(t.sum() - 1.0) > SUM_TOLERANCE:
-                return (f"the targets of sample {row + 1} would sum to {t.sum():.6g}; softmax with cross-entropy "
-                        f"needs them to sum to 1")
-        return ""
+        t = self._t[row].copy()
+        t[column - ni] = value
+        problem = target_problem(t[None, :], self._loss, self._out_act)
+        return "" if problem is None else problem[2]
 
 
 class SampleTable(QWidget):

@@ -3,21 +3,33 @@ import inspect
 import math
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QApplication, QComboBox, QLabel,
-                               QDialog, QLineEdit, QWidget)
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
 
 from backprop_lab.core import ConfigError, Network, Simulation
 from backprop_lab.core import datasets as ds
+from backprop_lab.core.numbers import parse_int, parse_number
+from backprop_lab.gui import csv_import_dialog, data_panel
 from backprop_lab.gui.csv_import_dialog import CsvImportDialog
 from backprop_lab.gui.data_panel import DataRequest, QtDataPanel
 from backprop_lab.gui.new_network_dialog import NetworkSpec, NewNetworkDialog, build_simulation, spec_problems
-from backprop_lab.core.numbers import parse_int, parse_number
 from backprop_lab.gui.sample_table import SampleTable
 
 CSV = Path(__file__).parent / "data" / "csv"
@@ -669,3 +681,81 @@ def test_the_import_and_export_buttons(panel, qtbot, monkeypatch, tmp_path):
     x, t = ds.read_csv(out, targets=[2, 3, 4])
     assert rows(np.hstack([x, t])) == rows(np.hstack([np.vstack([req.inputs, req.test_inputs]),
                                                       np.vstack([req.targets, req.test_targets])]))
+
+
+# -- slow file work stays off the GUI thread ---------------------------------------------------------------
+def test_a_large_csv_is_imported_while_the_window_stays_responsive(csv_dialog, qtbot, monkeypatch):
+    """The read blocks until the GUI thread's own timer releases it: a read on the GUI thread never would."""
+    d = csv_dialog
+    assert d.set_path(CSV / "classes.csv")
+    monkeypatch.setattr(csv_import_dialog, "BACKGROUND_BYTES", 0)  # "large": any file with a byte in it
+    release, seen = threading.Event(), {}
+    real = ds.read_csv_data
+
+    def slow_read(*args, **kwargs):
+        seen["released"] = release.wait(5)
+        seen["thread"] = threading.current_thread()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ds, "read_csv_data", slow_read)
+    QTimer.singleShot(50, release.set)  # runs only if the event loop is free while the file is read
+    with qtbot.waitSignal(d.import_finished, timeout=10_000) as blocker:
+        assert d.import_data() is None  # started, not done
+        assert not d.import_button.isEnabled() and "Importing" in d.summary.text()
+    assert blocker.args == [True] and seen["released"] and seen["thread"] is not threading.main_thread()
+    assert d.result() == QDialog.Accepted and d.result_data().classes == ["setosa", "versicolor", "virginica"]
+
+
+def test_a_bad_large_csv_is_refused_after_the_background_read(csv_dialog, qtbot, monkeypatch):
+    d = csv_dialog
+    assert d.set_path(CSV / "abc.csv")
+    monkeypatch.setattr(csv_import_dialog, "BACKGROUND_BYTES", 0)
+    with qtbot.waitSignal(d.import_finished, timeout=10_000) as blocker:
+        assert d.import_data() is None
+    assert blocker.args == [False] and d.result_data() is None and d.result() != QDialog.Accepted
+    assert "Nothing was imported" in d.error.text() and "line 3, column 2" in d.error.text()
+    assert d.import_button.isEnabled()  # ready for another try
+
+
+def test_a_large_export_is_written_in_the_background(panel, qtbot, monkeypatch, tmp_path):
+    monkeypatch.setattr(data_panel, "BACKGROUND_NUMBERS", 0)
+    x, t = np.array([[0.1, 0.2], [0.3, 1e-300]]), np.array([[1.0], [0.0]])
+    panel.set_data(x, t)
+    with qtbot.waitSignal(panel.export_finished, timeout=10_000) as blocker:
+        assert panel.export_csv(tmp_path / "d.csv") is None
+        assert "Exporting 2 samples" in panel.status.text()
+    assert blocker.args == [True] and "Exported 2 samples" in panel.status.text()
+    assert (tmp_path / "d.csv").read_text().splitlines() == ["x1,x2,t1", "0.1,0.2,1.0", "0.3,1e-300,0.0"]
+    with qtbot.waitSignal(panel.export_finished, timeout=10_000) as blocker:
+        panel.export_csv(tmp_path / "no-such-folder" / "d.csv")
+    assert blocker.args == [False] and "Not exported" in panel.status.text() and "no-such-folder" in panel.status.text()
+
+
+def test_an_export_too_large_to_import_again_says_so(panel, monkeypatch, tmp_path):
+    monkeypatch.setattr(ds, "MAX_CSV_BYTES", 10)
+    panel.set_data(np.array([[0.1, 0.2], [0.3, 0.4]]), np.array([[1.0], [0.0]]))
+    assert panel.export_csv(tmp_path / "d.csv")
+    assert "Exported 2 samples" in panel.status.text() and "that Import CSV reads back" in panel.status.text()
+
+
+def test_logic_gates_need_their_truth_table(panel, new_dialog):
+    choose(panel, "and")
+    fill(panel, samples="3", test="0")
+    assert panel.apply() is None
+    assert "Samples: Logic gate AND needs at least 4" in panel.samples.error.text()
+    new_dialog.set_dataset("xor")
+    new_dialog.samples.set_text("2")
+    assert "Logic gate XOR needs at least 4 samples (its truth table)." in new_dialog.problems()
+    assert ds.min_samples("xnor") == 4 and ds.min_samples("spiral") == 1
+
+
+def test_the_preview_guesses_numbers_by_the_import_rule(csv_dialog, tmp_path):
+    """float() takes '1_000' and Arabic-Indic digits; the import does not, so the preview must not call them numbers."""
+    p = tmp_path / "labels.csv"
+    p.write_text("x,label\n0.5,1_000\n1.5,\u0661\u0662\n", encoding="utf-8")
+    d = csv_dialog
+    assert d.set_path(p)
+    assert d.preview.item(0, 0).foreground().color() != QColor(Qt.darkGray)  # 0.5: a number
+    assert d.preview.item(0, 1).foreground().color() == QColor(Qt.darkGray)  # shown as text
+    assert d.chosen() == ([0], [], 1)  # text labels: a one-hot class column by default
+    assert d.import_data() and d.result_data().classes == ["1_000", "\u0661\u0662"]
