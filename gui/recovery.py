@@ -124,9 +124,11 @@ def read_info(file: Path) -> RecoveryInfo:
         meta = doc.get("display", {}).get("recovery", {})
         path = meta.get("path")
         saved = meta.get("saved_at")
+        when = datetime.fromisoformat(saved) if isinstance(saved, str) else mtime
+        if when.tzinfo is None:  # written without an offset (by hand, another version): local time
+            when = when.astimezone()
         return RecoveryInfo(file, path if isinstance(path, str) and path else None,
-                            doc.get("name") if isinstance(doc.get("name"), str) else "",
-                            datetime.fromisoformat(saved) if isinstance(saved, str) else mtime)
+                            doc.get("name") if isinstance(doc.get("name"), str) else "", when)
     except (OSError, ValueError, AttributeError, RecursionError) as e:
         return RecoveryInfo(file, None, "", mtime, error=_short(str(e), 300))
 

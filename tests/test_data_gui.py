@@ -496,6 +496,9 @@ def test_new_network_2_4_4_1_tanh_on_the_spiral_with_a_test_split_trains(new_dia
     assert set(np.unique(sim.targets)) == {-1.0, 1.0}  # ±1 targets for the tanh output
     if SIM_TAKES_TEST_SET:
         assert sim.test_inputs.shape == (40, 2) and sim.test_targets.shape == (40, 1)
+        assert "; 40 test samples held out." in sim.notes
+    else:  # the notes must not claim a test set the simulation does not have
+        assert "40 samples held out for a test set, which this version of the engine does not keep" in sim.notes
     # Xavier weights: within ±√(6/(n_in + n_out)) per layer, zero biases, not all equal.
     for l, (n_in, n_out) in enumerate([(2, 4), (4, 4), (4, 1)]):
         w = sim.network.weights[l]
