@@ -76,6 +76,22 @@ def check_seed(seed: object, what: str = "seed") -> int:
 
 
 # -- train/test split -------------------------------------------------------------------------
+def n_test_samples(n: int, test_fraction: float) -> int:
+    """How many of *n* samples a split with *test_fraction* holds out: ``ceil(n · fraction)``.
+
+    The product is rounded to 9 decimals first: 100 · 0.07 is 7.000000000000001 in floating
+    point, which must give 7, not 8.
+    """
+    return math.ceil(round(n * float(test_fraction), 9))
+
+
+def split_problem(n: int, test_fraction: float) -> str:
+    """Why a split of *n* samples with *test_fraction* leaves no training sample ("" when it does not)."""
+    if n_test_samples(n, test_fraction) >= n:
+        return f"a test fraction of {test_fraction:g} of {n:,} sample(s) leaves no training samples"
+    return ""
+
+
 def train_test_split(inputs: object, targets: object, test_fraction: float,
                      seed: int = 0) -> tuple[Array, Array, Array, Array]:
     """Split the samples at random into a training and a test set.
@@ -111,10 +127,10 @@ def train_test_split(inputs: object, targets: object, test_fraction: float,
         raise DataError(f"test fraction must be a number in [0, 1), got {test_fraction!r}")
     seed = check_seed(seed)
     n = len(x)
-    # round() first: 100 · 0.07 is 7.000000000000001 in floating point, which must give 7, not 8.
-    n_test = math.ceil(round(n * float(test_fraction), 9))
-    if n_test >= n:
-        raise DataError(f"a test fraction of {test_fraction} of {n} sample(s) leaves no training samples")
+    why = split_problem(n, test_fraction)
+    if why:
+        raise DataError(why)
+    n_test = n_test_samples(n, test_fraction)
     order = np.random.default_rng(seed).permutation(n)
     test = np.sort(order[:n_test])
     train = np.sort(order[n_test:])

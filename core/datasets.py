@@ -33,7 +33,9 @@ from .data_prep import (
     as_dataset,
     check_seed,
     check_targets,
+    n_test_samples,
     scale_inputs,
+    split_problem,
     target_problem,
     train_test_split,
 )
@@ -44,7 +46,7 @@ Array = np.ndarray
 __all__ = [
     "DatasetInfo", "make", "names", "info", "describe", "output_size", "input_size", "min_samples", "encoding_for",
     "train_test_split", "scale_inputs", "apply_scaling", "ScalingParams", "SCALING_METHODS", "check_targets",
-    "target_problem", "MAX_DEGREE",
+    "target_problem", "n_test_samples", "split_problem", "MAX_DEGREE",
     "SUM_TOLERANCE", "as_dataset", "read_csv", "read_csv_data", "preview_csv", "write_csv", "CSVData",
     "MAX_CSV_BYTES", "MAX_CSV_COLUMNS", "MAX_CSV_ROWS", "MAX_SAMPLES", "MAX_CLASSES", "DataError", "CSVError",
     "xor", "moons", "blobs",

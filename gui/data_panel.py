@@ -35,7 +35,6 @@ from .background import BackgroundJob
 from .csv_import_dialog import CsvImportDialog
 from .data_request import (
     DataRequest,
-    fraction_problem,
     generator_options,
     make_request,
     shape_problem,
@@ -385,7 +384,7 @@ class QtDataPanel(QWidget):
         except DataError as e:
             show_error(self.status, f"Not applied: {e}")
             return None
-        frac_why = fraction_problem(len(x), v["test"])
+        frac_why = ds.split_problem(len(x), v["test"])
         if frac_why:
             self.test_fraction.set_error(f"Test fraction: {frac_why}")
             show_error(self.status, "Not applied: correct the field(s) marked in red.")

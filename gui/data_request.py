@@ -1,7 +1,6 @@
 """DataRequest (new data for the simulation) and the Qt-free steps that make one: adapt, split, scale."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,14 +81,6 @@ def shape_problem(what: str, n_in: int, n_out: int, net_in: int, net_out: int) -
         return ""
     return (f"{what} has {n_in} input(s) → {n_out} target(s); the network has {net_in} input(s) → "
             f"{net_out} output(s).")
-
-
-def fraction_problem(n: int, fraction: float) -> str:
-    """Why a test fraction leaves no training sample of *n* ("" when it does not)."""
-    n_test = math.ceil(round(n * fraction, 9))
-    if n_test >= n:
-        return f"a test fraction of {fraction:g} of {n:,} sample(s) leaves no training samples"
-    return ""
 
 
 def _formulas(params: ds.ScalingParams) -> list[str]:

@@ -8,7 +8,6 @@ sigmoid or softmax output) and says why anything else is refused.
 """
 from __future__ import annotations
 
-import math
 from types import MappingProxyType
 from typing import Any
 
@@ -36,7 +35,7 @@ from backprop_lab.core import datasets as ds
 from backprop_lab.core.errors import DataError
 from backprop_lab.core.numbers import parse_int
 
-from .data_request import fraction_problem, generator_options
+from .data_request import generator_options
 from .network_spec import (
     CE_OUTPUTS,
     HIDDEN_ACTIVATIONS,
@@ -427,7 +426,7 @@ class NewNetworkDialog(QDialog):
                             f"samples (its truth table).")
         if spec.dataset_name != KEEP and "test" in values and "samples" in values:
             n = spec.dataset_options.get("n_samples", 1)
-            why = fraction_problem(n, values["test"])
+            why = ds.split_problem(n, values["test"])
             if why:
                 problems.append(why[0].upper() + why[1:] + ".")
         return problems
@@ -451,7 +450,7 @@ class NewNetworkDialog(QDialog):
             n_tr = len(self._current[0])
             n_te = 0 if self._current[2] is None else len(self._current[2])
         elif isinstance(n, int):
-            n_te = math.ceil(round(n * spec.test_fraction, 9)) if spec.test_fraction < 1 else 0
+            n_te = ds.n_test_samples(n, spec.test_fraction) if spec.test_fraction < 1 else 0
             n_tr = n - n_te
         else:
             n_tr = n_te = 0

@@ -220,6 +220,8 @@ def test_split_sizes_disjoint_ordered(n, fraction, n_test):
     assert sorted(xa[:, 0].tolist() + xb[:, 0].tolist()) == list(range(n))
     assert (ta == xa * 10).all() and (tb == xb * 10).all()  # rows stay paired
     assert (np.diff(xa[:, 0]) > 0).all() and (np.diff(xb[:, 0]) > 0).all()  # original order kept
+    # The dialogs count (and refuse) with the same rule before they split.
+    assert ds.n_test_samples(n, fraction) == n_test and ds.split_problem(n, fraction) == ""
 
 
 def test_split_is_seeded():
@@ -235,6 +237,12 @@ def test_split_is_seeded():
 def test_split_refuses_bad_fractions(fraction):
     with pytest.raises(DataError, match="test fraction"):
         train_test_split(*ids(10), fraction, seed=0)
+
+
+def test_the_split_rule_refuses_what_would_leave_no_training_sample():
+    assert ds.split_problem(4, 0.9) == "a test fraction of 0.9 of 4 sample(s) leaves no training samples"
+    with pytest.raises(DataError, match=r"^a test fraction of 0\.9 of 4 sample\(s\) leaves no training samples$"):
+        train_test_split(*ids(4), 0.9, seed=0)
 
 
 def test_split_refuses_an_empty_training_set_and_bad_data():
