@@ -174,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
 def _nothing_lost(app, win) -> None:
     """Crash safety: errors shown once and logged; unsaved work autosaved and offered back after a crash."""
     from .crash import install_excepthook
-    from .recovery import RecoveryManager, load_recovered, offer_recovery
+    from .recovery import RecoveryManager
+    from .recovery_prompt import load_recovered, offer_recovery
 
     c = win.controller
     win.crash_handler = install_excepthook(app, lambda: win, data_dir() / "logs", on_error=c.pause)

@@ -69,7 +69,29 @@ class CsvImportDialog(QDialog):
         self._names: list[str] = []
         self._job: BackgroundJob | None = None
         lay = QVBoxLayout(self)
+        lay.addLayout(self._build_file_row())
+        self.preview = QTableWidget(0, 0)
+        self.preview.setAccessibleName("Preview of the first rows")
+        self.preview.setToolTip(f"The first {PREVIEW_ROWS} data rows as they are in the file")
+        self.preview.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.preview.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.preview.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
+        self.preview.horizontalHeader().setStretchLastSection(True)
+        self.preview.setMinimumHeight(150)
+        lay.addWidget(self.preview, 1)
+        lay.addLayout(self._build_columns())
+        self._build_footer(lay)
+        for a, b in zip(self._tab_chain(), self._tab_chain()[1:]):
+            self.setTabOrder(a, b)
+        self._set_ready(False)
+        if path is not None:
+            self.set_path(path)
 
+    def _tab_chain(self) -> list[QWidget]:
+        return [self.path_edit, self.browse, self.header, self.preview, self.inputs, self.targets, self.one_hot]
+
+    def _build_file_row(self) -> QFormLayout:
+        """The file (typed or chosen) and the header mode."""
         top = QFormLayout()
         path_row = QHBoxLayout()
         self.path_edit = QLineEdit()
@@ -92,18 +114,10 @@ class CsvImportDialog(QDialog):
                                "has one")
         self.header.currentIndexChanged.connect(lambda _: self._load_preview(keep_columns=False))
         top.addRow("Header", self.header)
-        lay.addLayout(top)
+        return top
 
-        self.preview = QTableWidget(0, 0)
-        self.preview.setAccessibleName("Preview of the first rows")
-        self.preview.setToolTip(f"The first {PREVIEW_ROWS} data rows as they are in the file")
-        self.preview.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.preview.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
-        self.preview.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
-        self.preview.horizontalHeader().setStretchLastSection(True)
-        self.preview.setMinimumHeight(150)
-        lay.addWidget(self.preview, 1)
-
+    def _build_columns(self) -> QGridLayout:
+        """Input and target columns to tick, and the one-hot class column."""
         cols = QGridLayout()
         cols.addWidget(QLabel("Inputs"), 0, 0)
         cols.addWidget(QLabel("Targets"), 0, 1)
@@ -129,8 +143,10 @@ class CsvImportDialog(QDialog):
         oh_row.addWidget(oh_label)
         oh_row.addWidget(self.one_hot, 1)
         cols.addLayout(oh_row, 2, 0, 1, 2)
-        lay.addLayout(cols)
+        return cols
 
+    def _build_footer(self, lay: QVBoxLayout) -> None:
+        """Why the file cannot be imported, what will be, and Import / Cancel."""
         self.error = plain_label("", "Why the file cannot be imported")
         self.error.setStyleSheet(f"color: {ERROR_COLOR};")
         self.error.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -150,15 +166,6 @@ class CsvImportDialog(QDialog):
         self.buttons.accepted.connect(self.import_data)
         self.buttons.rejected.connect(self.reject)
         lay.addWidget(self.buttons)
-        self.setTabOrder(self.path_edit, self.browse)
-        self.setTabOrder(self.browse, self.header)
-        self.setTabOrder(self.header, self.preview)
-        self.setTabOrder(self.preview, self.inputs)
-        self.setTabOrder(self.inputs, self.targets)
-        self.setTabOrder(self.targets, self.one_hot)
-        self._set_ready(False)
-        if path is not None:
-            self.set_path(path)
 
     # -- public --------------------------------------------------------------------------------
     def path(self) -> str:

@@ -35,9 +35,9 @@ from .background import BackgroundJob
 from .csv_import_dialog import CsvImportDialog
 from .data_request import (
     DataRequest,
+    fit_problem,
     generator_options,
     make_request,
-    shape_problem,
     split_and_scale,
     target_encoding,
 )
@@ -97,6 +97,16 @@ class QtDataPanel(QWidget):
         lay.addWidget(self.current)
         lay.addWidget(self.current_details)
 
+        lay.addWidget(self._build_new_data_box())
+        self.table = SampleTable()
+        self.table.sample_edited.connect(self.sample_edited)
+        self.table.sample_added.connect(self.sample_added)
+        self.table.sample_removed.connect(self.sample_removed)
+        lay.addWidget(self.table, 1)
+        self.scaling.currentIndexChanged.connect(self._update_fit)
+
+    def _build_new_data_box(self) -> QGroupBox:
+        """Source, its fields, split and scaling, whether it fits, and Import / Export / Apply."""
         box = QGroupBox("New data")
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
@@ -142,6 +152,12 @@ class QtDataPanel(QWidget):
         self.adapt_button.clicked.connect(self._adapt)
         self.adapt_button.hide()
         form.addRow(self.adapt_button)
+        form.addRow(self._build_buttons())
+        self.status = plain_label("", "Result of the last action")
+        form.addRow(self.status)
+        return box
+
+    def _build_buttons(self) -> QHBoxLayout:
         buttons = QHBoxLayout()
         self.import_button = QPushButton("Import CSV…")
         self.import_button.setAccessibleName("Import a CSV file")
@@ -161,17 +177,7 @@ class QtDataPanel(QWidget):
         buttons.addWidget(self.export_button)
         buttons.addStretch(1)
         buttons.addWidget(self.apply_button)
-        form.addRow(buttons)
-        self.status = plain_label("", "Result of the last action")
-        form.addRow(self.status)
-        lay.addWidget(box)
-
-        self.table = SampleTable()
-        self.table.sample_edited.connect(self.sample_edited)
-        self.table.sample_added.connect(self.sample_added)
-        self.table.sample_removed.connect(self.sample_removed)
-        lay.addWidget(self.table, 1)
-        self.scaling.currentIndexChanged.connect(self._update_fit)
+        return buttons
 
     # -- the owner's API ---------------------------------------------------------------------
     def set_data(self, inputs: Array, targets: Array, test_inputs: Array | None = None,
@@ -280,17 +286,7 @@ class QtDataPanel(QWidget):
         cols = self._columns()
         if cols is None or self._shape is None:
             return ""
-        what, n_in, n_out = cols
-        net_in, net_out, _, _ = self._shape
-        why = shape_problem(what, n_in, n_out, net_in, net_out)
-        if not why:
-            return ""
-        if self._generator() == "blobs" and n_in == net_in:
-            if 3 <= net_out <= ds.MAX_CLASSES:
-                return why + f" Use {net_out} classes to fit it."
-            return why + f" Blobs needs 3 to {ds.MAX_CLASSES} outputs (one per class): choose another set " \
-                         "or change the output layer."
-        return why + " Choose data with that shape, or change the network (File ▸ New Network…)."
+        return fit_problem(*cols, *self._shape[:2], generator=self._generator())
 
     def _update_fit(self, *_: object) -> None:
         why = self.fit_problem()

@@ -75,12 +75,22 @@ def generator_options(name: str, output_activation: str | None, classes: int | N
     return opts
 
 
-def shape_problem(what: str, n_in: int, n_out: int, net_in: int, net_out: int) -> str:
-    """Why data with *n_in* → *n_out* columns does not fit a network with *net_in* → *net_out* ("" if it does)."""
+def fit_problem(what: str, n_in: int, n_out: int, net_in: int, net_out: int, generator: str | None = None) -> str:
+    """Why data with *n_in* → *n_out* columns does not fit a network with *net_in* → *net_out* ("" if it does).
+
+    *what* names the data in the message; *generator* is the dataset's name when
+    it comes from one (blobs can adapt: one class per output).
+    """
     if (n_in, n_out) == (net_in, net_out):
         return ""
-    return (f"{what} has {n_in} input(s) → {n_out} target(s); the network has {net_in} input(s) → "
-            f"{net_out} output(s).")
+    why = (f"{what} has {n_in} input(s) → {n_out} target(s); the network has {net_in} input(s) → "
+           f"{net_out} output(s).")
+    if generator == "blobs" and n_in == net_in:
+        if 3 <= net_out <= ds.MAX_CLASSES:
+            return why + f" Use {net_out} classes to fit it."
+        return why + (f" Blobs needs 3 to {ds.MAX_CLASSES} outputs (one per class): choose another set or change "
+                      f"the output layer.")
+    return why + " Choose data with that shape, or change the network (File ▸ New Network…)."
 
 
 def _formulas(params: ds.ScalingParams) -> list[str]:

@@ -86,7 +86,12 @@ class NewNetworkDialog(QDialog):
         cols = QHBoxLayout()
         cols.setSpacing(10)
         lay.addLayout(cols)
+        cols.addWidget(self._build_network_box(), 3)
+        cols.addWidget(self._build_data_box(), 2)
+        self._build_footer(lay)
 
+    def _build_network_box(self) -> QGroupBox:
+        """Sizes (typed, or one row per layer), loss and initialisation."""
         net_box = QGroupBox("Network")
         net = QVBoxLayout(net_box)
         sizes_form = QFormLayout()
@@ -142,8 +147,10 @@ class NewNetworkDialog(QDialog):
         form.addRow("Weights", init_row)
         net.addLayout(form)
         net.addStretch(1)
-        cols.addWidget(net_box, 3)
+        return net_box
 
+    def _build_data_box(self) -> QGroupBox:
+        """The dataset and its fields."""
         data_box = QGroupBox("Data")
         dform = QFormLayout(data_box)
         dform.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
@@ -170,8 +177,10 @@ class NewNetworkDialog(QDialog):
             self._data_rows[key] = lab
             dform.addRow(lab, fld)
             fld.edited.connect(self._refresh)
-        cols.addWidget(data_box, 2)
+        return data_box
 
+    def _build_footer(self, lay: QVBoxLayout) -> None:
+        """The problems, the summary and Create / Cancel."""
         self.problems_label = error_label()
         self.problems_label.setAccessibleName("Why the network cannot be created")
         lay.addWidget(self.problems_label)

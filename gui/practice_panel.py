@@ -81,6 +81,19 @@ class QtPracticePanel(QWidget):
         lay.setContentsMargins(6, 6, 6, 6)
         lay.setSpacing(6)
         lay.addLayout(self._build_options())
+        lay.addWidget(self._build_card())
+        lay.addWidget(self._build_feedback())
+        lay.addLayout(self._build_navigation())
+        self.score_label = plain_label()
+        self.score_label.setAccessibleName("Score")
+        lay.addWidget(self.score_label)
+        lay.addStretch(1)
+        self._restyle()
+        self.show_state(None, 0, None)
+
+    # -- construction ------------------------------------------------------------------------------
+    def _build_card(self) -> QFrame:
+        """The question: where it is, what to compute, the answer row, a refusal and the hints."""
         self.card = QFrame()
         self.card.setObjectName("practiceCard")
         card = QVBoxLayout(self.card)
@@ -104,7 +117,10 @@ class QtPracticePanel(QWidget):
         self.hints_label.setAccessibleName("Hints")
         self.hints_label.setVisible(False)
         card.addWidget(self.hints_label)
-        lay.addWidget(self.card)
+        return self.card
+
+    def _build_feedback(self) -> QFrame:
+        """The verdict and the explanation of the computation, once it is settled or shown."""
         self.feedback = QFrame()
         self.feedback.setObjectName("practiceFeedback")
         fb = QVBoxLayout(self.feedback)
@@ -116,16 +132,8 @@ class QtPracticePanel(QWidget):
         self.explanation = QtExplanation()
         self.explanation.jump_to.connect(self.jump_to)
         fb.addWidget(self.explanation)
-        lay.addWidget(self.feedback)
-        lay.addLayout(self._build_navigation())
-        self.score_label = plain_label()
-        self.score_label.setAccessibleName("Score")
-        lay.addWidget(self.score_label)
-        lay.addStretch(1)
-        self._restyle()
-        self.show_state(None, 0, None)
+        return self.feedback
 
-    # -- construction ------------------------------------------------------------------------------
     def _build_options(self) -> QHBoxLayout:
         row = QHBoxLayout()
         title = QLabel("Practice")

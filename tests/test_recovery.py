@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from backprop_lab.core import Element, Simulation, load_example
 from backprop_lab.gui.controller import SimulationController
 from backprop_lab.gui.main_window import create_main_window
-from backprop_lab.gui.recovery import (RecoveryManager, load_recovered, offer_recovery, read_info,
-                                       recovery_question)
+from backprop_lab.gui.recovery import RecoveryManager, read_info
+from backprop_lab.gui.recovery_prompt import load_recovered, offer_recovery, recovery_question
 
 W5 = Element("weight", 1, 0, 0)
 EDITED = "0.123456789012345"  # typed by the "user"; must come back as exactly this float
