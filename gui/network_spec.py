@@ -18,7 +18,6 @@ import numpy as np
 from backprop_lab.core import ACTIVATIONS, INIT_SCHEMES, ConfigError, Network, Simulation, TrainingSettings, initialize
 from backprop_lab.core import datasets as ds
 from backprop_lab.core.errors import DataError
-
 from backprop_lab.core.numbers import parse_int
 
 #: Largest seed the dialogs accept (what a 32-bit signed spin box or C int holds).

@@ -47,6 +47,8 @@ from PySide6.QtCore import QCoreApplication, QLockFile, QObject, QTimer, Signal
 
 from backprop_lab.core.statefile import parse_json, save_atomic
 
+from .paths import data_dir
+
 #: Seconds from the first change to the first autosave.
 FIRST_DELAY = 2.0
 #: Least number of seconds between two autosaves while changes go on.
@@ -63,7 +65,6 @@ class RecoveryError(ValueError):
 
 def default_folder() -> Path:
     """``$XDG_DATA_HOME/backprop-lab/recovery`` (``~/.local/share/backprop-lab/recovery``)."""
-    from .app import data_dir
     return data_dir() / "recovery"
 
 

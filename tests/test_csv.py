@@ -5,7 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from backprop_lab.core import csv_io
 from backprop_lab.core.datasets import CSVError, DataError, preview_csv, read_csv, read_csv_data, write_csv

@@ -4,10 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from backprop_lab.core import load_example
 from backprop_lab.core import datasets as ds
-from backprop_lab.core.datasets import (DataError, apply_scaling, check_targets, make, scale_inputs,
-                                        train_test_split)
+from backprop_lab.core import load_example
+from backprop_lab.core.datasets import DataError, apply_scaling, check_targets, make, scale_inputs, train_test_split
 
 REQUIRED = ["worked_example", "and", "or", "xor", "xnor", "circle", "xor_quadrants", "gaussians", "spiral",
             "blobs", "sine", "polynomial", "step"]

@@ -2,6 +2,7 @@
 from decimal import Decimal
 
 import pytest
+
 from backprop_lab.core.csv_io import read_csv
 from backprop_lab.core.errors import AnswerError, CSVError, NumberError
 from backprop_lab.core.numbers import is_number_text, number_problem, parse_int, parse_number, parse_typed
