@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 
 from .activations import ACTIVATIONS
 from .errors import DataError
+from .numbers import number_problem
 
 Array = np.ndarray
 
@@ -36,8 +39,12 @@ def as_matrix(values: object, what: str) -> Array:
         names the sample and the column, counting from 1).
     """
     try:
-        a = np.array(values, dtype=np.float64)
-    except (TypeError, ValueError) as e:
+        raw = np.asarray(values)
+        _check_numeric(raw, what)
+        a = np.array(raw, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as e:
+        if isinstance(e, DataError):
+            raise
         raise DataError(f"{what}: not a table of numbers ({e})") from None
     if a.ndim != 2:
         raise DataError(f"{what}: expected a 2-D table (samples × columns), got {a.ndim} dimension(s)")
@@ -49,6 +56,27 @@ def as_matrix(values: object, what: str) -> Array:
         raise DataError(f"{what}: sample #{r + 1}, column {c + 1}: {float(a[r, c])!r} is not a finite number",
                         row=r, column=c)
     return np.ascontiguousarray(a)
+
+
+def _check_numeric(raw: Array, what: str) -> None:
+    """Refuse text and other non-numbers *before* numpy converts them (it would read "1_000" as 1000.0)."""
+    if raw.dtype.kind in "biuf" or raw.size == 0:
+        return
+    flat = [v.item() if isinstance(v, np.generic) else v for v in raw.flat]
+    if raw.dtype.kind == "O":
+        bad = [k for k, v in enumerate(flat)
+               if isinstance(v, (str, bytes)) or not isinstance(v, (numbers.Real, Decimal))]
+    elif raw.dtype.kind in "US":  # numpy made every entry text: name one that is not even number-like
+        bad = [k for k, v in enumerate(flat) if number_problem(str(v))] or [0]
+    else:  # complex numbers, dates, ...
+        bad = [0]
+    if not bad:
+        return
+    k = bad[0]
+    where = f"sample #{k // raw.shape[1] + 1}, column {k % raw.shape[1] + 1}: " if raw.ndim == 2 else ""
+    why = "is text, not a number" if isinstance(flat[k], (str, bytes)) else "is not a real number"
+    raise DataError(f"{what}: {where}{flat[k]!r} {why}", row=k // raw.shape[1] if raw.ndim == 2 else None,
+                    column=k % raw.shape[1] if raw.ndim == 2 else None)
 
 
 def as_dataset(inputs: object, targets: object) -> tuple[Array, Array]:

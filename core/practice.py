@@ -89,10 +89,12 @@ class Score:
 
     @property
     def right(self) -> int:
+        """Questions answered right, first try or after hints."""
         return self.first_try + self.after_hints
 
     @property
     def answered(self) -> int:
+        """Questions settled (answered or revealed)."""
         return self.first_try + self.after_hints + self.wrong + self.revealed
 
     def text(self) -> str:

@@ -169,6 +169,7 @@ class CsvImportDialog(QDialog):
 
     # -- public --------------------------------------------------------------------------------
     def path(self) -> str:
+        """The file chosen ('' before one is)."""
         return self._path
 
     def result_data(self) -> ds.CSVData | None:

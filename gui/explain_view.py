@@ -84,6 +84,7 @@ class FactorChip(QFrame):
 
     @property
     def linked(self) -> bool:
+        """Whether the factor was computed earlier in the iteration (then a click jumps there)."""
         return self.factor.source_index is not None
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:

@@ -101,6 +101,7 @@ class NetworkSpec:
 
     @property
     def n_params(self) -> int:
+        """Weights and biases of the network."""
         return sum((a + 1) * b for a, b in zip(self.sizes[:-1], self.sizes[1:]))
 
 

@@ -65,6 +65,7 @@ class NumberField(QWidget):
         self.edited.emit()
 
     def text(self) -> str:
+        """The text in the field, as typed."""
         return self.edit.text()
 
     def set_text(self, text: str) -> None:

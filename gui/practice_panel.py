@@ -241,6 +241,7 @@ class QtPracticePanel(QWidget):
 
     # -- user actions --------------------------------------------------------------------------------
     def check(self) -> None:
+        """Judge the typed answer (a refusal is shown beside it and costs nothing)."""
         s = self.session
         if not s.asked or s.verdict is not None:
             return
@@ -255,18 +256,21 @@ class QtPracticePanel(QWidget):
         self._settled()
 
     def hint(self) -> None:
+        """Show the next hint of the open question."""
         s = self.session
         if s.asked and s.verdict is None:
             s.hint()
             self._refresh(clear_answer=False)
 
     def reveal(self) -> None:
+        """Give up on the open question and show its result."""
         s = self.session
         if s.asked and s.verdict is None:
             s.reveal()
             self._settled()
 
     def next(self) -> None:
+        """Ask for the shown computation to be performed (Step into)."""
         if self.next_button.isEnabled():
             self.advance_requested.emit(1)
 
@@ -284,6 +288,7 @@ class QtPracticePanel(QWidget):
         return (target if target is not None else len(s.trace.records)) - s.position
 
     def restart(self) -> None:
+        """Forget the scores; the next iteration is practice round 1 again."""
         self.session.restart()
         self._refresh(clear_answer=True)
 

@@ -116,23 +116,28 @@ class SampleTableModel(QAbstractTableModel):
     # -- read access ------------------------------------------------------------------------
     @property
     def inputs(self) -> Array:
+        """The input columns shown (a copy of what the owner gave)."""
         return self._x
 
     @property
     def targets(self) -> Array:
+        """The target columns shown."""
         return self._t
 
     @property
     def n_inputs(self) -> int:
+        """How many input columns come first."""
         return self._x.shape[1]
 
     def _n_data_cols(self) -> int:
         return self._x.shape[1] + self._t.shape[1]
 
     def is_output_column(self, column: int) -> bool:
+        """Whether *column* shows the network's outputs (read-only)."""
         return column >= self._n_data_cols()
 
     def column_name(self, column: int) -> str:
+        """``i1``…, ``t1``… or ``o1``… for *column*."""
         ni, nt = self._x.shape[1], self._t.shape[1]
         if column < ni:
             return f"i{column + 1}"
@@ -310,6 +315,7 @@ class SampleTable(QWidget):
         self.model.set_outputs(outputs)
 
     def set_target_rule(self, loss: str, output_activation: str) -> None:
+        """Refuse target edits that *loss* with this output activation cannot take."""
         self.model.set_target_rule(loss, output_activation)
 
     # -- buttons ------------------------------------------------------------------------------

@@ -239,6 +239,7 @@ class GettingStartedDialog(QDialog):
 
     @property
     def page(self) -> int:
+        """The tour page shown (0-based)."""
         return self.page_list.currentRow()
 
     def show_page(self, k: int) -> None:

@@ -253,6 +253,26 @@ def test_split_refuses_an_empty_training_set_and_bad_data():
         train_test_split([[0.0], [np.inf]], [[0.0], [1.0]], 0.5, seed=0)
 
 
+@pytest.mark.parametrize("table, message", [
+    ([[1.0, "1_000"]], r"^inputs: sample #1, column 2: '1_000' is text, not a number$"),
+    ([["0.5"]], r"^inputs: sample #1, column 1: '0.5' is text, not a number$"),
+    ([[1.0], [None]], r"^inputs: sample #2, column 1: None is not a real number$"),
+    ([[1j]], r"^inputs: sample #1, column 1: 1j is not a real number$"),
+    ([[1.0, 2.0], [3.0]], r"^inputs: not a table of numbers"),
+])
+def test_text_and_other_non_numbers_are_refused_not_converted(table, message):
+    """numpy would read "1_000" as 1000.0 and "0.5" as 0.5, and call None "nan": the data API says what it got."""
+    with pytest.raises(DataError, match=message):
+        ds.as_dataset(table, [[0.0]] * len(table))
+
+
+def test_exact_numbers_of_other_types_are_accepted():
+    from decimal import Decimal
+    from fractions import Fraction
+    x, _ = ds.as_dataset([[Decimal("0.1"), Fraction(1, 4), True, np.float32(0.5)]], [[0]])
+    assert x.tolist() == [[0.1, 0.25, 1.0, 0.5]] and x.dtype == np.float64
+
+
 # -- input scaling -------------------------------------------------------------------------------
 X = np.array([[1.0, 10.0, 5.0], [3.0, 10.0, 7.0], [5.0, 10.0, 9.0]])
 
