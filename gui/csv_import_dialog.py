@@ -178,6 +178,7 @@ class CsvImportDialog(QDialog):
 
     def set_path(self, path: str | os.PathLike) -> bool:
         """Preview *path* (choose default columns); False with the reason shown when it cannot be read."""
+        self._drop_job()  # an import of the previous file must not be accepted for this one
         self._path = str(path)
         self.path_edit.setText(self._path)
         return self._load_preview(keep_columns=False)
@@ -254,12 +255,15 @@ class CsvImportDialog(QDialog):
 
     def reject(self) -> None:
         """Cancel: a file still being read is let go (its outcome is dropped)."""
+        self._drop_job()
+        super().reject()
+
+    def _drop_job(self) -> None:
         if self._job is not None:
             self._job.succeeded.disconnect()
             self._job.failed.disconnect()
             self._job = None
             self._set_busy(False)
-        super().reject()
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
         """While a large file is read: only Cancel works, and the summary says what is going on."""

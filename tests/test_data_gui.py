@@ -762,3 +762,20 @@ def test_the_preview_guesses_numbers_by_the_import_rule(csv_dialog, tmp_path):
     assert d.preview.item(0, 1).foreground().color() == QColor(Qt.darkGray)  # shown as text
     assert d.chosen() == ([0], [], 1)  # text labels: a one-hot class column by default
     assert d.import_data() and d.result_data().classes == ["1_000", "\u0661\u0662"]
+
+
+def test_cancel_during_a_background_import_drops_its_outcome(csv_dialog, qtbot, monkeypatch):
+    d = csv_dialog
+    assert d.set_path(CSV / "classes.csv")
+    monkeypatch.setattr(csv_import_dialog, "BACKGROUND_BYTES", 0)
+    release = threading.Event()
+    real = ds.read_csv_data
+    monkeypatch.setattr(ds, "read_csv_data", lambda *a, **k: (release.wait(5), real(*a, **k))[1])
+    finished = emitted(d.import_finished)
+    assert d.import_data() is None
+    job = d._job
+    d.reject()
+    release.set()
+    assert job.wait(5)
+    qtbot.wait(50)  # the outcome's queued delivery, if it were still connected
+    assert finished == [] and d.result() == QDialog.Rejected and d.result_data() is None
