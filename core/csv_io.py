@@ -1,9 +1,8 @@
 """CSV import, preview and export of datasets; every problem is a CSVError naming the line and column.
 
 Reading is a pure function: it returns new arrays or raises, never half a
-dataset. A file is checked before it is opened (a regular file, at most
-:data:`MAX_CSV_BYTES`), then read whole, checked for binary content, decoded
-as UTF-8 (a byte-order mark is allowed) and parsed with the ``csv`` module.
+dataset. The file's text and records come from :mod:`.csv_text` (file checks,
+decoding, quoting); numbers follow the plain rule of :mod:`.numbers`.
 """
 from __future__ import annotations
 
@@ -11,9 +10,7 @@ import csv
 import io
 import math
 import os
-import re
-import stat
-import tempfile
+import secrets
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -21,27 +18,23 @@ from pathlib import Path
 
 import numpy as np
 
+from .csv_text import DELIMITERS, Record, detect_delimiter, read_text, records
 from .data_prep import as_dataset
 from .errors import CSVError
+from .numbers import is_number_text, number_problem
+
+__all__ = ["CSVData", "DELIMITERS", "MAX_CSV_BYTES", "MAX_CSV_COLUMNS", "MAX_CSV_NUMBERS", "MAX_CSV_ROWS",
+           "preview_csv", "read_csv", "read_csv_data", "write_csv"]
 
 Array = np.ndarray
 #: A column: its 0-based index (negative counts from the end) or its header name.
 Column = int | str
-Record = tuple[int, list[str]]  # (line where a record starts, its fields)
 
 #: The limits state files have: file size, data rows, columns; and numbers in the result.
 MAX_CSV_BYTES = 64 * 2**20
 MAX_CSV_ROWS = 100_000
 MAX_CSV_COLUMNS = 1024
 MAX_CSV_NUMBERS = 20_000_000
-#: Candidate delimiters, in the order that breaks ties.
-DELIMITERS: tuple[str, ...] = (",", ";", "\t")
-
-_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
-               (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-               (stat.S_ISSOCK, "a socket"))
-_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d+", re.ASCII)
-_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
 
 
 @dataclass(frozen=True)
@@ -72,139 +65,10 @@ class CSVData:
     delimiter: str
 
 
-# -- reading the text ------------------------------------------------------------------------
-def _read_text(path: str | os.PathLike) -> tuple[str, str]:
-    """The decoded text of *path* and the name to show; every failure is a CSVError."""
-    src = str(path)
-    try:
-        st = os.stat(path)
-    except OSError as e:
-        raise CSVError(f"cannot read the file: {e.strerror or e}", source=src) from None
-    # Before opening: opening a FIFO for reading blocks until a writer appears.
-    _check_regular(st, src)
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as f:
-            _check_regular(os.fstat(f.fileno()), src)  # it may have been replaced since the stat
-            raw = f.read(MAX_CSV_BYTES + 1)
-    except OSError as e:
-        raise CSVError(f"cannot read the file: {e.strerror or e}", source=src) from None
-    if len(raw) > MAX_CSV_BYTES:
-        raise _too_large(len(raw), src)
-    return _decode(raw, src), src
-
-
-def _check_regular(st: os.stat_result, src: str) -> None:
-    if not stat.S_ISREG(st.st_mode):
-        kind = next((k for test, k in _FILE_KINDS if test(st.st_mode)), "not a regular file")
-        raise CSVError(f"{kind}, not a regular file: nothing was read", source=src)
-    if st.st_size > MAX_CSV_BYTES:
-        raise _too_large(st.st_size, src)
-
-
-def _too_large(size: int, src: str) -> CSVError:
-    return CSVError(f"the file is {size / 2**20:.1f} MB; CSV files are limited to {MAX_CSV_BYTES / 2**20:g} MB",
-                    source=src)
-
-
-def _byte_place(raw: bytes, pos: int) -> tuple[int, int]:
-    """1-based line and 0-based byte column of byte *pos*."""
-    start = raw.rfind(b"\n", 0, pos) + 1
-    return raw.count(b"\n", 0, pos) + 1, pos - start
-
-
-def _decode(raw: bytes, src: str) -> str:
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise CSVError("UTF-16 text is not supported: save the file as UTF-8", source=src, line=1)
-    nul = raw.find(b"\x00")
-    if nul >= 0:
-        line, col = _byte_place(raw, nul)
-        raise CSVError("binary content (a NUL byte): this is not a text file", source=src, line=line, column=col)
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line, col = _byte_place(raw, e.start)
-        raise CSVError(f"not UTF-8 text (byte 0x{raw[e.start]:02x}); save the file as UTF-8",
-                       source=src, line=line, column=col) from None
-
-
-def _lines(text: str) -> Iterator[str]:
-    """The lines of *text* with their ends (\\n, \\r\\n or \\r), lazily.
-
-    Neither a list of lines nor an ``io.StringIO`` copy of a 64 MB text is made:
-    a preview reads ten rows, and an import stops at the row limit.
-    """
-    return (m.group() for m in _LINE.finditer(text))
-
-
-def _detect_delimiter(text: str) -> str:
-    """The candidate found most often outside quotes on the first non-blank line (ties: , ; tab)."""
-    first = next((ln for ln in _lines(text) if ln.strip()), "")
-    outside = "".join(first.split('"')[::2])  # drop the quoted parts
-    counts = [outside.count(d) for d in DELIMITERS]
-    return DELIMITERS[counts.index(max(counts))] if max(counts) else ","
-
-
-def _records(text: str, delimiter: str, src: str) -> Iterator[Record]:
-    """(first line, fields) of each non-blank record, with csv's errors turned into CSVErrors."""
-    reader = csv.reader(_lines(text), delimiter=delimiter, quotechar='"',
-                        doublequote=True, skipinitialspace=True, strict=True)
-    line = 1
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as e:
-            if "unexpected end of data" in str(e):
-                raise CSVError("a quoted field that starts on this record is never closed",
-                               source=src, line=line) from None
-            raise CSVError(f"bad quoting ({e}); quote a whole field and double quotes inside it",
-                           source=src, line=reader.line_num) from None
-        if len(fields) > 1 or (fields and fields[0].strip()):  # a row of empty fields is not blank
-            yield line, fields
-        line = reader.line_num + 1
-
-
-# -- numbers ------------------------------------------------------------------------------------
-def _show(text: str) -> str:
-    return repr(text if len(text) <= 40 else text[:37] + "...")
-
-
-def _is_number(text: str) -> bool:
-    """Whether *text* reads as a number (NaN and infinity included: they are numbers in the wrong place)."""
-    s = text.strip()
-    if not s.isascii() or "_" in s:
-        return False
-    try:
-        float(s)
-    except ValueError:
-        return False
-    return True
-
-
-def _number_error(text: str) -> str | None:
-    """Why *text* is not an acceptable number, or None when it is one."""
-    s = text.strip()
-    if not s:
-        return "empty field: a number is missing"
-    # float() also takes "1_000" and non-ASCII digits; a data file means plain decimal numbers.
-    if s.isascii() and "_" not in s:
-        try:
-            v = float(s)
-        except ValueError:
-            pass
-        else:
-            if math.isfinite(v):
-                return None
-            word = s.lower().lstrip("+-")
-            if word == "nan":
-                return "NaN is not allowed: every value must be a finite number"
-            if word in ("inf", "infinity"):
-                return "infinite values are not allowed"
-            return f"{_show(s)} is too large for a 64-bit float"
-    hint = " (use a decimal point, not a comma)" if _DECIMAL_COMMA.fullmatch(s) else ""
-    return f"{_show(s)} is not a number{hint}"
+def _field_problem(text: str) -> str | None:
+    """Why a CSV field is not an acceptable number (None when it is one)."""
+    why = number_problem(text)
+    return f"empty field: {why}" if why and not text.strip() else why
 
 
 # -- column selection ---------------------------------------------------------------------------
@@ -277,23 +141,23 @@ def _start(text: str, src: str,
     """Delimiter, the record iterator, the data records already read, the header row and its line."""
     if header not in (None, True, False):
         raise CSVError(f"header must be None (detect), True or False, not {header!r}", source=src)
-    delimiter = _detect_delimiter(text)
-    records = _records(text, delimiter, src)
-    first = [r for _, r in zip(range(2), records)]
+    delimiter = detect_delimiter(text)
+    rest = records(text, delimiter, src)
+    first = [r for _, r in zip(range(2), rest)]
     if not first:
         raise CSVError("the file is empty: no rows", source=src, line=1)
     if header is None:
         # A header: no field of the first row is a number but one holds text, and the second row
         # has a number.
         row0 = first[0][1]
-        header = (len(first) == 2 and not any(_is_number(f) for f in row0) and any(f.strip() for f in row0)
-                  and any(_is_number(f) for f in first[1][1]))
+        header = (len(first) == 2 and not any(is_number_text(f) for f in row0) and any(f.strip() for f in row0)
+                  and any(is_number_text(f) for f in first[1][1]))
     head, head_line = None, first[0][0]
     if header:
         head = [f.strip() for f in first.pop(0)[1]]
         if not first:
             raise CSVError("no data rows after the header", source=src, line=head_line)
-    return delimiter, records, first, head, head_line
+    return delimiter, rest, first, head, head_line
 
 
 def _check_width(line: int, fields: list[str], n_cols: int, first_line: int, src: str) -> None:
@@ -306,7 +170,7 @@ def _check_width(line: int, fields: list[str], n_cols: int, first_line: int, src
 
 def _bad_field(line: int, fields: list[str], cols: list[int], names: list[str | None], src: str) -> CSVError:
     for j in sorted(cols):  # the leftmost bad field
-        reason = _number_error(fields[j])
+        reason = _field_problem(fields[j])
         if reason:
             return CSVError(reason, source=src, line=line, column=j, column_name=names[j])
     return CSVError("not a number", source=src, line=line)  # pragma: no cover  (float() and the check agree)
@@ -318,7 +182,7 @@ def _one_hot(labels: list[str], lines: list[int], col: int, name: str | None,
     for lab, line in zip(labels, lines):
         if not lab:
             raise CSVError("empty class label", source=src, line=line, column=col, column_name=name)
-    numeric = all(_number_error(lab) is None for lab in labels)
+    numeric = all(_field_problem(lab) is None for lab in labels)
     if numeric:
         keys = [float(lab) for lab in labels]  # "1" and "1.0" are the same class
         first_text: dict[float, str] = {}
@@ -345,8 +209,8 @@ def read_csv_data(path: str | os.PathLike, inputs: Sequence[Column] | Column | N
 
     Same parameters and errors as :func:`read_csv`.
     """
-    text, src = _read_text(path)
-    delimiter, records, first, head, first_line = _start(text, src, header)
+    text, src = read_text(path, MAX_CSV_BYTES)
+    delimiter, rest, first, head, first_line = _start(text, src, header)
     n_cols = len(head) if head is not None else len(first[0][1])
     if n_cols > MAX_CSV_COLUMNS:
         raise CSVError(f"more than {MAX_CSV_COLUMNS:,} columns ({n_cols:,})", source=src, line=first_line,
@@ -355,32 +219,10 @@ def read_csv_data(path: str | os.PathLike, inputs: Sequence[Column] | Column | N
     # Messages add a header name after the column number; "column 3 ('column 3')" would say nothing.
     err_names: list[str | None] = list(names) if head is not None else [None] * n_cols
     in_idx, tg_idx, oh = _select(inputs, targets, one_hot, head, n_cols, src, first_line)
-    cols = in_idx + tg_idx
-    width = len(cols)
-    # array('d') keeps 8 bytes a number, where a list of Python floats would need about 32.
-    values: array = array("d")
-    lines: list[int] = []
-    labels: list[str] = []
-    plain = text.isascii() and "_" not in text  # then float() accepts only what _number_error accepts
-    for line, fields in _chain(first, records):
-        _check_width(line, fields, n_cols, first_line, src)
-        if len(lines) == MAX_CSV_ROWS:
-            raise CSVError(f"more than {MAX_CSV_ROWS:,} data rows", source=src, line=line)
-        if (len(lines) + 1) * width > MAX_CSV_NUMBERS:
-            raise CSVError(f"more than {MAX_CSV_NUMBERS:,} numbers", source=src, line=line)
-        try:
-            row = [float(fields[j]) for j in cols]
-        except ValueError:
-            raise _bad_field(line, fields, cols, err_names, src) from None
-        if not plain or not all(map(math.isfinite, row)):
-            bad = [j for j in cols if _number_error(fields[j])]
-            if bad:
-                raise _bad_field(line, fields, bad, err_names, src)
-        values.extend(row)
-        lines.append(line)
-        if oh is not None:
-            labels.append(fields[oh].strip())
-    table = np.frombuffer(values, dtype=np.float64).reshape(len(lines), width).copy()
+    # float() takes only numbers, NaN and infinity from ASCII text without "_": then only those are re-checked.
+    plain = text.isascii() and "_" not in text
+    table, lines, labels = _read_rows(_chain(first, rest), n_cols, first_line, in_idx + tg_idx, oh, err_names,
+                                      src, plain)
     x, t = table[:, :len(in_idx)].copy(), table[:, len(in_idx):].copy()
     t_names = [names[j] for j in tg_idx]
     classes = None
@@ -391,6 +233,36 @@ def read_csv_data(path: str | os.PathLike, inputs: Sequence[Column] | Column | N
             raise CSVError(f"{x.size + t.size:,} numbers with the one-hot columns; the limit is "
                            f"{MAX_CSV_NUMBERS:,}", source=src)
     return CSVData(x, t, [names[j] for j in in_idx], t_names, classes, head, delimiter)
+
+
+def _read_rows(rows: Iterator[Record], n_cols: int, first_line: int, cols: list[int], oh: int | None,
+               err_names: list[str | None], src: str, plain: bool) -> tuple[Array, list[int], list[str]]:
+    """The selected columns of every row as a float64 table, the rows' lines and the class labels."""
+    width = len(cols)
+    # array('d') keeps 8 bytes a number, where a list of Python floats would need about 32.
+    values: array = array("d")
+    lines: list[int] = []
+    labels: list[str] = []
+    for line, fields in rows:
+        _check_width(line, fields, n_cols, first_line, src)
+        if len(lines) == MAX_CSV_ROWS:
+            raise CSVError(f"more than {MAX_CSV_ROWS:,} data rows", source=src, line=line)
+        if (len(lines) + 1) * width > MAX_CSV_NUMBERS:
+            raise CSVError(f"more than {MAX_CSV_NUMBERS:,} numbers", source=src, line=line)
+        try:
+            row = [float(fields[j]) for j in cols]
+        except ValueError:
+            raise _bad_field(line, fields, cols, err_names, src) from None
+        if not plain or not all(map(math.isfinite, row)):
+            bad = [j for j in cols if _field_problem(fields[j])]
+            if bad:
+                raise _bad_field(line, fields, bad, err_names, src)
+        values.extend(row)
+        lines.append(line)
+        if oh is not None:
+            labels.append(fields[oh].strip())
+    table = np.frombuffer(values, dtype=np.float64).reshape(len(lines), width).copy()
+    return table, lines, labels
 
 
 def _chain(first: list[Record], rest: Iterator[Record]) -> Iterator[Record]:
@@ -463,10 +335,10 @@ def preview_csv(path: str | os.PathLike, rows: int = 10,
     """
     if isinstance(rows, bool) or not isinstance(rows, int) or not 1 <= rows <= 1000:
         raise CSVError(f"rows must be an integer from 1 to 1000, got {rows!r}", source=str(path))
-    text, src = _read_text(path)
-    _, records, first, head, _ = _start(text, src, header)
+    text, src = read_text(path, MAX_CSV_BYTES)
+    _, rest, first, head, _ = _start(text, src, header)
     shown = [f for _, f in first[:rows]]
-    for _, fields in records:
+    for _, fields in rest:
         if len(shown) >= rows:
             break
         shown.append(fields)
@@ -479,22 +351,31 @@ def write_csv(path: str | os.PathLike, inputs: object, targets: object, header: 
     """Write a dataset as CSV: input columns, then target columns.
 
     Numbers are written with ``repr`` (the shortest text that reads back as
-    the same float64), so ``read_csv`` gives the arrays back bit for bit. The
-    file is replaced atomically (a temporary file in the same folder, renamed).
+    the same float64), so ``read_csv`` gives the arrays back bit for bit
+    (within its limits: a file over :data:`MAX_CSV_BYTES` is written, but not
+    read back). The file is replaced atomically (a temporary file in the same
+    folder, renamed); a new file gets the usual permissions (the umask's), a
+    replaced one keeps its own.
 
     Parameters
     ----------
+    path : str or os.PathLike
+        The file to write.
+    inputs, targets : array_like
+        2-D tables with one row per sample (finite numbers).
     header : bool
         Write a header row: *input_names* and *target_names*, by default
         ``x1, x2, …`` and ``t1, t2, …``.
+    input_names, target_names : sequence of str, optional
+        One name per column.
 
     Raises
     ------
     DataError
-        Bad arrays (not 2-D, not finite, different sample counts) or names of
-        the wrong length.
-    OSError
-        The file cannot be written; an existing file is then left as it was.
+        Bad arrays (not 2-D, not finite, different sample counts).
+    CSVError
+        Names of the wrong length, or the file cannot be written (the message
+        names it and says why); an existing file is then left as it was.
     """
     x, t = as_dataset(inputs, targets)
     in_names = list(input_names) if input_names is not None else [f"x{j + 1}" for j in range(x.shape[1])]
@@ -507,14 +388,26 @@ def write_csv(path: str | os.PathLike, inputs: object, targets: object, header: 
         csv.writer(buf, lineterminator="\n").writerow(in_names + tg_names)  # quotes names where needed
     # Numbers never need quoting: join them directly, which is several times faster than csv.writer.
     buf.write("".join(",".join(map(repr, row)) + "\n" for row in np.hstack([x, t]).tolist()))
-    _write_atomic(Path(path), buf.getvalue().encode("utf-8"))
+    try:
+        _write_atomic(Path(path), buf.getvalue().encode("utf-8"))
+    except OSError as e:
+        raise CSVError(f"cannot write the file: {e.strerror or e}", source=str(path)) from None
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    """Replace *path* with *data*: a crash leaves the old file or the new one, never half of one."""
     folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = None
+    # Not tempfile.mkstemp: its files are private (0600), and the export would stay so after the rename.
+    tmp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
     try:
         with os.fdopen(fd, "wb") as f:
+            if mode is not None:
+                os.fchmod(f.fileno(), mode)
             f.write(data)
             f.flush()
             os.fsync(f.fileno())

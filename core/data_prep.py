@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
+from decimal import Decimal
 
 import numpy as np
 
 from .activations import ACTIVATIONS
 from .errors import DataError
+from .numbers import number_problem
 
 Array = np.ndarray
 
@@ -36,8 +39,12 @@ def as_matrix(values: object, what: str) -> Array:
         names the sample and the column, counting from 1).
     """
     try:
-        a = np.array(values, dtype=np.float64)
-    except (TypeError, ValueError) as e:
+        raw = np.asarray(values)
+        _check_numeric(raw, what)
+        a = np.array(raw, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as e:
+        if isinstance(e, DataError):
+            raise
         raise DataError(f"{what}: not a table of numbers ({e})") from None
     if a.ndim != 2:
         raise DataError(f"{what}: expected a 2-D table (samples × columns), got {a.ndim} dimension(s)")
@@ -49,6 +56,27 @@ def as_matrix(values: object, what: str) -> Array:
         raise DataError(f"{what}: sample #{r + 1}, column {c + 1}: {float(a[r, c])!r} is not a finite number",
                         row=r, column=c)
     return np.ascontiguousarray(a)
+
+
+def _check_numeric(raw: Array, what: str) -> None:
+    """Refuse text and other non-numbers *before* numpy converts them (it would read "1_000" as 1000.0)."""
+    if raw.dtype.kind in "biuf" or raw.size == 0:
+        return
+    flat = [v.item() if isinstance(v, np.generic) else v for v in raw.flat]
+    if raw.dtype.kind == "O":
+        bad = [k for k, v in enumerate(flat)
+               if isinstance(v, (str, bytes)) or not isinstance(v, (numbers.Real, Decimal))]
+    elif raw.dtype.kind in "US":  # numpy made every entry text: name one that is not even number-like
+        bad = [k for k, v in enumerate(flat) if number_problem(str(v))] or [0]
+    else:  # complex numbers, dates, ...
+        bad = [0]
+    if not bad:
+        return
+    k = bad[0]
+    where = f"sample #{k // raw.shape[1] + 1}, column {k % raw.shape[1] + 1}: " if raw.ndim == 2 else ""
+    why = "is text, not a number" if isinstance(flat[k], (str, bytes)) else "is not a real number"
+    raise DataError(f"{what}: {where}{flat[k]!r} {why}", row=k // raw.shape[1] if raw.ndim == 2 else None,
+                    column=k % raw.shape[1] if raw.ndim == 2 else None)
 
 
 def as_dataset(inputs: object, targets: object) -> tuple[Array, Array]:
@@ -68,13 +96,30 @@ def as_dataset(inputs: object, targets: object) -> tuple[Array, Array]:
     return x, t
 
 
-def _check_seed(seed: object) -> int:
+def check_seed(seed: object, what: str = "seed") -> int:
+    """*seed* as an int ≥ 0 for ``numpy.random.default_rng``; :class:`DataError` otherwise."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise DataError(f"seed must be an integer ≥ 0, got {seed!r}")
+        raise DataError(f"{what} must be an integer ≥ 0, got {seed!r}")
     return int(seed)
 
 
 # -- train/test split -------------------------------------------------------------------------
+def n_test_samples(n: int, test_fraction: float) -> int:
+    """How many of *n* samples a split with *test_fraction* holds out: ``ceil(n · fraction)``.
+
+    The product is rounded to 9 decimals first: 100 · 0.07 is 7.000000000000001 in floating
+    point, which must give 7, not 8.
+    """
+    return math.ceil(round(n * float(test_fraction), 9))
+
+
+def split_problem(n: int, test_fraction: float) -> str:
+    """Why a split of *n* samples with *test_fraction* leaves no training sample ("" when it does not)."""
+    if n_test_samples(n, test_fraction) >= n:
+        return f"a test fraction of {test_fraction:g} of {n:,} sample(s) leaves no training samples"
+    return ""
+
+
 def train_test_split(inputs: object, targets: object, test_fraction: float,
                      seed: int = 0) -> tuple[Array, Array, Array, Array]:
     """Split the samples at random into a training and a test set.
@@ -108,12 +153,12 @@ def train_test_split(inputs: object, targets: object, test_fraction: float,
     if (isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float, np.floating))
             or not 0.0 <= test_fraction < 1.0):
         raise DataError(f"test fraction must be a number in [0, 1), got {test_fraction!r}")
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     n = len(x)
-    # round() first: 100 · 0.07 is 7.000000000000001 in floating point, which must give 7, not 8.
-    n_test = math.ceil(round(n * float(test_fraction), 9))
-    if n_test >= n:
-        raise DataError(f"a test fraction of {test_fraction} of {n} sample(s) leaves no training samples")
+    why = split_problem(n, test_fraction)
+    if why:
+        raise DataError(why)
+    n_test = n_test_samples(n, test_fraction)
     order = np.random.default_rng(seed).permutation(n)
     test = np.sort(order[:n_test])
     train = np.sort(order[n_test:])
@@ -207,6 +252,32 @@ def apply_scaling(inputs: object, params: ScalingParams) -> Array:
 
 
 # -- target checks ----------------------------------------------------------------------------
+def target_problem(targets: Array, loss: str, output_activation: str) -> tuple[int, int | None, str] | None:
+    """The first target *loss* cannot take: ``(sample, column, reason)``, or None when all fit.
+
+    The rule of :func:`check_targets` for a finite 2-D table (e.g. one sample's
+    row with an edited value): with cross-entropy every entry within [0, 1] and,
+    with a softmax output, each row summing to 1 within :data:`SUM_TOLERANCE`.
+    *column* is None when the problem is a row's sum; *reason* names the value.
+    """
+    if loss != "cross_entropy":
+        return None
+    t = np.asarray(targets, dtype=np.float64)
+    outside = np.argwhere((t < 0.0) | (t > 1.0))
+    if len(outside):
+        r, c = (int(v) for v in outside[0])
+        return r, c, (f"{float(t[r, c])!r} is outside [0, 1], which cross-entropy with a {output_activation} "
+                      f"output needs")
+    if output_activation == "softmax":
+        sums = t.sum(axis=1)
+        off = np.flatnonzero(np.abs(sums - 1.0) > SUM_TOLERANCE)
+        if len(off):
+            r = int(off[0])
+            return r, None, (f"the targets sum to {float(sums[r])!r}; softmax with cross-entropy needs one-hot "
+                             f"rows or distributions summing to 1")
+    return None
+
+
 def check_targets(targets: object, loss: str, output_activation: str) -> None:
     """Check that *targets* suit the loss and the output layer's activation.
 
@@ -228,19 +299,10 @@ def check_targets(targets: object, loss: str, output_activation: str) -> None:
     if output_activation not in ACTIVATIONS:
         raise DataError(f"unknown activation {output_activation!r}; expected one of {sorted(ACTIVATIONS)}")
     t = as_matrix(targets, "targets")
-    if loss == "mse":
-        return
-    if output_activation not in ("sigmoid", "softmax"):
+    if loss == "cross_entropy" and output_activation not in ("sigmoid", "softmax"):
         raise DataError(f"cross-entropy needs a sigmoid or softmax output layer, not {output_activation}")
-    outside = np.argwhere((t < 0.0) | (t > 1.0))
-    if len(outside):
-        r, c = (int(v) for v in outside[0])
-        raise DataError(f"sample #{r + 1}, target {c + 1}: {float(t[r, c])!r} is outside [0, 1], which "
-                        f"cross-entropy with a {output_activation} output needs", row=r, column=c)
-    if output_activation == "softmax":
-        sums = t.sum(axis=1)
-        off = np.flatnonzero(np.abs(sums - 1.0) > SUM_TOLERANCE)
-        if len(off):
-            r = int(off[0])
-            raise DataError(f"sample #{r + 1}: the targets sum to {float(sums[r])!r}; softmax with cross-entropy "
-                            f"needs one-hot rows or distributions summing to 1", row=r)
+    problem = target_problem(t, loss, output_activation)
+    if problem is not None:
+        r, c, reason = problem
+        where = f"sample #{r + 1}" + (f", target {c + 1}" if c is not None else "")
+        raise DataError(f"{where}: {reason}", row=r, column=c)

@@ -14,17 +14,39 @@ from typing import Any
 
 import numpy as np
 
-from .csv_io import (MAX_CSV_BYTES, MAX_CSV_COLUMNS, MAX_CSV_ROWS, CSVData, preview_csv, read_csv,
-                     read_csv_data, write_csv)
-from .data_prep import (MAX_SAMPLES, SCALING_METHODS, SUM_TOLERANCE, ScalingParams, apply_scaling, as_dataset,
-                        check_targets, scale_inputs, train_test_split)
+from .csv_io import (
+    MAX_CSV_BYTES,
+    MAX_CSV_COLUMNS,
+    MAX_CSV_ROWS,
+    CSVData,
+    preview_csv,
+    read_csv,
+    read_csv_data,
+    write_csv,
+)
+from .data_prep import (
+    MAX_SAMPLES,
+    SCALING_METHODS,
+    SUM_TOLERANCE,
+    ScalingParams,
+    apply_scaling,
+    as_dataset,
+    check_seed,
+    check_targets,
+    n_test_samples,
+    scale_inputs,
+    split_problem,
+    target_problem,
+    train_test_split,
+)
 from .errors import CSVError, DataError
 
 Array = np.ndarray
 
 __all__ = [
-    "DatasetInfo", "make", "names", "info", "describe", "output_size", "input_size", "encoding_for",
+    "DatasetInfo", "make", "names", "info", "describe", "output_size", "input_size", "min_samples", "encoding_for",
     "train_test_split", "scale_inputs", "apply_scaling", "ScalingParams", "SCALING_METHODS", "check_targets",
+    "target_problem", "n_test_samples", "split_problem", "MAX_DEGREE",
     "SUM_TOLERANCE", "as_dataset", "read_csv", "read_csv_data", "preview_csv", "write_csv", "CSVData",
     "MAX_CSV_BYTES", "MAX_CSV_COLUMNS", "MAX_CSV_ROWS", "MAX_SAMPLES", "MAX_CLASSES", "DataError", "CSVError",
     "xor", "moons", "blobs",
@@ -328,6 +350,12 @@ def output_size(name: str, **options: Any) -> int:
     return 1
 
 
+def min_samples(name: str) -> int:
+    """The fewest samples :func:`make` draws for *name*: 4 for the logic gates (their truth table), else 1."""
+    info(name)
+    return 4 if name in _GATES else 1
+
+
 def encoding_for(output_activation: str) -> str:
     """The ``targets`` encoding that suits an output activation: ``"pm1"`` for tanh, else ``"01"``."""
     return "pm1" if output_activation == "tanh" else "01"
@@ -398,13 +426,12 @@ def make(name: str, n_samples: int | None = None, noise: float | None = None, se
     if i.fixed_samples:
         _check_int(n, f"{name}: n_samples", 1, 1)
     else:
-        n = _check_int(n, f"{name}: n_samples", 4 if name in _GATES else 1, MAX_SAMPLES)
+        n = _check_int(n, f"{name}: n_samples", min_samples(name), MAX_SAMPLES)
     nz = i.default_noise if noise is None else noise
     if isinstance(nz, bool) or not isinstance(nz, (int, float, np.floating)) or not 0.0 <= nz <= 1.0:
         raise DataError(f"{name}: noise must be a number in [0, 1], got {nz!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise DataError(f"{name}: seed must be an integer ≥ 0, got {seed!r}")
-    x, t = gen(n, float(nz), np.random.default_rng(int(seed)), **opts)
+    seed = check_seed(seed, f"{name}: seed")
+    x, t = gen(n, float(nz), np.random.default_rng(seed), **opts)
     if encoding is not None and encoding != i.options["targets"]:
         t = 2.0 * t - 1.0 if encoding == "pm1" else (t + 1.0) / 2.0
     return np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(t, dtype=np.float64)

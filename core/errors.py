@@ -88,3 +88,23 @@ class CSVError(DataError):
             where.append(f"column {self.column + 1}{name}")
         text = f"{', '.join(where)}: {message}" if where else message
         return f"{self.source}: {text}" if self.source else text
+
+
+class NumberError(BackpropLabError, ValueError):
+    """Text that should be a number is not one a person would write (or is NaN, infinite, too large).
+
+    The message says why in words, e.g. ``'1,5' is not a number (use a decimal point, not a comma)``;
+    :attr:`text` is the text refused.
+    """
+
+    def __init__(self, message: str, *, text: str = "") -> None:
+        self.text = text
+        super().__init__(message)
+
+
+class AnswerError(NumberError):
+    """A typed practice answer is not a number; nothing was counted."""
+
+
+class PracticeError(BackpropLabError, ValueError):
+    """A practice action that does not apply now (e.g. checking when no question is open)."""

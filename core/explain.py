@@ -217,7 +217,7 @@ def _delta(w: _Words) -> str:
 def _is_cross_entropy_delta(w: _Words) -> bool:
     """An output δ computed directly as out − t (no ∂E/∂out record for this neuron)."""
     idx = record_index(w.trace)
-    return not idx.find(("output_error",), w.rec.element, w.rec.sample, w.rec.index)
+    return idx.find(("output_error",), w.rec.element, w.rec.sample, w.rec.index) is None
 
 
 def _param_words(w: _Words) -> str:

@@ -24,18 +24,19 @@ from __future__ import annotations
 import decimal
 import hashlib
 import math
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .errors import BackpropLabError
+from .errors import AnswerError, NumberError, PracticeError
+from .numbers import MAX_TYPED_CHARS, parse_typed
 from .trace import Computation, Trace, format_number
 
 __all__ = ["REL_TOL", "AnswerError", "PracticeError", "Verdict", "Score", "parse_answer", "tolerance",
            "is_right", "full_plan", "faded_plan", "FADE_STAGES", "PracticeSession"]
 
 REL_TOL = 1e-3
-MAX_ANSWER_CHARS = 64
+#: Longest answer read (the typed-number rule of :mod:`.numbers`).
+MAX_ANSWER_CHARS = MAX_TYPED_CHARS
 OUTCOMES = ("first_try", "after_hints", "wrong", "revealed")
 
 #: Phases left to the learner in practice round 1, 2, 3, …: the worked example is shown in full
@@ -47,14 +48,6 @@ FADE_STAGES: tuple[frozenset[str], ...] = (
     frozenset({"backward", "update"}),
     frozenset({"loss", "backward", "update"}),
 )
-
-
-class AnswerError(BackpropLabError, ValueError):
-    """The typed answer is not a number; nothing was counted."""
-
-
-class PracticeError(BackpropLabError, ValueError):
-    """A practice action that does not apply now (e.g. checking when no question is open)."""
 
 
 @dataclass(frozen=True)
@@ -96,10 +89,12 @@ class Score:
 
     @property
     def right(self) -> int:
+        """Questions answered right, first try or after hints."""
         return self.first_try + self.after_hints
 
     @property
     def answered(self) -> int:
+        """Questions settled (answered or revealed)."""
         return self.first_try + self.after_hints + self.wrong + self.revealed
 
     def text(self) -> str:
@@ -109,19 +104,13 @@ class Score:
 
 
 # -- answers ------------------------------------------------------------------------------------------
-_MINUS = str.maketrans({"−": "-", "–": "-", "—": "-", "‒": "-", "﹣": "-", "－": "-", "＋": "+"})
-_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
-_NUMBER = re.compile(r"(?P<m>[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+))"
-                     r"(?:[eE](?P<e>[+-]?\d{1,4})|[×x*·]10(?:\^|\*\*)(?P<p>[+-]?\d{1,4}))?")
-
-
 def parse_answer(text: str) -> Decimal:
     """The number a person typed, exactly, as a :class:`~decimal.Decimal`.
 
     Accepts ``0.5933``, ``-0.1`` and ``−0.1`` (any dash as minus), ``+2``,
     ``.5``, a decimal comma (``0,5933``), ``5e-3``, ``5E-3`` and ``5×10^-3``
-    (also ``*10^``, ``·10**``, and superscripts as in ``5×10⁻³``); spaces
-    around the text and around ``e``/``×10^`` are ignored.
+    (also ``*10^``, ``·10**``, and superscripts as in ``5×10⁻³``); the rule is
+    :func:`backprop_lab.core.numbers.parse_typed`.
 
     Raises
     ------
@@ -129,24 +118,10 @@ def parse_answer(text: str) -> Decimal:
         For anything else (empty text, words, ``nan``/``inf``, two decimal
         separators, digit grouping, exponents of more than four digits).
     """
-    raw = text if isinstance(text, str) else str(text)
-    s = raw.strip()
-    shown = s if len(s) <= 24 else s[:21] + "…"
-    if not s:
-        raise AnswerError("Type a number first, e.g. 0.5933.")
-    if len(s) > MAX_ANSWER_CHARS:
-        raise AnswerError(f"That is too long for a number ({len(s)} characters).")
-    s = s.translate(_MINUS)
-    s = re.sub(r"10([⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)$", lambda m: "10^" + m.group(1).translate(_SUPERSCRIPT), s)
-    s = re.sub(r"\s*([eE×x*·^]|\*\*)\s*", r"\1", s)
-    m = _NUMBER.fullmatch(s)
-    if m is None:
-        if s.count(".") + s.count(",") > 1 and re.fullmatch(r"[+-]?[\d.,]+", s):
-            raise AnswerError(f"“{shown}” has more than one separator: write the decimal point once "
-                              f"(. or ,) and no digit grouping.")
-        raise AnswerError(f"“{shown}” is not a number. Type a decimal such as 0.5933, −0.1 or 5e-3.")
-    exp = m.group("e") or m.group("p") or "0"
-    return Decimal(m.group("m").replace(",", ".") + "E" + exp)
+    try:
+        return parse_typed(text)
+    except NumberError as e:
+        raise AnswerError(str(e), text=e.text) from None
 
 
 def _context() -> decimal.Context:

@@ -14,7 +14,8 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-APP_ID = "backprop-lab"
+from .paths import APP_ID, data_dir
+from .paths import data_home as default_data_home
 
 
 def version() -> str:
@@ -24,16 +25,6 @@ def version() -> str:
         return metadata.version("backprop-lab")
     except metadata.PackageNotFoundError:
         return "0+unknown"
-
-
-def _data_home() -> Path:
-    xdg = os.environ.get("XDG_DATA_HOME")
-    return Path(xdg) if xdg else Path.home() / ".local" / "share"
-
-
-def data_dir() -> Path:
-    """The user's data folder for Backprop Lab (``$XDG_DATA_HOME/backprop-lab``): recovery files and logs."""
-    return _data_home() / APP_ID
 
 
 #: Characters that force an Exec argument into double quotes (Desktop Entry spec, "The Exec key").
@@ -94,7 +85,7 @@ def install_desktop_entry(data_home: Path | None = None, command: list[str] | No
     Returns the paths written.  Running it again overwrites them with the same
     content, so it is safe to repeat.
     """
-    home = data_home or _data_home()
+    home = data_home or default_data_home()
     res = resources.files("backprop_lab.resources")
     written = []
     apps = home / "applications"
@@ -180,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
 def _nothing_lost(app, win) -> None:
     """Crash safety: errors shown once and logged; unsaved work autosaved and offered back after a crash."""
     from .crash import install_excepthook
-    from .recovery import RecoveryManager, load_recovered, offer_recovery
+    from .recovery import RecoveryManager
+    from .recovery_prompt import load_recovered, offer_recovery
 
     c = win.controller
     win.crash_handler = install_excepthook(app, lambda: win, data_dir() / "logs", on_error=c.pause)

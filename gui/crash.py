@@ -80,7 +80,13 @@ class ErrorLog:
         self._lock = threading.Lock()
         self._seen: dict[tuple, int] = {}
 
+    def count(self, signature: tuple) -> int:
+        """How many times the error *signature* was written (or passed over) so far."""
+        with self._lock:
+            return self._seen.get(signature, 0)
+
     def write(self, report: ErrorReport) -> None:
+        """Append *report* (in full the first three times, then as a count now and then); rotate past the cap."""
         with self._lock:
             n = self._seen[report.signature] = self._seen.get(report.signature, 0) + 1
             if n > 3 and n not in (10, 100, 1000, 10_000, 100_000):
@@ -207,7 +213,8 @@ class CrashHandler(QObject):
                 pass
 
     def _write(self, report: ErrorReport) -> None:
-        if sys.stderr is not None and self._log._seen.get(report.signature, 0) < 3:  # a terminal still sees it, as before (None under pythonw)
+        # A terminal still sees the first few, as before this handler (sys.stderr is None under pythonw).
+        if sys.stderr is not None and self._log.count(report.signature) < 3:
             try:
                 sys.stderr.write(report.details)
             except (OSError, ValueError):

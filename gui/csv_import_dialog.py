@@ -8,36 +8,41 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QGridLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backprop_lab.core import datasets as ds
 from backprop_lab.core.errors import CSVError
+from backprop_lab.core.numbers import is_number_text
 
-from .number_field import ERROR_COLOR
+from .background import BackgroundJob
+from .plain_text import ERROR_COLOR, MUTED_COLOR, plain_label
 
 PREVIEW_ROWS = 10
+#: Files larger than this (bytes) are imported off the GUI thread (about 0.1 s of reading on these machines).
+BACKGROUND_BYTES = 2**20
 HEADER_CHOICES = (("Detect", None), ("First row is a header", True), ("No header: every row is data", False))
 _CHECKED, _UNCHECKED = Qt.Checked, Qt.Unchecked
-
-
-def _plain(text: str = "", name: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.PlainText)  # file names and file content, never rich text
-    label.setWordWrap(True)
-    label.setAccessibleName(name)
-    return label
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 class CsvImportDialog(QDialog):
@@ -47,7 +52,13 @@ class CsvImportDialog(QDialog):
     :class:`~backprop_lab.core.datasets.CSVData` and :meth:`path` the file.
     Tests drive it with :meth:`set_path`, :meth:`set_header`,
     :meth:`set_columns` and :meth:`import_data`.
+
+    Signals
+    -------
+    import_finished(bool) : an import ended: accepted (True) or refused with the reason shown (False).
     """
+
+    import_finished = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None, path: str | os.PathLike | None = None) -> None:
         super().__init__(parent)
@@ -56,8 +67,31 @@ class CsvImportDialog(QDialog):
         self._path = ""
         self._result: ds.CSVData | None = None
         self._names: list[str] = []
+        self._job: BackgroundJob | None = None
         lay = QVBoxLayout(self)
+        lay.addLayout(self._build_file_row())
+        self.preview = QTableWidget(0, 0)
+        self.preview.setAccessibleName("Preview of the first rows")
+        self.preview.setToolTip(f"The first {PREVIEW_ROWS} data rows as they are in the file")
+        self.preview.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.preview.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.preview.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
+        self.preview.horizontalHeader().setStretchLastSection(True)
+        self.preview.setMinimumHeight(150)
+        lay.addWidget(self.preview, 1)
+        lay.addLayout(self._build_columns())
+        self._build_footer(lay)
+        for a, b in zip(self._tab_chain(), self._tab_chain()[1:]):
+            self.setTabOrder(a, b)
+        self._set_ready(False)
+        if path is not None:
+            self.set_path(path)
 
+    def _tab_chain(self) -> list[QWidget]:
+        return [self.path_edit, self.browse, self.header, self.preview, self.inputs, self.targets, self.one_hot]
+
+    def _build_file_row(self) -> QFormLayout:
+        """The file (typed or chosen) and the header mode."""
         top = QFormLayout()
         path_row = QHBoxLayout()
         self.path_edit = QLineEdit()
@@ -80,18 +114,10 @@ class CsvImportDialog(QDialog):
                                "has one")
         self.header.currentIndexChanged.connect(lambda _: self._load_preview(keep_columns=False))
         top.addRow("Header", self.header)
-        lay.addLayout(top)
+        return top
 
-        self.preview = QTableWidget(0, 0)
-        self.preview.setAccessibleName("Preview of the first rows")
-        self.preview.setToolTip(f"The first {PREVIEW_ROWS} data rows as they are in the file")
-        self.preview.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.preview.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
-        self.preview.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
-        self.preview.horizontalHeader().setStretchLastSection(True)
-        self.preview.setMinimumHeight(150)
-        lay.addWidget(self.preview, 1)
-
+    def _build_columns(self) -> QGridLayout:
+        """Input and target columns to tick, and the one-hot class column."""
         cols = QGridLayout()
         cols.addWidget(QLabel("Inputs"), 0, 0)
         cols.addWidget(QLabel("Targets"), 0, 1)
@@ -117,15 +143,17 @@ class CsvImportDialog(QDialog):
         oh_row.addWidget(oh_label)
         oh_row.addWidget(self.one_hot, 1)
         cols.addLayout(oh_row, 2, 0, 1, 2)
-        lay.addLayout(cols)
+        return cols
 
-        self.error = _plain("", "Why the file cannot be imported")
+    def _build_footer(self, lay: QVBoxLayout) -> None:
+        """Why the file cannot be imported, what will be, and Import / Cancel."""
+        self.error = plain_label("", "Why the file cannot be imported")
         self.error.setStyleSheet(f"color: {ERROR_COLOR};")
         self.error.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.error.hide()
         lay.addWidget(self.error)
-        self.summary = _plain("", "What will be imported")
-        self.summary.setStyleSheet("color: #566573;")
+        self.summary = plain_label("", "What will be imported")
+        self.summary.setStyleSheet(f"color: {MUTED_COLOR};")
         lay.addWidget(self.summary)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
@@ -138,18 +166,10 @@ class CsvImportDialog(QDialog):
         self.buttons.accepted.connect(self.import_data)
         self.buttons.rejected.connect(self.reject)
         lay.addWidget(self.buttons)
-        self.setTabOrder(self.path_edit, self.browse)
-        self.setTabOrder(self.browse, self.header)
-        self.setTabOrder(self.header, self.preview)
-        self.setTabOrder(self.preview, self.inputs)
-        self.setTabOrder(self.inputs, self.targets)
-        self.setTabOrder(self.targets, self.one_hot)
-        self._set_ready(False)
-        if path is not None:
-            self.set_path(path)
 
     # -- public --------------------------------------------------------------------------------
     def path(self) -> str:
+        """The file chosen ('' before one is)."""
         return self._path
 
     def result_data(self) -> ds.CSVData | None:
@@ -158,6 +178,7 @@ class CsvImportDialog(QDialog):
 
     def set_path(self, path: str | os.PathLike) -> bool:
         """Preview *path* (choose default columns); False with the reason shown when it cannot be read."""
+        self._drop_job()  # an import of the previous file must not be accepted for this one
         self._path = str(path)
         self.path_edit.setText(self._path)
         return self._load_preview(keep_columns=False)
@@ -179,24 +200,80 @@ class CsvImportDialog(QDialog):
         oh = self.one_hot.currentIndex() - 1
         return self._ticked(self.inputs), ([] if oh >= 0 else self._ticked(self.targets)), (oh if oh >= 0 else None)
 
-    def import_data(self) -> bool:
-        """Read the whole file with the chosen columns; accept, or show why not and import nothing."""
+    def import_data(self) -> bool | None:
+        """Read the whole file with the chosen columns; accept, or show why not and import nothing.
+
+        Returns True (imported, accepted) or False (refused, reason shown) at once for a file of up to
+        :data:`BACKGROUND_BYTES`; a larger file is read off the GUI thread and None is returned:
+        :attr:`import_finished` then tells the outcome, while the window stays responsive.
+        """
         self._result = None
         ins, tgs, oh = self.chosen()
         why = self._choice_problem(ins, tgs, oh)
         if why:
             self._show_error(why)
             return False
+        if self._job is not None and self._job.running:
+            return None
+
+        path, header = self._path, self.header.currentData()  # read here: the worker must not touch widgets
+
+        def read() -> ds.CSVData:
+            return ds.read_csv_data(path, inputs=ins, targets=tgs if oh is None else None, header=header,
+                                    one_hot=oh)
+
         try:
-            data = ds.read_csv_data(self._path, inputs=ins, targets=tgs if oh is None else None,
-                                    header=self.header.currentData(), one_hot=oh)
-        except CSVError as e:
-            self._show_error(f"Nothing was imported. {e}")
-            return False
-        self._result = data
-        self._show_error("")
-        self.accept()
-        return True
+            size = os.stat(self._path).st_size
+        except OSError:
+            size = 0  # read_csv_data says why
+        if size <= BACKGROUND_BYTES:
+            try:
+                data = read()
+            except CSVError as e:
+                return self._imported(e)
+            return self._imported(data)
+        self._job = BackgroundJob(read, (CSVError,), self)
+        self._job.succeeded.connect(self._imported)
+        self._job.failed.connect(self._imported)
+        self._set_busy(True, f"Importing {size / 2**20:.1f} MB…")
+        self._job.start()
+        return None
+
+    def _imported(self, outcome: ds.CSVData | CSVError) -> bool:
+        self._job = None
+        self._set_busy(False)
+        ok = not isinstance(outcome, CSVError)
+        if ok:
+            self._result = outcome  # type: ignore[assignment]
+            self._show_error("")
+        else:
+            self._show_error(f"Nothing was imported. {outcome}")
+        self.import_finished.emit(ok)
+        if ok:
+            self.accept()
+        return ok
+
+    def reject(self) -> None:
+        """Cancel: a file still being read is let go (its outcome is dropped)."""
+        self._drop_job()
+        super().reject()
+
+    def _drop_job(self) -> None:
+        if self._job is not None:
+            self._job.succeeded.disconnect()
+            self._job.failed.disconnect()
+            self._job = None
+            self._set_busy(False)
+
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        """While a large file is read: only Cancel works, and the summary says what is going on."""
+        for w in (self.path_edit, self.browse, self.header):
+            w.setEnabled(not busy)
+        self._set_ready(not busy and bool(self._names))
+        if busy:
+            self.summary.setText(text)
+        else:
+            self._on_choice_changed()
 
     # -- preview -------------------------------------------------------------------------------
     def _on_browse(self) -> None:
@@ -251,7 +328,7 @@ class CsvImportDialog(QDialog):
             for c in range(len(names)):
                 text = fields[c] if c < len(fields) else ""
                 item = QTableWidgetItem(text)
-                if not _is_number(text):
+                if not is_number_text(text):
                     item.setForeground(Qt.darkGray)
                 if ragged:
                     item.setBackground(QColor("#fcf3cf"))
@@ -285,7 +362,7 @@ class CsvImportDialog(QDialog):
             self.set_columns([0] if n else [], [0] if n else [])
             return
         last = [r[n - 1] for r in rows if len(r) >= n]
-        text_labels = any(not _is_number(v) for v in last)
+        text_labels = any(not is_number_text(v) for v in last)
         self.set_columns(list(range(n - 1)), None if text_labels else [n - 1], n - 1 if text_labels else None)
 
     # -- choices -------------------------------------------------------------------------------

@@ -14,23 +14,42 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backprop_lab.core import datasets as ds
-from backprop_lab.core.data_prep import MAX_SAMPLES
 from backprop_lab.core.errors import DataError
+from backprop_lab.core.numbers import parse_int
 
+from .background import BackgroundJob
 from .csv_import_dialog import CsvImportDialog
-from .data_request import (DataRequest, fraction_problem, generator_options, make_request, shape_problem,
-                           split_and_scale, target_encoding)
-from .network_spec import MAX_SEED
-from .number_field import ERROR_COLOR, NumberField, parse_float, parse_int, plain_label, plain_tooltip, show_error
+from .data_request import (
+    DataRequest,
+    fit_problem,
+    generator_options,
+    make_request,
+    split_and_scale,
+    target_encoding,
+)
+from .number_field import dataset_fields
+from .plain_text import ERROR_COLOR, MUTED_COLOR, plain_label, plain_tooltip, set_status, show_error
 from .sample_table import SampleTable
 
 __all__ = ["QtDataPanel", "DataRequest", "make_request"]
 
 Array = np.ndarray
+#: Datasets with more numbers than this are exported off the GUI thread (about 0.1 s of writing).
+BACKGROUND_NUMBERS = 200_000
 SCALING_CHOICES = (("none", "none"), ("minmax", "min–max to [0, 1]"), ("standardise", "standardise (mean 0, sd 1)"))
 
 
@@ -45,9 +64,12 @@ class QtDataPanel(QWidget):
         network: the owner calls ``sim.set_data(...)`` and then :meth:`set_data`.
     sample_edited(int row, int column, float value), sample_added(object, object), sample_removed(int)
         From the table (:class:`~backprop_lab.gui.sample_table.SampleTable`).
+    export_finished(bool)
+        An export ended: written (True) or refused with the reason shown (False).
     """
 
     data_requested = Signal(object)
+    export_finished = Signal(bool)
     sample_edited = Signal(int, int, float)
     sample_added = Signal(object, object)
     sample_removed = Signal(int)
@@ -59,6 +81,7 @@ class QtDataPanel(QWidget):
         self._shape: tuple[int, int, str, str] | None = None
         self._imported: tuple[ds.CSVData, str] | None = None
         self.last_request: DataRequest | None = None
+        self._export_job: BackgroundJob | None = None
         self._build()
         self._on_source_changed()
 
@@ -74,6 +97,16 @@ class QtDataPanel(QWidget):
         lay.addWidget(self.current)
         lay.addWidget(self.current_details)
 
+        lay.addWidget(self._build_new_data_box())
+        self.table = SampleTable()
+        self.table.sample_edited.connect(self.sample_edited)
+        self.table.sample_added.connect(self.sample_added)
+        self.table.sample_removed.connect(self.sample_removed)
+        lay.addWidget(self.table, 1)
+        self.scaling.currentIndexChanged.connect(self._update_fit)
+
+    def _build_new_data_box(self) -> QGroupBox:
+        """Source, its fields, split and scaling, whether it fits, and Import / Export / Apply."""
         box = QGroupBox("New data")
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
@@ -93,19 +126,9 @@ class QtDataPanel(QWidget):
         self.source_help = plain_label("", "About the data source", small=True)
         form.addRow(self.source_help)
 
-        self.samples = NumberField(lambda s: parse_int(s, "Samples", 1, MAX_SAMPLES), "200", "Number of samples",
-                                   f"How many samples to draw (1 to {MAX_SAMPLES:,}; logic gates at least 4)")
-        self.noise = NumberField(lambda s: parse_float(s, "Noise", 0.0, 1.0), "0", "Noise",
-                                 "Noise in [0, 1]; what it does depends on the set (see the source's tooltip)")
-        self.classes = NumberField(lambda s: parse_int(s, "Classes", 3, ds.MAX_CLASSES), "3", "Number of classes",
-                                   f"Clusters (3 to {ds.MAX_CLASSES}); one output neuron per class")
-        self.degree = NumberField(lambda s: parse_int(s, "Degree", 1, 10), "3", "Polynomial degree",
-                                  "Degree d of the Chebyshev polynomial T_d (1 to 10)")
-        self.seed = NumberField(lambda s: parse_int(s, "Seed", 0, MAX_SEED), "0", "Seed",
-                                "Seed of the random draws and of the test split: the same seed gives the same data")
-        self.test_fraction = NumberField(lambda s: parse_float(s, "Test fraction", 0.0, 1.0, hi_open=True), "0.2",
-                                         "Test fraction", "Part of the samples held out as a test set, in [0, 1) "
-                                         "(0.2 = 20 %); the test loss is computed after every epoch")
+        fields = dataset_fields()
+        self.samples, self.noise, self.classes = fields["samples"], fields["noise"], fields["classes"]
+        self.degree, self.seed, self.test_fraction = fields["degree"], fields["seed"], fields["test"]
         self.scaling = QComboBox()
         for key, label in SCALING_CHOICES:
             self.scaling.addItem(label, key)
@@ -129,6 +152,12 @@ class QtDataPanel(QWidget):
         self.adapt_button.clicked.connect(self._adapt)
         self.adapt_button.hide()
         form.addRow(self.adapt_button)
+        form.addRow(self._build_buttons())
+        self.status = plain_label("", "Result of the last action")
+        form.addRow(self.status)
+        return box
+
+    def _build_buttons(self) -> QHBoxLayout:
         buttons = QHBoxLayout()
         self.import_button = QPushButton("Import CSV…")
         self.import_button.setAccessibleName("Import a CSV file")
@@ -148,17 +177,7 @@ class QtDataPanel(QWidget):
         buttons.addWidget(self.export_button)
         buttons.addStretch(1)
         buttons.addWidget(self.apply_button)
-        form.addRow(buttons)
-        self.status = plain_label("", "Result of the last action")
-        form.addRow(self.status)
-        lay.addWidget(box)
-
-        self.table = SampleTable()
-        self.table.sample_edited.connect(self.sample_edited)
-        self.table.sample_added.connect(self.sample_added)
-        self.table.sample_removed.connect(self.sample_removed)
-        lay.addWidget(self.table, 1)
-        self.scaling.currentIndexChanged.connect(self._update_fit)
+        return buttons
 
     # -- the owner's API ---------------------------------------------------------------------
     def set_data(self, inputs: Array, targets: Array, test_inputs: Array | None = None,
@@ -267,17 +286,7 @@ class QtDataPanel(QWidget):
         cols = self._columns()
         if cols is None or self._shape is None:
             return ""
-        what, n_in, n_out = cols
-        net_in, net_out, _, _ = self._shape
-        why = shape_problem(what, n_in, n_out, net_in, net_out)
-        if not why:
-            return ""
-        if self._generator() == "blobs" and n_in == net_in:
-            if 3 <= net_out <= ds.MAX_CLASSES:
-                return why + f" Use {net_out} classes to fit it."
-            return why + f" Blobs needs 3 to {ds.MAX_CLASSES} outputs (one per class): choose another set " \
-                         "or change the output layer."
-        return why + " Choose data with that shape, or change the network (File ▸ New Network…)."
+        return fit_problem(*cols, *self._shape[:2], generator=self._generator())
 
     def _update_fit(self, *_: object) -> None:
         why = self.fit_problem()
@@ -290,7 +299,7 @@ class QtDataPanel(QWidget):
                 self.adapt_button.setText(f"Use {net_out} classes")
                 self.adapt_button.setVisible(True)
             return
-        self.fit.setStyleSheet("color: #566573;")
+        self.fit.setStyleSheet(f"color: {MUTED_COLOR};")
         gen = self._generator()
         if self._shape is None:
             self.fit.setText("")
@@ -331,8 +340,8 @@ class QtDataPanel(QWidget):
             out_act = self._shape[2] if self._shape else None
             opts = generator_options(name, out_act, v.get("classes"), v.get("degree"))
             n = 1 if info.fixed_samples else v["samples"]
-            if name in ("and", "or", "xor", "xnor") and n < 4:
-                self.samples.set_error("Samples: the logic gates need at least 4 (their truth table)")
+            if n < ds.min_samples(name):
+                self.samples.set_error(f"Samples: {info.title} needs at least {ds.min_samples(name)}")
                 raise _Refused()
             x, t = ds.make(name, n_samples=n, noise=v["noise"], seed=v["seed"], **opts)
             extra = "".join(f", {k} {opts[k]}" for k in ("classes", "degree") if k in opts)
@@ -371,7 +380,7 @@ class QtDataPanel(QWidget):
         except DataError as e:
             show_error(self.status, f"Not applied: {e}")
             return None
-        frac_why = fraction_problem(len(x), v["test"])
+        frac_why = ds.split_problem(len(x), v["test"])
         if frac_why:
             self.test_fraction.set_error(f"Test fraction: {frac_why}")
             show_error(self.status, "Not applied: correct the field(s) marked in red.")
@@ -394,8 +403,7 @@ class QtDataPanel(QWidget):
             return None
         self.last_request = req
         n_test = 0 if req.test_inputs is None else len(req.test_inputs)
-        self.status.setStyleSheet("color: #1e8449;")
-        show_error(self.status, f"Applied: {len(req.inputs):,} training + {n_test:,} test samples.")
+        set_status(self.status, f"Applied: {len(req.inputs):,} training + {n_test:,} test samples.", ok=True)
         self.data_requested.emit(req)
         return req
 
@@ -426,24 +434,57 @@ class QtDataPanel(QWidget):
         if path:
             self.export_csv(path)
 
-    def export_csv(self, path: str | os.PathLike) -> bool:
-        """Write the current samples (training rows, then test rows) to *path*; the outcome is shown."""
-        self.status.setStyleSheet(f"color: {ERROR_COLOR};")
+    def export_csv(self, path: str | os.PathLike) -> bool | None:
+        """Write the current samples (training rows, then test rows) to *path*; the outcome is shown.
+
+        Returns True (written) or False (refused, reason shown) at once for up to
+        :data:`BACKGROUND_NUMBERS` numbers; more are written off the GUI thread and None is
+        returned: :attr:`export_finished` then tells the outcome.
+        """
         if self._data is None:
-            show_error(self.status, "Nothing to export: there is no data yet.")
+            set_status(self.status, "Nothing to export: there is no data yet.", ok=False)
+            return False
+        if self._export_job is not None and self._export_job.running:
+            set_status(self.status, "Not exported: the last export is still being written.", ok=False)
             return False
         x, t, te_x, te_t = self._data
         if te_x is not None:
             x, t = np.vstack([x, te_x]), np.vstack([t, te_t])
-        try:
-            ds.write_csv(path, x, t)
-        except (OSError, DataError) as e:
-            show_error(self.status, f"Not exported: {getattr(e, 'strerror', None) or e}")
-            return False
         n_test = 0 if te_x is None else len(te_x)
-        self.status.setStyleSheet("color: #1e8449;")
-        tail = f" ({len(x) - n_test:,} training, then {n_test:,} test)" if n_test else ""
-        show_error(self.status, f"Exported {len(x):,} samples{tail} to {Path(path).name}.")
+        path = str(path)
+
+        def write() -> tuple[str, int, int]:
+            ds.write_csv(path, x, t)
+            return path, len(x), n_test
+
+        if x.size + t.size <= BACKGROUND_NUMBERS:
+            try:
+                return self._exported(write())
+            except DataError as e:
+                return self._exported(e)
+        self._export_job = BackgroundJob(write, (DataError,), self)
+        self._export_job.succeeded.connect(self._exported)
+        self._export_job.failed.connect(self._exported)
+        set_status(self.status, f"Exporting {len(x):,} samples to {Path(path).name}…", ok=True)
+        self._export_job.start()
+        return None
+
+    def _exported(self, outcome: tuple[str, int, int] | DataError) -> bool:
+        self._export_job = None
+        if isinstance(outcome, DataError):
+            set_status(self.status, f"Not exported: {outcome}", ok=False)
+            self.export_finished.emit(False)
+            return False
+        path, n, n_test = outcome
+        tail = f" ({n - n_test:,} training, then {n_test:,} test)" if n_test else ""
+        try:
+            size = os.stat(path).st_size
+        except OSError:
+            size = 0
+        big = (f" It is {size / 2**20:.1f} MB: more than the {ds.MAX_CSV_BYTES / 2**20:g} MB that Import CSV "
+               f"reads back." if size > ds.MAX_CSV_BYTES else "")
+        set_status(self.status, f"Exported {n:,} samples{tail} to {Path(path).name}.{big}", ok=True)
+        self.export_finished.emit(True)
         return True
 
 

@@ -1,7 +1,6 @@
 """DataRequest (new data for the simulation) and the Qt-free steps that make one: adapt, split, scale."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,10 +56,8 @@ def target_encoding(name: str, output_activation: str | None) -> str | None:
     opts = ds.info(name).options
     if "targets" not in opts:
         return None
-    if output_activation in ("sigmoid", "softmax"):
-        return "01"
-    if output_activation == "tanh":
-        return "pm1"
+    if output_activation in ("sigmoid", "softmax", "tanh"):
+        return ds.encoding_for(output_activation)
     return opts["targets"]
 
 
@@ -78,20 +75,22 @@ def generator_options(name: str, output_activation: str | None, classes: int | N
     return opts
 
 
-def shape_problem(what: str, n_in: int, n_out: int, net_in: int, net_out: int) -> str:
-    """Why data with *n_in* → *n_out* columns does not fit a network with *net_in* → *net_out* ("" if it does)."""
+def fit_problem(what: str, n_in: int, n_out: int, net_in: int, net_out: int, generator: str | None = None) -> str:
+    """Why data with *n_in* → *n_out* columns does not fit a network with *net_in* → *net_out* ("" if it does).
+
+    *what* names the data in the message; *generator* is the dataset's name when
+    it comes from one (blobs can adapt: one class per output).
+    """
     if (n_in, n_out) == (net_in, net_out):
         return ""
-    return (f"{what} has {n_in} input(s) → {n_out} target(s); the network has {net_in} input(s) → "
-            f"{net_out} output(s).")
-
-
-def fraction_problem(n: int, fraction: float) -> str:
-    """Why a test fraction leaves no training sample of *n* ("" when it does not)."""
-    n_test = math.ceil(round(n * fraction, 9))
-    if n_test >= n:
-        return f"a test fraction of {fraction:g} of {n:,} sample(s) leaves no training samples"
-    return ""
+    why = (f"{what} has {n_in} input(s) → {n_out} target(s); the network has {net_in} input(s) → "
+           f"{net_out} output(s).")
+    if generator == "blobs" and n_in == net_in:
+        if 3 <= net_out <= ds.MAX_CLASSES:
+            return why + f" Use {net_out} classes to fit it."
+        return why + (f" Blobs needs 3 to {ds.MAX_CLASSES} outputs (one per class): choose another set or change "
+                      f"the output layer.")
+    return why + " Choose data with that shape, or change the network (File ▸ New Network…)."
 
 
 def _formulas(params: ds.ScalingParams) -> list[str]:

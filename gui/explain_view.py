@@ -13,13 +13,12 @@ import re
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
-from PySide6.QtGui import Qt as QtGuiNs
-from PySide6.QtWidgets import (QFrame, QGridLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from backprop_lab.core import Computation, Network, Trace, format_number
 from backprop_lab.core.explain import Factor, chain_factors, explain
 
+from .plain_text import plain_label, plain_tooltip
 from .teach_style import muted
 
 #: Factors shown side by side as one product; longer lists wrap in a grid of this many columns.
@@ -39,11 +38,6 @@ FactorChip[result="true"] { border: 2px solid palette(highlight); background: pa
 """
 
 
-def _plain(label: QLabel) -> QLabel:
-    label.setTextFormat(Qt.PlainText)
-    return label
-
-
 class FactorChip(QFrame):
     """One factor: its symbol, its value and where it came from; clickable when it has a source."""
 
@@ -58,8 +52,8 @@ class FactorChip(QFrame):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 4, 8, 4)
         lay.setSpacing(0)
-        self.symbol = _plain(QLabel(factor.symbol))
-        self.value = _plain(QLabel(format_number(factor.value, digits)))
+        self.symbol = plain_label(factor.symbol, wrap=False)
+        self.value = plain_label(format_number(factor.value, digits), wrap=False)
         f = self.value.font()
         f.setPointSizeF(f.pointSizeF() * 1.15)
         f.setBold(True)
@@ -70,7 +64,7 @@ class FactorChip(QFrame):
             origin = f"← computation {factor.source_index + 1}"
         else:
             origin = _origin_word(factor)
-        self.origin = _plain(QLabel(origin))
+        self.origin = plain_label(origin, wrap=False)
         small = self.origin.font()
         small.setPointSizeF(small.pointSizeF() * 0.85)
         self.origin.setFont(small)
@@ -78,7 +72,7 @@ class FactorChip(QFrame):
         for w in (self.symbol, self.value, self.origin):
             w.setAlignment(Qt.AlignHCenter)
             lay.addWidget(w)
-        self.setToolTip(QtGuiNs.convertFromPlainText(f"{factor.symbol} = {format_number(factor.value, digits)}\n"
+        self.setToolTip(plain_tooltip(f"{factor.symbol} = {format_number(factor.value, digits)}\n"
                                                 f"{factor.meaning}" + ("\nClick to go to the computation that "
                                                                         "produced it." if linked else "")))
         self.setAccessibleName(f"{factor.symbol} = {format_number(factor.value, digits)}")
@@ -90,6 +84,7 @@ class FactorChip(QFrame):
 
     @property
     def linked(self) -> bool:
+        """Whether the factor was computed earlier in the iteration (then a click jumps there)."""
         return self.factor.source_index is not None
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
@@ -143,8 +138,7 @@ class QtExplanation(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 4, 0, 0)
         lay.setSpacing(4)
-        self.sentences = _plain(QLabel())
-        self.sentences.setWordWrap(True)
+        self.sentences = plain_label()
         self.sentences.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.sentences.setAccessibleName("What this computation means")
         lay.addWidget(self.sentences)
@@ -162,8 +156,7 @@ class QtExplanation(QWidget):
         self.why_frame.setVisible(False)
         why = QVBoxLayout(self.why_frame)
         why.setContentsMargins(16, 0, 0, 4)
-        self.chain_label = _plain(QLabel())
-        self.chain_label.setWordWrap(True)
+        self.chain_label = plain_label()
         self.chain_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         why.addWidget(self.chain_label)
         self.chips_box = QWidget()
@@ -172,8 +165,7 @@ class QtExplanation(QWidget):
         self.chips.setHorizontalSpacing(6)
         self.chips.setVerticalSpacing(6)
         why.addWidget(self.chips_box, 0, Qt.AlignLeft)
-        self.legend = _plain(QLabel())
-        self.legend.setWordWrap(True)
+        self.legend = plain_label()
         self._restyle()
         why.addWidget(self.legend)
         lay.addWidget(self.why_frame)

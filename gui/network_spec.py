@@ -18,8 +18,7 @@ import numpy as np
 from backprop_lab.core import ACTIVATIONS, INIT_SCHEMES, ConfigError, Network, Simulation, TrainingSettings, initialize
 from backprop_lab.core import datasets as ds
 from backprop_lab.core.errors import DataError
-
-from .plain_numbers import parse_int
+from backprop_lab.core.numbers import parse_int
 
 #: Largest seed the dialogs accept (what a 32-bit signed spin box or C int holds).
 MAX_SEED = 2**31 - 1
@@ -102,6 +101,7 @@ class NetworkSpec:
 
     @property
     def n_params(self) -> int:
+        """Weights and biases of the network."""
         return sum((a + 1) * b for a, b in zip(self.sizes[:-1], self.sizes[1:]))
 
 
@@ -234,12 +234,16 @@ def build_simulation(spec: NetworkSpec, data: tuple | None = None) -> Simulation
             ds.check_targets(arr, spec.loss, spec.activations[-1])
     settings = TrainingSettings(loss=spec.loss, seed=spec.init_seed)
     n_test = 0 if x_te is None else len(x_te)
-    notes = (f"Made with File ▸ New Network…: {'-'.join(map(str, spec.sizes))} ({', '.join(spec.activations)}), "
-             f"{spec.init_scheme} weights (seed {spec.init_seed}), trained on {how}"
-             + (f"; {n_test:,} test samples held out." if n_test else "."))
-    kwargs: dict[str, Any] = {"name": spec.title(), "notes": notes}
+    kwargs: dict[str, Any] = {"name": spec.title()}
+    held = ""
     if n_test and "test_inputs" in inspect.signature(Simulation.__init__).parameters:
         kwargs.update(test_inputs=x_te, test_targets=t_te)
+        held = f"; {n_test:,} test samples held out"
+    elif n_test:  # the split is made all the same, so the training set does not depend on the engine's version
+        held = f"; {n_test:,} samples held out for a test set, which this version of the engine does not keep"
+    kwargs["notes"] = (f"Made with File ▸ New Network…: {'-'.join(map(str, spec.sizes))} "
+                       f"({', '.join(spec.activations)}), {spec.init_scheme} weights (seed {spec.init_seed}), "
+                       f"trained on {how}{held}.")
     return Simulation(net, x, t, settings, **kwargs)
 
 

@@ -8,25 +8,50 @@ sigmoid or softmax output) and says why anything else is refused.
 """
 from __future__ import annotations
 
-import math
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGridLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backprop_lab.core import INIT_SCHEMES, ConfigError, Simulation
 from backprop_lab.core import datasets as ds
-from backprop_lab.core.data_prep import MAX_SAMPLES
 from backprop_lab.core.errors import DataError
+from backprop_lab.core.numbers import parse_int
 
-from .data_request import fraction_problem, generator_options
-from .network_spec import (CE_OUTPUTS, HIDDEN_ACTIVATIONS, KEEP, LOSS_CHOICES, MAX_DENSE_LAYERS, MAX_LAYER_SIZE,
-                           MAX_SEED, OUTPUT_ACTIVATIONS, NetworkSpec, build_simulation, parse_sizes, spec_problems)
-from .number_field import NumberField, error_label, parse_float, parse_int, plain_label, plain_tooltip, show_error
+from .data_request import generator_options
+from .network_spec import (
+    CE_OUTPUTS,
+    HIDDEN_ACTIVATIONS,
+    KEEP,
+    LOSS_CHOICES,
+    MAX_DENSE_LAYERS,
+    MAX_LAYER_SIZE,
+    MAX_SEED,
+    OUTPUT_ACTIVATIONS,
+    NetworkSpec,
+    build_simulation,
+    parse_sizes,
+    spec_problems,
+)
+from .number_field import NumberField, dataset_fields
+from .plain_text import MUTED_COLOR, error_label, plain_label, plain_tooltip, show_error
 
 __all__ = ["NetworkSpec", "NewNetworkDialog", "build_simulation", "parse_sizes", "spec_problems"]
 
@@ -61,7 +86,12 @@ class NewNetworkDialog(QDialog):
         cols = QHBoxLayout()
         cols.setSpacing(10)
         lay.addLayout(cols)
+        cols.addWidget(self._build_network_box(), 3)
+        cols.addWidget(self._build_data_box(), 2)
+        self._build_footer(lay)
 
+    def _build_network_box(self) -> QGroupBox:
+        """Sizes (typed, or one row per layer), loss and initialisation."""
         net_box = QGroupBox("Network")
         net = QVBoxLayout(net_box)
         sizes_form = QFormLayout()
@@ -117,8 +147,10 @@ class NewNetworkDialog(QDialog):
         form.addRow("Weights", init_row)
         net.addLayout(form)
         net.addStretch(1)
-        cols.addWidget(net_box, 3)
+        return net_box
 
+    def _build_data_box(self) -> QGroupBox:
+        """The dataset and its fields."""
         data_box = QGroupBox("Data")
         dform = QFormLayout(data_box)
         dform.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
@@ -133,17 +165,9 @@ class NewNetworkDialog(QDialog):
         self.dataset_help = plain_label("", "About the dataset", small=True)
         self.dataset_help.setMinimumWidth(230)
         dform.addRow(self.dataset_help)
-        self.samples = NumberField(lambda s: parse_int(s, "Samples", 1, MAX_SAMPLES), "200", "Number of samples",
-                                   f"How many samples to draw (1 to {MAX_SAMPLES:,})")
-        self.noise = NumberField(lambda s: parse_float(s, "Noise", 0.0, 1.0), "0", "Noise",
-                                 "Noise in [0, 1]; what it does depends on the set (see the dataset's tooltip)")
-        self.degree = NumberField(lambda s: parse_int(s, "Degree", 1, 10), "3", "Polynomial degree",
-                                  "Degree d of the Chebyshev polynomial T_d (1 to 10)")
-        self.data_seed = NumberField(lambda s: parse_int(s, "Seed", 0, MAX_SEED), "0", "Data seed",
-                                     "Seed of the samples and of the test split")
-        self.test_fraction = NumberField(lambda s: parse_float(s, "Test fraction", 0.0, 1.0, hi_open=True), "0.2",
-                                         "Test fraction", "Part of the samples held out as a test set, in [0, 1) "
-                                         "(0.2 = 20 %)")
+        fields = dataset_fields()
+        self.samples, self.noise, self.degree = fields["samples"], fields["noise"], fields["degree"]
+        self.data_seed, self.test_fraction = fields["seed"], fields["test"]
         self._data_rows: dict[str, QLabel] = {}
         for key, label, fld in (("samples", "Samples", self.samples), ("noise", "Noise", self.noise),
                                 ("degree", "Degree", self.degree), ("seed", "Seed", self.data_seed),
@@ -153,13 +177,15 @@ class NewNetworkDialog(QDialog):
             self._data_rows[key] = lab
             dform.addRow(lab, fld)
             fld.edited.connect(self._refresh)
-        cols.addWidget(data_box, 2)
+        return data_box
 
+    def _build_footer(self, lay: QVBoxLayout) -> None:
+        """The problems, the summary and Create / Cancel."""
         self.problems_label = error_label()
         self.problems_label.setAccessibleName("Why the network cannot be created")
         lay.addWidget(self.problems_label)
         self.summary = plain_label("", "Summary of the new network")
-        self.summary.setStyleSheet("color: #566573;")
+        self.summary.setStyleSheet(f"color: {MUTED_COLOR};")
         lay.addWidget(self.summary)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
         self.create_button = self.buttons.addButton("Create", QDialogButtonBox.AcceptRole)
@@ -404,11 +430,12 @@ class NewNetworkDialog(QDialog):
         spec = self._spec(values)
         shape = None if self._current is None else (self._current[0].shape[1], self._current[1].shape[1])
         problems += spec_problems(spec, shape)
-        if spec.dataset_name in ("and", "or", "xor", "xnor") and values.get("samples", 4) < 4:
-            problems.append("The logic gates need at least 4 samples (their truth table).")
+        if spec.dataset_name != KEEP and values.get("samples", 1) < ds.min_samples(spec.dataset_name):
+            problems.append(f"{ds.info(spec.dataset_name).title} needs at least {ds.min_samples(spec.dataset_name)} "
+                            f"samples (its truth table).")
         if spec.dataset_name != KEEP and "test" in values and "samples" in values:
             n = spec.dataset_options.get("n_samples", 1)
-            why = fraction_problem(n, values["test"])
+            why = ds.split_problem(n, values["test"])
             if why:
                 problems.append(why[0].upper() + why[1:] + ".")
         return problems
@@ -432,7 +459,7 @@ class NewNetworkDialog(QDialog):
             n_tr = len(self._current[0])
             n_te = 0 if self._current[2] is None else len(self._current[2])
         elif isinstance(n, int):
-            n_te = math.ceil(round(n * spec.test_fraction, 9)) if spec.test_fraction < 1 else 0
+            n_te = ds.n_test_samples(n, spec.test_fraction) if spec.test_fraction < 1 else 0
             n_tr = n - n_te
         else:
             n_tr = n_te = 0

@@ -1,53 +1,20 @@
-"""Small plain-text widgets of the data GUI: labels, tooltips, and a number field whose refusals show beside it.
+"""NumberField: a line edit for one number with the reason its text is refused beside it; the dataset fields.
 
-The parsing rules (plain numbers only) are in :mod:`backprop_lab.gui.plain_numbers`.
+The parsing rules (plain numbers only) are :mod:`backprop_lab.core.numbers`'.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import Qt as QtGui_Qt
-from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
-from .plain_numbers import parse_float, parse_int  # noqa: F401  (re-exported for the widgets)
+from backprop_lab.core import datasets as ds
+from backprop_lab.core.data_prep import MAX_SAMPLES
+from backprop_lab.core.numbers import parse_int, parse_number
 
-#: Colour of refusal messages (readable on the light Fusion palette, 5.4:1 contrast on white).
-ERROR_COLOR = "#b03a2e"
-
-
-def plain_tooltip(text: str) -> str:
-    """*text* as a tooltip that Qt shows literally (tooltips otherwise guess rich text)."""
-    return QtGui_Qt.convertFromPlainText(text)
-
-
-def plain_label(text: str = "", name: str = "", wrap: bool = True, small: bool = False) -> QLabel:
-    """A plain-text label (never rich text: it may show file content)."""
-    label = QLabel(text)
-    label.setTextFormat(Qt.PlainText)
-    label.setWordWrap(wrap)
-    if name:
-        label.setAccessibleName(name)
-    if small:
-        label.setStyleSheet("color: #566573; font-size: 9pt;")
-    return label
-
-
-def error_label() -> QLabel:
-    """A small red, plain-text, word-wrapped label for a refusal; hidden while empty."""
-    label = QLabel()
-    label.setTextFormat(Qt.PlainText)
-    label.setWordWrap(True)
-    label.setStyleSheet(f"color: {ERROR_COLOR}; font-size: 9pt;")
-    label.setAccessibleName("Problem")
-    label.hide()
-    return label
-
-
-def show_error(label: QLabel, text: str) -> None:
-    """Show *text* in *label* (hide it when empty)."""
-    label.setText(text)
-    label.setVisible(bool(text))
+from .network_spec import MAX_SEED
+from .plain_text import error_label, show_error
 
 
 class NumberField(QWidget):
@@ -98,6 +65,7 @@ class NumberField(QWidget):
         self.edited.emit()
 
     def text(self) -> str:
+        """The text in the field, as typed."""
         return self.edit.text()
 
     def set_text(self, text: str) -> None:
@@ -143,3 +111,26 @@ class NumberField(QWidget):
     def set_error(self, text: str) -> None:
         """Show a reason found elsewhere (e.g. a fraction that leaves no training samples)."""
         show_error(self.error, text)
+
+
+def dataset_fields() -> dict[str, NumberField]:
+    """The number fields of a generated dataset, as the Data panel and File ▸ New Network… show them.
+
+    Keys: ``samples``, ``noise``, ``classes``, ``degree``, ``seed``, ``test`` (the test fraction);
+    the ranges are the generators' (:func:`backprop_lab.core.datasets.make`).
+    """
+    return {
+        "samples": NumberField(lambda s: parse_int(s, "Samples", 1, MAX_SAMPLES), "200", "Number of samples",
+                               f"How many samples to draw (1 to {MAX_SAMPLES:,}; logic gates at least 4)"),
+        "noise": NumberField(lambda s: parse_number(s, "Noise", 0.0, 1.0), "0", "Noise",
+                             "Noise in [0, 1]; what it does depends on the set (see the dataset's tooltip)"),
+        "classes": NumberField(lambda s: parse_int(s, "Classes", 3, ds.MAX_CLASSES), "3", "Number of classes",
+                               f"Clusters (3 to {ds.MAX_CLASSES}); one output neuron per class"),
+        "degree": NumberField(lambda s: parse_int(s, "Degree", 1, ds.MAX_DEGREE), "3", "Polynomial degree",
+                              f"Degree d of the Chebyshev polynomial T_d (1 to {ds.MAX_DEGREE})"),
+        "seed": NumberField(lambda s: parse_int(s, "Seed", 0, MAX_SEED), "0", "Data seed",
+                            "Seed of the random draws and of the test split: the same seed gives the same data"),
+        "test": NumberField(lambda s: parse_number(s, "Test fraction", 0.0, 1.0, hi_open=True), "0.2",
+                            "Test fraction", "Part of the samples held out as a test set, in [0, 1) (0.2 = 20 %); "
+                            "the test loss is computed after every epoch"),
+    }

@@ -11,14 +11,25 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea,
-                               QSizePolicy, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backprop_lab.core import BackpropLabError, Network, Simulation, Trace, format_number
 from backprop_lab.core.explain import kind_title
 from backprop_lab.core.practice import AnswerError, PracticeSession
 
 from .explain_view import QtExplanation
+from .plain_text import plain_label
 from .teach_style import mix, muted, tint
 
 PHASE_NAMES = {"forward": "forward pass", "loss": "loss", "backward": "backward pass", "update": "update"}
@@ -32,12 +43,6 @@ def _element_name(network: Network | None, rec) -> str:
         return network.element_name(rec.element) if network is not None else rec.target
     except (IndexError, KeyError, ValueError):  # a trace of another network: its own symbol will do
         return rec.target
-
-
-def _plain(label: QLabel, wrap: bool = True) -> QLabel:
-    label.setTextFormat(Qt.PlainText)
-    label.setWordWrap(wrap)
-    return label
 
 
 class QtPracticePanel(QWidget):
@@ -76,44 +81,10 @@ class QtPracticePanel(QWidget):
         lay.setContentsMargins(6, 6, 6, 6)
         lay.setSpacing(6)
         lay.addLayout(self._build_options())
-        self.card = QFrame()
-        self.card.setObjectName("practiceCard")
-        card = QVBoxLayout(self.card)
-        card.setContentsMargins(10, 8, 10, 10)
-        card.setSpacing(6)
-        self.context = _plain(QLabel())
-        card.addWidget(self.context)
-        self.question = _plain(QLabel())
-        self.question.setAccessibleName("Question")
-        self.question.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        f = self.question.font()
-        f.setPointSizeF(f.pointSizeF() * 1.3)
-        self.question.setFont(f)
-        card.addWidget(self.question)
-        card.addLayout(self._build_answer_row())
-        self.refusal = _plain(QLabel())
-        self.refusal.setAccessibleName("Answer not accepted")
-        self.refusal.setVisible(False)
-        card.addWidget(self.refusal)
-        self.hints_label = _plain(QLabel())
-        self.hints_label.setAccessibleName("Hints")
-        self.hints_label.setVisible(False)
-        card.addWidget(self.hints_label)
-        lay.addWidget(self.card)
-        self.feedback = QFrame()
-        self.feedback.setObjectName("practiceFeedback")
-        fb = QVBoxLayout(self.feedback)
-        fb.setContentsMargins(10, 8, 10, 8)
-        self.verdict_label = _plain(QLabel())
-        self.verdict_label.setAccessibleName("Verdict")
-        self.verdict_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        fb.addWidget(self.verdict_label)
-        self.explanation = QtExplanation()
-        self.explanation.jump_to.connect(self.jump_to)
-        fb.addWidget(self.explanation)
-        lay.addWidget(self.feedback)
+        lay.addWidget(self._build_card())
+        lay.addWidget(self._build_feedback())
         lay.addLayout(self._build_navigation())
-        self.score_label = _plain(QLabel())
+        self.score_label = plain_label()
         self.score_label.setAccessibleName("Score")
         lay.addWidget(self.score_label)
         lay.addStretch(1)
@@ -121,6 +92,48 @@ class QtPracticePanel(QWidget):
         self.show_state(None, 0, None)
 
     # -- construction ------------------------------------------------------------------------------
+    def _build_card(self) -> QFrame:
+        """The question: where it is, what to compute, the answer row, a refusal and the hints."""
+        self.card = QFrame()
+        self.card.setObjectName("practiceCard")
+        card = QVBoxLayout(self.card)
+        card.setContentsMargins(10, 8, 10, 10)
+        card.setSpacing(6)
+        self.context = plain_label()
+        card.addWidget(self.context)
+        self.question = plain_label()
+        self.question.setAccessibleName("Question")
+        self.question.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        f = self.question.font()
+        f.setPointSizeF(f.pointSizeF() * 1.3)
+        self.question.setFont(f)
+        card.addWidget(self.question)
+        card.addLayout(self._build_answer_row())
+        self.refusal = plain_label()
+        self.refusal.setAccessibleName("Answer not accepted")
+        self.refusal.setVisible(False)
+        card.addWidget(self.refusal)
+        self.hints_label = plain_label()
+        self.hints_label.setAccessibleName("Hints")
+        self.hints_label.setVisible(False)
+        card.addWidget(self.hints_label)
+        return self.card
+
+    def _build_feedback(self) -> QFrame:
+        """The verdict and the explanation of the computation, once it is settled or shown."""
+        self.feedback = QFrame()
+        self.feedback.setObjectName("practiceFeedback")
+        fb = QVBoxLayout(self.feedback)
+        fb.setContentsMargins(10, 8, 10, 8)
+        self.verdict_label = plain_label()
+        self.verdict_label.setAccessibleName("Verdict")
+        self.verdict_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        fb.addWidget(self.verdict_label)
+        self.explanation = QtExplanation()
+        self.explanation.jump_to.connect(self.jump_to)
+        fb.addWidget(self.explanation)
+        return self.feedback
+
     def _build_options(self) -> QHBoxLayout:
         row = QHBoxLayout()
         title = QLabel("Practice")
@@ -179,7 +192,7 @@ class QtPracticePanel(QWidget):
 
     def _build_navigation(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        self.last_label = _plain(QLabel(), wrap=False)
+        self.last_label = plain_label(wrap=False)
         self.last_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         row.addWidget(self.last_label, 1)
         self.skip_button = QPushButton("Skip to my next question ▸▸")
@@ -228,6 +241,7 @@ class QtPracticePanel(QWidget):
 
     # -- user actions --------------------------------------------------------------------------------
     def check(self) -> None:
+        """Judge the typed answer (a refusal is shown beside it and costs nothing)."""
         s = self.session
         if not s.asked or s.verdict is not None:
             return
@@ -242,18 +256,21 @@ class QtPracticePanel(QWidget):
         self._settled()
 
     def hint(self) -> None:
+        """Show the next hint of the open question."""
         s = self.session
         if s.asked and s.verdict is None:
             s.hint()
             self._refresh(clear_answer=False)
 
     def reveal(self) -> None:
+        """Give up on the open question and show its result."""
         s = self.session
         if s.asked and s.verdict is None:
             s.reveal()
             self._settled()
 
     def next(self) -> None:
+        """Ask for the shown computation to be performed (Step into)."""
         if self.next_button.isEnabled():
             self.advance_requested.emit(1)
 
@@ -271,6 +288,7 @@ class QtPracticePanel(QWidget):
         return (target if target is not None else len(s.trace.records)) - s.position
 
     def restart(self) -> None:
+        """Forget the scores; the next iteration is practice round 1 again."""
         self.session.restart()
         self._refresh(clear_answer=True)
 

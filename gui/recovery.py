@@ -27,6 +27,8 @@ How it works
 
 ``BPL_AUTOSAVE_SECONDS="FIRST,INTERVAL"`` (e.g. ``"0.2,1"``) overrides the two
 delays; the tests use it to make a real process autosave quickly.
+
+The questions asked at start-up (Restore / Discard) are in :mod:`.recovery_prompt`.
 """
 from __future__ import annotations
 
@@ -41,10 +43,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLockFile, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from PySide6.QtCore import QCoreApplication, QLockFile, QObject, QTimer, Signal
 
 from backprop_lab.core.statefile import parse_json, save_atomic
+
+from .paths import data_dir
 
 #: Seconds from the first change to the first autosave.
 FIRST_DELAY = 2.0
@@ -62,7 +65,6 @@ class RecoveryError(ValueError):
 
 def default_folder() -> Path:
     """``$XDG_DATA_HOME/backprop-lab/recovery`` (``~/.local/share/backprop-lab/recovery``)."""
-    from .app import data_dir
     return data_dir() / "recovery"
 
 
@@ -79,8 +81,9 @@ def _delays_from_env() -> tuple[float, float] | None:
     return first, interval
 
 
-def _short(text: str, limit: int = MAX_NAME) -> str:
-    text = " ".join(str(text).split())  # no line breaks from a file into a dialog
+def short_text(text: str, limit: int = MAX_NAME) -> str:
+    """*text* on one line (no line breaks from a file into a dialog), cut to *limit* characters."""
+    text = " ".join(str(text).split())
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
@@ -97,7 +100,7 @@ class RecoveryInfo:
     @property
     def title(self) -> str:
         """What to call the work in a message: the file name, else the network's name."""
-        return _short(Path(self.path).name if self.path else (self.name or "an untitled network"))
+        return short_text(Path(self.path).name if self.path else (self.name or "an untitled network"))
 
 
 def _lock_path(file: Path) -> Path:
@@ -124,11 +127,13 @@ def read_info(file: Path) -> RecoveryInfo:
         meta = doc.get("display", {}).get("recovery", {})
         path = meta.get("path")
         saved = meta.get("saved_at")
+        when = datetime.fromisoformat(saved) if isinstance(saved, str) else mtime
+        if when.tzinfo is None:  # written without an offset (by hand, another version): local time
+            when = when.astimezone()
         return RecoveryInfo(file, path if isinstance(path, str) and path else None,
-                            doc.get("name") if isinstance(doc.get("name"), str) else "",
-                            datetime.fromisoformat(saved) if isinstance(saved, str) else mtime)
+                            doc.get("name") if isinstance(doc.get("name"), str) else "", when)
     except (OSError, ValueError, AttributeError, RecursionError) as e:
-        return RecoveryInfo(file, None, "", mtime, error=_short(str(e), 300))
+        return RecoveryInfo(file, None, "", mtime, error=short_text(str(e), 300))
 
 
 class _Writer:
@@ -405,98 +410,3 @@ class RecoveryManager(QObject):
         for lock in self._held.values():
             lock.unlock()
         self._held.clear()
-
-
-def load_recovered(controller, state: dict, path: str | None) -> bool:
-    """Open a restored *state* in *controller* as unsaved changes of *path*; False if it is refused.
-
-    Uses ``controller.open_recovered(state, path)`` when the controller has it.
-    """
-    opener = getattr(controller, "open_recovered", None)
-    if opener is not None:
-        return bool(opener(state, path))
-    # shim until the controller has open_recovered: the same steps through its internals
-    from backprop_lab.core import Simulation, StateFileError
-    try:
-        sim = Simulation.from_dict(state, source="the recovered work")
-    except StateFileError as e:
-        controller.error.emit("Cannot restore the unsaved work", str(e))
-        return False
-    controller._replace(sim, path)
-    controller._saved_fp = b""  # matches no state: unsaved until saved
-    controller._dirty = True
-    controller.dirty_changed.emit(True)
-    controller.message.emit("Restored the unsaved work; save it to keep it.")
-    return True
-
-
-def _when(saved_at: datetime) -> str:
-    now = datetime.now().astimezone()
-    secs = (now - saved_at).total_seconds()
-    if secs < 90:
-        ago = "just now"
-    elif secs < 90 * 60:
-        ago = f"{round(secs / 60)} minutes ago"
-    elif secs < 36 * 3600:
-        ago = f"{round(secs / 3600)} hours ago"
-    else:
-        ago = f"{round(secs / 86400)} days ago"
-    return f"{saved_at:%Y-%m-%d %H:%M:%S} ({ago})"
-
-
-def recovery_question(parent: QWidget | None, info: RecoveryInfo) -> QMessageBox:
-    """The Restore / Discard question for *info*: plain text, Restore the default."""
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Question)
-    box.setWindowTitle("Recover unsaved work — Backprop Lab")
-    box.setTextFormat(Qt.PlainText)
-    box.setText(f"Backprop Lab did not close normally. Your unsaved changes to “{info.title}” were kept.")
-    where = (f"Restore opens them as unsaved changes of\n{_short(info.path, 300)}" if info.path else
-             "Restore opens them as a network that has not been saved yet")
-    box.setInformativeText(f"Kept on {_when(info.saved_at)}.\n\n{where}; Discard deletes them.")
-    box.restore_button = box.addButton("Restore", QMessageBox.AcceptRole)
-    box.discard_button = box.addButton("Discard", QMessageBox.DestructiveRole)
-    box.setDefaultButton(box.restore_button)
-    for label in box.findChildren(QLabel):  # the informative label does not follow setTextFormat
-        label.setTextFormat(Qt.PlainText)
-    return box
-
-
-def offer_recovery(window: QWidget | None, manager: RecoveryManager) -> dict | None:
-    """At start-up: ask Restore / Discard for each recovery file, newest first.
-
-    Returns the first restored state dict (``manager.restored`` tells its original
-    path), or None.  Files not asked about (after a Restore) stay for a later start.
-    """
-    try:
-        for info in manager.pending_recoveries():
-            if info.error:
-                if _ask_broken(window, info):
-                    manager.discard(info)
-                continue
-            box = recovery_question(window, info)
-            box.exec()
-            if box.clickedButton() is box.restore_button:
-                try:
-                    return manager.restore(info)
-                except RecoveryError as e:
-                    _warn(window, "Cannot restore the unsaved work", str(e))
-                    continue
-            manager.discard(info)
-        return None
-    finally:
-        manager.release_pending()
-
-
-def _warn(parent: QWidget | None, title: str, text: str) -> None:
-    box = QMessageBox(QMessageBox.Warning, title, _short(text, 600), QMessageBox.Ok, parent)
-    box.setTextFormat(Qt.PlainText)
-    box.exec()
-
-
-def _ask_broken(parent: QWidget | None, info: RecoveryInfo) -> bool:
-    box = QMessageBox(QMessageBox.Warning, "Recover unsaved work — Backprop Lab",
-                      f"A recovery file cannot be read ({info.error}). Delete it?\n\n{info.file}",
-                      QMessageBox.Yes | QMessageBox.No, parent)
-    box.setTextFormat(Qt.PlainText)
-    return box.exec() == QMessageBox.Yes

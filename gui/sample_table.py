@@ -10,16 +10,25 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
-from backprop_lab.core.data_prep import MAX_SAMPLES, SUM_TOLERANCE
+from backprop_lab.core.data_prep import MAX_SAMPLES, target_problem
+from backprop_lab.core.numbers import parse_number
 
-from .number_field import error_label, parse_float, show_error
+from .plain_text import MUTED_COLOR, error_label, show_error
 
 Array = np.ndarray
 _OUTPUT_BG = QColor("#f2f4f4")
-_OUTPUT_FG = QColor("#566573")
+_OUTPUT_FG = QColor(MUTED_COLOR)
 _RIGHT = int(Qt.AlignRight | Qt.AlignVCenter)
 # Looking up an enum member on Qt costs about 15 µs in PySide6 6.11; data() runs for every visible cell
 # and role on each repaint, so it compares plain ints looked up once.
@@ -107,23 +116,28 @@ class SampleTableModel(QAbstractTableModel):
     # -- read access ------------------------------------------------------------------------
     @property
     def inputs(self) -> Array:
+        """The input columns shown (a copy of what the owner gave)."""
         return self._x
 
     @property
     def targets(self) -> Array:
+        """The target columns shown."""
         return self._t
 
     @property
     def n_inputs(self) -> int:
+        """How many input columns come first."""
         return self._x.shape[1]
 
     def _n_data_cols(self) -> int:
         return self._x.shape[1] + self._t.shape[1]
 
     def is_output_column(self, column: int) -> bool:
+        """Whether *column* shows the network's outputs (read-only)."""
         return column >= self._n_data_cols()
 
     def column_name(self, column: int) -> str:
+        """``i1``…, ``t1``… or ``o1``… for *column*."""
         ni, nt = self._x.shape[1], self._t.shape[1]
         if column < ni:
             return f"i{column + 1}"
@@ -187,7 +201,7 @@ class SampleTableModel(QAbstractTableModel):
         r, c = index.row(), index.column()
         where = f"{self.column_name(c)} of sample {r + 1}"
         try:
-            v = parse_float(str(value), where)
+            v = parse_number(str(value), where)
         except ValueError as e:
             self.edit_refused.emit(f"{e}; unchanged.")
             return False
@@ -202,17 +216,12 @@ class SampleTableModel(QAbstractTableModel):
     def target_problem(self, row: int, column: int, value: float) -> str:
         """Why *value* cannot go into a target cell under the current loss ("" when it can)."""
         ni = self._x.shape[1]
-        if column < ni or self._loss != "cross_entropy":
+        if column < ni:
             return ""
-        if not 0.0 <= value <= 1.0:
-            return f"{value!r} is outside [0, 1], which cross-entropy with a {self._out_act} output needs"
-        if self._out_act == "softmax":
-            t = self._t[row].copy()
-            t[column - ni] = value
-            if abs(t.sum() - 1.0) > SUM_TOLERANCE:
-                return (f"the targets of sample {row + 1} would sum to {t.sum():.6g}; softmax with cross-entropy "
-                        f"needs them to sum to 1")
-        return ""
+        t = self._t[row].copy()
+        t[column - ni] = value
+        problem = target_problem(t[None, :], self._loss, self._out_act)
+        return "" if problem is None else problem[2]
 
 
 class SampleTable(QWidget):
@@ -306,6 +315,7 @@ class SampleTable(QWidget):
         self.model.set_outputs(outputs)
 
     def set_target_rule(self, loss: str, output_activation: str) -> None:
+        """Refuse target edits that *loss* with this output activation cannot take."""
         self.model.set_target_rule(loss, output_activation)
 
     # -- buttons ------------------------------------------------------------------------------

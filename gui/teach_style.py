@@ -16,6 +16,7 @@ def muted(palette: QPalette) -> str:
 
 
 def is_dark(palette: QPalette) -> bool:
+    """Whether *palette* is a dark theme (its window colour is darker than mid-grey)."""
     return palette.color(QPalette.Window).lightnessF() < 0.5
 
 

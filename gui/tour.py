@@ -10,8 +10,18 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QTabWidget,
-                               QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 #: What a page's "Try it" button asks the window to do.
 TOUR_ACTIONS = {
@@ -229,6 +239,7 @@ class GettingStartedDialog(QDialog):
 
     @property
     def page(self) -> int:
+        """The tour page shown (0-based)."""
         return self.page_list.currentRow()
 
     def show_page(self, k: int) -> None:

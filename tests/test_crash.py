@@ -71,7 +71,8 @@ def test_error_in_a_timer_slot_shows_one_dialog_logs_it_and_calls_back(qtbot, ha
     assert visible_boxes() == [box]
     assert calls == [True]  # on_error ran once, on the GUI thread
     # Short plain-text message: markup from the message is shown as typed, never interpreted.
-    assert box.text() == 'Something went wrong inside Backprop Lab.\n\nValueError: <img src="/dev/zero"> is not a weight'
+    assert box.text() == ('Something went wrong inside Backprop Lab.\n\n'
+                          'ValueError: <img src="/dev/zero"> is not a weight')
     labels = [lb for lb in box.findChildren(QLabel) if lb.text()]
     assert labels and all(lb.textFormat() == Qt.PlainText for lb in labels)
     assert str(handler.log_path) in box.informativeText()

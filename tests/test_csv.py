@@ -5,7 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from backprop_lab.core import csv_io
 from backprop_lab.core.datasets import CSVError, DataError, preview_csv, read_csv, read_csv_data, write_csv
@@ -150,6 +151,17 @@ def test_only_plain_decimal_numbers(tmp_path, text):
         read_csv(write(tmp_path, text))
 
 
+def test_a_huge_field_is_not_called_bad_quoting(tmp_path):
+    """csv's field size limit: in an unused text column, or after a quote that is never closed."""
+    long_text = write(tmp_path, "a,b\n1," + "x" * 200_000 + "\n2,3\n")
+    with pytest.raises(CSVError, match=r"line 2: a field of the record starting here is longer than 131,072") as e:
+        read_csv(long_text, inputs=[0], targets=[0])
+    assert "bad quoting" not in str(e.value)
+    unclosed = write(tmp_path, 'a,b\n1,"2\n' + "3,4\n" * 50_000, "unclosed.csv")
+    with pytest.raises(CSVError, match=r"unclosed\.csv: line 2: .*a quote that is never closed"):
+        read_csv(unclosed)
+
+
 def test_one_hot_problems(tmp_path):
     with pytest.raises(CSVError, match=r"line 3, column 2 \('c'\): empty class label"):
         read_csv(write(tmp_path, "x,c\n1,a\n2,\n"), one_hot="c")
@@ -270,9 +282,33 @@ def test_write_refuses_bad_data_and_keeps_the_old_file(tmp_path):
         write_csv(p, [[np.nan]], [[1.0]])
     with pytest.raises(DataError, match="1 input and 1 target names for 2 input"):
         write_csv(p, [[1.0, 2.0]], [[1.0]], input_names=["a"])
-    with pytest.raises(OSError):
-        write_csv(tmp_path / "no-such-folder" / "x.csv", [[1.0]], [[1.0]])
+    missing = tmp_path / "no-such-folder" / "x.csv"
+    with pytest.raises(CSVError, match=r"no-such-folder/x\.csv: cannot write the file: No such file") as e:
+        write_csv(missing, [[1.0]], [[1.0]])
+    assert isinstance(e.value, DataError) and e.value.source == str(missing)
     assert p.read_text() == "old\n" and os.listdir(tmp_path) == ["keep.csv"]
+
+
+def test_write_to_a_folder_says_so_and_leaves_no_temporary_file(tmp_path):
+    (tmp_path / "out").mkdir()
+    with pytest.raises(CSVError, match=r"out: cannot write the file: Is a directory"):
+        write_csv(tmp_path / "out", [[1.0]], [[1.0]])
+    assert sorted(os.listdir(tmp_path)) == ["out"] and os.listdir(tmp_path / "out") == []
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    """A new export is readable as the umask says (not private, as a mkstemp file would be); a replaced
+    file keeps its own mode."""
+    old_umask = os.umask(0o022)
+    try:
+        p = tmp_path / "new.csv"
+        write_csv(p, [[1.0]], [[2.0]])
+        assert p.stat().st_mode & 0o777 == 0o644
+        p.chmod(0o600)
+        write_csv(p, [[3.0]], [[4.0]])
+        assert p.stat().st_mode & 0o777 == 0o600 and read_csv(p)[0].tolist() == [[3.0]]
+    finally:
+        os.umask(old_umask)
 
 
 # -- fuzzing ---------------------------------------------------------------------------------------

@@ -3,21 +3,33 @@ import inspect
 import math
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QApplication, QComboBox, QLabel,
-                               QDialog, QLineEdit, QWidget)
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
 
 from backprop_lab.core import ConfigError, Network, Simulation
 from backprop_lab.core import datasets as ds
+from backprop_lab.core.numbers import parse_int, parse_number
+from backprop_lab.gui import csv_import_dialog, data_panel
 from backprop_lab.gui.csv_import_dialog import CsvImportDialog
 from backprop_lab.gui.data_panel import DataRequest, QtDataPanel
 from backprop_lab.gui.new_network_dialog import NetworkSpec, NewNetworkDialog, build_simulation, spec_problems
-from backprop_lab.gui.plain_numbers import parse_float, parse_int
 from backprop_lab.gui.sample_table import SampleTable
 
 CSV = Path(__file__).parent / "data" / "csv"
@@ -69,20 +81,20 @@ def test_counts_accept_only_plain_whole_numbers(text):
 @pytest.mark.parametrize("text", ["nan", "inf", "1e999", "0x10", "1_0.5", "−0.5", "1,5", "abc", " ", "2"])
 def test_fractions_accept_only_plain_finite_numbers_in_range(text):
     with pytest.raises(ValueError):
-        parse_float(text, "Noise", 0.0, 1.0)
+        parse_number(text, "Noise", 0.0, 1.0)
 
 
 def test_plain_numbers_that_are_accepted():
     assert parse_int(" 200 ", "n", 1, 1000) == 200
-    assert parse_float("-2.5e-1", "v") == -0.25
-    assert parse_float(".5", "v") == 0.5 and parse_float("7.", "v") == 7.0
-    assert parse_float("0.2", "f", 0.0, 1.0, hi_open=True) == 0.2
+    assert parse_number("-2.5e-1", "v") == -0.25
+    assert parse_number(".5", "v") == 0.5 and parse_number("7.", "v") == 7.0
+    assert parse_number("0.2", "f", 0.0, 1.0, hi_open=True) == 0.2
     with pytest.raises(ValueError, match=r"\[0, 1\)"):
-        parse_float("1", "f", 0.0, 1.0, hi_open=True)
+        parse_number("1", "f", 0.0, 1.0, hi_open=True)
     with pytest.raises(ValueError, match="without '_'"):
         parse_int("1_000", "n")
     with pytest.raises(ValueError, match="minus sign"):
-        parse_float("−5", "v")
+        parse_number("−5", "v")
 
 
 # -- the Data panel --------------------------------------------------------------------------------------
@@ -132,7 +144,7 @@ def test_targets_follow_the_output_activation(panel):
 @pytest.mark.parametrize("field, text, reason", [
     ("samples", "−5", "whole number"), ("samples", "-5", "whole number"), ("samples", "1_000", "_"),
     ("samples", "abc", "not a number"), ("samples", "0", "from 1"), ("samples", "100001", "100,000"),
-    ("noise", "2", "[0, 1]"), ("noise", "nan", "not a number"), ("seed", "1.5", "whole number"),
+    ("noise", "2", "[0, 1]"), ("noise", "nan", "NaN is not allowed"), ("seed", "1.5", "whole number"),
     ("test", "1", "[0, 1)"), ("test", "abc", "not a number"),
 ])
 def test_bad_fields_are_refused_beside_the_field_and_nothing_is_emitted(panel, qtbot, field, text, reason):
@@ -484,6 +496,9 @@ def test_new_network_2_4_4_1_tanh_on_the_spiral_with_a_test_split_trains(new_dia
     assert set(np.unique(sim.targets)) == {-1.0, 1.0}  # ±1 targets for the tanh output
     if SIM_TAKES_TEST_SET:
         assert sim.test_inputs.shape == (40, 2) and sim.test_targets.shape == (40, 1)
+        assert "; 40 test samples held out." in sim.notes
+    else:  # the notes must not claim a test set the simulation does not have
+        assert "40 samples held out for a test set, which this version of the engine does not keep" in sim.notes
     # Xavier weights: within ±√(6/(n_in + n_out)) per layer, zero biases, not all equal.
     for l, (n_in, n_out) in enumerate([(2, 4), (4, 4), (4, 1)]):
         w = sim.network.weights[l]
@@ -669,3 +684,98 @@ def test_the_import_and_export_buttons(panel, qtbot, monkeypatch, tmp_path):
     x, t = ds.read_csv(out, targets=[2, 3, 4])
     assert rows(np.hstack([x, t])) == rows(np.hstack([np.vstack([req.inputs, req.test_inputs]),
                                                       np.vstack([req.targets, req.test_targets])]))
+
+
+# -- slow file work stays off the GUI thread ---------------------------------------------------------------
+def test_a_large_csv_is_imported_while_the_window_stays_responsive(csv_dialog, qtbot, monkeypatch):
+    """The read blocks until the GUI thread's own timer releases it: a read on the GUI thread never would."""
+    d = csv_dialog
+    assert d.set_path(CSV / "classes.csv")
+    monkeypatch.setattr(csv_import_dialog, "BACKGROUND_BYTES", 0)  # "large": any file with a byte in it
+    release, seen = threading.Event(), {}
+    real = ds.read_csv_data
+
+    def slow_read(*args, **kwargs):
+        seen["released"] = release.wait(5)
+        seen["thread"] = threading.current_thread()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ds, "read_csv_data", slow_read)
+    QTimer.singleShot(50, release.set)  # runs only if the event loop is free while the file is read
+    with qtbot.waitSignal(d.import_finished, timeout=10_000) as blocker:
+        assert d.import_data() is None  # started, not done
+        assert not d.import_button.isEnabled() and "Importing" in d.summary.text()
+    assert blocker.args == [True] and seen["released"] and seen["thread"] is not threading.main_thread()
+    assert d.result() == QDialog.Accepted and d.result_data().classes == ["setosa", "versicolor", "virginica"]
+
+
+def test_a_bad_large_csv_is_refused_after_the_background_read(csv_dialog, qtbot, monkeypatch):
+    d = csv_dialog
+    assert d.set_path(CSV / "abc.csv")
+    monkeypatch.setattr(csv_import_dialog, "BACKGROUND_BYTES", 0)
+    with qtbot.waitSignal(d.import_finished, timeout=10_000) as blocker:
+        assert d.import_data() is None
+    assert blocker.args == [False] and d.result_data() is None and d.result() != QDialog.Accepted
+    assert "Nothing was imported" in d.error.text() and "line 3, column 2" in d.error.text()
+    assert d.import_button.isEnabled()  # ready for another try
+
+
+def test_a_large_export_is_written_in_the_background(panel, qtbot, monkeypatch, tmp_path):
+    monkeypatch.setattr(data_panel, "BACKGROUND_NUMBERS", 0)
+    x, t = np.array([[0.1, 0.2], [0.3, 1e-300]]), np.array([[1.0], [0.0]])
+    panel.set_data(x, t)
+    with qtbot.waitSignal(panel.export_finished, timeout=10_000) as blocker:
+        assert panel.export_csv(tmp_path / "d.csv") is None
+        assert "Exporting 2 samples" in panel.status.text()
+    assert blocker.args == [True] and "Exported 2 samples" in panel.status.text()
+    assert (tmp_path / "d.csv").read_text().splitlines() == ["x1,x2,t1", "0.1,0.2,1.0", "0.3,1e-300,0.0"]
+    with qtbot.waitSignal(panel.export_finished, timeout=10_000) as blocker:
+        panel.export_csv(tmp_path / "no-such-folder" / "d.csv")
+    assert blocker.args == [False] and "Not exported" in panel.status.text() and "no-such-folder" in panel.status.text()
+
+
+def test_an_export_too_large_to_import_again_says_so(panel, monkeypatch, tmp_path):
+    monkeypatch.setattr(ds, "MAX_CSV_BYTES", 10)
+    panel.set_data(np.array([[0.1, 0.2], [0.3, 0.4]]), np.array([[1.0], [0.0]]))
+    assert panel.export_csv(tmp_path / "d.csv")
+    assert "Exported 2 samples" in panel.status.text() and "that Import CSV reads back" in panel.status.text()
+
+
+def test_logic_gates_need_their_truth_table(panel, new_dialog):
+    choose(panel, "and")
+    fill(panel, samples="3", test="0")
+    assert panel.apply() is None
+    assert "Samples: Logic gate AND needs at least 4" in panel.samples.error.text()
+    new_dialog.set_dataset("xor")
+    new_dialog.samples.set_text("2")
+    assert "Logic gate XOR needs at least 4 samples (its truth table)." in new_dialog.problems()
+    assert ds.min_samples("xnor") == 4 and ds.min_samples("spiral") == 1
+
+
+def test_the_preview_guesses_numbers_by_the_import_rule(csv_dialog, tmp_path):
+    """float() takes '1_000' and Arabic-Indic digits; the import does not, so the preview must not call them numbers."""
+    p = tmp_path / "labels.csv"
+    p.write_text("x,label\n0.5,1_000\n1.5,\u0661\u0662\n", encoding="utf-8")
+    d = csv_dialog
+    assert d.set_path(p)
+    assert d.preview.item(0, 0).foreground().color() != QColor(Qt.darkGray)  # 0.5: a number
+    assert d.preview.item(0, 1).foreground().color() == QColor(Qt.darkGray)  # shown as text
+    assert d.chosen() == ([0], [], 1)  # text labels: a one-hot class column by default
+    assert d.import_data() and d.result_data().classes == ["1_000", "\u0661\u0662"]
+
+
+def test_cancel_during_a_background_import_drops_its_outcome(csv_dialog, qtbot, monkeypatch):
+    d = csv_dialog
+    assert d.set_path(CSV / "classes.csv")
+    monkeypatch.setattr(csv_import_dialog, "BACKGROUND_BYTES", 0)
+    release = threading.Event()
+    real = ds.read_csv_data
+    monkeypatch.setattr(ds, "read_csv_data", lambda *a, **k: (release.wait(5), real(*a, **k))[1])
+    finished = emitted(d.import_finished)
+    assert d.import_data() is None
+    job = d._job
+    d.reject()
+    release.set()
+    assert job.wait(5)
+    qtbot.wait(50)  # the outcome's queued delivery, if it were still connected
+    assert finished == [] and d.result() == QDialog.Rejected and d.result_data() is None

@@ -4,10 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from backprop_lab.core import load_example
 from backprop_lab.core import datasets as ds
-from backprop_lab.core.datasets import (DataError, apply_scaling, check_targets, make, scale_inputs,
-                                        train_test_split)
+from backprop_lab.core import load_example
+from backprop_lab.core.datasets import DataError, apply_scaling, check_targets, make, scale_inputs, train_test_split
 
 REQUIRED = ["worked_example", "and", "or", "xor", "xnor", "circle", "xor_quadrants", "gaussians", "spiral",
             "blobs", "sine", "polynomial", "step"]
@@ -220,6 +219,8 @@ def test_split_sizes_disjoint_ordered(n, fraction, n_test):
     assert sorted(xa[:, 0].tolist() + xb[:, 0].tolist()) == list(range(n))
     assert (ta == xa * 10).all() and (tb == xb * 10).all()  # rows stay paired
     assert (np.diff(xa[:, 0]) > 0).all() and (np.diff(xb[:, 0]) > 0).all()  # original order kept
+    # The dialogs count (and refuse) with the same rule before they split.
+    assert ds.n_test_samples(n, fraction) == n_test and ds.split_problem(n, fraction) == ""
 
 
 def test_split_is_seeded():
@@ -237,6 +238,12 @@ def test_split_refuses_bad_fractions(fraction):
         train_test_split(*ids(10), fraction, seed=0)
 
 
+def test_the_split_rule_refuses_what_would_leave_no_training_sample():
+    assert ds.split_problem(4, 0.9) == "a test fraction of 0.9 of 4 sample(s) leaves no training samples"
+    with pytest.raises(DataError, match=r"^a test fraction of 0\.9 of 4 sample\(s\) leaves no training samples$"):
+        train_test_split(*ids(4), 0.9, seed=0)
+
+
 def test_split_refuses_an_empty_training_set_and_bad_data():
     with pytest.raises(DataError, match="no training samples"):
         train_test_split(*ids(1), 0.5, seed=0)
@@ -244,6 +251,26 @@ def test_split_refuses_an_empty_training_set_and_bad_data():
         train_test_split(np.zeros((3, 1)), np.zeros((2, 1)), 0.5, seed=0)
     with pytest.raises(DataError, match=r"sample #2, column 1"):
         train_test_split([[0.0], [np.inf]], [[0.0], [1.0]], 0.5, seed=0)
+
+
+@pytest.mark.parametrize("table, message", [
+    ([[1.0, "1_000"]], r"^inputs: sample #1, column 2: '1_000' is text, not a number$"),
+    ([["0.5"]], r"^inputs: sample #1, column 1: '0.5' is text, not a number$"),
+    ([[1.0], [None]], r"^inputs: sample #2, column 1: None is not a real number$"),
+    ([[1j]], r"^inputs: sample #1, column 1: 1j is not a real number$"),
+    ([[1.0, 2.0], [3.0]], r"^inputs: not a table of numbers"),
+])
+def test_text_and_other_non_numbers_are_refused_not_converted(table, message):
+    """numpy would read "1_000" as 1000.0 and "0.5" as 0.5, and call None "nan": the data API says what it got."""
+    with pytest.raises(DataError, match=message):
+        ds.as_dataset(table, [[0.0]] * len(table))
+
+
+def test_exact_numbers_of_other_types_are_accepted():
+    from decimal import Decimal
+    from fractions import Fraction
+    x, _ = ds.as_dataset([[Decimal("0.1"), Fraction(1, 4), True, np.float32(0.5)]], [[0]])
+    assert x.tolist() == [[0.1, 0.25, 1.0, 0.5]] and x.dtype == np.float64
 
 
 # -- input scaling -------------------------------------------------------------------------------

@@ -4,8 +4,19 @@ from decimal import Decimal
 import pytest
 
 from backprop_lab.core import Network, Simulation, load_example
-from backprop_lab.core.practice import (FADE_STAGES, REL_TOL, AnswerError, PracticeError, PracticeSession, Score,
-                                        faded_plan, full_plan, is_right, parse_answer, tolerance)
+from backprop_lab.core.practice import (
+    FADE_STAGES,
+    REL_TOL,
+    AnswerError,
+    PracticeError,
+    PracticeSession,
+    Score,
+    faded_plan,
+    full_plan,
+    is_right,
+    parse_answer,
+    tolerance,
+)
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from backprop_lab.core import Element, Simulation, load_example
 from backprop_lab.gui.controller import SimulationController
 from backprop_lab.gui.main_window import create_main_window
-from backprop_lab.gui.recovery import (RecoveryManager, load_recovered, offer_recovery, read_info,
-                                       recovery_question)
+from backprop_lab.gui.recovery import RecoveryManager, read_info
+from backprop_lab.gui.recovery_prompt import load_recovered, offer_recovery, recovery_question
 
 W5 = Element("weight", 1, 0, 0)
 EDITED = "0.123456789012345"  # typed by the "user"; must come back as exactly this float
@@ -310,3 +310,21 @@ def test_question_reads_well_and_shows_markup_as_text(qtbot, tmp_path):
     assert all(lb.textFormat() == Qt.PlainText for lb in box.findChildren(QLabel) if lb.text())
     box.grab().save(str(tmp_path / "q.png"))
     box.deleteLater()
+
+
+def test_a_saved_time_without_an_offset_is_read_as_local_time(qtbot, tmp_path):
+    """A naive time (no +01:00) must not break the question or the newest-first sorting."""
+    doc = load_example("mazur").to_dict()
+    for name, saved in (("naive.json", "2024-03-05T14:03:12"), ("aware.json", "2024-03-05T15:00:00+00:00")):
+        doc["display"] = {"recovery": {"path": None, "saved_at": saved, "pid": 1}}
+        (tmp_path / name).write_text(json.dumps(doc))
+    info = read_info(tmp_path / "naive.json")
+    assert info.saved_at.tzinfo is not None and info.saved_at.replace(tzinfo=None) == datetime(2024, 3, 5, 14, 3, 12)
+    box = recovery_question(None, info)
+    assert "Kept on 2024-03-05 14:03:12 (" in box.informativeText()
+    box.deleteLater()
+    m = RecoveryManager(tmp_path)
+    try:
+        assert len(m.pending_recoveries()) == 2  # sorted without comparing naive and aware times
+    finally:
+        m.clear()
