@@ -1,4 +1,4 @@
-"""Adam, L2/L1 regularisation, learning-rate schedules and the "updated weights" mistake, against independent references."""
+"""Adam, L2/L1, learning-rate schedules and the "updated weights" mistake, against independent references."""
 import math
 
 import numpy as np
