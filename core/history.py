@@ -68,48 +68,4 @@ class LossHistory:
 
     @property
     def nbytes(self) -> int:
-        return self._buf.nbytes
-
-
-class LossHistory:
-    """What the loss plot draws.
-
-    ``batch_loss`` has one entry per iteration; ``epoch_loss`` (training set),
-    ``epoch_end`` (the iteration each epoch ended at) and ``test_epoch_loss``
-    (test set, NaN for epochs without one) one per epoch.
-    """
-
-    def __init__(self) -> None:
-        self.batch_loss = Growable()
-        self.epoch_loss = Growable()
-        self.epoch_end = Growable(np.int64)
-        self.test_epoch_loss = Growable()
-
-    def counts(self) -> tuple[int, int]:
-        """``(iterations recorded, epochs recorded)``."""
-        return self.batch_loss.n, self.epoch_loss.n
-
-    def truncate(self, n_batch: int, n_epoch: int) -> None:
-        """Forget everything after the first *n_batch* iterations and *n_epoch* epochs."""
-        self.batch_loss.n = n_batch
-        self.epoch_loss.n = self.epoch_end.n = self.test_epoch_loss.n = n_epoch
-
-    def arrays(self) -> tuple[np.ndarray, ...]:
-        """Copies of the four arrays (for snapshots of actions that replace the history)."""
-        return tuple(g.view().copy() for g in (self.batch_loss, self.epoch_loss, self.epoch_end,
-                                               self.test_epoch_loss))
-
-    def replace(self, batch_loss: Any, epoch_loss: Any, epoch_end: Any, test_epoch_loss: Any) -> None:
-        self.batch_loss = Growable(np.float64, batch_loss)
-        self.epoch_loss = Growable(np.float64, epoch_loss)
-        self.epoch_end = Growable(np.int64, epoch_end)
-        self.test_epoch_loss = Growable(np.float64, test_epoch_loss)
-
-    def end_epoch(self, iteration: int, loss: float, test_loss: float) -> None:
-        self.epoch_loss.append(loss)
-        self.epoch_end.append(iteration)
-        self.test_epoch_loss.append(test_loss)
-
-    @property
-    def nbytes(self) -> int:
         return sum(g.nbytes for g in (self.batch_loss, self.epoch_loss, self.epoch_end, self.test_epoch_loss))
