@@ -66,11 +66,6 @@ class LossHistory:
         self.epoch_end = Growable(np.int64, epoch_end)
         self.test_epoch_loss = Growable(np.float64, test_epoch_loss)
 
-    def end_epoch(self, iteration: int, loss: float, test_loss: float) -> None:
-        self.epoch_loss.append(loss)
-        self.epoch_end.append(iteration)
-        self.test_epoch_loss.append(test_loss)
-
     @property
     def nbytes(self) -> int:
         return sum(g.nbytes for g in (self.batch_loss, self.epoch_loss, self.epoch_end, self.test_epoch_loss))

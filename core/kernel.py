@@ -106,10 +106,9 @@ def run_pass(network: Network, loss: Loss, rule: OutputDelta, x: np.ndarray, t: 
     used: list[np.ndarray | None] | None = None if next_weights is None else [None] * L
     errors[-1], fprimes[-1], deltas[-1] = rule.compute(nets[-1], outs[-1], t)
     grad = np.empty(network.n_params, dtype=np.float64) if grad_out is None else grad_out
-    # With next_weights the mean must be taken layer by layer (it sees each layer's gradient
-    # before the next delta); otherwise once at the end (one call; the same bits).
-    per_layer = B if used is not None else 1
-    _layer_gradient(network, grad, L - 1, deltas[-1], outs[-2], per_layer)
+    if used is not None:
+        # The mistake: each layer's gradient (and so its update) comes before the delta below it.
+        _layer_gradient(network, grad, L - 1, deltas[-1], outs[-2], B)
     for l in range(L - 2, -1, -1):
         # Hidden deltas use the weights *before* this iteration's update, unless told otherwise.
         W = network.weights[l + 1]
@@ -118,9 +117,13 @@ def run_pass(network: Network, loss: Loss, rule: OutputDelta, x: np.ndarray, t: 
         errors[l] = deltas[l + 1] @ W
         fprimes[l] = network.activations[l].derivative(nets[l], outs[l + 1])
         deltas[l] = errors[l] * fprimes[l]
-        _layer_gradient(network, grad, l, deltas[l], outs[l], per_layer)
-    if B != 1 and per_layer == 1:
-        grad /= B
+        if used is not None:
+            _layer_gradient(network, grad, l, deltas[l], outs[l], B)
+    if used is None:
+        for l in range(L):
+            _layer_gradient(network, grad, l, deltas[l], outs[l], 1)
+        if B != 1:
+            grad /= B  # once for all layers: the same bits as layer by layer, one call
     return Pass(nets, outs, terms, sample_loss, batch_loss, errors, fprimes, deltas, grad, used)
 
 

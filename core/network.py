@@ -84,6 +84,8 @@ class Network:
         self.biases: list[np.ndarray] = []
         self._bind_views()
         self._names = _Naming(self.sizes)
+        # Weights before layer l's (biases are not counted in the names w1, w2, ...).
+        self._weight_base = [w0 - sum(self.sizes[k + 1] for k in range(l)) for l, (w0, _, _) in enumerate(self.offsets)]
 
     def _bind_views(self) -> None:
         self.weights = [self.theta[w0:b0].reshape(self.sizes[l + 1], self.sizes[l])
@@ -146,7 +148,7 @@ class Network:
 
     def weight_name(self, l: int, j: int, i: int) -> str:
         """``w1``, ``w2``, ... numbered layer by layer, row by row (as in the worked example)."""
-        return f"w{self.offsets[l][0] - self._bias_count_before(l) + j * self.sizes[l] + i + 1}"
+        return f"w{self._weight_base[l] + j * self.sizes[l] + i + 1}"
 
     def bias_name(self, l: int, j: int | None = None) -> str:
         """A bias's name: ``b_h1`` for the bias of neuron h1; ``b1`` (no *j*) for dense layer 1's shared bias.
@@ -166,9 +168,6 @@ class Network:
         if e.kind == "bias":
             return self.bias_name(e.layer, e.j)
         return "E"
-
-    def _bias_count_before(self, l: int) -> int:
-        return sum(self.sizes[k + 1] for k in range(l))
 
     # -- copies ------------------------------------------------------------------
     def copy(self) -> "Network":

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Sequence
 
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -73,7 +74,8 @@ def substitute(template: str, values: Sequence[float], digits: int = 9) -> str:
     return "".join(out)
 
 
-def sum_template(n: int, start: int = 0, per_term: int = 2, sep: str = " + ") -> tuple[str, list[int]]:
+@lru_cache(maxsize=512)
+def sum_template(n: int, start: int = 0, per_term: int = 2, sep: str = " + ") -> tuple[str, tuple[int, ...]]:
     """Template ``{0}·{1} + {2}·{3} + …`` for *n* terms of *per_term* factors.
 
     Elides the middle of long sums.  Returns the template and the term indices
@@ -87,7 +89,7 @@ def sum_template(n: int, start: int = 0, per_term: int = 2, sep: str = " + ") ->
             parts.append("…")
         parts.append("·".join(f"{{{k + f}}}" for f in range(per_term)))
         k += per_term
-    return sep.join(parts), shown
+    return sep.join(parts), tuple(shown)
 
 
 def elide(symbols: list[str], n: int) -> list[str]:

@@ -56,20 +56,32 @@ class ScalarKernel:
             outs.append(a)
         return nets, outs
 
-    def run(self, theta: list[float], xs: list[list[float]], ts: list[list[float]], detail: bool = False):
-        """Returns ``(loss, grad)``; with *detail*, a :class:`Pass` of numpy arrays instead."""
+    def run(self, theta: list[float], xs: list[list[float]], ts: list[list[float]], detail: bool = False,
+            forwards: list | None = None):
+        """Returns ``(loss, grad)``; with *detail*, a :class:`Pass` of numpy arrays instead.
+
+        *forwards* are the per-sample forward passes of *xs* at *theta* when already
+        computed (by :meth:`loss_only`): the same numbers, not computed twice.
+        """
         L = len(self.offsets)
         B = len(xs)
         grad = [0.0] * self.n_params
         total = 0.0
         keep = [] if detail else None
-        for x, t in zip(xs, ts):
-            nets, outs = self._forward(theta, x)
+        if forwards is None:
+            forwards = [self._forward(theta, x) for x in xs]
+        for (nets, outs), t in zip(forwards, ts):
             terms = self.terms(nets[-1], outs[-1], t)
             sl = sum(terms)
             total += sl
             errors, fprimes, deltas = self._backward(theta, nets, outs, t)
-            self._accumulate(grad, outs, deltas, B)
+            if B == 1:  # the worked example's case, inline: no accumulation needed
+                for l, (w0, b0, end) in enumerate(self.offsets):
+                    a_in = outs[l]
+                    grad[w0:b0] = [dj * ai for dj in deltas[l] for ai in a_in]
+                    grad[b0:end] = deltas[l]
+            else:
+                self._accumulate(grad, outs, deltas)
             if detail:
                 keep.append((nets, outs, terms, sl, errors, fprimes, deltas))
         if B != 1:
@@ -97,28 +109,24 @@ class ScalarKernel:
             deltas[l] = list(map(mul, err, fp))
         return errors, fprimes, deltas
 
-    def _accumulate(self, grad: list[float], outs, deltas, B: int) -> None:
+    def _accumulate(self, grad: list[float], outs, deltas) -> None:
+        """Add one sample's gradient (of a batch of several) into *grad*."""
         for l, (w0, b0, end) in enumerate(self.offsets):
             a_in = outs[l]
-            dl = deltas[l]
-            if B == 1:
-                grad[w0:b0] = [dj * ai for dj in dl for ai in a_in]
-                grad[b0:end] = dl
-            else:
-                n = self.sizes[l]
-                for j, dj in enumerate(dl):
-                    base = w0 + j * n
-                    for i in range(n):
-                        grad[base + i] += dj * a_in[i]
-                    grad[b0 + j] += dj
+            n = self.sizes[l]
+            for j, dj in enumerate(deltas[l]):
+                base = w0 + j * n
+                for i in range(n):
+                    grad[base + i] += dj * a_in[i]
+                grad[b0 + j] += dj
 
-    def loss_only(self, theta: list[float], xs: list[list[float]], ts: list[list[float]]) -> float:
-        """Mean loss over the samples (forward pass only), computed as :meth:`run` computes it."""
+    def loss_only(self, theta: list[float], xs: list[list[float]], ts: list[list[float]]) -> tuple[float, list]:
+        """Mean loss over the samples, computed as :meth:`run` computes it, and the forward passes."""
         total = 0.0
-        for x, t in zip(xs, ts):
-            nets, outs = self._forward(theta, x)
+        forwards = [self._forward(theta, x) for x in xs]
+        for (nets, outs), t in zip(forwards, ts):
             total += sum(self.terms(nets[-1], outs[-1], t))
-        return total / len(xs)
+        return total / len(xs), forwards
 
     @staticmethod
     def _as_pass(keep, loss, grad, L) -> Pass:

@@ -285,31 +285,33 @@ class Simulation(Editing, SteppingInto):
 
     def _commit(self, c: Computed) -> None:
         """Apply a computed iteration and advance the counters and history; recorded on the timeline."""
-        tl = self.timeline
-        tl.before_step(self._snapshot)
+        run = self.timeline.before_step(self._snapshot)
         theta = self.network.theta
-        ends_epoch = self.position + c.batch_size >= self.n_samples
+        ends_epoch = self.position + c.batch_size >= self.data.n_samples
         if ends_epoch:
             old = theta.copy()
             theta[:] = c.update.theta
             ep_loss = self.engine.epoch_end_loss(self.data, self.settings)
             if not math.isfinite(ep_loss):
                 theta[:] = old
-                tl.cancel_step()
+                self.timeline.cancel_step()
                 raise DivergenceError(f"Iteration {self.iteration + 1}: the training loss would become "
                                       f"{ep_loss}; the update was not kept", self.iteration)
-            test = self.test_loss() if self.data.has_test else math.nan
+            test = self.test_loss() if self.data.test_inputs is not None else math.nan
         else:
             theta[:] = c.update.theta
         if c.update.state is not self.state:
             self.state.assign(c.update.state)
-        tl.after_step()
+        run.count += 1
         self.iteration += 1
-        self.history.batch_loss.append(c.loss)
+        h = self.history
+        h.batch_loss.append(c.loss)
         if ends_epoch:
             self.position = 0
             self.epoch += 1
-            self.history.end_epoch(self.iteration, ep_loss, test)
+            h.epoch_loss.append(ep_loss)
+            h.epoch_end.append(self.iteration)
+            h.test_epoch_loss.append(test)
         else:
             self.position += c.batch_size
 
@@ -362,11 +364,12 @@ class Simulation(Editing, SteppingInto):
         t0 = time.perf_counter()
         deadline = None if time_budget is None else t0 + time_budget
         done = 0
-        compute, commit = self._compute, self._commit
+        batch, compute, commit = self.schedule.batch, self.engine.compute, self._commit
         try:
             with np.errstate(all="ignore"):
                 while done < iterations:
-                    commit(compute())
+                    x, t, _ = batch(self.data, self.settings, self.epoch, self.position)
+                    commit(compute(x, t, self.data, self.settings, self.state, self.iteration))
                     done += 1
                     if deadline is not None and time.perf_counter() >= deadline:
                         break

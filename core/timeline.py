@@ -82,24 +82,27 @@ class Timeline:
         self.redo_stack: list[Any] = []
 
     # -- recording ------------------------------------------------------------------------------
-    def before_step(self, snapshot: Callable[[], Snapshot]) -> None:
-        """Open a new run (taking a snapshot) when the current one is full or there is none."""
+    def before_step(self, snapshot: Callable[[], Snapshot]) -> Run:
+        """The run the next step joins: a new one (taking a snapshot) when the current one is full or there is
+        none.  The caller adds 1 to its ``count`` once the step is kept (:meth:`cancel_step` otherwise)."""
         tl = self.entries
-        if not (tl and isinstance(tl[-1], Run) and tl[-1].count < self.checkpoint_every):
-            snap = snapshot()
-            tl.append(Run(snap))
-            self.nbytes += snap.nbytes
-            if self.nbytes > self.budget:
-                self.thin()
+        if tl:
+            last = tl[-1]
+            if type(last) is Run and last.count < self.checkpoint_every:
+                return last
+        snap = snapshot()
+        run = Run(snap)
+        tl.append(run)
+        self.nbytes += snap.nbytes
+        if self.nbytes > self.budget:
+            self.thin()
+        return run
 
     def cancel_step(self) -> None:
         """The step announced by :meth:`before_step` was not kept: drop a run it opened."""
         tl = self.entries
         if tl and isinstance(tl[-1], Run) and tl[-1].count == 0:
             self.nbytes -= tl.pop().start.nbytes
-
-    def after_step(self) -> None:
-        self.entries[-1].count += 1
 
     def record(self, before: Snapshot, after: Snapshot, label: str) -> None:
         """Record an action; a new action discards what could be redone."""

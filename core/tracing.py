@@ -52,6 +52,9 @@ class TraceBuilder:
         self.reg = Regularizer(settings, network.weight_mask())
         self.shared = shared_bias_layers(network, settings)
         self.B = 1
+        self._sfxs = [""]
+        self._names = [[network.neuron_name(layer, j) for j in range(n)] for layer, n in enumerate(network.sizes)]
+        self._params = self._parameters()
         self._rec: list[Computation] = []
 
     def build(self, iteration: int, batch: np.ndarray, targets: np.ndarray, computed: Any,
@@ -62,6 +65,7 @@ class TraceBuilder:
         self._rec = tr.records
         self._targets = targets
         self.B = p.outs[0].shape[0]
+        self._sfxs = [sample_suffix(k, self.B) for k in range(self.B)]
         self._forward(p)
         self._loss(p, computed)
         self._backward(p, computed)
@@ -72,14 +76,14 @@ class TraceBuilder:
     def _add(self, phase, kind, element, sample, target, expansion, template, operands, result,
              param_index=-1, old_value=0.0) -> None:
         self._rec.append(Computation(len(self._rec), phase, kind, element, sample, target, expansion,
-                                     template, tuple((n, float(v)) for n, v in operands), float(result),
+                                     template, tuple(operands), float(result),
                                      param_index, float(old_value)))
 
     def _sfx(self, s: int) -> str:
-        return sample_suffix(s, self.B)
+        return self._sfxs[s]
 
     def _n(self, layer: int, j: int) -> str:
-        return self.net.neuron_name(layer, j)
+        return self._names[layer][j]
 
     def _out_sym(self, layer: int, j: int, s: int) -> str:
         # Inputs are named by themselves (i1), other neurons by their output (out_h1).
@@ -92,12 +96,19 @@ class TraceBuilder:
 
     def param_name(self, k: int) -> str:
         """A parameter's name in gradients and updates: ``w5``, ``b_h1``, or ``b1→h1`` for a shared bias."""
-        el = self.net.element_of_index(k)
-        if el.kind == "weight":
-            return self.net.weight_name(el.layer, el.j, el.i)
-        if self.shared[el.layer]:
-            return f"{self.net.bias_name(el.layer)}→{self._n(el.layer + 1, el.j)}"
-        return self.net.bias_name(el.layer, el.j)
+        return self._params[k][1]
+
+    def _parameters(self) -> list[tuple[Element, str]]:
+        """``(element, name)`` of every parameter, in ``theta`` order."""
+        net = self.net
+        out: list[tuple[Element, str]] = []
+        for l in range(net.n_layers):
+            for j in range(net.sizes[l + 1]):
+                out += [(Element("weight", l, j, i), net.weight_name(l, j, i)) for i in range(net.sizes[l])]
+            shared = self.shared[l]
+            out += [(Element("bias", l, j), f"{net.bias_name(l)}→{self._n(l + 1, j)}" if shared
+                     else net.bias_name(l, j)) for j in range(net.sizes[l + 1])]
+        return out
 
     # -- phases ----------------------------------------------------------------------------------
     def _forward(self, p: Pass) -> None:
@@ -266,13 +277,12 @@ class TraceBuilder:
             target, expansion, template, ops, result = sched
             self._add("update", "learning_rate", LOSS_ELEMENT, None, target, expansion, template, ops, result)
         upd = computed.update
-        for k in range(net.n_params):
-            el = net.element_of_index(k)
+        for k, (el, pname) in enumerate(self._params):
             if el.kind == "bias" and not s.update_biases:
                 continue
             old = net.theta[k]
             for kind, target, expansion, template, ops, result, sets in update_records(
-                    s, state_before, upd, k, self.param_name(k), old):
+                    s, state_before, upd, k, pname, old):
                 self._add("update", kind, el, None, target, expansion, template, ops, result,
                           k if sets else -1, old if sets else 0.0)
 

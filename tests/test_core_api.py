@@ -151,7 +151,9 @@ def test_test_loss_and_its_history_against_a_reference(rng):
         return batch_loss(sizes, acts, sim.network.theta.tolist(), x.tolist(), t.tolist(), "mse")
     assert sim.test_loss() == pytest.approx(ref(sim.test_inputs, sim.test_targets), rel=1e-12)
     assert sim.loss() == pytest.approx(ref(sim.inputs, sim.targets), rel=1e-12)
+    n0 = sim.timeline_nbytes()
     sim.run_epochs(2)
+    assert sim.timeline_nbytes() > n0  # snapshots of the run
     hist = sim.test_epoch_loss.view()
     assert len(hist) == len(sim.epoch_loss.view()) == 2
     assert hist[-1] == pytest.approx(ref(sim.test_inputs, sim.test_targets), rel=1e-12)

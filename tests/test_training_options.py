@@ -1,4 +1,4 @@
-"""Adam, L2/L1 regularisation, learning-rate schedules and the "updated weights" mistake, against independent references."""
+"""Adam, L2/L1, learning-rate schedules and the "updated weights" mistake, against independent references."""
 import math
 
 import numpy as np
@@ -269,3 +269,12 @@ def test_classic_mistake_layer_by_layer_in_a_deeper_network():
     for l in range(3):
         np.testing.assert_allclose(sim.network.weights[l], W[l], rtol=1e-13, atol=1e-15)
         np.testing.assert_allclose(sim.network.biases[l], b[l], rtol=1e-13, atol=1e-15)
+
+
+def test_gradient_check_exposes_the_classic_mistake():
+    sim = load_example("mazur")
+    assert sim.gradient_check().max_error < 1e-6
+    sim.set_training(hidden_delta_weights="updated")
+    gc = sim.gradient_check()
+    assert gc.per_layer[1] < 1e-6  # the output layer's gradient is still right
+    assert gc.per_layer[0] > 1e-3  # the hidden layer's used the updated w5..w8
