@@ -916,3 +916,31 @@ class Simulation:
         rel = np.abs(analytic - numeric) / np.maximum(np.abs(analytic) + np.abs(numeric), 1e-8)
         per_layer = [float(rel[w0:end].max()) for (w0, _, end) in net._offsets]
         return GradientCheck(per_layer, max(per_layer), analytic, numeric)
+
+    # -- state-file API of CONTRACT.md -----------------------------------------------------------------
+    def committed_theta(self) -> np.ndarray:  # shim until the core refactor lands
+        """A copy of the parameters as of the last committed state (before a pending iteration)."""
+        return (self._pending.theta_before if self._pending is not None else self.network.theta).copy()
+
+    def optimizer_state(self) -> dict:  # shim until the core refactor lands
+        """``{"velocity": ndarray}`` with momentum, else ``{}`` (the committed state)."""
+        return {"velocity": self.velocity.copy()} if self.settings.momentum != 0.0 else {}
+
+    def restore_progress(self, iteration: int, epoch: int, position: int, batch_loss, epoch_loss, epoch_end,
+                         optimizer_state: dict | None = None,
+                         test_loss=None) -> None:  # shim until the core refactor lands
+        """Set counters, history and optimizer state (as a state file gives them); they become the initial state."""
+        state = optimizer_state or {}
+        if test_loss is not None or set(state) - {"velocity"}:
+            raise ConfigError("a test loss or Adam state is not supported by this engine")
+        if len(batch_loss) != iteration or len(epoch_loss) != epoch or len(epoch_end) != epoch:
+            raise ConfigError("the history must have one batch loss per iteration and one entry per epoch")
+        if not 0 <= position < self.n_samples:
+            raise ConfigError(f"position must be in [0, {self.n_samples}), got {position}")
+        self.iteration, self.epoch, self.position = int(iteration), int(epoch), int(position)
+        self.batch_loss = _Growable(np.float64, batch_loss)
+        self.epoch_loss = _Growable(np.float64, epoch_loss)
+        self.epoch_end = _Growable(np.int64, epoch_end)
+        if "velocity" in state and self.settings.momentum != 0.0:
+            self.velocity[:] = state["velocity"]
+        self.mark_initial()
