@@ -122,7 +122,8 @@ def write_atomic(chunks: Iterable[str], path: str | os.PathLike, *, max_bytes: i
     except OSError as e:
         raise SaveError(f"cannot save {shown}: {e.strerror or e}") from None
     if st is not None and not stat.S_ISREG(st.st_mode):
-        raise SaveError(f"cannot save {shown}: it is {'a folder' if stat.S_ISDIR(st.st_mode) else 'not a regular file'}")
+        what = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+        raise SaveError(f"cannot save {shown}: it is {what}")
     remove_stale_temporaries(folder, name)
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.bpl-{os.getpid()}-{_HOST}-", suffix=".tmp")

@@ -99,9 +99,9 @@ class _BadConstant(ValueError):
 
 
 class _Duplicate(ValueError):
-    def __init__(self, key: str, obj: dict) -> None:
+    def __init__(self, key: str) -> None:
         super().__init__(key)
-        self.key, self.obj = key, obj
+        self.key = key
 
 
 def _reject_constant(name: str) -> float:
@@ -114,7 +114,7 @@ def _pairs(pairs: list) -> dict:
         seen = set()
         for k, _ in pairs:
             if k in seen:
-                raise _Duplicate(k, d)
+                raise _Duplicate(k)
             seen.add(k)
     return d
 
@@ -123,16 +123,17 @@ def parse_json(raw: bytes, source: str | None = None) -> Any:
     """Decode and parse state-file bytes, refusing anything that is not plain JSON.
 
     Refused: more than :data:`MAX_FILE_BYTES`, empty files, bytes that are not UTF-8,
-    syntax errors, ``NaN``/``Infinity``, integers over 4,300 digits, nesting too deep, duplicate keys in an object, and more than
-    :data:`MAX_CONTAINERS` arrays and objects or :data:`MAX_QUOTES` quote characters
-    (both checked before parsing, as they bound the memory parsing takes).  Numbers
-    too large for a float (``1e999``) parse as infinity and are refused by the
-    validation that follows, which names their place.
+    syntax errors, ``NaN``/``Infinity``, integers over 4,300 digits, nesting too
+    deep, duplicate keys in an object, and more than :data:`MAX_CONTAINERS` arrays
+    and objects or :data:`MAX_QUOTES` quote characters (both checked before
+    parsing, as they bound the memory parsing takes).  Numbers too large for a
+    float (``1e999``) parse as infinity and are refused by the validation that
+    follows, which names their place.
     """
     if len(raw) > MAX_FILE_BYTES:
         raise fail(f"file is {len(raw) / 2**20:.1f} MB; state files are limited to "
                    f"{MAX_FILE_BYTES // 2**20} MB", source=source)
-    if not raw.strip():
+    if not raw or raw.isspace():  # (strip() would copy 64 MB)
         raise fail("the file is empty", source=source)
     containers = raw.count(b"[") + raw.count(b"{")
     if containers > MAX_CONTAINERS:
@@ -151,7 +152,7 @@ def parse_json(raw: bytes, source: str | None = None) -> Any:
         raise fail(str(e), source=source) from None
     except _Duplicate as e:
         raise fail(f"duplicate key {quote(e.key)} (a key may appear only once in an object)",
-                   where=_find_place(text, source), source=source) from None
+                   where=_find_place(text), source=source) from None
     except json.JSONDecodeError as e:
         raise fail(f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}", source=source) from None
     except RecursionError:
@@ -161,7 +162,7 @@ def parse_json(raw: bytes, source: str | None = None) -> Any:
     return doc
 
 
-def _find_place(text: str, source: str | None) -> str:
+def _find_place(text: str) -> str:
     """Where the first object with a duplicate key is: parse again, recording it instead of failing.
 
     Only runs on the error path, so the second parse costs nothing for good files.

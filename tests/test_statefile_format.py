@@ -284,7 +284,7 @@ def test_test_loss_without_a_test_set_is_refused():
     assert "history.test_loss: there is no test set" in refused(d)
 
 
-# -- display keys (#10.12) ----------------------------------------------------------------------------------------------
+# -- display keys (#10.12) --------------------------------------------------------------------------------------
 def test_display_keys_round_trip_and_unknown_keys_are_kept(tmp_path):
     d = copy.deepcopy(GOOD)
     d["display"] = {"precision": 6, "edge_view": "gradient", "log_scale": True, "epochs": 250, "speed": 4,

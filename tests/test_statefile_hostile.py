@@ -8,7 +8,6 @@ import textwrap
 import time
 from importlib import resources
 
-import numpy as np
 import pytest
 
 from backprop_lab.core import Simulation, StateFileError, load_example
@@ -90,7 +89,8 @@ def test_messages_are_short_and_quote_file_content_escaped(case, tmp_path):
 
 def test_duplicate_key_message_is_bounded_and_escaped():
     key = MARKUP + "\n" * 1000
-    raw = json.dumps(GOOD).replace('"training": {', '"training": {' + json.dumps(key) + ': 1, ' + json.dumps(key) + ': 2, ').encode()
+    twice = f'"training": {{{json.dumps(key)}: 1, {json.dumps(key)}: 2, '
+    raw = json.dumps(GOOD).replace('"training": {', twice).encode()
     msg = refused(raw)
     assert "duplicate key '<img src=\"/dev/zero\">\\n" in msg and msg.isprintable() and len(msg) < 300, msg
 
@@ -326,7 +326,8 @@ def test_softmax_cross_entropy_targets_must_be_distributions(targets, expected):
 
 
 def test_softmax_cross_entropy_accepts_one_hot_and_distributions():
-    sim = simulation_from_dict(_blobs([[0.2, 0.3, 0.5], [1 / 3, 1 / 3, 1 / 3], [0.0, 1.0 - TARGET_SUM_TOLERANCE / 2, 0.0]]))
+    almost_one = 1.0 - TARGET_SUM_TOLERANCE / 2
+    sim = simulation_from_dict(_blobs([[0.2, 0.3, 0.5], [1 / 3, 1 / 3, 1 / 3], [0.0, almost_one, 0.0]]))
     assert sim.targets[0].tolist() == [0.2, 0.3, 0.5]
     simulation_from_dict(load_example("blobs").to_dict())  # one-hot
 
