@@ -130,6 +130,11 @@ def parse_json(raw: bytes, source: str | None = None) -> Any:
     float (``1e999``) parse as infinity and are refused by the validation that
     follows, which names their place.
     """
+    return parse_text(decode(raw, source), source)
+
+
+def decode(raw: bytes, source: str | None = None) -> str:
+    """The text of state-file bytes: the checks of :func:`parse_json` that come before parsing."""
     if len(raw) > MAX_FILE_BYTES:
         raise fail(f"file is {len(raw) / 2**20:.1f} MB; state files are limited to "
                    f"{MAX_FILE_BYTES // 2**20} MB", source=source)
@@ -143,11 +148,15 @@ def parse_json(raw: bytes, source: str | None = None) -> Any:
         raise fail(f"the file has over {MAX_QUOTES:,} quote characters; a state file needs far fewer",
                    source=source)
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise fail(f"not UTF-8 text (bad byte at offset {e.start})", source=source) from None
+
+
+def parse_text(text: str, source: str | None = None) -> Any:
+    """Parse state-file text from :func:`decode` (the checks of :func:`parse_json` from syntax on)."""
     try:
-        doc = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_pairs)
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_pairs)
     except _BadConstant as e:
         raise fail(str(e), source=source) from None
     except _Duplicate as e:
@@ -159,7 +168,6 @@ def parse_json(raw: bytes, source: str | None = None) -> Any:
         raise fail("JSON is nested too deeply", source=source) from None
     except ValueError:  # an integer of more than 4,300 digits (Python's int-from-text limit)
         raise fail("an integer in the file is too large", source=source) from None
-    return doc
 
 
 def _find_place(text: str) -> str:

@@ -30,7 +30,7 @@ import numpy as np
 
 from .atomic_save import SaveError, write_atomic
 from .errors import ConfigError, StateFileError
-from .state_json import MAX_FILE_BYTES, clean_source, fail, parse_json, place, quote
+from .state_json import MAX_FILE_BYTES, clean_source, decode, fail, parse_json, parse_text, place, quote
 from .state_validation import (DISPLAY_MAX_BYTES, DISPLAY_MAX_DEPTH, FORMAT, MAX_DATA_NUMBERS,
                                MAX_NEURON_VALUES, MAX_PARAMS, TARGET_SUM_TOLERANCE, VERSION, Checked, check,
                                display_problem, schema, validate)
@@ -211,7 +211,15 @@ def _check_regular(st: os.stat_result, src: str) -> None:
 def load_simulation(path: str | os.PathLike):
     """Read and check a state file; every failure is a :class:`StateFileError` naming the file and place."""
     src = os.fspath(path)
-    return simulation_from_dict(parse_json(read_state_bytes(src), src), source=src)
+    # Each stage drops what the previous one made as soon as it is done: the bytes once decoded, the
+    # text once parsed, the parsed lists (~32 bytes per number) once checked into arrays, before the
+    # Simulation makes its own copies. This keeps the peak memory of loading low.
+    text = decode(read_state_bytes(src), src)
+    doc = parse_text(text, src)
+    del text
+    checked = check(doc, src)
+    del doc
+    return _simulation(checked, src)
 
 
 # -- saving ------------------------------------------------------------------------------------------------
