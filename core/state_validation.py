@@ -172,8 +172,8 @@ def display_problem(display: Any) -> str | None:
     while stack:
         node, depth = stack.pop()
         nodes += 1
-        if nodes > DISPLAY_MAX_BYTES:
-            break  # the size check below refuses it
+        if nodes > DISPLAY_MAX_BYTES:  # each value takes at least a byte: too big, whatever else is wrong
+            return f"takes more than {DISPLAY_MAX_BYTES:,} bytes as JSON"
         if depth > DISPLAY_MAX_DEPTH:
             return f"nested more than {DISPLAY_MAX_DEPTH} levels deep"
         values = node.values() if isinstance(node, dict) else node
