@@ -25,6 +25,10 @@ from .scalar_kernel import ScalarKernel, qualifies
 from .settings import TrainingSettings
 
 
+#: Largest epoch-end forward pass kept for the next full-batch iteration to reuse.
+CACHE_BYTES = 8 * 2**20
+
+
 @dataclass(slots=True)
 class Computed:
     """One computed iteration (nothing applied yet).
@@ -242,7 +246,9 @@ class IterationEngine:
             loss, forwards = scalar.loss_only(net.theta.tolist(), xs, ts)
             self._scalar_fwd = (net.theta.tobytes(), xs, forwards)
             return loss + penalty
-        if chunk_rows(net, data.n_samples) < data.n_samples:  # too large to keep: chunked, not cached
+        # Keeping the pass doubles the activations held during the next iteration: only small ones are
+        # kept (the saving matters for small data, where a pass is cheap next to its Python overhead).
+        if chunk_rows(net, data.n_samples, CACHE_BYTES) < data.n_samples:  # too large to keep: not cached
             return dataset_loss(net, plan.loss, data.inputs, data.targets) + penalty
         nets, outs = net.forward_pass(data.inputs)
         self._fwd_cache = (net.theta.copy(), (nets, outs))

@@ -21,7 +21,7 @@ _sum = np.add.reduce
 
 #: Samples per chunk of a dataset-wide forward pass are chosen so that the
 #: activations of one chunk (all layers) stay within this many bytes.
-CHUNK_BYTES = 64 * 2**20
+CHUNK_BYTES = 16 * 2**20
 
 
 @dataclass

@@ -128,7 +128,7 @@ class Simulation(Editing, SteppingInto):
 
     def save(self, path: str | Path) -> None:
         """Write the state file atomically (temporary file, fsync, rename)."""
-        _file_format.save_atomic(self.to_dict(), path)
+        _file_format.save_simulation(self, path)
 
     # -- data --------------------------------------------------------------------------------------------
     @property

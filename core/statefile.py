@@ -1,37 +1,47 @@
-"""State files: a versioned JSON format, validated before anything changes.
+"""State files: load and save a Simulation as versioned JSON, checked completely before anything changes.
 
-Loading is three checks, each failing with a :class:`StateFileError` that names
+Loading is three stages, each failing with a :class:`StateFileError` that names
 the file and the place:
 
-1. bytes → JSON (size cap, UTF-8, syntax, no NaN/Infinity, nesting depth);
-2. the shipped JSON Schema (``resources/state-schema.json``) via ``jsonschema``:
-   types, required keys, known names, value ranges, size caps;
-3. what a schema cannot say: shapes that must agree with the layer sizes,
-   caps on the total size, and settings that must agree with each other.
+1. the file → bytes → JSON (:mod:`.state_json`): only a regular file is opened,
+   size cap, UTF-8, syntax, no NaN/Infinity, no duplicate keys;
+2. the document → checked arrays (:mod:`.state_validation`): the skeleton against
+   the shipped JSON Schema, sizes and the memory work estimate from lengths alone,
+   then the numbers, vectorised, then what needs the numbers;
+3. the arrays → a :class:`Simulation`, through its public constructor and
+   ``restore_progress``.
 
-Saving is atomic: a temporary file in the same folder, flushed and fsynced,
-then renamed over the target.  Nothing in a file is ever executed.
+Saving builds the document from the Simulation's arrays, checks it with the same
+rules (so every saved file opens again), and streams it into a temporary file
+that is renamed over the target (:mod:`.atomic_save`).  Every failure is a
+:class:`SaveError`.  Nothing in a file is ever executed.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import os
-import tempfile
-from functools import lru_cache
+import stat
 from importlib import resources
-from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
-from .errors import BackpropLabError, ConfigError, StateFileError
+from .atomic_save import SaveError, write_atomic
+from .errors import ConfigError, StateFileError
+from .state_json import MAX_FILE_BYTES, clean_source, decode, fail, parse_json, parse_text, place, quote
+from .state_validation import (DISPLAY_MAX_BYTES, DISPLAY_MAX_DEPTH, FORMAT, MAX_DATA_NUMBERS,
+                               MAX_NEURON_VALUES, MAX_PARAMS, TARGET_SUM_TOLERANCE, VERSION, Checked, check,
+                               display_problem, schema, validate)
 
-FORMAT = "backprop-lab-state"
-VERSION = 1
-MAX_FILE_BYTES = 64 * 2**20
-MAX_PARAMS = 2_000_000
-MAX_DATA_NUMBERS = 20_000_000
+__all__ = [
+    "FORMAT", "VERSION", "MAX_FILE_BYTES", "MAX_PARAMS", "MAX_DATA_NUMBERS", "MAX_NEURON_VALUES",
+    "DISPLAY_MAX_DEPTH", "DISPLAY_MAX_BYTES", "TARGET_SUM_TOLERANCE", "EXAMPLES", "SaveError", "StateFileError",
+    "parse_json", "schema", "place", "validate", "simulation_from_dict", "load_simulation", "simulation_to_dict",
+    "state_document", "dumps", "iter_dumps", "save_atomic", "save_simulation", "settings_kwargs",
+    "training_section", "example_path", "load_example",
+]
 
 #: Built-in examples: key -> (file name, title)
 EXAMPLES: dict[str, tuple[str, str]] = {
@@ -42,402 +52,365 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "blobs": ("blobs.json", "Three classes: 2-6-3 softmax with cross-entropy"),
 }
 
-
-class SaveError(BackpropLabError, OSError):
-    """Saving failed; the previous file (if any) is untouched."""
-
-
-# -- reading ------------------------------------------------------------------------------
-class _BadConstant(ValueError):
-    pass
-
-
-def _reject_constant(name: str) -> float:
-    raise _BadConstant(f"{name} is not allowed (only finite numbers)")
+# TrainingSettings fields a file may set beyond the original seven, with the defaults that mean
+# "as before" (CONTRACT.md). Only values that differ are passed to TrainingSettings or written.
+_EXTRA_DEFAULTS: dict[str, Any] = {
+    "optimizer": "sgd", "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "l2": 0.0, "l1": 0.0,
+    "schedule": "constant", "decay_rate": 0.5, "decay_every": 1000, "hidden_delta_weights": "original",
+}
+_EXTRA_PLACE = {"optimizer": "optimizer", "beta1": "optimizer.beta1", "beta2": "optimizer.beta2",
+                "epsilon": "optimizer.epsilon", "l2": "l2", "l1": "l1", "schedule": "schedule",
+                "decay_rate": "schedule.rate", "decay_every": "schedule.every",
+                "hidden_delta_weights": "hidden_delta_weights"}
 
 
-def _parse_float(text: str) -> float:
-    v = float(text)
-    if not math.isfinite(v):
-        raise _BadConstant(f"the number {text} is too large (only finite numbers)")
-    return v
+# -- training settings <-> the file's training section -------------------------------------------------
+def settings_kwargs(training: dict) -> dict[str, Any]:
+    """Keyword arguments for ``TrainingSettings`` from a checked ``training`` section.
 
-
-def _parse_int(text: str) -> int:
-    if len(text) > 30:
-        raise _BadConstant(f"the integer {text[:20]}… is too large")
-    return int(text)
-
-
-def parse_json(raw: bytes, source: str | None = None) -> Any:
-    """Decode and parse state-file bytes, rejecting anything that is not plain finite JSON."""
-    if len(raw) > MAX_FILE_BYTES:
-        raise StateFileError(f"file is {len(raw) / 2**20:.1f} MB; state files are limited to "
-                             f"{MAX_FILE_BYTES // 2**20} MB", source=source)
-    if not raw.strip():
-        raise StateFileError("the file is empty", source=source)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise StateFileError(f"not UTF-8 text (bad byte at offset {e.start})", source=source) from None
-    try:
-        return json.loads(text, parse_constant=_reject_constant, parse_float=_parse_float,
-                          parse_int=_parse_int)
-    except _BadConstant as e:
-        raise StateFileError(str(e), source=source) from None
-    except json.JSONDecodeError as e:
-        raise StateFileError(f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}",
-                             source=source) from None
-    except RecursionError:
-        raise StateFileError("JSON is nested too deeply", source=source) from None
-
-
-@lru_cache(maxsize=1)
-def schema() -> dict:
-    """The state-file JSON Schema shipped in ``backprop_lab.resources``."""
-    text = (resources.files("backprop_lab.resources") / "state-schema.json").read_text("utf-8")
-    return json.loads(text)
-
-
-@lru_cache(maxsize=1)
-def _validator():
-    import jsonschema
-    cls = jsonschema.validators.validator_for(schema())
-    return cls(schema())
-
-
-def place(path) -> str:
-    """``network.weights[1][0]`` from a JSON path like ``['network', 'weights', 1, 0]``."""
-    out = ""
-    for p in path:
-        if isinstance(p, int):
-            out += f"[{p}]"
-        else:
-            out += ("." if out else "") + str(p)
-    return out or "(top level)"
-
-
-def _schema_message(err) -> str:
-    v = err.validator
-    inst = err.instance
-    if v == "type":
-        return f"expected {err.validator_value}, got {_describe(inst)}"
-    if v == "required":
-        missing = [k for k in err.validator_value if isinstance(inst, dict) and k not in inst]
-        return f"missing required key {missing[0]!r}" if missing else err.message
-    if v == "enum":
-        return f"unknown value {_short(inst)}; expected one of {', '.join(map(repr, err.validator_value))}"
-    if v == "const":
-        return f"expected {err.validator_value!r}, got {_short(inst)}"
-    if v == "additionalProperties":
-        return f"unknown key(s) {err.message.split('(')[-1].rstrip(')').replace(' were unexpected', '').replace(' was unexpected', '')}"
-    if v == "maxItems":
-        return f"too many entries ({len(inst)}; the limit is {err.validator_value})"
-    if v == "minItems":
-        return f"needs at least {err.validator_value} entries, got {len(inst)}"
-    if v in ("maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum"):
-        rel = {"maximum": "≤", "exclusiveMaximum": "<", "minimum": "≥", "exclusiveMinimum": ">"}[v]
-        return f"must be {rel} {err.validator_value}, got {_short(inst)}"
-    return err.message
-
-
-def _describe(x: Any) -> str:
-    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
-             int: "an integer", float: "a number", type(None): "null"}
-    return f"{names.get(type(x), type(x).__name__)} {_short(x)}" if not isinstance(x, (dict, list)) else names[type(x)]
-
-
-def _short(x: Any) -> str:
-    r = repr(x)
-    return r if len(r) <= 40 else r[:37] + "…"
-
-
-# Arrays that can hold millions of numbers, with their nesting depth. jsonschema checks a
-# number in microseconds; these are checked here in a tight loop instead (same messages,
-# limits read from the schema), and jsonschema sees only their first entry.
-_HEAVY = ((("data", "inputs"), 2), (("data", "targets"), 2), (("network", "weights"), 3),
-          (("history", "batch_loss"), 1), (("history", "epoch_loss"), 1), (("optimizer", "velocity"), 1))
-
-
-def _schema_at(path: tuple[str, ...]) -> dict:
-    node = schema()
-    for key in path:
-        node = node["properties"][key]
-    return node
-
-
-def _check_numbers(value: Any, where: list, depth: int, node: dict, source: str | None) -> None:
-    """*value* must be arrays nested *depth* deep with numbers (not booleans) at the bottom."""
-    if type(value) is not list:
-        raise StateFileError(f"expected array, got {_describe(value)}", where=place(where), source=source)
-    limit = node.get("maxItems")
-    if limit is not None and len(value) > limit:
-        raise StateFileError(f"too many entries ({len(value)}; the limit is {limit})", where=place(where),
-                             source=source)
-    if len(value) < node.get("minItems", 0):
-        raise StateFileError(f"needs at least {node['minItems']} entries, got {len(value)}", where=place(where),
-                             source=source)
-    if depth == 1:
-        for k, v in enumerate(value):
-            t = type(v)
-            if t is not float and t is not int:
-                raise StateFileError(f"expected number, got {_describe(v)}", where=place(where + [k]), source=source)
-        return
-    for k, row in enumerate(value):
-        _check_numbers(row, where + [k], depth - 1, node["items"], source)
-
-
-def _light_copy(doc: dict, source: str | None) -> dict:
-    """Check the heavy arrays here; return a copy of *doc* where each holds only its first entry."""
-    light = dict(doc)
-    for (section, key), depth in _HEAVY:
-        part = doc.get(section)
-        if not isinstance(part, dict) or key not in part:
-            continue
-        _check_numbers(part[key], [section, key], depth, _schema_at((section, key)), source)
-        light[section] = dict(light[section])
-        light[section][key] = part[key][:1]
-    return light
-
-
-def validate(doc: Any, source: str | None = None) -> None:
-    """Raise :class:`StateFileError` unless *doc* is a valid version-1 state (all checks)."""
-    if not isinstance(doc, dict):
-        raise StateFileError(f"a state file must be a JSON object, got {_describe(doc)}", source=source)
-    if doc.get("format") != FORMAT:
-        raise StateFileError(f"not a Backprop Lab state file (format is {_short(doc.get('format'))}, "
-                             f"expected {FORMAT!r})", where="format", source=source)
-    ver = doc.get("version")
-    if isinstance(ver, int) and not isinstance(ver, bool) and ver > VERSION:
-        raise StateFileError(f"file format version {ver} is newer than this Backprop Lab understands "
-                             f"(version {VERSION}); please update the app", where="version", source=source)
-    light = _light_copy(doc, source)
-    try:
-        import jsonschema
-        err = jsonschema.exceptions.best_match(_validator().iter_errors(light),
-                                               key=lambda e: (-len(e.absolute_path), e.validator != "type"))
-    except RecursionError:
-        raise StateFileError("JSON is nested too deeply", source=source) from None
-    if err is not None:
-        raise StateFileError(_schema_message(err), where=place(err.absolute_path), source=source)
-    _check_shapes(doc, source)
-
-
-def _check_shapes(doc: dict, source: str | None) -> None:
-    def fail(where: str, msg: str) -> None:
-        raise StateFileError(msg, where=where, source=source)
-
-    net = doc["network"]
-    layers = net["layers"]
-    sizes = [ly["size"] for ly in layers]
-    for k, ly in enumerate(layers[1:], start=1):
-        if "activation" not in ly:
-            fail(f"network.layers[{k}]", "missing required key 'activation'")
-        if ly["activation"] == "softmax" and k != len(layers) - 1:
-            fail(f"network.layers[{k}].activation", "softmax is only allowed on the output layer")
-    n_params = sum(sizes[k] * sizes[k + 1] + sizes[k + 1] for k in range(len(sizes) - 1))
-    if n_params > MAX_PARAMS:
-        fail("network.layers", f"the network has {n_params} parameters; the limit is {MAX_PARAMS}")
-    W, b = net["weights"], net["biases"]
-    if len(W) != len(sizes) - 1:
-        fail("network.weights", f"expected {len(sizes) - 1} weight matrices (one per dense layer), got {len(W)}")
-    if len(b) != len(sizes) - 1:
-        fail("network.biases", f"expected {len(sizes) - 1} bias vectors (one per dense layer), got {len(b)}")
-    for l in range(len(sizes) - 1):
-        if len(W[l]) != sizes[l + 1]:
-            fail(f"network.weights[{l}]", f"expected {sizes[l + 1]} rows (layer {l + 1} has {sizes[l + 1]} "
-                                          f"neurons), got {len(W[l])}")
-        for j, row in enumerate(W[l]):
-            if len(row) != sizes[l]:
-                fail(f"network.weights[{l}][{j}]", f"expected {sizes[l]} numbers, got {len(row)}")
-        if len(b[l]) != sizes[l + 1]:
-            fail(f"network.biases[{l}]", f"expected {sizes[l + 1]} numbers, got {len(b[l])}")
-    data = doc["data"]
-    X, T = data["inputs"], data["targets"]
-    if len(X) != len(T):
-        fail("data.targets", f"expected {len(X)} rows (one per input row), got {len(T)}")
-    if len(X) * (sizes[0] + sizes[-1]) > MAX_DATA_NUMBERS:
-        fail("data", f"the dataset has {len(X) * (sizes[0] + sizes[-1])} numbers; the limit is {MAX_DATA_NUMBERS}")
-    for name, rows, n in (("inputs", X, sizes[0]), ("targets", T, sizes[-1])):
-        for k, row in enumerate(rows):
-            if len(row) != n:
-                fail(f"data.{name}[{k}]", f"expected {n} numbers, got {len(row)}")
-    N = len(X)
-    prog = doc.get("progress", {})
-    it = prog.get("iteration", 0)
-    if prog.get("position", 0) >= N:
-        fail("progress.position", f"must be less than the number of samples ({N}), got {prog['position']}")
-    hist = doc.get("history")
-    if hist is not None:
-        bl = hist.get("batch_loss", [])
-        if len(bl) != it:
-            fail("history.batch_loss", f"expected {it} entries (one per iteration), got {len(bl)}")
-        el, ee = hist.get("epoch_loss", []), hist.get("epoch_end", [])
-        if len(el) != len(ee):
-            fail("history.epoch_end", f"expected {len(el)} entries (one per epoch loss), got {len(ee)}")
-        if len(el) > prog.get("epoch", 0):
-            fail("history.epoch_loss", f"has {len(el)} entries but progress.epoch is {prog.get('epoch', 0)}")
-        if any(e > it for e in ee):
-            fail("history.epoch_end", f"an epoch ends after iteration {it}, the current one")
-    vel = doc.get("optimizer", {}).get("velocity")
-    if vel is not None and len(vel) != n_params:
-        fail("optimizer.velocity", f"expected {n_params} numbers (one per parameter), got {len(vel)}")
-
-
-def simulation_from_dict(doc: Any, *, source: str | None = None, trusted: bool = False):
-    """Validate *doc* fully, then build a :class:`Simulation` from it.
-
-    *trusted* is only for the examples shipped inside the package: they are
-    checked against the schema by the test suite, so start-up need not import
-    the validator.  Their shapes are still checked.
+    The original seven settings are always given; the later ones (optimizer, l2, l1,
+    schedule, hidden_delta_weights) only where they differ from their defaults.
     """
-    from .network import Network
-    from .settings import TrainingSettings
-    from .simulation import Simulation
-
-    if trusted:
-        _check_shapes(doc, source)
-    else:
-        validate(doc, source)
-    net_d = doc["network"]
-    sizes = [ly["size"] for ly in net_d["layers"]]
-    acts = [ly["activation"] for ly in net_d["layers"][1:]]
-    theta = np.concatenate([np.concatenate([np.asarray(W, dtype=np.float64).ravel(),
-                                            np.asarray(b, dtype=np.float64)])
-                            for W, b in zip(net_d["weights"], net_d["biases"])])
-    tr = doc["training"]
-    settings = TrainingSettings(
+    tr = training
+    kw: dict[str, Any] = dict(
         loss=tr["loss"], learning_rate=float(tr["learning_rate"]), batch_size=int(tr.get("batch_size", 1)),
         momentum=float(tr.get("momentum", 0.0)), update_biases=bool(tr.get("update_biases", True)),
         shuffle=bool(tr.get("shuffle", False)), seed=int(tr.get("seed", 0)))
-    try:
-        network = Network(sizes, acts, theta)
-        sim = Simulation(network, doc["data"]["inputs"], doc["data"]["targets"], settings,
-                         name=doc.get("name", ""), notes=doc.get("notes", ""))
-    except ConfigError as e:
-        where = "training.loss" if "loss" in str(e) else "training"
-        raise StateFileError(str(e), where=where, source=source) from None
-    prog = doc.get("progress", {})
-    hist = doc.get("history")
-    if hist is None:
-        # No history in the file: the plot starts here, so the counters do too.
-        hist = {"batch_loss": np.full(prog.get("iteration", 0), np.nan)}
-    try:
-        sim.restore_progress(prog.get("iteration", 0), prog.get("epoch", 0), prog.get("position", 0),
-                             hist.get("batch_loss", []), hist.get("epoch_loss", []), hist.get("epoch_end", []),
-                             optimizer_state=doc.get("optimizer"))
-    except ConfigError as e:
-        raise StateFileError(str(e), where="progress", source=source) from None
-    sim.display = dict(doc.get("display", {}))
-    return sim
+    extra: dict[str, Any] = {}
+    if "optimizer" in tr:
+        extra["optimizer"] = tr["optimizer"]["name"]
+        extra.update({k: float(tr["optimizer"][k]) for k in ("beta1", "beta2", "epsilon") if k in tr["optimizer"]})
+    extra.update({k: float(tr[k]) for k in ("l2", "l1") if k in tr})
+    if "schedule" in tr:
+        sch = tr["schedule"]
+        extra["schedule"] = sch["name"]
+        if "rate" in sch:
+            extra["decay_rate"] = float(sch["rate"])
+        if "every" in sch:
+            extra["decay_every"] = int(sch["every"])
+    if "hidden_delta_weights" in tr:
+        extra["hidden_delta_weights"] = tr["hidden_delta_weights"]
+    kw.update({k: v for k, v in extra.items() if v != _EXTRA_DEFAULTS[k]})
+    return kw
 
 
-def load_simulation(path: str | os.PathLike):
-    """Read and validate a state file; every failure is a :class:`StateFileError`."""
-    path = Path(path)
-    src = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise StateFileError(f"file is {size / 2**20:.1f} MB; state files are limited to "
-                                 f"{MAX_FILE_BYTES // 2**20} MB", source=src)
-        with open(path, "rb") as f:
-            raw = f.read(MAX_FILE_BYTES + 1)
-    except OSError as e:
-        raise StateFileError(f"cannot read the file: {e.strerror or e}", source=src) from None
-    return simulation_from_dict(parse_json(raw, src), source=src)
+def training_section(settings) -> dict[str, Any]:
+    """The file's ``training`` section for *settings*; later settings only where they differ from the defaults."""
+    s = settings
+    d: dict[str, Any] = {"loss": s.loss, "learning_rate": s.learning_rate, "batch_size": int(s.batch_size),
+                         "momentum": s.momentum, "update_biases": s.update_biases, "shuffle": s.shuffle,
+                         "seed": int(s.seed)}
 
-
-# -- writing ---------------------------------------------------------------------------------
-def simulation_to_dict(sim) -> dict:
-    """The JSON-ready state of *sim* (floats kept exactly: they are written with repr)."""
-    net = sim.network
-    # Mid-iteration (after some Step into), the weights already updated belong to an
-    # iteration that is not complete: save the state before it, which is what the counters say.
-    saved = net.copy()
-    saved.theta[:] = sim.committed_theta()
-    layers = [{"size": net.sizes[0]}] + [{"size": n, "activation": a}
-                                         for n, a in zip(net.sizes[1:], net.activation_names)]
-    s = sim.settings
-    d = {
-        "format": FORMAT,
-        "version": VERSION,
-        "name": sim.name,
-        "notes": sim.notes,
-        "network": {
-            "layers": layers,
-            "weights": [W.tolist() for W in saved.weights],
-            "biases": [b.tolist() for b in saved.biases],
-        },
-        "training": {"loss": s.loss, "learning_rate": s.learning_rate, "batch_size": int(s.batch_size),
-                     "momentum": s.momentum, "update_biases": s.update_biases, "shuffle": s.shuffle,
-                     "seed": int(s.seed)},
-        "data": {"inputs": sim.inputs.tolist(), "targets": sim.targets.tolist()},
-        "progress": {"iteration": sim.iteration, "epoch": sim.epoch, "position": sim.position},
-        "history": {"batch_loss": sim.batch_loss.view().tolist(), "epoch_loss": sim.epoch_loss.view().tolist(),
-                    "epoch_end": sim.epoch_end.view().tolist()},
-    }
-    if s.momentum != 0.0:
-        d["optimizer"] = {"velocity": sim.velocity.tolist()}
-    display = getattr(sim, "display", None)
-    if display:
-        d["display"] = display
+    def get(key: str) -> Any:
+        return getattr(s, key, _EXTRA_DEFAULTS[key])
+    if get("optimizer") != "sgd":
+        d["optimizer"] = {"name": get("optimizer"), "beta1": float(get("beta1")), "beta2": float(get("beta2")),
+                          "epsilon": float(get("epsilon"))}
+    for key in ("l2", "l1"):
+        if get(key) != 0.0:
+            d[key] = float(get(key))
+    if get("schedule") != "constant":
+        d["schedule"] = {"name": get("schedule"), "rate": float(get("decay_rate")), "every": int(get("decay_every"))}
+    if get("hidden_delta_weights") != "original":
+        d["hidden_delta_weights"] = get("hidden_delta_weights")
     return d
 
 
+# -- loading -----------------------------------------------------------------------------------------------
+def _settings(c: Checked, source: str | None):
+    from .settings import TrainingSettings
+    kw = settings_kwargs(c.training)
+    fields = TrainingSettings.__dataclass_fields__
+    for key in kw:
+        if key not in fields:  # the engine predates this setting (disappears once the core refactor lands)
+            raise fail(f"{quote(kw[key])} is not supported by this engine", where=f"training.{_EXTRA_PLACE[key]}",
+                       source=source)
+    return TrainingSettings(**kw)
+
+
+def _network(c: Checked, source: str | None):
+    from .network import Network, initialize
+    network = Network(c.sizes, c.activations, c.theta)
+    if c.init is not None:
+        opts = {k: c.init[k] for k in ("value", "scale", "biases") if k in c.init}
+        try:
+            network.theta[:] = initialize(network, c.init["scheme"], np.random.default_rng(c.init["seed"]), **opts)
+        except (ConfigError, ValueError) as e:
+            raise fail(quote(str(e), 200), where="network.init", source=source) from None
+    return network
+
+
+def _simulation(c: Checked, source: str | None):
+    from .simulation import Simulation
+    settings = _settings(c, source)
+    network = _network(c, source)
+    kwargs: dict[str, Any] = {"name": c.name, "notes": c.notes}
+    if c.test_inputs is not None:
+        if "test_inputs" not in inspect.signature(Simulation).parameters:
+            raise fail("a test set is not supported by this engine", where="data.test_inputs", source=source)
+        kwargs.update(test_inputs=c.test_inputs, test_targets=c.test_targets)
+    try:
+        sim = Simulation(network, c.inputs, c.targets, settings, **kwargs)
+    except ConfigError as e:
+        where = "training.loss" if "loss" in str(e) else "training"
+        raise fail(str(e)[:300], where=where, source=source) from None
+    opt = None
+    if "m" in c.optimizer:
+        opt = {"m": c.optimizer["m"], "v": c.optimizer["v"], "t": int(c.optimizer["t"])}
+    elif "velocity" in c.optimizer and settings.momentum != 0.0:
+        opt = {"velocity": c.optimizer["velocity"]}
+    h = c.history or {"batch_loss": np.empty(0), "epoch_loss": np.empty(0), "epoch_end": np.empty(0, np.int64)}
+    try:
+        sim.restore_progress(c.iteration, c.epoch, c.position, h["batch_loss"], h["epoch_loss"], h["epoch_end"],
+                             optimizer_state=opt, test_loss=h.get("test_loss"))
+    except ConfigError as e:
+        raise fail(str(e)[:300], where="progress", source=source) from None
+    sim.display = dict(c.display)
+    return sim
+
+
+def simulation_from_dict(doc: Any, *, source: str | None = None, trusted: bool = False):
+    """Check *doc* completely, then build a :class:`Simulation` from it.
+
+    *trusted* is only for the examples shipped inside the package: they are
+    checked against the schema by the test suite, so start-up need not import
+    the validator.  Every other check still runs.
+    """
+    return _simulation(check(doc, source, trusted=trusted), source)
+
+
+def read_state_bytes(path: str | os.PathLike) -> bytes:
+    """The bytes of the state file *path*; refuses anything but a regular file before opening it.
+
+    A FIFO would block ``open()`` forever and a device could be endless, so the
+    type is checked with ``os.stat`` first, the file is opened non-blocking and
+    checked again on the open descriptor (it may have been swapped in between).
+    """
+    src = os.fspath(path)
+    try:
+        st = os.stat(src)
+        _check_regular(st, src)
+        fd = os.open(src, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as f:
+            _check_regular(os.fstat(f.fileno()), src)
+            return f.read(MAX_FILE_BYTES + 1)
+    except OSError as e:
+        raise fail(f"cannot read the file: {e.strerror or e}", source=src) from None
+
+
+def _check_regular(st: os.stat_result, src: str) -> None:
+    if stat.S_ISDIR(st.st_mode):
+        raise fail("cannot read the file: it is a folder", source=src)
+    if not stat.S_ISREG(st.st_mode):
+        raise fail("cannot read the file: it is not a regular file (a FIFO, device or socket)", source=src)
+    if st.st_size > MAX_FILE_BYTES:
+        raise fail(f"file is {st.st_size / 2**20:.1f} MB; state files are limited to {MAX_FILE_BYTES // 2**20} MB",
+                   source=src)
+
+
+def load_simulation(path: str | os.PathLike):
+    """Read and check a state file; every failure is a :class:`StateFileError` naming the file and place."""
+    src = os.fspath(path)
+    # Each stage drops what the previous one made as soon as it is done: the bytes once decoded, the
+    # text once parsed, the parsed lists (~32 bytes per number) once checked into arrays, before the
+    # Simulation makes its own copies. This keeps the peak memory of loading low.
+    text = decode(read_state_bytes(src), src)
+    doc = parse_text(text, src)
+    del text
+    checked = check(doc, src)
+    del doc
+    return _simulation(checked, src)
+
+
+# -- saving ------------------------------------------------------------------------------------------------
+def state_document(sim, *, arrays: bool = False) -> dict:
+    """The state-file document of *sim*: numpy arrays where the file has number arrays (with *arrays*),
+    else plain lists (JSON-ready).  Mid-iteration, the state before that iteration (what the counters say).
+
+    Raises :class:`SaveError` when the state cannot be written (a ``display`` that is not plain JSON,
+    nested too deeply or too large).
+    """
+    from .network import Network
+    conv = (lambda a: a) if arrays else (lambda a: a.tolist())
+    net = sim.network
+    saved = Network(net.sizes, net.activation_names, sim.committed_theta())
+    layers = [{"size": net.sizes[0]}] + [{"size": n, "activation": a}
+                                         for n, a in zip(net.sizes[1:], net.activation_names)]
+    test = getattr(sim, "test_inputs", None) is not None
+    d: dict[str, Any] = {
+        "format": FORMAT, "version": VERSION, "name": sim.name, "notes": sim.notes,
+        "network": {"layers": layers, "weights": [conv(W) for W in saved.weights],
+                    "biases": [conv(b) for b in saved.biases]},
+        "training": training_section(sim.settings),
+        "data": {"inputs": conv(sim.inputs), "targets": conv(sim.targets)},
+        "progress": {"iteration": int(sim.iteration), "epoch": int(sim.epoch), "position": int(sim.position)},
+        "history": {"batch_loss": conv(sim.batch_loss.view()), "epoch_loss": conv(sim.epoch_loss.view()),
+                    "epoch_end": conv(sim.epoch_end.view())},
+    }
+    if test:
+        d["data"].update(test_inputs=conv(sim.test_inputs), test_targets=conv(sim.test_targets))
+        d["history"]["test_loss"] = conv(sim.test_epoch_loss.view())
+    opt = sim.optimizer_state()
+    if opt.get("t", None) == 0:
+        opt = {}  # Adam before its first update: m = v = 0, nothing to save (files stay as written)
+    if opt:
+        d["optimizer"] = {k: int(v) if k == "t" else conv(np.asarray(v, dtype=np.float64)) for k, v in opt.items()}
+    display = getattr(sim, "display", None)
+    if display:
+        problem = display_problem(display)
+        if problem:
+            raise SaveError(f"display: {problem}")
+        d["display"] = json.loads(json.dumps(display))  # a plain copy: later changes don't leak in
+    return d
+
+
+def simulation_to_dict(sim) -> dict:
+    """The JSON-ready state of *sim* (floats kept exactly: they are written with repr).
+
+    Raises :class:`SaveError` (and nothing else) when the state cannot be written.
+    """
+    try:
+        return state_document(sim, arrays=False)
+    except SaveError:
+        raise
+    except Exception as e:  # noqa: BLE001 - e.g. MemoryError while copying a large dataset to lists
+        raise SaveError(f"the state cannot be written: {type(e).__name__}: {str(e)[:200]}") from None
+
+
+_CHUNK = 8192  # numbers per piece of text: big arrays are written piecewise, never as one string
+
+
+def _scalar(x: Any) -> str:
+    if isinstance(x, (float, np.floating)):
+        if not math.isfinite(x):
+            raise SaveError(f"{x} is not a finite number")
+        return float.__repr__(float(x))  # what json.dumps writes: the shortest repr that reads back exactly
+    if isinstance(x, np.integer):
+        return str(int(x))
+    if isinstance(x, np.bool_):
+        return json.dumps(bool(x))
+    return json.dumps(x)
+
+
+_FLOAT_REPR = float.__repr__
+_CONTAINERS = {list, dict, np.ndarray}
+
+
+def _numbers(x, kinds: set | None = None) -> Iterator[str]:
+    """``a, b, c`` for a flat list or 1-D array of scalars, in pieces of :data:`_CHUNK`."""
+    for k in range(0, len(x), _CHUNK):
+        part = x[k:k + _CHUNK]
+        if isinstance(part, np.ndarray):
+            if part.dtype.kind == "f" and not np.isfinite(part).all():
+                raise SaveError("a number that is not finite (NaN or infinity) cannot be saved")
+            part = part.tolist()
+            kinds = None
+        if kinds is None or k:
+            kinds = set(map(type, part))
+        if kinds == {float}:
+            if not all(map(math.isfinite, part)):
+                raise SaveError("a number that is not finite (NaN or infinity) cannot be saved")
+            text = ", ".join(map(_FLOAT_REPR, part))
+        elif kinds == {int}:
+            text = ", ".join(map(int.__repr__, part))
+        else:
+            text = ", ".join(map(_scalar, part))
+        yield text if k == 0 else ", " + text
+
+
+def _enc(x: Any, ind: int) -> Iterator[str]:
+    pad = "  " * ind
+    if isinstance(x, dict):
+        if not x:
+            yield "{}"
+            return
+        if not _CONTAINERS.intersection(map(type, x.values())):
+            flat = "{" + ", ".join(f"{json.dumps(k)}: {_scalar(v)}" for k, v in x.items()) + "}"
+            if len(flat) <= 60:
+                yield flat
+                return
+        yield "{\n"
+        for n, (k, v) in enumerate(x.items()):
+            yield (",\n" if n else "") + f"{pad}  {json.dumps(k)}: "
+            yield from _enc(v, ind + 1)
+        yield f"\n{pad}}}"
+    elif isinstance(x, np.ndarray) and x.ndim > 0:
+        if x.ndim == 1 or len(x) == 0:
+            yield "["
+            yield from _numbers(x.reshape(-1))
+            yield "]"
+            return
+        yield "[\n"
+        for k in range(0, len(x), 1024):  # rows, a block at a time
+            yield ("" if k == 0 else ",\n") + ",\n".join(
+                f"{pad}  " + "".join(_enc(row, ind + 1)) for row in x[k:k + 1024])
+        yield f"\n{pad}]"
+    elif isinstance(x, list):
+        kinds = set(map(type, x))
+        if not kinds & _CONTAINERS:
+            yield "["
+            yield from _numbers(x, kinds)
+            yield "]"
+            return
+        yield "[\n"
+        for n, v in enumerate(x):
+            yield f",\n{pad}  " if n else f"{pad}  "
+            yield from _enc(v, ind + 1)
+        yield f"\n{pad}]"
+    else:
+        yield _scalar(x)
+
+
+def iter_dumps(doc: Any) -> Iterator[str]:
+    """:func:`dumps` in pieces (for writing large documents without building one string)."""
+    yield from _enc(doc, 0)
+    yield "\n"
+
+
 def dumps(doc: Any) -> str:
-    """Human-readable JSON: objects indented, innermost number arrays on one line."""
-    def enc(x: Any, ind: int) -> str:
-        pad = "  " * ind
-        if isinstance(x, dict):
-            if not x:
-                return "{}"
-            if all(not isinstance(v, (list, dict)) for v in x.values()):
-                flat = json.dumps(x, allow_nan=False)
-                if len(flat) <= 60:
-                    return flat
-            items = [f'{pad}  {json.dumps(k)}: {enc(v, ind + 1)}' for k, v in x.items()]
-            return "{\n" + ",\n".join(items) + f"\n{pad}}}"
-        if isinstance(x, list):
-            if all(not isinstance(v, (list, dict)) for v in x):
-                return "[" + ", ".join(json.dumps(v, allow_nan=False) for v in x) + "]"
-            return "[\n" + ",\n".join(f"{pad}  {enc(v, ind + 1)}" for v in x) + f"\n{pad}]"
-        return json.dumps(x, allow_nan=False)
-    return enc(doc, 0) + "\n"
+    """Human-readable JSON: objects indented, innermost number arrays on one line; numpy arrays allowed."""
+    return "".join(iter_dumps(doc))
+
+
+def _check_for_save(doc: dict) -> None:
+    try:
+        check(doc)
+    except StateFileError as e:
+        raise SaveError(f"the state could not be opened again ({e})") from None
 
 
 def save_atomic(doc: dict, path: str | os.PathLike) -> None:
-    """Write *doc* to *path* so that a crash leaves either the old or the new file."""
-    path = Path(path)
-    text = dumps(doc).encode("utf-8")
-    folder = path.parent if str(path.parent) else Path(".")
+    """Check the state document *doc* and write it to *path* atomically; every failure is a :class:`SaveError`.
+
+    A crash leaves either the old or the new file; the target keeps its mode, a
+    symbolic link stays a link, stale temporary files of killed saves are removed.
+    """
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as e:
-        raise SaveError(f"cannot save {path}: {e.strerror or e} (is the folder writable?)") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise SaveError(f"cannot save {path}: {e.strerror or e}") from None
-    try:  # make the rename itself durable
-        dfd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
+        _check_for_save(doc)
+    except SaveError as e:
+        raise SaveError(f"cannot save {clean_source(os.fspath(path))}: {e}") from None
+    except Exception as e:  # noqa: BLE001 - a document that cannot even be checked cannot be saved
+        raise SaveError(f"cannot save {clean_source(os.fspath(path))}: {type(e).__name__}: {str(e)[:200]}") from None
+    n = len(doc.get("history", {}).get("batch_loss", ()))
+    why = f" (the loss history of {n:,} iterations takes much of it)" if n > 1_000_000 else ""
+    write_atomic(iter_dumps(doc), path, max_bytes=MAX_FILE_BYTES, too_big=why)
 
 
-# -- examples ----------------------------------------------------------------------------------
+def save_simulation(sim, path: str | os.PathLike) -> None:
+    """Save *sim* to *path* atomically, streaming from its arrays (no list copy of the data).
+
+    Every failure, whatever its cause, is a :class:`SaveError`; the old file stays as it was.
+    """
+    try:
+        doc = state_document(sim, arrays=True)
+    except SaveError as e:
+        raise SaveError(f"cannot save {clean_source(os.fspath(path))}: {e}") from None
+    except Exception as e:  # noqa: BLE001 - e.g. MemoryError: a save never fails with anything but SaveError
+        raise SaveError(f"cannot save {clean_source(os.fspath(path))}: {type(e).__name__}: {str(e)[:200]}") from None
+    save_atomic(doc, path)
+
+
+# -- examples ----------------------------------------------------------------------------------------------
 def example_path(name: str):
     """A :class:`importlib.resources` Traversable for the built-in example *name*."""
     if name not in EXAMPLES:

@@ -1,0 +1,434 @@
+"""State files, second stage: a parsed document → checked numpy arrays, sizes first, numbers last.
+
+The order is what keeps a hostile file cheap to refuse:
+
+1. the document's skeleton — everything except the big number arrays, which are
+   only counted — against the shipped JSON Schema (``resources/state-schema.json``);
+2. sizes, from the layers and the lengths of the arrays alone: parameters, dataset
+   numbers, the work estimate (samples × Σ layer sizes), history and optimizer
+   lengths, progress counters;
+3. the numbers, vectorised: types, shapes, finiteness, ranges;
+4. what needs the numbers: cross-entropy targets, the order of epoch ends.
+
+Every failure is a :class:`StateFileError` naming the place; nothing is built
+before all checks pass.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from .state_arrays import matrix, vector
+from .state_json import check_finite, describe, fail, place, quote
+
+FORMAT = "backprop-lab-state"
+VERSION = 1
+MAX_PARAMS = 2_000_000
+MAX_DATA_NUMBERS = 20_000_000
+#: samples (training + test) × Σ layer sizes (inputs included): about the values one pass over the whole
+#: dataset computes. A full-batch iteration takes about 55 bytes per value (net input, output, error,
+#: derivative and delta, plus temporaries; measured), so 4M keeps it under 256 MB.
+MAX_NEURON_VALUES = 4_000_000
+DISPLAY_MAX_DEPTH = 4
+DISPLAY_MAX_BYTES = 16 * 1024
+#: A softmax cross-entropy target row must sum to 1 within this.
+TARGET_SUM_TOLERANCE = 1e-6
+
+# Arrays that can hold millions of numbers, with their nesting depth: counted in stage 2, read in stage 3.
+HEAVY: dict[tuple[str, str], int] = {
+    ("network", "weights"): 3, ("network", "biases"): 2,
+    ("data", "inputs"): 2, ("data", "targets"): 2, ("data", "test_inputs"): 2, ("data", "test_targets"): 2,
+    ("history", "batch_loss"): 1, ("history", "epoch_loss"): 1, ("history", "epoch_end"): 1,
+    ("history", "test_loss"): 1,
+    ("optimizer", "velocity"): 1, ("optimizer", "m"): 1, ("optimizer", "v"): 1,
+}
+
+
+@dataclass
+class Checked:
+    """A fully checked state document, with its numbers as float64 arrays (``int64`` for epoch ends)."""
+
+    sizes: list[int]
+    activations: list[str]
+    theta: np.ndarray | None  # None when network.init gives the parameters
+    init: dict | None
+    training: dict
+    inputs: np.ndarray
+    targets: np.ndarray
+    test_inputs: np.ndarray | None
+    test_targets: np.ndarray | None
+    iteration: int
+    epoch: int
+    position: int
+    history: dict[str, np.ndarray] | None
+    optimizer: dict[str, Any] = field(default_factory=dict)
+    display: dict = field(default_factory=dict)
+    name: str = ""
+    notes: str = ""
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict:
+    """The state-file JSON Schema shipped in ``backprop_lab.resources``."""
+    text = (resources.files("backprop_lab.resources") / "state-schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def schema_at(path: tuple[str, ...]) -> dict:
+    node = schema()
+    for key in path:
+        node = node["properties"][key]
+    return node
+
+
+@lru_cache(maxsize=1)
+def _skeleton_validator():
+    """A validator of the schema with each heavy array reduced to ``{"type": "array"}``."""
+    import jsonschema
+    s = copy.deepcopy(schema())
+    for section, key in HEAVY:
+        s["properties"][section]["properties"][key] = {"type": "array"}
+    return jsonschema.validators.validator_for(s)(s)
+
+
+# -- stage 1: the skeleton against the schema ----------------------------------------------------------
+def _schema_message(err) -> str:
+    """A short message for a jsonschema error; file content only through :func:`quote`."""
+    v, inst, val = err.validator, err.instance, err.validator_value
+    if v == "type":
+        return f"expected {val if isinstance(val, str) else ' or '.join(val)}, got {describe(inst)}"
+    if v == "required":
+        missing = [k for k in val if isinstance(inst, dict) and k not in inst]
+        return f"missing required key {missing[0]!r}" if missing else "missing a required key"
+    if v == "dependentRequired":
+        for k, needs in val.items():
+            missing = [n for n in needs if k in inst and n not in inst]
+            if missing:
+                return f"{k!r} needs {' and '.join(map(repr, missing))} as well"
+    if v == "enum":
+        return f"unknown value {quote(inst)}; expected one of {', '.join(map(repr, val))}"
+    if v == "anyOf":
+        opts = [repr(x) for sub in val for x in sub.get("enum", [])] + \
+               [f"a {sub['type']}" for sub in val if "type" in sub]
+        return f"expected {', '.join(opts[:-1])} or {opts[-1]}, got {describe(inst)}"
+    if v == "const":
+        return f"expected {val!r}, got {quote(inst)}"
+    if v == "additionalProperties":
+        known = err.schema.get("properties", {})
+        extra = [k for k in inst if k not in known]
+        shown = ", ".join(quote(k, 32) for k in extra[:3]) + (f" and {len(extra) - 3} more" if len(extra) > 3 else "")
+        return f"unknown key(s) {shown}; expected {', '.join(map(repr, known))}"
+    if v == "maxItems":
+        return f"too many entries ({len(inst):,}; the limit is {val:,})"
+    if v == "minItems":
+        return f"needs at least {val} entries, got {len(inst)}"
+    if v == "maxLength":
+        return f"too long ({len(inst):,} characters; the limit is {val:,})"
+    if v in ("maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum"):
+        rel = {"maximum": "≤", "exclusiveMaximum": "<", "minimum": "≥", "exclusiveMinimum": ">"}[v]
+        return f"must be {rel} {val}, got {quote(inst)}"
+    return f"does not satisfy the schema's {v!r} rule"
+
+
+def _split(doc: dict, source: str | None) -> tuple[dict, dict[tuple[str, str], list]]:
+    """The skeleton (heavy arrays replaced by ``[]``) and the heavy arrays, whose lengths are checked here."""
+    skel = dict(doc)
+    heavy: dict[tuple[str, str], list] = {}
+    for (section, key), _ in HEAVY.items():
+        part = doc.get(section)
+        if not isinstance(part, dict) or not isinstance(part.get(key), (list, np.ndarray)):
+            continue  # absent, or not an array: the schema reports it (arrays come from the saver)
+        value = part[key]
+        node = schema_at((section, key))
+        if len(value) > node.get("maxItems", len(value)):
+            raise fail(f"too many entries ({len(value):,}; the limit is {node['maxItems']:,})",
+                       where=place([section, key]), source=source)
+        if len(value) < node.get("minItems", 0):
+            raise fail(f"needs at least {node['minItems']} entries, got {len(value)}",
+                       where=place([section, key]), source=source)
+        heavy[(section, key)] = value
+        if skel[section] is part:
+            skel[section] = dict(part)
+        skel[section][key] = []
+    return skel, heavy
+
+
+def display_problem(display: Any) -> str | None:
+    """Why *display* cannot be kept (too deep, too big, not plain JSON), or None.
+
+    Walks iteratively, so a display nested 500 deep is refused here rather than
+    breaking the JSON writer later with a RecursionError.
+    """
+    if not isinstance(display, dict):
+        return f"expected object, got {describe(display)}"
+    stack: list[tuple[Any, int]] = [(display, 1)]
+    nodes = 0
+    while stack:
+        node, depth = stack.pop()
+        nodes += 1
+        if nodes > DISPLAY_MAX_BYTES:  # each value takes at least a byte: too big, whatever else is wrong
+            return f"takes more than {DISPLAY_MAX_BYTES:,} bytes as JSON"
+        if depth > DISPLAY_MAX_DEPTH:
+            return f"nested more than {DISPLAY_MAX_DEPTH} levels deep"
+        values = node.values() if isinstance(node, dict) else node
+        if isinstance(node, dict) and not all(type(k) is str for k in node):
+            return "has a key that is not a string"
+        for v in values:
+            if isinstance(v, (dict, list)):
+                stack.append((v, depth + 1))
+            elif not (v is None or type(v) in (str, bool, int, float)):
+                return f"holds a {type(v).__name__}, which is not a JSON value"
+    try:
+        size = len(json.dumps(display, allow_nan=False))
+    except (ValueError, TypeError, RecursionError) as e:
+        return f"cannot be written as JSON ({quote(str(e))})"
+    if size > DISPLAY_MAX_BYTES:
+        return f"takes {size:,} bytes as JSON; the limit is {DISPLAY_MAX_BYTES:,}"
+    return None
+
+
+def _check_skeleton(doc: dict, source: str | None, trusted: bool) -> tuple[dict, dict]:
+    if not isinstance(doc, dict):
+        raise fail(f"a state file must be a JSON object, got {describe(doc)}", source=source)
+    if doc.get("format") != FORMAT:
+        raise fail(f"not a Backprop Lab state file (format is {quote(doc.get('format'))}, expected {FORMAT!r})",
+                   where="format", source=source)
+    ver = doc.get("version")
+    if type(ver) is int and ver > VERSION:
+        raise fail(f"file format version {quote(ver)} is newer than this Backprop Lab understands "
+                   f"(version {VERSION}); please update the app", where="version", source=source)
+    if "display" in doc:
+        problem = display_problem(doc["display"])
+        if problem:
+            raise fail(problem, where="display", source=source)
+    skel, heavy = _split(doc, source)
+    check_finite(skel, source)
+    if not trusted:
+        try:
+            import jsonschema
+            err = jsonschema.exceptions.best_match(
+                _skeleton_validator().iter_errors(skel),
+                key=lambda e: (-len(e.absolute_path), e.validator != "type"))
+        except RecursionError:
+            raise fail("JSON is nested too deeply", source=source) from None
+        if err is not None:
+            raise fail(_schema_message(err), where=place(err.absolute_path), source=source)
+    return skel, heavy
+
+
+# -- stage 2: sizes, from lengths alone ------------------------------------------------------------------
+def _check_sizes(skel: dict, heavy: dict, source: str | None) -> tuple[list[int], int]:
+    """Layer sizes and parameter count; every limit that needs no number read. Returns ``(sizes, n_params)``."""
+    def need(where: str, msg: str) -> None:
+        raise fail(msg, where=where, source=source)
+
+    net = skel["network"]
+    layers = net["layers"]
+    sizes = [ly["size"] for ly in layers]
+    for k, ly in enumerate(layers[1:], start=1):
+        if "activation" not in ly:
+            need(f"network.layers[{k}]", "missing required key 'activation'")
+        if ly["activation"] == "softmax" and k != len(layers) - 1:
+            need(f"network.layers[{k}].activation", "softmax is only allowed on the output layer")
+    L = len(sizes) - 1
+    n_params = sum(sizes[k] * sizes[k + 1] + sizes[k + 1] for k in range(L))
+    if n_params > MAX_PARAMS:
+        need("network.layers", f"the network has {n_params:,} parameters; the limit is {MAX_PARAMS:,}")
+    if "init" in net:
+        for key in ("weights", "biases"):
+            if key in net:
+                need(f"network.{key}", "network.init gives the weights and biases: leave out either "
+                                       "network.init or network.weights and network.biases")
+    else:
+        for key, what in (("weights", "weight matrices"), ("biases", "bias vectors")):
+            if ("network", key) not in heavy:
+                need("network", f"missing required key {key!r}")
+            n = len(heavy[("network", key)])
+            if n != L:
+                need(f"network.{key}", f"expected {L} {what} (one per dense layer), got {n}")
+    N = len(heavy[("data", "inputs")])
+    if len(heavy[("data", "targets")]) != N:
+        need("data.targets", f"expected {N} rows (one per input row), got {len(heavy[('data', 'targets')])}")
+    n_test = 0
+    if ("data", "test_inputs") in heavy:
+        n_test = len(heavy[("data", "test_inputs")])
+        if len(heavy[("data", "test_targets")]) != n_test:
+            need("data.test_targets", f"expected {n_test} rows (one per test input row), "
+                                      f"got {len(heavy[('data', 'test_targets')])}")
+    numbers = (N + n_test) * (sizes[0] + sizes[-1])
+    if numbers > MAX_DATA_NUMBERS:
+        need("data", f"the dataset has {numbers:,} numbers; the limit is {MAX_DATA_NUMBERS:,}")
+    work = (N + n_test) * sum(sizes)
+    if work > MAX_NEURON_VALUES:
+        need("data", f"{N + n_test:,} samples × {sum(sizes):,} neurons = {work:,} values in one pass over the "
+                     f"data; the limit is {MAX_NEURON_VALUES:,}, which keeps training within 256 MB "
+                     f"(use fewer samples or a smaller network)")
+    for key in ("velocity", "m", "v"):
+        arr = heavy.get(("optimizer", key))
+        if arr is not None and len(arr) != n_params:
+            need(f"optimizer.{key}", f"expected {n_params:,} numbers (one per parameter), got {len(arr):,}")
+    _check_progress(skel, heavy, N, n_test > 0, source)
+    return sizes, n_params
+
+
+def _check_progress(skel: dict, heavy: dict, N: int, has_test: bool, source: str | None) -> None:
+    """Counters and history lengths must agree; a history is never made up from a counter."""
+    def need(where: str, msg: str) -> None:
+        raise fail(msg, where=where, source=source)
+
+    prog = skel.get("progress", {})
+    it, ep, pos = prog.get("iteration", 0), prog.get("epoch", 0), prog.get("position", 0)
+    if pos >= N:
+        need("progress.position", f"must be less than the number of samples ({N}), got {quote(pos)}")
+    if ep > it:
+        need("progress.epoch", f"is {ep:,} but only {it:,} iterations are done (each epoch takes at least one)")
+    if "history" not in skel:
+        if it > 0:
+            need("progress.iteration", f"is {it:,} but the file has no history: give history.batch_loss "
+                                       f"(one loss per iteration) and the per-epoch lists, or leave out "
+                                       f"progress to start at iteration 0")
+        return
+
+    def n(key: str) -> int:
+        return len(heavy.get(("history", key), ()))
+    if n("batch_loss") != it:
+        need("history.batch_loss", f"expected {it:,} entries (one per iteration), got {n('batch_loss'):,}")
+    if n("epoch_end") != n("epoch_loss"):
+        need("history.epoch_end", f"expected {n('epoch_loss'):,} entries (one per epoch loss), got {n('epoch_end'):,}")
+    if n("epoch_loss") != ep:
+        need("history.epoch_loss", f"expected {ep:,} entries (one per epoch; progress.epoch is {ep:,}), "
+                                   f"got {n('epoch_loss'):,}")
+    if ("history", "test_loss") in heavy:
+        if not has_test:
+            need("history.test_loss", "there is no test set (data.test_inputs) for a test loss")
+        if n("test_loss") != ep:
+            need("history.test_loss", f"expected {ep:,} entries (one per epoch), got {n('test_loss'):,}")
+
+
+# -- stage 3: the numbers (vectorised, in .state_arrays) ----------------------------------------------------
+def _item_rule(section: str, key: str) -> tuple[bool, float | None]:
+    items = schema_at((section, key))["items"]
+    return items.get("type") == "integer", items.get("minimum")
+
+
+# -- stage 4: what needs the numbers --------------------------------------------------------------------------
+def check_targets(targets: np.ndarray, output: str, where: str, source: str | None) -> None:
+    """Cross-entropy targets the loss can handle, else a message naming the sample.
+
+    softmax: every row a probability distribution (entries in [0, 1] summing to 1
+    within :data:`TARGET_SUM_TOLERANCE`; one-hot rows are); sigmoid: every target in [0, 1].
+    """
+    out_of_range = (targets < 0.0) | (targets > 1.0)
+    if output == "softmax":
+        sums = targets.sum(axis=1)
+        bad = out_of_range.any(axis=1) | (np.abs(sums - 1.0) > TARGET_SUM_TOLERANCE)
+        if bad.any():
+            k = int(bad.argmax())
+            j = int(out_of_range[k].argmax())
+            why = f"entry {j} is {float(targets[k, j])!r}" if out_of_range[k].any() else \
+                f"this row sums to {float(sums[k])!r}"
+            raise fail(f"cross-entropy with a softmax output needs each target row (sample {k}) to be a probability "
+                       f"distribution: entries between 0 and 1 summing to 1 (within {TARGET_SUM_TOLERANCE:g}); "
+                       f"{why}", where=f"{where}[{k}]", source=source)
+    elif output == "sigmoid" and out_of_range.any():
+        k, j = divmod(int(out_of_range.argmax()), targets.shape[1])
+        raise fail(f"cross-entropy with a sigmoid output needs targets between 0 and 1 (sample {k}), "
+                   f"got {float(targets[k, j])!r}", where=f"{where}[{k}][{j}]", source=source)
+
+
+def _check_training(tr: dict, source: str | None) -> None:
+    """Settings that belong to one choice only (Adam's betas, a decaying schedule's rate)."""
+    opt = tr.get("optimizer", {"name": "sgd"})
+    if opt["name"] != "adam":
+        for key in ("beta1", "beta2", "epsilon"):
+            if key in opt:
+                raise fail(f"only the 'adam' optimizer has {key}", where=f"training.optimizer.{key}", source=source)
+    sch = tr.get("schedule", {"name": "constant"})
+    if sch["name"] == "constant":
+        for key in ("rate", "every"):
+            if key in sch:
+                raise fail(f"a constant learning rate has no {key}", where=f"training.schedule.{key}", source=source)
+
+
+def _history(heavy: dict, it: int, source: str | None) -> dict[str, np.ndarray]:
+    hist = {}
+    for key in ("batch_loss", "epoch_loss", "epoch_end", "test_loss"):
+        if ("history", key) in heavy or key != "test_loss":
+            integer, minimum = _item_rule("history", key)
+            hist[key] = vector(heavy.get(("history", key), []), ["history", key], source,
+                               integer=integer, minimum=minimum)
+    ends = hist["epoch_end"]
+    if len(ends) > 1 and not (np.diff(ends) > 0).all():
+        k = int((np.diff(ends) <= 0).argmax()) + 1
+        raise fail(f"epoch ends must increase (an epoch takes at least one iteration); {ends[k]} follows "
+                   f"{ends[k - 1]}", where=f"history.epoch_end[{k}]", source=source)
+    if len(ends) and ends[-1] > it:
+        raise fail(f"an epoch ends at iteration {ends[-1]:,}, after the current one ({it:,})",
+                   where=f"history.epoch_end[{len(ends) - 1}]", source=source)
+    return hist
+
+
+def _parameters(heavy: dict, sizes: list[int], source: str | None) -> np.ndarray:
+    parts = []
+    for l in range(len(sizes) - 1):
+        W = heavy[("network", "weights")][l]
+        parts.append(matrix(W, ["network", "weights", l], (sizes[l + 1], sizes[l]), source,
+                            f" (layer {l + 1} has {sizes[l + 1]} neurons)").ravel())
+        b = heavy[("network", "biases")][l]
+        if not isinstance(b, np.ndarray) and type(b) is list and len(b) != sizes[l + 1]:
+            raise fail(f"expected {sizes[l + 1]} numbers, got {len(b)}", where=f"network.biases[{l}]", source=source)
+        parts.append(vector(b, ["network", "biases", l], source))
+        if parts[-1].shape != (sizes[l + 1],):
+            raise fail(f"expected {sizes[l + 1]} numbers", where=f"network.biases[{l}]", source=source)
+    return np.concatenate(parts)
+
+
+def check(doc: Any, source: str | None = None, *, trusted: bool = False) -> Checked:
+    """Check *doc* completely (see the module docstring) and return its contents as arrays.
+
+    *trusted* skips only the JSON Schema stage, for the examples shipped inside the
+    package (the test suite checks them against the schema).
+    """
+    skel, heavy = _check_skeleton(doc, source, trusted)
+    sizes, _ = _check_sizes(skel, heavy, source)
+    net, tr = skel["network"], skel["training"]
+    acts = [ly["activation"] for ly in net["layers"][1:]]
+    _check_training(tr, source)
+    theta = None if "init" in net else _parameters(heavy, sizes, source)
+    n0, nL = sizes[0], sizes[-1]
+    data = {}
+    for key, n in (("inputs", n0), ("targets", nL), ("test_inputs", n0), ("test_targets", nL)):
+        if ("data", key) in heavy:
+            rows = heavy[("data", key)]
+            data[key] = matrix(rows, ["data", key], (len(rows), n), source)
+    if tr["loss"] == "cross_entropy":
+        for key in ("targets", "test_targets"):
+            if key in data:
+                check_targets(data[key], acts[-1], f"data.{key}", source)
+    prog = skel.get("progress", {})
+    it = prog.get("iteration", 0)
+    history = _history(heavy, it, source) if "history" in skel else None
+    opt: dict[str, Any] = {k: v for k, v in skel.get("optimizer", {}).items() if k == "t"}
+    for key in ("velocity", "m", "v"):
+        if ("optimizer", key) in heavy:
+            integer, minimum = _item_rule("optimizer", key)
+            opt[key] = vector(heavy[("optimizer", key)], ["optimizer", key], source, minimum=minimum)
+    if "m" in opt and tr.get("optimizer", {}).get("name") != "adam":
+        raise fail("Adam's state (m, v, t) needs training.optimizer {\"name\": \"adam\"}", where="optimizer.m",
+                   source=source)
+    return Checked(sizes=sizes, activations=acts, theta=theta, init=net.get("init"), training=tr,
+                   inputs=data["inputs"], targets=data["targets"], test_inputs=data.get("test_inputs"),
+                   test_targets=data.get("test_targets"), iteration=it, epoch=prog.get("epoch", 0),
+                   position=prog.get("position", 0), history=history, optimizer=opt,
+                   display=skel.get("display", {}), name=skel.get("name", ""), notes=skel.get("notes", ""))
+
+
+def validate(doc: Any, source: str | None = None) -> None:
+    """Raise :class:`StateFileError` unless *doc* is a valid version-1 state (all checks)."""
+    check(doc, source)
