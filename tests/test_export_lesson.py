@@ -12,9 +12,16 @@ import numpy as np
 import pytest
 
 from backprop_lab.core import format_number, load_example
-from backprop_lab.core.export import (ExportError, export_lesson, export_worksheet, loss_history_csv,
-                                      worksheet_answer_path, write_export)
-from backprop_lab.core.export import mathrender, mathtext
+from backprop_lab.core.export import (
+    ExportError,
+    export_lesson,
+    export_worksheet,
+    loss_history_csv,
+    mathrender,
+    mathtext,
+    worksheet_answer_path,
+    write_export,
+)
 
 # The worked example's first iteration, to 9 decimals (NOTES.md); trailing zeros are not printed.
 FORWARD = {"net_h1": "0.3775", "out_h1": "0.593269992", "net_h2": "0.3925", "out_h2": "0.596884378",
