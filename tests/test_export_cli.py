@@ -114,8 +114,9 @@ def test_an_export_that_fails_leaves_no_file(tmp_path):
     r = cli("mazur", "--iteration", "2", "--to", tmp_path / "o.tex")
     assert r.returncode == 0
     before = (tmp_path / "o.tex").read_bytes()
-    from backprop_lab.core import Network, Simulation
     import numpy as np
+
+    from backprop_lab.core import Network, Simulation
     sim = Simulation(Network([300, 200, 10], ["sigmoid", "sigmoid"]), np.zeros((4, 300)), np.zeros((4, 10)))
     sim.save(tmp_path / "big.json")
     r = cli(tmp_path / "big.json", "--to", tmp_path / "o.tex")

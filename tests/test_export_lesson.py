@@ -12,9 +12,16 @@ import numpy as np
 import pytest
 
 from backprop_lab.core import format_number, load_example
-from backprop_lab.core.export import (ExportError, export_lesson, export_worksheet, loss_history_csv,
-                                      worksheet_answer_path, write_export)
-from backprop_lab.core.export import mathrender, mathtext
+from backprop_lab.core.export import (
+    ExportError,
+    export_lesson,
+    export_worksheet,
+    loss_history_csv,
+    mathrender,
+    mathtext,
+    worksheet_answer_path,
+    write_export,
+)
 
 # The worked example's first iteration, to 9 decimals (NOTES.md); trailing zeros are not printed.
 FORWARD = {"net_h1": "0.3775", "out_h1": "0.593269992", "net_h2": "0.3925", "out_h2": "0.596884378",
@@ -122,9 +129,15 @@ def test_html_is_offline_mathml(mazur):
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex (Debian: texlive-latex-base)")
-@pytest.mark.parametrize("example,iteration", [("mazur", 1), ("blobs", 2)])
-def test_latex_compiles_with_pdflatex(tmp_path, example, iteration):
+@pytest.mark.parametrize("example,iteration,options", [
+    ("mazur", 1, {}), ("blobs", 2, {}),
+    ("mazur", 2, {"optimizer": "adam", "l2": 0.01, "l1": 0.001, "schedule": "step", "decay_every": 1}),
+    ("moons", 3, {"optimizer": "adam", "l1": 0.001, "l2": 0.002, "schedule": "exponential"}),  # 88 weights
+    ("xor", 2, {"momentum": 0.5, "hidden_delta_weights": "updated", "update_biases": False}),
+])
+def test_latex_compiles_with_pdflatex(tmp_path, example, iteration, options):
     sim = evil_sim() if example == "mazur" else load_example(example)
+    sim.set_training(**options)
     tex = tmp_path / "lesson.tex"
     write_export(sim, tex, iteration)
     r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
@@ -137,7 +150,7 @@ def test_latex_compiles_with_pdflatex(tmp_path, example, iteration):
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", "lesson.pdf", "-"], cwd=tmp_path, capture_output=True,
                               text=True).stdout
-        if example == "mazur":
+        if example == "mazur" and not options:
             assert "0.082167041" in text and "0.291027774" in text
             assert "input{/etc/passwd}" in text  # typeset literally
 
@@ -265,6 +278,10 @@ def test_too_large_network_is_refused_clearly():
     ("b1→h1⁺", r"b_{1\mathrm{{\to}h1}}^{+}"),
     ("net_h2_3", r"\mathrm{net}_{\mathrm{h2,3}}"),
     ("1.5e−7", r"1.5\times 10^{-7}"),
+    ("m̂_w5 / (√v̂_w5 + ε)", r"\frac{\hat{m}_{\mathrm{w5}}}{\sqrt{\hat{v}_{\mathrm{w5}}} + \varepsilon}"),
+    ("η·rate^⌊t/every⌋", r"\eta  \cdot \mathrm{rate}^{\left\lfloor \frac{t}{\mathrm{every}}\right\rfloor}"),
+    ("|−0.3| + |w1|", r"\lvert - 0.3\rvert  + \lvert w_{1}\rvert"),  # a sign after \lvert, not a subtraction
+    ("b_h1⁺", r"b_{\mathrm{h1}}^{+}"),
 ])
 def test_notation_to_latex(text, latex):
     assert mathrender.tex(mathtext.parse(text)) == latex
@@ -327,3 +344,109 @@ def test_update_rule_describes_newer_optimizers():
     assert text.startswith("Adam") and "penalty" in text and "step schedule" in text and "fixed" in text
     latex = [mathrender.tex(mathtext.parse(p.expr)) for p in parts if hasattr(p, "expr")]
     assert r"w^{+} = w - \eta  \cdot \frac{\hat{m}}{\sqrt{\hat{v}} + \varepsilon}" in latex
+
+
+# -- the newer training options: their records, with their numbers ----------------------------------------------
+def near(text: str, value: float, tol: float = 1.1e-9) -> bool:
+    """Whether *text* shows |value| to 9 decimals (hand-derived values: rounding both ways allowed)."""
+    return any(abs(float(t) - abs(value)) <= tol for t in tokens(text))
+
+
+def adam_penalty_sim():
+    sim = load_example("mazur")
+    sim.set_training(optimizer="adam", learning_rate=0.1, l2=0.01, l1=0.001, schedule="exponential",
+                     decay_rate=0.5, decay_every=2)
+    return sim
+
+
+# Derived by hand from the published gradients (∂E/∂w5 = 0.082167041, ∂E/∂w1 = 0.000438568) and the weights:
+# Σw² = 1.13 and Σ|w| = 2.8 over w1..w8, so E_reg = (0.01/2)·1.13 + 0.001·2.8 = 0.00845.
+G5 = 0.082167041 + 0.01 * 0.4 + 0.001
+G1 = 0.000438568 + 0.01 * 0.15 + 0.001
+ADAM_ITERATION_1 = {
+    "E_reg": 0.00845, "E_total": 0.298371109 + 0.00845, "∂E/∂w5": G5, "∂E/∂w1": G1,
+    "m_w5⁺": 0.1 * G5, "m̂_w5": G5, "m_w1⁺": 0.1 * G1, "m̂_w1": G1,          # t = 1: m̂ = g, v̂ = g²
+    "w5⁺": 0.4 - 0.1 * G5 / (G5 + 1e-8), "w1⁺": 0.15 - 0.1 * G1 / (G1 + 1e-8),  # Adam's first step
+    "η_t": 0.1,                                                              # 0.1·0.5^(0/2)
+}
+
+
+@pytest.mark.parametrize("fmt", ["md", "tex", "html"])
+def test_adam_penalty_and_schedule_with_their_numbers(fmt):
+    sim = adam_penalty_sim()
+    text = export_lesson(sim, 1, fmt)
+    # the worked example's forward pass and data gradients are unchanged by the options
+    for n in [*FORWARD.values(), *BACKWARD.values()]:
+        assert n in tokens(text), n
+    missing = [k for k, v in ADAM_ITERATION_1.items() if not near(text, v)]
+    assert not missing, missing
+    tr = sim.preview()
+    kinds = {c.kind for c in tr}
+    assert {"penalty", "data_loss", "regularization", "learning_rate", "first_moment", "second_moment",
+            "bias_correction"} <= kinds
+    assert "The learning rate of this iteration" in text
+    if fmt == "md":
+        assert "\\hat{m}_{\\mathrm{w5}} = \\frac{m_{\\mathrm{w5}}^{+}}{1 - \\beta _{1}^{t}}" in text
+        assert "\\frac{\\hat{m}_{\\mathrm{w5}}}{\\sqrt{\\hat{v}_{\\mathrm{w5}}} + \\varepsilon}" in text
+        assert "\\lvert w_{1}\\rvert" in text and "\\operatorname{sign}(w_{5})" in text
+        assert "\\text{?}" not in text  # every character of the new notation is known
+    if fmt == "html":
+        p = parse_html(text)
+        assert "mover" in p.tags and "msqrt" in p.tags
+        assert format_number(0.298371109 + 0.00845, 9) in p.mn
+
+
+def test_schedule_of_a_later_iteration():
+    # exponential: η_t = 0.1·0.5^(t/2) with t = 1 update done before iteration 2, = 0.1/√2
+    md = export_lesson(adam_penalty_sim(), 2, "md")
+    line = next(ln for ln in md.splitlines() if ln.startswith("\\eta _{\\mathrm{t}} ="))
+    assert "0.1 \\cdot 0.5^{\\frac{1}{2}}" in line and near(line, 0.1 / 2 ** 0.5)
+    step = load_example("mazur")
+    step.set_training(schedule="step", decay_rate=0.5, decay_every=2)
+    line = next(ln for ln in export_lesson(step, 3, "md").splitlines() if ln.startswith("\\eta _{\\mathrm{t}} ="))
+    assert "\\left\\lfloor \\frac{2}{2}\\right\\rfloor" in line and near(line, 0.25)  # 0.5·0.5^⌊2/2⌋
+
+
+def test_adam_worksheet_asks_for_every_record():
+    sim = adam_penalty_sim()
+    sheet, key = export_worksheet(sim, 1, "md")
+    assert sheet.count("\\boxed{") == len(sim.preview())
+    assert not near(sheet, ADAM_ITERATION_1["w5⁺"]) and near(key, ADAM_ITERATION_1["w5⁺"])
+    assert "\\frac{\\langle" in sheet  # m̂ = ⟨k⟩ / (1 − β1^t): the learner's own m⁺
+
+
+def test_bias_names_follow_the_engine():
+    md = export_lesson(load_example("mazur"), 1, "md")  # shared and fixed: named by the layer
+    assert "| $b_{1}$ | h1, h2 (shared, fixed) | 0.35 |" in md and "| $b_{2}$ | o1, o2 (shared, fixed) | 0.6 |" in md
+    assert "w_{2} \\cdot i_{2} + b_{1} =" in md
+    sim = load_example("mazur")
+    sim.set_training(update_biases=True)  # per neuron: b_h1, updated
+    md = export_lesson(sim, 1, "md")
+    assert "| $b_{\\mathrm{h1}}$ | $h_{1}$ | 0.35 |" in md and "b_{1}" not in md
+    assert "w_{2} \\cdot i_{2} + b_{\\mathrm{h1}} =" in md
+    assert "$b_{\\mathrm{h1}}$ is the bias of neuron $h_{1}$" in md
+    # ∂E/∂b_h1 = δ_h1 = ∂E/∂out_h1 · ∂out_h1/∂net_h1 = 0.036350306 · 0.241300709 (NOTES.md)
+    assert near(md, 0.35 - 0.5 * 0.036350306 * 0.241300709, 2e-9)
+
+
+def test_copies_keep_every_setting():
+    """Exports train and step back on copies: Adam's state, the schedule and the penalty must come along."""
+    def fresh():
+        sim = load_example("moons")
+        sim.set_training(optimizer="adam", learning_rate=0.01, l1=0.001, schedule="step", decay_every=3)
+        return sim
+    sim = fresh()
+    ahead = export_lesson(sim, 5, "md")          # trained forwards on a copy
+    sim.run(7)
+    assert export_lesson(sim, 5, "md") == ahead  # stepped back on a copy
+    sim.step_back_to(4)
+    trace = sim.step()                          # the simulation's own fifth iteration
+    w = trace.find("w1⁺")  # w1⁺ = w1 − η_t·m̂_w1 / (√v̂_w1 + ε), with the moments Adam had reached
+    for name in ("η_t", "m̂_w1", "v̂_w1"):
+        assert format_number(abs(w.operand(name)), 9) in ahead, name
+    assert format_number(abs(w.result), 9) in ahead
+    other = fresh()
+    text = loss_history_csv(other, 12)
+    assert other.iteration == 0
+    other.run(12)
+    assert [float(r.split(",")[1]) for r in text.splitlines()[1:]] == other.batch_loss.view().tolist()

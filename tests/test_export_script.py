@@ -1,8 +1,9 @@
 """Export as code: the generated NumPy script, run in a subprocess, reproduces the engine's parameters.
 
-Settings the engine does not have yet (Adam, L2/L1, schedules, the classic
-hidden-delta mistake) are checked against an independent per-sample reference
-written here and against the published worked example's numbers.
+Every training option (Adam, L2/L1, step and exponential schedules, the classic
+hidden-delta mistake, momentum, fixed biases, shuffled mini-batches) is checked
+against the engine and, separately, against an independent per-sample
+reference written here and the published worked example's numbers.
 """
 import ast
 import json
@@ -12,11 +13,10 @@ import sys
 
 import numpy as np
 import pytest
+from reference import act
 
 from backprop_lab.core import Simulation, TrainingSettings, load_example
 from backprop_lab.core.export import ExportError, numpy_script, render_script, spec_from_simulation
-
-from reference import act
 
 
 def run_script(source: str) -> tuple[dict, list[str]]:
@@ -28,10 +28,10 @@ def run_script(source: str) -> tuple[dict, list[str]]:
 
 
 def engine_after(sim: Simulation, iteration: int) -> Simulation:
-    c = Simulation.from_dict(sim.to_dict())
-    result = c.run(iteration - c.iteration)
-    assert not result.diverged
-    return c
+    """*sim* itself, trained up to *iteration* (call it after the script was generated)."""
+    result = sim.run(iteration - sim.iteration)
+    assert not result.diverged and sim.iteration == iteration
+    return sim
 
 
 def assert_same_parameters(out: dict, sim: Simulation) -> None:
@@ -53,10 +53,10 @@ def test_script_reproduces_the_engine(example, start, iteration):
     sim = load_example(example)
     sim.run(start)
     src = numpy_script(sim, iteration)
+    assert sim.iteration == start  # the simulation itself was not trained
     out, lines = run_script(src)
     assert lines[-3].startswith(f"iteration {iteration}: batch loss ")
     assert_same_parameters(out, engine_after(sim, iteration))
-    assert sim.iteration == start  # the simulation itself was not trained
 
 
 def test_script_matches_the_worked_example():
@@ -228,17 +228,62 @@ def test_classic_mistake_gives_the_published_numbers():
     assert [round(v, 9) for v in o] == [0.015912196, 0.984065734]
 
 
-@pytest.mark.skipif("optimizer" not in TrainingSettings.__dataclass_fields__,
-                    reason="the engine's Adam/L2/L1/schedule settings arrive with the core branch")
-@pytest.mark.parametrize("options", [
-    {"optimizer": "adam", "learning_rate": 0.02},
-    {"l2": 0.01, "l1": 0.001, "momentum": 0.9},
-    {"schedule": "step", "decay_rate": 0.5, "decay_every": 10},
-    {"schedule": "exponential", "decay_rate": 0.5, "decay_every": 10},
-    {"hidden_delta_weights": "updated"},
+@pytest.mark.parametrize("options,start", [
+    ({"optimizer": "adam", "learning_rate": 0.02}, 0),
+    ({"optimizer": "adam", "learning_rate": 0.02, "beta1": 0.8, "beta2": 0.99, "epsilon": 1e-6, "l2": 0.01}, 0),
+    ({"l2": 0.01, "l1": 0.001, "momentum": 0.9}, 0),
+    ({"l1": 0.003}, 0),
+    ({"schedule": "step", "decay_rate": 0.5, "decay_every": 10}, 0),
+    ({"schedule": "exponential", "decay_rate": 0.5, "decay_every": 10}, 0),
+    ({"hidden_delta_weights": "updated"}, 0),
+    ({"hidden_delta_weights": "updated", "momentum": 0.7, "l2": 0.02, "update_biases": False}, 0),
+    ({"optimizer": "adam", "learning_rate": 0.01, "l1": 0.002, "update_biases": False,
+      "hidden_delta_weights": "updated", "schedule": "exponential", "decay_rate": 0.7, "decay_every": 9}, 0),
+    # the state reached carries into the script: Adam's m, v and t; the schedule's t; the velocity
+    ({"optimizer": "adam", "learning_rate": 0.02, "schedule": "step", "decay_rate": 0.5, "decay_every": 10}, 13),
+    ({"momentum": 0.9, "l2": 0.001}, 13),
 ])
-def test_newer_settings_against_the_engine(options):
-    sim = load_example("moons")
+def test_newer_settings_against_the_engine(options, start):
+    sim = load_example("moons")  # 2-8-8-1 tanh, shuffled mini-batches of 10 (30 per epoch)
     sim.set_training(**options)
-    out, _ = run_script(numpy_script(sim, 40))
-    assert_same_parameters(out, engine_after(sim, 40))
+    sim.run(start)
+    out, lines = run_script(numpy_script(sim, 40))
+    engine_after(sim, 40)
+    assert_same_parameters(out, sim)
+    # the printed training-set loss is the engine's, penalty included
+    assert lines[-2] == f"loss over the training set after iteration 40: {sim.loss():.9g}"
+
+
+def test_fixed_biases_stay_fixed_with_a_velocity_reached_earlier():
+    """Momentum ran with the biases updated; then they are fixed: their velocity must not move them."""
+    sim = load_example("blobs")  # softmax + cross-entropy, momentum 0.9
+    sim.run(6)
+    assert np.abs(sim.velocity).max() > 0
+    sim.set_training(update_biases=False)
+    biases = [b.copy() for b in sim.network.biases]
+    out, _ = run_script(numpy_script(sim, 20))
+    for l, b in enumerate(biases):
+        assert out["biases"][l] == b.tolist()
+    assert_same_parameters(out, engine_after(sim, 20))
+
+
+def test_adam_first_update_by_hand():
+    """Adam's first step is −η·g/(|g| + ε) (m̂ = g, v̂ = g²): on the worked example, from its published gradients."""
+    sim = load_example("mazur")
+    sim.set_training(optimizer="adam", learning_rate=0.1)
+    out, _ = run_script(numpy_script(sim, 1))
+    published = {(1, 0, 0): (0.4, 0.082167041), (1, 1, 0): (0.5, -0.022602540), (0, 0, 0): (0.15, 0.000438568)}
+    for (l, j, i), (w, g) in published.items():
+        assert out["weights"][l][j][i] == pytest.approx(w - 0.1 * g / (abs(g) + 1e-8), abs=1e-9)
+    assert out["biases"] == [[0.35, 0.35], [0.6, 0.6]]
+
+
+def test_penalty_by_hand():
+    """L2 and L1 on the worked example: ∂E/∂w5 = 0.082167041 + λ₂·0.4 + λ₁, and the printed loss has the penalty."""
+    sim = load_example("mazur")
+    sim.set_training(l2=0.01, l1=0.001)
+    out, lines = run_script(numpy_script(sim, 1))
+    assert out["weights"][1][0][0] == pytest.approx(0.4 - 0.5 * (0.082167041 + 0.01 * 0.4 + 0.001), abs=1e-9)
+    assert out["weights"][0][0][0] == pytest.approx(0.15 - 0.5 * (0.000438568 + 0.01 * 0.15 + 0.001), abs=1e-9)
+    # batch loss of iteration 1: E = 0.298371109 + (0.01/2)·Σw² + 0.001·Σ|w|, Σw² = 1.13, Σ|w| = 2.8
+    assert lines[-3] == f"iteration 1: batch loss {0.298371109 + 0.005 * 1.13 + 0.001 * 2.8:.9g}"

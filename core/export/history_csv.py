@@ -31,8 +31,7 @@ def loss_history_csv(sim: Simulation, iteration: int | None = None) -> str:
     batch = src.batch_loss.view()
     epoch_loss = src.epoch_loss.view()
     epoch_end = src.epoch_end.view()
-    test_hist = getattr(src, "test_epoch_loss", None)
-    test = test_hist.view() if test_hist is not None and getattr(src, "test_inputs", None) is not None else None
+    test = src.test_epoch_loss.view() if src.test_inputs is not None else None
     # The history holds one entry per iteration done; entry k is iteration k + 1 (first..last).
     first = src.iteration - len(batch) + 1
     ends = {int(it): k for k, it in enumerate(epoch_end)}

@@ -1,9 +1,10 @@
 """One iteration of a simulation, computed on a copy: its trace and the state before and after it.
 
 Exports never touch the simulation they are given: they work on an
-independent copy (``Simulation.from_dict(sim.to_dict())``, or a deep copy with
-its timeline when the iteration lies in the past), trained forwards or stepped
-back to just before the iteration asked for.
+independent copy (:func:`independent_copy`, built through the public
+constructor so every training setting and the optimizer's state come along,
+or a deep copy with its timeline when the iteration lies in the past), trained
+forwards or stepped back to just before the iteration asked for.
 """
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import BackpropLabError, DivergenceError
+from ..network import Network
 from ..simulation import Simulation
 from ..trace import Trace
+from ..tracing import shared_bias_layers
 
 
 class ExportError(BackpropLabError, ValueError):
@@ -42,6 +45,26 @@ def check_iteration(iteration: int) -> int:
     return int(iteration)
 
 
+def independent_copy(sim: Simulation) -> Simulation:
+    """A new simulation in *sim*'s committed state: parameters, data (test set too), every training
+    setting, counters, loss history and optimizer state (momentum velocity, Adam's m, v and t).
+
+    Built with the public constructor and :meth:`Simulation.restore_progress` rather than through
+    the state-file dict, so it carries whatever the settings object holds (the state-file format
+    may lag behind the engine's settings).  Its timeline starts empty.  Mid-iteration (after some
+    Step into) it is the state before that iteration, which is what the counters say.
+    """
+    net = sim.network
+    c = Simulation(Network(net.sizes, net.activation_names, sim.committed_theta()), sim.inputs, sim.targets,
+                   sim.settings, test_inputs=sim.test_inputs, test_targets=sim.test_targets, name=sim.name,
+                   notes=sim.notes)
+    c.restore_progress(sim.iteration, sim.epoch, sim.position, sim.batch_loss.view(), sim.epoch_loss.view(),
+                       sim.epoch_end.view(), optimizer_state=sim.optimizer_state(),
+                       test_loss=sim.test_epoch_loss.view())
+    c.display = dict(sim.display)
+    return c
+
+
 def simulation_at(sim: Simulation, done: int) -> Simulation:
     """An independent copy of *sim* after exactly *done* iterations (the state before iteration done+1).
 
@@ -51,7 +74,7 @@ def simulation_at(sim: Simulation, done: int) -> Simulation:
     reached or training diverges on the way.
     """
     if done >= sim.iteration:
-        c = Simulation.from_dict(sim.to_dict())
+        c = independent_copy(sim)
         todo = done - c.iteration
         if todo:
             result = c.run(todo)
@@ -110,9 +133,13 @@ class IterationData:
     weights, biases : list of ndarray
         Parameters before the iteration.
     loss_before, loss_after : float
-        Mean loss over the whole training set before and after the iteration.
+        Mean loss over the whole training set before and after the iteration
+        (regularisation included, as the engine reports it).
     epoch, position : int
         Where in the data the iteration starts.
+    shared_biases : list of bool
+        Per dense layer: its biases are shared and fixed, so the equations name
+        them by the layer (``b1``), not by the neuron (``b_h1``).
     """
 
     trace: Trace
@@ -123,6 +150,7 @@ class IterationData:
     loss_after: float
     epoch: int
     position: int
+    shared_biases: list[bool]
 
     @property
     def iteration(self) -> int:
@@ -140,6 +168,7 @@ def iteration_data(sim: Simulation, iteration: int) -> IterationData:
     weights = [W.copy() for W in c.network.weights]
     biases = [b.copy() for b in c.network.biases]
     epoch, position = c.epoch, c.position
+    shared = shared_bias_layers(c.network, c.settings)
     loss_before = c.loss()
     try:
         tr = c.step()
@@ -150,4 +179,4 @@ def iteration_data(sim: Simulation, iteration: int) -> IterationData:
         # Going back in time must reproduce the past exactly; never export a different iteration.
         raise ExportError(f"iteration {iteration} could not be reproduced exactly (its batch loss was "
                           f"{recorded!r}, the copy gives {tr.loss!r})")
-    return IterationData(tr, c, weights, biases, loss_before, c.loss(), epoch, position)
+    return IterationData(tr, c, weights, biases, loss_before, c.loss(), epoch, position, shared)

@@ -41,9 +41,12 @@ def group_key(c: Computation) -> tuple:
     el = c.element
     if c.phase == "loss":
         return ("loss", 0, "")
+    if c.kind == "learning_rate":  # the scheduled η of the iteration, before every update
+        return ("update", 0, "schedule")
     layer = el.layer if el.kind == "neuron" else el.layer + 1  # neurons fed by that weight or bias
     if c.phase == "backward":
-        return ("backward", layer, "gradient" if c.kind == "gradient" else "delta")
+        # a weight's penalty term follows its data gradient, in the same group
+        return ("backward", layer, "gradient" if c.kind in ("gradient", "regularization") else "delta")
     return (c.phase, layer, "")
 
 
@@ -110,12 +113,35 @@ def network_blocks(d: IterationData, digits: int) -> list:
                              cell(Math(net.neuron_name(l + 1, j))), cell(_num(W[j, i], digits))])
     out += _bounded_table([cell("weight"), cell("from"), cell("to"), cell("value")], rows,
                           [False, False, False, True], "weights")
-    rows = [[cell(Math(net.bias_name(l, j))), cell(Math(net.neuron_name(l + 1, j))), cell(_num(b[j], digits))]
-            for l, b in enumerate(d.biases) for j in range(len(b))]
+    rows = []
+    for l, b in enumerate(d.biases):
+        if d.shared_biases[l]:  # one number for the whole layer, never updated: named as the layer (b1)
+            rows.append([cell(Math(net.bias_name(l))), cell(_neurons(net, l + 1) + " (shared, fixed)"),
+                         cell(_num(b[0], digits))])
+        else:
+            rows += [[cell(Math(net.bias_name(l, j))), cell(Math(net.neuron_name(l + 1, j))),
+                      cell(_num(b[j], digits))] for j in range(len(b))]
     out += _bounded_table([cell("bias"), cell("of neuron"), cell("value")], rows, [False, False, True], "biases")
-    out.append(para("In the equations, ", Math("b1→h1"), " names the bias ", Math("b1"), " of neuron ",
-                    Math("h1"), "; ", Math("t_o1"), " is the target of output ", Math("o1"), ".", style="note"))
+    out.append(para(*_naming_note(net, d.shared_biases), style="note"))
     return out
+
+
+def _naming_note(net, shared: list[bool]) -> list:
+    """How the equations name biases and targets, with this network's first names as the example."""
+    out = net.neuron_name(net.n_layers, 0)
+    parts: list = ["In the equations, "]
+    if any(shared):
+        l = shared.index(True)
+        layer, first = net.bias_name(l), net.neuron_name(l + 1, 0)
+        parts += [Math(f"{layer}→{first}"), " names the bias ", Math(layer), " at neuron ", Math(first),
+                  " (", Math(layer), " is one number shared by the layer's neurons and never updated)"]
+        if not all(shared):
+            l = shared.index(False)
+            parts += ["; ", Math(net.bias_name(l, 0)), " is the bias of neuron ", Math(net.neuron_name(l + 1, 0))]
+    else:
+        first = net.neuron_name(1, 0)
+        parts += [Math(net.bias_name(0, 0)), " is the bias of neuron ", Math(first)]
+    return parts + ["; ", Math(f"t_{out}"), " is the target of output ", Math(out), "."]
 
 
 def _settings_parts(sim, digits: int) -> list:
@@ -134,17 +160,22 @@ def _settings_parts(sim, digits: int) -> list:
         parts.append(" (the batch loss and every gradient are means over the batch)")
     if s.shuffle:
         parts.append(f"; shuffled every epoch (seed {s.seed})")
-    if s.momentum:
-        parts += ["; momentum ", Math(f"μ = {format_number(s.momentum, digits)}")]
-    optimizer = getattr(s, "optimizer", "sgd")
-    if optimizer != "sgd":
-        parts.append(f"; optimizer {optimizer}")
-    for name, sym in (("l2", "λ₂"), ("l1", "λ₁")):
-        if getattr(s, name, 0.0):
-            parts += [f"; {name.upper()} penalty ", Math(f"{sym} = {format_number(getattr(s, name), digits)}")]
-    if getattr(s, "schedule", "constant") != "constant":
-        parts.append(f"; learning-rate schedule {s.schedule}")
-    if getattr(s, "hidden_delta_weights", "original") != "original":
+    def num(v: float) -> str:
+        return format_number(v, digits)
+    if s.optimizer == "adam":
+        parts += ["; optimizer Adam with ", Math(f"β1 = {num(s.beta1)}"), ", ", Math(f"β2 = {num(s.beta2)}"),
+                  ", ", Math(f"ε = {num(s.epsilon)}")]
+    elif s.momentum:
+        parts += ["; momentum ", Math(f"μ = {num(s.momentum)}")]
+    if s.l2:
+        parts += ["; L2 penalty ", Math("(λ₂/2)·Σ w²"), " on the weights, ", Math(f"λ₂ = {num(s.l2)}")]
+    if s.l1:
+        parts += ["; L1 penalty ", Math("λ₁·Σ |w|"), " on the weights, ", Math(f"λ₁ = {num(s.l1)}")]
+    if s.schedule != "constant":
+        rule = "η·rate^⌊t/every⌋" if s.schedule == "step" else "η·rate^(t/every)"
+        parts += [f"; {s.schedule} learning-rate schedule ", Math(f"η_t = {rule}"), " with ",
+                  Math(f"rate = {num(s.decay_rate)}"), " and ", Math(f"every = {s.decay_every}")]
+    if s.hidden_delta_weights != "original":
         parts.append("; hidden deltas from the already-updated weights (the classic mistake)")
     parts.append("; the biases are updated." if s.update_biases else "; the biases are fixed (not updated).")
     return parts
@@ -200,49 +231,66 @@ def _intro(key: tuple, d: IterationData, seen: set) -> list:
         if not first and act.name == net.activation_names[layer - 2]:
             return [para("The same for the next layer: its inputs are the outputs of the layer before.")]
         if act.elementwise:
-            f = _FORMULAS.get(act.name) or act.formula.format(net="x")
+            f = _FORMULAS.get(act.name) or act.formula.format("x")
             return [para("Each neuron adds up its weighted inputs and its bias (", Math("net"),
                          f"), then applies its activation {act.name}: ", Math(f"{act.symbol}(x) = {f}"), ".")]
         return [para("The output layer is a softmax: each output is ", Math("out_k = e^net_k / (Σⱼ e^net_j)"),
                      ", so the outputs are positive and add up to 1.")]
     if phase == "loss":
-        return [para("The error compares each output with its target; the sample's error adds the terms"
-                     + (" and the batch loss is their mean over the batch." if len(d.trace.batch) > 1 else "."))]
+        out = [para("The error compares each output with its target; the sample's error adds the terms"
+                    + (" and the batch loss is their mean over the batch." if len(d.trace.batch) > 1 else "."))]
+        if s.l2 or s.l1:
+            out.append(para("With regularisation that is the data part ", Math("E_data"), "; the penalty ",
+                            Math("E_reg"), " on the weights (not the biases) is added to it: ",
+                            Math("E_total = E_data + E_reg"), ". Large weights now cost loss too."))
+        return out
+    if part == "schedule":
+        rule = "η·rate^⌊t/every⌋" if s.schedule == "step" else "η·rate^(t/every)"
+        return [para(f"The learning rate follows the {s.schedule} schedule ", Math(f"η_t = {rule}"), ", where ",
+                     Math("t"), " counts the updates done before this one; every update below uses ", Math("η_t"),
+                     ".")]
     if phase == "backward" and part == "delta":
         if layer == net.n_layers:
             return [para("The chain rule, from the loss back to each output's net input: ",
                          Math("δ = ∂E/∂net = ∂E/∂out · ∂out/∂net"), " (with cross-entropy or softmax, ",
                          Math("δ"), " comes out directly).")]
         which = ("the weights already updated in this iteration: the classic mistake this state is set to make"
-                 if getattr(s, "hidden_delta_weights", "original") == "updated" else
+                 if s.hidden_delta_weights == "updated" else
                  "the weights from before the update")
         return [para("A hidden neuron's ", Math("∂E/∂out"), " collects the ", Math("δ"),
                      f" of every neuron it feeds, each times the connecting weight ({which}); times its own ",
                      Math("∂out/∂net"), " this gives its ", Math("δ"), ".")]
     if phase == "backward":
-        return [para("The gradient of a weight is the chain of these factors: the ", Math("δ"),
-                     " of the neuron it feeds times the input it carries (1 for a bias)"
-                     + (", averaged over the batch." if len(d.trace.batch) > 1 else "."))]
+        out = [para("The gradient of a weight is the chain of these factors: the ", Math("δ"),
+                    " of the neuron it feeds times the input it carries (1 for a bias)"
+                    + (", averaged over the batch." if len(d.trace.batch) > 1 else "."))]
+        if s.l2 or s.l1:
+            terms = " + ".join(t for on, t in ((s.l2, "λ₂·w"), (s.l1, "λ₁·sign(w)")) if on)
+            out.append(para("That is the gradient of ", Math("E_data"), "; each weight's gradient of the whole "
+                            "loss then adds the penalty's: ", Math(f"∂E/∂w = ∂E_data/∂w + {terms}"),
+                            " (the biases have no penalty)."))
+        return out
     return [para(*_update_rule(s))]
 
 
 def _update_rule(s) -> list:
     """How the parameters move, for the optimizer and options of settings *s*."""
-    if getattr(s, "optimizer", "sgd") == "adam":
+    if s.optimizer == "adam":
         parts: list = ["Adam moves every weight by its running mean gradient over its running root mean square: ",
                        Math("m⁺ = β₁·m + (1 − β₁)·g"), ", ", Math("v⁺ = β₂·v + (1 − β₂)·g²"), ", ",
-                       Math("w⁺ = w − η·m̂ / (√v̂ + ε)"), " with the bias-corrected ", Math("m̂"), " and ",
-                       Math("v̂"), "."]
+                       Math("w⁺ = w − η·m̂ / (√v̂ + ε)"), " with the bias-corrected ", Math("m̂ = m⁺ / (1 − β₁^t)"),
+                       " and ", Math("v̂ = v⁺ / (1 − β₂^t)"), ", where ", Math("t"),
+                       " counts Adam's updates from 1 (m and v start at 0)."]
     elif s.momentum:
         parts = ["Gradient descent with momentum: every weight moves by its velocity, a running sum of its "
                  "gradients: ", Math("v⁺ = μ·v + ∂E/∂w"), ", ", Math("w⁺ = w − η·v⁺"), "."]
     else:
         parts = ["Gradient descent moves every weight against its gradient, scaled by the learning rate: ",
                  Math("w⁺ = w − η·∂E/∂w"), "."]
-    if getattr(s, "l2", 0.0) or getattr(s, "l1", 0.0):
+    if s.l2 or s.l1:
         parts.append(" The gradients of the weights include the penalty terms (L2, L1).")
-    if getattr(s, "schedule", "constant") != "constant":
-        parts.append(f" The learning rate follows the {s.schedule} schedule.")
+    if s.schedule != "constant":
+        parts += [f" The learning rate is the {s.schedule} schedule's ", Math("η_t"), "."]
     if not s.update_biases:
         parts.append(" The biases stay fixed.")
     return parts
@@ -274,7 +322,9 @@ def computation_blocks(d: IterationData, digits: int, max_equations: int,
             if key in omitted:
                 out.append(para(f"… {omitted[key]:,} more equations of this group are left out.", style="note"))
             key, sample = k, None
-            if phase != "loss":
+            if k[2] == "schedule":
+                out.append(Heading(2, "The learning rate of this iteration"))
+            elif phase != "loss":
                 title = _layer_title(net, k[1])
                 if phase == "backward":
                     title = (f"Gradients into the {title[0].lower()}{title[1:]}" if k[2] == "gradient"

@@ -7,6 +7,7 @@ from html import escape
 from .mathtext import (
     BINARY,
     GREEK,
+    HAT,
     WORDS,
     BigSum,
     Blank,
@@ -52,6 +53,8 @@ def _tex_name(text: str) -> str:
 
 
 def _tex_symbol(base: str) -> str:
+    if base.endswith(HAT):  # m̂ → \hat{m}
+        return rf"\hat{{{_tex_symbol(base[:-1])}}}"
     if len(base) == 1:
         return f"\\{GREEK[base]} " if base in GREEK else base
     return _tex_name(base)
@@ -100,7 +103,12 @@ def _tex(n: Node) -> str:
     if isinstance(n, Group):
         inner = tex(n.items)
         big = any(isinstance(x, (Frac, BigSum)) for x in n.items)
-        o, c = ("\\left" + _tex_delim(n.open), "\\right" + _tex_delim(n.close)) if big else (n.open, n.close)
+        if big:
+            o, c = "\\left" + _tex_delim(n.open), "\\right" + _tex_delim(n.close)
+        elif n.open == "|":  # \lvert/\rvert are opening/closing symbols: a minus right after one is a sign
+            o, c = r"\lvert ", r"\rvert "
+        else:
+            o, c = _tex_delim(n.open), _tex_delim(n.close)
         return f"{o}{inner}{c}"
     if isinstance(n, Frac):
         return rf"\frac{{{tex(n.num)}}}{{{tex(n.den)}}}"
@@ -128,12 +136,12 @@ def _tex(n: Node) -> str:
     if isinstance(n, Ref):
         return rf"\langle {n.k}\rangle "
     if isinstance(n, Delim):
-        return {"(": r"\bigl(", ")": r"\bigr)", "[": r"\bigl[", "]": r"\bigr]"}.get(n.sym, n.sym)
+        return (r"\bigl" if n.sym in "([⌊" else r"\bigr") + _tex_delim(n.sym)
     return ""
 
 
 def _tex_delim(d: str) -> str:
-    return {"(": "(", ")": ")", "[": "[", "]": "]"}.get(d, ".")
+    return {"(": "(", ")": ")", "[": "[", "]": "]", "⌊": r"\lfloor ", "⌋": r"\rfloor ", "|": "|"}.get(d, ".")
 
 
 def _tex_text_char(ch: str) -> str:
@@ -166,6 +174,8 @@ def _ml_name(text: str) -> str:
 
 
 def _ml_symbol(base: str) -> str:
+    if base.endswith(HAT):  # m̂: the letter with an accent over it
+        return f'<mover accent="true">{_ml_symbol(base[:-1])}<mo>^</mo></mover>'
     return f"<mi>{escape(base)}</mi>"
 
 

@@ -19,6 +19,11 @@ BLANK = "□"
 REF_OPEN, REF_CLOSE = "⟦", "⟧"
 
 LETTERS = "A-Za-z\u0391-\u03a9\u03b1-\u03c9\u00b5"
+#: The combining circumflex: ``m̂_w5`` (Adam's bias-corrected moment of w5) is one name with a hatted letter.
+HAT = "\u0302"
+#: Opening brackets and their closers; ``⌊t/every⌋`` is the step schedule's floor, ``|w1|`` an absolute
+#: value (a ``|`` opens a group unless it closes the one it is in; the notation never nests them).
+BRACKETS = {"(": ")", "[": "]", "⌊": "⌋", "|": "|"}
 _SUPERS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ˢᵗᵏᵀ"
 _SUBS = "₀₁₂₃₄₅₆₇₈₉ₛₖₜⱼᵢ"
 _SUP_PLAIN = str.maketrans(_SUPERS, "0123456789+-()stkT")
@@ -27,7 +32,7 @@ _TOKEN = re.compile(rf"""
    (?P<ws>\s+)
  | (?P<ref>{REF_OPEN}\d+{REF_CLOSE})
  | (?P<num>\d+(?:\.\d+)?(?:e[−-]?\d+)?)
- | (?P<ident>[{LETTERS}][{LETTERS}0-9]*(?:_[{LETTERS}0-9]+)*(?:→[{LETTERS}0-9]+(?:_[{LETTERS}0-9]+)*)?)
+ | (?P<ident>[{LETTERS}]{HAT}?[{LETTERS}0-9]*(?:_[{LETTERS}0-9]+)*(?:→[{LETTERS}0-9]+(?:_[{LETTERS}0-9]+)*)?)
  | (?P<sup>[{_SUPERS}]+)
  | (?P<sub>[{_SUBS}]+)
  | (?P<op>.)
@@ -147,14 +152,14 @@ def parse(text: str) -> list[Node]:
             pos += 1
             if kind == "op" and val == closer:
                 return items
-            if kind == "op" and val in "([":
-                inner = seq(")" if val == "(" else "]")
+            if kind == "op" and val in BRACKETS:
+                inner = seq(BRACKETS[val])
                 if val == "(" and len(inner) == 1 and isinstance(inner[0], Group) and inner[0].open == "(":
                     items.append(inner[0])  # ((x)) shows as (x)
                 elif val == "(" and len(inner) == 3 and isinstance(inner[1], Op) and inner[1].sym == "/":
                     items.append(_combine(inner)[0])  # (1/15) is a fraction: its bar groups it already
                 else:
-                    items.append(Group(val, ")" if val == "(" else "]", inner))
+                    items.append(Group(val, BRACKETS[val], inner))
             elif kind == "num":
                 items.append(Num(val))
             elif kind == "ident":
@@ -287,7 +292,7 @@ def split_ident(name: str) -> tuple[str, str]:
 
 
 def _ident_w(name: str) -> float:
-    base, sub = split_ident(name)
+    base, sub = split_ident(name.replace(HAT, ""))
     return _text_w(base) + _text_w(sub, 0.7)
 
 
@@ -346,7 +351,7 @@ def _break(nodes: list[Node], limit: float) -> list[list[Node]]:
         w = width([prev, n]) - width([prev]) if prev is not None else width([n])
         is_split = (isinstance(n, Op) and n.sym in ("+", "−", "-") and prev is not None
                     and not (isinstance(prev, Op) and prev.sym != "…")
-                    and not (isinstance(prev, Delim) and prev.sym in "(["))
+                    and not (isinstance(prev, Delim) and prev.sym in BRACKETS))
         if is_split and lines[-1] and used + w + _term_width(nodes, k + 1) > limit:
             lines.append([])
             used = 0.0

@@ -5,10 +5,11 @@ training data and the settings, and a plain training loop written for
 reading: one function per step (activations, forward pass, loss, backward
 pass, update, the batch order, the loop).  It reproduces the lab's batches —
 shuffled ones too, with the engine's generator seeded by ``(seed, epoch)`` —
-and its update rules, so its parameters agree with the engine's to rounding
-(1e-12 relative).  Options newer than this module (Adam, L2/L1, schedules, the
-classic hidden-delta mistake) are read with ``getattr`` and generate code only
-when they are not at their defaults.
+and its update rules (:mod:`backprop_lab.core.optimizer`,
+:mod:`backprop_lab.core.regularization`), written operation for operation in
+the engine's order, so its parameters agree with the engine's to rounding
+(1e-12 relative).  Options (momentum, Adam, L2/L1, schedules, fixed biases, the
+classic hidden-delta mistake) generate code only when they are switched on.
 """
 from __future__ import annotations
 
@@ -70,30 +71,34 @@ _OPTIONS = ("optimizer", "beta1", "beta2", "epsilon", "l2", "l1", "schedule", "d
 
 def spec_from_simulation(sim: Simulation, iteration: int | None = None) -> ScriptSpec:
     """The script for *sim*'s current state, training up to and including iteration *iteration*
-    (default: the next one)."""
-    doc = sim.to_dict()
-    start = doc["progress"]["iteration"]
+    (default: the next one).
+
+    Everything is read from the simulation itself (its committed parameters, every
+    training setting and the optimizer's state: the momentum velocity, Adam's m, v and t),
+    not from its state-file form.
+    """
+    start = sim.iteration
     last = start + 1 if iteration is None else check_iteration(iteration)
     if last <= start:
         raise ExportError(f"the state is already at iteration {start}; the script starts there, so choose an "
                           f"iteration after {start}")
     s = sim.settings
-    net = doc["network"]
+    # Mid-iteration (after some Step into) the script starts from the state before that iteration.
+    net = Network(sim.network.sizes, sim.network.activation_names, sim.committed_theta())
     spec = ScriptSpec(
-        sizes=[ly["size"] for ly in net["layers"]], activations=[ly["activation"] for ly in net["layers"][1:]],
-        weights=net["weights"], biases=net["biases"], inputs=doc["data"]["inputs"],
-        targets=doc["data"]["targets"], last_iteration=last, name=sim.name, loss=s.loss,
-        learning_rate=s.learning_rate, batch_size=int(s.batch_size), momentum=s.momentum,
-        update_biases=s.update_biases, shuffle=s.shuffle, seed=int(s.seed), start_iteration=start,
-        start_epoch=doc["progress"]["epoch"], start_position=doc["progress"]["position"])
-    defaults = ScriptSpec.__dataclass_fields__
+        sizes=list(net.sizes), activations=list(net.activation_names),
+        weights=[W.tolist() for W in net.weights], biases=[b.tolist() for b in net.biases],
+        inputs=sim.inputs.tolist(), targets=sim.targets.tolist(), last_iteration=last, name=sim.name,
+        loss=s.loss, learning_rate=float(s.learning_rate), batch_size=int(s.batch_size),
+        momentum=float(s.momentum), update_biases=bool(s.update_biases), shuffle=bool(s.shuffle),
+        seed=int(s.seed), start_iteration=start, start_epoch=sim.epoch, start_position=sim.position)
     for name in _OPTIONS:
-        setattr(spec, name, getattr(s, name, defaults[name].default))
-    opt = doc.get("optimizer", {})
-    if opt.get("velocity"):
-        spec.velocity = opt["velocity"]
+        setattr(spec, name, getattr(s, name))
+    opt = sim.optimizer_state()
+    if opt.get("velocity") is not None:
+        spec.velocity = opt["velocity"].tolist()
     if opt.get("m") is not None:
-        spec.adam_m, spec.adam_v, spec.adam_t = opt["m"], opt["v"], int(opt.get("t", 0))
+        spec.adam_m, spec.adam_v, spec.adam_t = opt["m"].tolist(), opt["v"].tolist(), int(opt["t"])
     return spec
 
 

@@ -2,10 +2,6 @@
 from __future__ import annotations
 
 
-def _sgd(spec) -> bool:
-    return spec.optimizer != "adam"
-
-
 def _initial_state(spec) -> str:
     if spec.optimizer == "adam":
         have = spec.adam_m is not None and spec.adam_t
@@ -30,21 +26,35 @@ def _initial_state(spec) -> str:
 
 
 def _step_rule(spec) -> str:
+    """The update of one layer's parameters, in the engine's order of operations (core/optimizer.py)."""
+    params = '("W", weights, grad_W), ("b", biases, grad_b)' if spec.update_biases else '("W", weights, grad_W),'
     if spec.optimizer == "adam":
-        return '''    t = state["t"]
-    for key, params, grad in (("W", weights, grad_W), ("b", biases, grad_b)):
-        m = state["m" + key][l] = BETA1 * state["m" + key][l] + (1 - BETA1) * grad
-        v = state["v" + key][l] = BETA2 * state["v" + key][l] + (1 - BETA2) * (grad * grad)
-        m_hat = m / (1 - BETA1 ** t)  # corrects the start from zero
-        v_hat = v / (1 - BETA2 ** t)
-        params[l] = params[l] - lr * (m_hat / (np.sqrt(v_hat) + EPSILON))'''
+        return f'''    t = state["t"]
+    for key, params, grad in ({params}):
+        m = state["m" + key][l] = BETA1 * state["m" + key][l] + (1.0 - BETA1) * grad
+        v = state["v" + key][l] = BETA2 * state["v" + key][l] + (1.0 - BETA2) * (grad * grad)
+        m_hat = m / (1.0 - BETA1 ** t)  # corrects the start from zero
+        v_hat = v / (1.0 - BETA2 ** t)
+        params[l] = params[l] - lr * m_hat / (np.sqrt(v_hat) + EPSILON)'''
     if spec.momentum:
-        return '''    state["vW"][l] = MOMENTUM * state["vW"][l] + grad_W  # v ← μ·v + g
-    state["vb"][l] = MOMENTUM * state["vb"][l] + grad_b
-    weights[l] = weights[l] - lr * state["vW"][l]  # w ← w − η·v
-    biases[l] = biases[l] - lr * state["vb"][l]'''
+        return f'''    for key, params, grad in ({params}):
+        v = state["v" + key][l] = MOMENTUM * state["v" + key][l] + grad  # v ← μ·v + g
+        params[l] = params[l] - lr * v  # w ← w − η·v'''
+    if not spec.update_biases:
+        return '''    weights[l] = weights[l] - lr * grad_W  # w⁺ = w − η·∂E/∂w'''
     return '''    weights[l] = weights[l] - lr * grad_W  # w⁺ = w − η·∂E/∂w
     biases[l] = biases[l] - lr * grad_b'''
+
+
+def _penalty_gradient(spec) -> list[str]:
+    """The penalty's gradient added to the weights' (never the biases'), as the engine adds it: L2·w + L1·sign(w)."""
+    if spec.l2 and spec.l1:
+        return ["    grad_W = grad_W + (L2 * weights[l] + L1 * np.sign(weights[l]))  # ∂/∂w of (L2/2)·Σw² + L1·Σ|w|"]
+    if spec.l2:
+        return ["    grad_W = grad_W + L2 * weights[l]  # ∂/∂w of (L2/2)·Σw²"]
+    if spec.l1:
+        return ["    grad_W = grad_W + L1 * np.sign(weights[l])  # ∂/∂w of L1·Σ|w| (sign(0) = 0)"]
+    return []
 
 
 def update(spec) -> str:
@@ -54,17 +64,11 @@ def update(spec) -> str:
         out.append(f'''def learning_rate(done):
     """η for the update that follows `done` updates ({spec.schedule} schedule)."""
     return LEARNING_RATE * DECAY_RATE ** ({expo})''')
-    pre = []
-    if not spec.update_biases:
-        pre.append("    grad_b = np.zeros_like(grad_b)  # fixed biases: no gradient, so no change")
-    if spec.l2:
-        pre.append("    grad_W = grad_W + L2 * weights[l]  # the gradient of ½·L2·Σw²")
-    if spec.l1:
-        pre.append("    grad_W = grad_W + L1 * np.sign(weights[l])  # the gradient of L1·Σ|w|")
     name = "Adam" if spec.optimizer == "adam" else "gradient descent" + (" with momentum" if spec.momentum else "")
-    body = "\n".join(pre + [_step_rule(spec)])
+    what = "weights and biases" if spec.update_biases else "weights (the biases stay fixed)"
+    body = "\n".join(_penalty_gradient(spec) + [_step_rule(spec)])
     out.append(f'''def update_layer(l, weights, biases, grad_W, grad_b, state, lr):
-    """Move the weights and biases of layer l against their gradients ({name})."""
+    """Move the {what} of layer l against their gradients ({name})."""
 {body}''')
     return "\n\n\n".join(out)
 
@@ -82,6 +86,10 @@ def batch_rows(epoch, position):
 {body}'''
 
 
+def _loss_call(spec, weights: str = "weights") -> str:
+    return "batch_loss(nets, outs, t)" + (f" + penalty({weights})" if spec.l2 or spec.l1 else "")
+
+
 def train_step(spec) -> str:
     lr = "learning_rate(done)" if spec.schedule != "constant" else "LEARNING_RATE"
     tick = '\n    state["t"] += 1  # Adam counts its updates' if spec.optimizer == "adam" else ""
@@ -90,7 +98,7 @@ def train_step(spec) -> str:
     """One iteration WITH THE CLASSIC MISTAKE: each layer is updated as soon as its gradient is known,
     so the deltas of the layer below are computed from weights that were already updated."""
     nets, outs = forward(x, weights, biases)
-    loss = batch_loss(nets, outs, t)
+    loss = {_loss_call(spec)}
     lr = {lr}{tick}
     delta = output_delta(nets, outs, t)
     for l in range(len(weights) - 1, -1, -1):
@@ -103,7 +111,7 @@ def train_step(spec) -> str:
     """One iteration on the batch (x, t): forward pass, loss, backward pass, update.
     Returns the batch loss before the update."""
     nets, outs = forward(x, weights, biases)
-    loss = batch_loss(nets, outs, t)
+    loss = {_loss_call(spec)}
     gradients = backward(nets, outs, t, weights)  # every gradient first, from the weights before the update
     lr = {lr}{tick}
     for l, (grad_W, grad_b) in enumerate(gradients):
@@ -131,7 +139,7 @@ def main():
         if (iteration - START_ITERATION) % report_every == 0 or iteration == LAST_ITERATION:
             print(f"iteration {{iteration}}: batch loss {{loss:.9g}}")
     nets, outs = forward(INPUTS, weights, biases)
-    final = batch_loss(nets, outs, TARGETS)
+    final = {_loss_call(spec).replace("(nets, outs, t)", "(nets, outs, TARGETS)")}
     print(f"loss over the training set after iteration {{LAST_ITERATION}}: {{final:.9g}}")
     print(json.dumps({{"weights": [W.tolist() for W in weights], "biases": [b.tolist() for b in biases]}}))
 

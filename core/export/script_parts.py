@@ -92,7 +92,7 @@ def settings_block(spec) -> str:
     lines.append(f"LEARNING_RATE = {float(spec.learning_rate)!r}  # η")
     lines.append(f"BATCH_SIZE = {int(spec.batch_size)}  # the last batch of an epoch may be smaller")
     if not spec.update_biases:
-        lines.append("UPDATE_BIASES = False  # the biases keep their values (their gradient is set to 0)")
+        lines.append("UPDATE_BIASES = False  # the biases keep their values: only the weights are updated")
     if spec.shuffle:
         lines.append(f"SEED = {int(spec.seed)}  # each epoch's order comes from a generator seeded with (SEED, epoch)")
     if spec.momentum:
@@ -101,9 +101,9 @@ def settings_block(spec) -> str:
         lines.append(f"BETA1, BETA2, EPSILON = {float(spec.beta1)!r}, {float(spec.beta2)!r}, "
                      f"{float(spec.epsilon)!r}  # Adam")
     if spec.l2:
-        lines.append(f"L2 = {float(spec.l2)!r}  # adds L2 · w to each weight's gradient (not to the biases)")
+        lines.append(f"L2 = {float(spec.l2)!r}  # the loss gains (L2/2)·Σw² over the weights (not the biases)")
     if spec.l1:
-        lines.append(f"L1 = {float(spec.l1)!r}  # adds L1 · sign(w) to each weight's gradient (not to the biases)")
+        lines.append(f"L1 = {float(spec.l1)!r}  # the loss gains L1·Σ|w| over the weights (not the biases)")
     if spec.schedule != "constant":
         rule = "η·rate^floor(t/every)" if spec.schedule == "step" else "η·rate^(t/every)"
         lines.append(f"DECAY_RATE, DECAY_EVERY = {float(spec.decay_rate)!r}, {int(spec.decay_every)}  "
@@ -154,6 +154,15 @@ def forward(x, weights, biases):
     """The loss of the batch: each sample's error (the sum over its outputs), averaged."""
 {body}
     return terms.sum(axis=1).mean()''')
+    if spec.l2 or spec.l1:
+        terms = [t for on, t in ((spec.l2, "0.5 * L2 * float((W * W).sum())"), (spec.l1, "L1 * float(np.abs(W).sum())"))
+                 if on]
+        what = " + ".join(w for on, w in ((spec.l2, "(L2/2)·Σw²"), (spec.l1, "L1·Σ|w|")) if on)
+        out.append(f'''
+
+def penalty(weights):
+    """The regularisation term of the loss, {what}, over every weight (not the biases)."""
+    return sum({" + ".join(terms)} for W in weights)''')
     return "\n".join(out)
 
 
