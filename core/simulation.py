@@ -1,7 +1,7 @@
 """The Simulation facade: one network, its data and settings, composed with the engine, cursor, timeline and history.
 
 Everything a user does — a full iteration, one computation of an iteration, a
-hand edit, a settings change — goes through a :class:`Simulation`, which
+hand edit, a settings change, a structure change — goes through a :class:`Simulation`, which
 records it on its :class:`~.timeline.Timeline` so that :meth:`step_back`
 restores the state before it bit for bit.  The work is done by the modules it
 composes: :mod:`.dataset` (the data), :mod:`.schedule` (which samples),
@@ -77,7 +77,9 @@ class Simulation(Editing, SteppingInto):
     Parameters
     ----------
     network : Network
-        The network; the simulation owns it from now on.
+        The network; the simulation owns it from now on.  A structure edit (or
+        stepping back over one) replaces ``sim.network`` by another object, so
+        read it from the simulation rather than keeping it.
     inputs, targets : array_like
         Training data, shapes ``(N, n_0)`` and ``(N, n_L)``.
     settings : TrainingSettings
@@ -109,6 +111,8 @@ class Simulation(Editing, SteppingInto):
         self.schedule = BatchSchedule()
         self.last_trace: Trace | None = None
         self.abandoned_iteration = False  # set by edits that cut a pending iteration short
+        self.structure_edits = 0  # structure edits in the current history (seeds new parameters' draw)
+        self._new_params: np.ndarray | None = None
         self._initial = self._snapshot(full_history=True)
 
     # -- files (see register_file_format) ----------------------------------------------------------------
@@ -303,6 +307,7 @@ class Simulation(Editing, SteppingInto):
         if c.update.state is not self.state:
             self.state.assign(c.update.state)
         run.count += 1
+        self._new_params = None
         self.iteration += 1
         h = self.history
         h.batch_loss.append(c.loss)
@@ -434,12 +439,24 @@ class Simulation(Editing, SteppingInto):
     # -- timeline ----------------------------------------------------------------------------------------
     def _snapshot(self, full_history: bool = False) -> Snapshot:
         n_loss, n_epoch = self.history.counts()
-        return Snapshot(self.network.theta.copy(), self.state.copy(), self.iteration, self.epoch, self.position,
+        net = self.network
+        return Snapshot(net.theta.copy(), self.state.copy(), self.iteration, self.epoch, self.position,
                         n_loss, n_epoch, self.settings, self.data,
-                        self.history.arrays() if full_history else None)
+                        self.history.arrays() if full_history else None,
+                        (net.sizes, tuple(net.activation_names)), self.structure_edits, self._new_params)
+
+    def _adopt_network(self, network: Network) -> None:
+        """Make *network* (another structure) the simulation's; the engine's caches belong to the old one."""
+        self.network = network
+        self.engine = IterationEngine(network)
 
     def _restore(self, s: Snapshot) -> None:
-        self.network.theta[:] = s.theta
+        net = self.network
+        if s.structure is not None and s.structure != (net.sizes, tuple(net.activation_names)):
+            self._adopt_network(Network(*s.structure, s.theta))
+        else:
+            net.theta[:] = s.theta
+        self.structure_edits, self._new_params = s.structure_edits, s.new_params
         self.state = s.optimizer.copy()
         self.iteration, self.epoch, self.position = s.iteration, s.epoch, s.position
         if s.history is not None:

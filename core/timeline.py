@@ -23,7 +23,11 @@ from .settings import TrainingSettings
 
 @dataclass(slots=True)
 class Snapshot:
-    """Everything step back restores (the network's parameters, optimizer, counters, settings, data)."""
+    """Everything step back restores (the network's structure and parameters, optimizer, counters, settings, data).
+
+    The mask of new parameters is shared between snapshots (it is never
+    written), so it is not counted in :attr:`nbytes`.
+    """
 
     theta: np.ndarray
     optimizer: OptimizerState
@@ -35,6 +39,10 @@ class Snapshot:
     settings: TrainingSettings
     data: Dataset
     history: tuple[np.ndarray, ...] | None = None  # only for actions that replace the history
+    #: ``(sizes, activation names)``: restoring a snapshot of another structure rebuilds the network.
+    structure: tuple[tuple[int, ...], tuple[str, ...]] | None = None
+    structure_edits: int = 0  # structure edits before this state (seeds the draw of new parameters)
+    new_params: np.ndarray | None = None  # read-only mask of the last structure edit's new parameters
 
     @property
     def nbytes(self) -> int:
