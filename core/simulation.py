@@ -916,3 +916,29 @@ class Simulation:
         rel = np.abs(analytic - numeric) / np.maximum(np.abs(analytic) + np.abs(numeric), 1e-8)
         per_layer = [float(rel[w0:end].max()) for (w0, _, end) in net._offsets]
         return GradientCheck(per_layer, max(per_layer), analytic, numeric)
+
+    # shim until the core refactor lands: CONTRACT.md names the GUI codes against (minimal versions).
+    def abandon_pending(self) -> bool:
+        """Drop a partly stepped-into iteration (public version of ``_abandon_pending``)."""
+        return self._abandon_pending()
+
+    def committed_theta(self) -> np.ndarray:
+        """A copy of the parameters as of the last committed state (before any pending iteration)."""
+        return (self._pending.theta_before if self._pending else self.network.theta).copy()
+
+    @property
+    def last_computation(self) -> Computation | None:
+        """The record performed last by step_into, including the last one of an iteration it just completed."""
+        if self._pending is not None:
+            return self.current_computation
+        done = getattr(self, "_shim_completed", None)
+        if done is not None and done[1] is self.last_trace and self.iteration == done[1].iteration:
+            return done[0]
+        return None
+
+    _shim_step_into = step_into
+
+    def step_into(self) -> Computation:  # noqa: F811  (the shim above records what completed an iteration)
+        rec = self._shim_step_into()
+        self._shim_completed = (rec, self.last_trace) if self._pending is None else None
+        return rec

@@ -13,16 +13,9 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from .version import version
+
 APP_ID = "backprop-lab"
-
-
-def version() -> str:
-    """The installed distribution's version (``importlib.metadata``, imported only when asked)."""
-    from importlib import metadata
-    try:
-        return metadata.version("backprop-lab")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
 
 
 def _data_home() -> Path:
@@ -105,7 +98,4 @@ def main(argv: list[str] | None = None) -> int:
     app.setDesktopFileName(APP_ID)
     win = create_main_window(args.file)
     win.show()
-    if os.environ.get("BPL_EXIT_WHEN_SHOWN"):  # benchmarks/: time from process start to a shown window
-        from PySide6.QtCore import QTimer
-        QTimer.singleShot(0, lambda: (print("shown", flush=True), app.quit()))
     return app.exec()

@@ -1,4 +1,4 @@
-"""QtLossPlot: the loss falling, live.
+"""QtLossPlot: the loss falling, live, redrawn from the controller's view state.
 
 Per-iteration batch loss (thin) and per-epoch training-set loss (dots), a
 vertical marker at the current iteration that moves back on step back, and a
@@ -8,16 +8,14 @@ drawing, so 10⁶ points stay smooth.
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from .controller import SimulationController
+from .view_state import RedrawOnce, ViewState
 
-MIN_INTERVAL = 0.020  # seconds between redraws (50 per second at most)
 MAX_POINTS = 3000  # drawn points per curve (two per pixel of a wide plot); longer histories are min/max-decimated
 
 
@@ -41,6 +39,8 @@ def decimate(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> tupl
 
 
 class QtLossPlot(QWidget):
+    """See the module docstring; redrawn on ``history_changed`` (and the log-scale display setting)."""
+
     def __init__(self, controller: SimulationController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
@@ -49,8 +49,10 @@ class QtLossPlot(QWidget):
         top = QHBoxLayout()
         self.log_box = QCheckBox("Log scale")
         self.log_box.setToolTip("Show the loss on a logarithmic axis (L)")
-        self.log_box.toggled.connect(self._on_log_toggled)
+        self.log_box.setAccessibleName("Logarithmic loss axis")
+        self.log_box.toggled.connect(controller.set_log_scale)
         self.info = QLabel("")
+        self.info.setTextFormat(Qt.PlainText)
         top.addWidget(self.info, 1)
         top.addWidget(self.log_box)
         lay.addLayout(top)
@@ -69,42 +71,38 @@ class QtLossPlot(QWidget):
         self.batch_curve = self.plot.plot([], [], pen=pg.mkPen("#5d8aa8", width=1), name="batch loss (per iteration)")
         self.epoch_curve = self.plot.plot([], [], pen=pg.mkPen("#c0392b", width=2), symbol="o", symbolSize=5,
                                           symbolBrush="#c0392b", symbolPen=None, name="training loss (per epoch)")
-        self.marker = pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("#27ae60", width=2, style=pg.QtCore.Qt.DashLine))
+        self.marker = pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("#27ae60", width=2, style=Qt.DashLine))
         self.marker.setToolTip("current iteration")
         self.plot.addItem(self.marker)
         lay.addWidget(self.plot)
         self.plot.setToolTip("Double-click to step back to that iteration")
         self.plot.scene().sigMouseClicked.connect(self._on_plot_clicked)
-        self.redraws = 0
         self._x_max = 10.0
+        self._log = False
         self._follow = True  # the view follows the data until the user zooms or pans
         self.plot.getPlotItem().vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
-        # Redraws are coalesced: many state changes in a frame cost one redraw.
-        self._pending = QTimer(self)
-        self._pending.setSingleShot(True)
-        self._last_draw = 0.0
-        self._pending.timeout.connect(self._update_curves)
-        controller.state_changed.connect(self._on_state_changed)
+        self._redraw = RedrawOnce(self)
+        controller.history_changed.connect(self._on_history_changed)
         controller.simulation_replaced.connect(self._on_simulation_replaced)
+        controller.display_changed.connect(self._on_display_changed)
         controller.run_finished.connect(self._on_run_finished)
-        self._update_curves()
+        self._update_scale(controller.state)
+        self._update_curves(controller.state)
 
-    def _on_run_finished(self, info) -> None:
-        self._update_curves()
+    # -- slots -------------------------------------------------------------------------------------
+    def _on_history_changed(self, state: ViewState) -> None:
+        self._redraw.redraw(state, "curves")
 
-    def _on_state_changed(self) -> None:
-        # Draw now unless the last draw was under MIN_INTERVAL ago; then once, when it is due.
-        if self._pending.isActive():
-            return
-        wait = MIN_INTERVAL - (time.perf_counter() - self._last_draw)
-        if wait <= 0:
-            self._update_curves()
-        else:
-            self._pending.start(max(1, int(wait * 1000)))
-
-    def _on_simulation_replaced(self) -> None:
+    def _on_simulation_replaced(self, state: ViewState) -> None:
         self._follow = True
-        self._update_curves()
+        self._redraw.redraw(state, "scale", "curves")
+
+    def _on_display_changed(self, state: ViewState) -> None:
+        if state.display.log_scale != self._log:
+            self._redraw.redraw(state, "scale", "curves")
+
+    def _on_run_finished(self, end) -> None:
+        self._update_curves(self.controller.state)  # the final range fits the data, not the run's
 
     def _on_plot_clicked(self, event) -> None:
         if not event.double():
@@ -112,46 +110,50 @@ class QtLossPlot(QWidget):
         x = self.plot.getPlotItem().vb.mapSceneToView(event.scenePos()).x()
         self.controller.step_back_to(max(0, int(round(x))))
 
-    def _on_log_toggled(self, on: bool) -> None:
-        self.plot.setLogMode(y=on)
-        self._update_curves()
+    def _on_range_changed_manually(self, *args) -> None:
+        self._follow = False
 
-    def _update_curves(self) -> None:
-        sim = self.controller.sim
-        y = sim.batch_loss.view()
+    # -- redraw parts ------------------------------------------------------------------------------
+    def _update_scale(self, state: ViewState) -> None:
+        self._log = state.display.log_scale
+        if self.log_box.isChecked() != self._log:
+            self.log_box.blockSignals(True)  # showing the setting must not write it back
+            self.log_box.setChecked(self._log)
+            self.log_box.blockSignals(False)
+        self.plot.setLogMode(y=self._log)
+
+    def _update_curves(self, state: ViewState) -> None:
+        y = state.batch_loss
         n = len(y)
         x = np.arange(1, n + 1, dtype=np.float64)
-        log = self.log_box.isChecked()
-        if log:  # zero or negative values have no logarithm; leave them out rather than warn
+        if self._log:  # zero or negative values have no logarithm; leave them out rather than warn
             y = np.where(y > 0, y, np.nan)
         xd, yd = decimate(x, y)
         self.batch_curve.setData(xd, yd, connect="finite")
-        ey = sim.epoch_loss.view()
-        ex = sim.epoch_end.view().astype(np.float64)
-        if log:
+        ey = state.epoch_loss
+        ex = state.epoch_end.astype(np.float64)
+        if self._log:
             ey = np.where(ey > 0, ey, np.nan)
         exd, eyd = decimate(ex, ey)
         # Markers help with a few epochs; with hundreds they only cost drawing time.
         self.epoch_curve.setData(exd, eyd, connect="finite", symbol="o" if len(ex) <= 300 else None)
-        self.marker.setValue(sim.iteration)
-        self._update_range(n, log)
-        last = f"{self.controller._fmt(y[-1])}" if n else "–"
-        self.info.setText(f"iteration {sim.iteration:,} · epoch {sim.epoch:,} · last batch loss {last}")
-        self.redraws += 1
-        self._last_draw = time.perf_counter()
+        self.marker.setValue(state.iteration)
+        self._update_range(n, state.fast_running)
+        last = state.fmt(state.batch_loss[-1]) if n else "–"
+        self.info.setText(f"iteration {state.iteration:,} · epoch {state.epoch:,} · last batch loss {last}")
 
-    def _update_range(self, n: int, log: bool) -> None:
+    def _update_range(self, n: int, fast: bool) -> None:
         """Follow the data unless the user zoomed or panned the plot by hand."""
         vb = self.plot.getPlotItem().vb
         if not self._follow and vb.autoRangeEnabled()[0]:
             self._follow = True  # pyqtgraph's "A" button turned auto-range back on
         if n == 0:  # nothing to scale to yet: a sensible empty frame
             self.plot.setXRange(0, 10, padding=0)
-            self.plot.setYRange(0, 1 if not log else 0, padding=0)
+            self.plot.setYRange(0, 1 if not self._log else 0, padding=0)
             return
         if not self._follow:
             return
-        if self.controller.fast_running:
+        if fast:
             # Grow the x axis in steps of 1.5× instead of every frame: re-laying out the
             # axis ticks on every redraw would cost more than drawing the curve.
             if n > self._x_max or vb.autoRangeEnabled()[0]:
@@ -163,10 +165,7 @@ class QtLossPlot(QWidget):
         elif not all(vb.autoRangeEnabled()):
             vb.enableAutoRange()
 
-    def _on_range_changed_manually(self, *args) -> None:
-        self._follow = False
-
     @property
     def n_points(self) -> int:
         """Iterations the plot holds (before decimation for drawing)."""
-        return self.controller.sim.batch_loss.n
+        return len(self.controller.state.batch_loss)

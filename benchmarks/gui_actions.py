@@ -1,0 +1,127 @@
+"""Per-action latency of the real window: a key press (or click) handled and repainted, offscreen.
+
+Each sample is ``QTest.keyClick`` (or ``mouseClick``) and ``QApplication.processEvents()`` timed together,
+which is what a person waits for after pressing a key.  About 50 presses of each of F10, F11, Shift+F10,
+Shift+F11, a weight edit (Enter in the inline editor) and a selection (click on an edge), on the moons example
+and on the worked example.
+
+    python -m benchmarks.gui_actions            # prints a table
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+ACTIONS = ("F10", "F11", "Shift+F10", "Shift+F11", "edit", "select")
+
+
+def _window(example: str):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    from PySide6.QtCore import QSettings
+
+    from backprop_lab.core import load_example
+    from backprop_lab.gui.controller import SimulationController
+    from backprop_lab.gui.main_window import MainWindow
+
+    ini = os.path.join(os.environ.get("TMPDIR", "/tmp"), "bpl-bench-actions.ini")
+    if os.path.exists(ini):
+        os.remove(ini)
+    win = MainWindow(SimulationController(load_example(example)), settings=QSettings(ini, QSettings.IniFormat))
+    win.resize(1400, 880)
+    win.show()
+    return win
+
+
+def _settle(app, rounds: int = 5) -> None:
+    for _ in range(rounds):
+        app.processEvents()
+        time.sleep(0.002)
+    app.processEvents()
+
+
+def _timed(app, fn) -> float:
+    t = time.perf_counter()
+    fn()
+    app.processEvents()
+    return (time.perf_counter() - t) * 1e3
+
+
+def _edges(win):
+    """Two weights of the first layer pair, in the diagram's scene, and where to click them."""
+    from backprop_lab.core import Element
+    a, b = Element("weight", 0, 0, 0), Element("weight", 0, 1, 1)
+    return [(el, win.diagram.mapFromScene(win.diagram.label_anchor(el))) for el in (a, b)]
+
+
+def measure(example: str, presses: int = 50) -> dict:
+    """Median, p95 and max milliseconds per action on *example* (a fresh window)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    win = _window(example)
+    _settle(app, 20)
+    target = win.diagram
+    target.setFocus()
+    keys = {"F10": (Qt.Key_F10, Qt.NoModifier), "F11": (Qt.Key_F11, Qt.NoModifier),
+            "Shift+F10": (Qt.Key_F10, Qt.ShiftModifier), "Shift+F11": (Qt.Key_F11, Qt.ShiftModifier)}
+    out = {}
+    for name in ("F10", "Shift+F10", "F11", "Shift+F11"):
+        key, mod = keys[name]
+        samples = []
+        for _ in range(presses):
+            samples.append(_timed(app, lambda: QTest.keyClick(target, key, mod)))
+        out[name] = samples
+        _settle(app)
+    edges = _edges(win)
+    samples = []
+    for k in range(presses):  # a weight edit: Enter in the inline editor (opening it is not timed)
+        el, _ = edges[k % 2]
+        ed = win.diagram.open_editor(el)
+        ed.setText(repr(0.1 + 0.01 * (k % 7)))
+        _settle(app, 1)
+        samples.append(_timed(app, lambda: QTest.keyClick(ed, Qt.Key_Return)))
+        win.diagram.close_editor()
+    out["edit"] = samples
+    _settle(app)
+    samples = []
+    for k in range(presses):
+        _, pos = _edges(win)[k % 2]
+        samples.append(_timed(app, lambda: QTest.mouseClick(target.viewport(), Qt.LeftButton, Qt.NoModifier, pos)))
+    out["select"] = samples
+    win.controller.pause()
+    win.hide()
+    win.deleteLater()
+    _settle(app)
+    return {name: _summary(v) for name, v in out.items()}
+
+
+def _summary(samples: list[float]) -> dict:
+    a = np.asarray(samples)
+    return {"median_ms": float(statistics.median(samples)), "p95_ms": float(np.percentile(a, 95)),
+            "max_ms": float(a.max()), "n": len(samples)}
+
+
+def run(quick: bool = False) -> dict:
+    presses = 12 if quick else 50
+    return {ex: measure(ex, presses) for ex in ("moons", "mazur")}
+
+
+def report(res: dict) -> str:
+    lines = [f"{'example':8} " + " ".join(f"{a:>17}" for a in ACTIONS), f"{'':8} "
+             + " ".join(f"{'median / p95 ms':>17}" for _ in ACTIONS)]
+    for ex, r in res.items():
+        cells = [f"{r[a]['median_ms']:7.1f} / {r[a]['p95_ms']:6.1f}" for a in ACTIONS]
+        lines.append(f"{ex:8} " + " ".join(f"{c:>17}" for c in cells))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    quick = "--quick" in sys.argv
+    print(report(run(quick)))
