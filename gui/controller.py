@@ -10,12 +10,10 @@ visible records computed once) and emits the fine signals for what changed — `
 """
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from backprop_lab.core import (
@@ -26,31 +24,13 @@ from backprop_lab.core import (
     Simulation,
     StateFileError,
     load_example,
-    symmetric_groups,
 )
 
+from . import view_state as vs
 from .run_loop import MAX_SPEED, SPEED_NAMES, SPEEDS, RunEnd, RunLoop
+from .state_builder import ENGINE, StateBuilder, fingerprint
 from .validation import Validation, parse_number
-from .view_state import (
-    COMPLETE,
-    CURSOR_MOVED,
-    DISPLAY_CHANGED,
-    EDGE_VIEWS,
-    EVERYTHING,
-    HISTORY_CHANGED,
-    PARAMETERS_CHANGED,
-    READY,
-    RUNNING,
-    SELECTION_CHANGED,
-    SETTINGS_CHANGED,
-    SIMULATION_REPLACED,
-    STEPPING,
-    UNTRACEABLE,
-    Display,
-    ViewState,
-    frozen,
-    visible_values,
-)
+from .view_state import EDGE_VIEWS, Display, ViewState, updated_what
 
 __all__ = ["SimulationController", "SPEEDS", "SPEED_NAMES", "MAX_TRACE", "EDGE_VIEWS"]
 
@@ -100,7 +80,6 @@ class SimulationController(QObject):
         self._selection: Element | None = None
         self._display = _display_of(self._sim, Display())
         self._init_choice: tuple[str, int] = ("xavier", 0)
-        self._serial = 0
         self._runner = RunLoop(self)
         self._runner.advanced.connect(self._on_run_advanced)
         self._runner.ended.connect(self._on_run_ended)
@@ -112,7 +91,8 @@ class SimulationController(QObject):
         self._flush_timer.timeout.connect(self._flush)
         self._saved_fp = self._fingerprint()
         self._dirty = False
-        self.state: ViewState = self._build(EVERYTHING, None, frozenset())
+        self._builder = StateBuilder()
+        self.state: ViewState = self._build(vs.EVERYTHING, None, frozenset())
 
     # -- read-only facts ---------------------------------------------------------------------------
     @property
@@ -185,108 +165,36 @@ class SimulationController(QObject):
 
     # -- building and publishing the view state -----------------------------------------------------
     def _fingerprint(self) -> bytes:
-        s = self._sim
-        h = hashlib.blake2b(s.committed_theta().tobytes(), digest_size=16)
-        h.update(repr((s.iteration, s.epoch, s.position, s.settings)).encode())
-        return h.digest()
-
-    def _shown_iteration(self, fast: bool, traceable: bool, engine_moved: bool, prev: ViewState | None):
-        """(mode, trace, revealed, current) of what the window shows."""
-        sim = self._sim
-        if fast:
-            return RUNNING, None, 0, None
-        if not traceable:
-            return UNTRACEABLE, None, 0, None
-        pend = sim.pending
-        if pend is not None:
-            if sim.cursor == 0:  # entered but nothing performed: the state is "ready for it"
-                return READY, pend, 0, None
-            return STEPPING, pend, sim.cursor, sim.last_computation
-        if sim.last_trace is not None:
-            return COMPLETE, sim.last_trace, len(sim.last_trace), sim.last_computation
-        if prev is not None and prev.mode == READY and prev.trace is not None and not engine_moved:
-            return READY, prev.trace, 0, None  # the same preview: nothing it depends on changed
-        try:
-            return READY, sim.preview(), 0, None
-        except BackpropLabError:  # the next iteration would diverge: nothing to preview
-            return READY, None, 0, None
+        return fingerprint(self._sim)
 
     def _build(self, changes: frozenset, prev: ViewState | None, hold: frozenset) -> ViewState:
-        sim, net = self._sim, self._sim.network
-        fast = self.fast_running
-        theta = prev.theta if (prev is not None and PARAMETERS_CHANGED in hold) else frozen(net.theta.copy())
-        engine_moved = bool(changes & {SIMULATION_REPLACED, PARAMETERS_CHANGED, HISTORY_CHANGED, SETTINGS_CHANGED})
-        if prev is None or engine_moved or CURSOR_MOVED in changes:
-            mode, trace, revealed, current = self._shown_iteration(fast, self.traceable, engine_moved, prev)
-            sample = current.sample if current is not None and current.sample is not None else 0
-            values = visible_values(trace, revealed, mode, sample)
-            sample_index = int(trace.batch[sample]) if trace is not None and len(trace.batch) > sample \
-                else int(sim.next_batch()[0])
-        else:
-            mode, trace, revealed, current = prev.mode, prev.trace, prev.revealed, prev.current
-            sample, values, sample_index = prev.sample, prev.values, prev.sample_index
-        if prev is None or changes & {SIMULATION_REPLACED, PARAMETERS_CHANGED, SETTINGS_CHANGED} - hold:
-            loss = None if fast else sim.loss()
-            symmetry = tuple((l, tuple(js)) for l, js in symmetric_groups(net))
-        else:
-            loss, symmetry = prev.training_loss, prev.symmetry
-        self._serial += 1
-        self._shown_key = self._cursor_key()
-        return ViewState(
-            serial=self._serial, changes=changes, network=net, theta=theta, settings=sim.settings,
-            inputs=sim.inputs, name=sim.name, notes=sim.notes, path=self.path, iteration=sim.iteration,
-            epoch=sim.epoch, position=sim.position, n_samples=sim.n_samples,
-            iterations_per_epoch=sim.iterations_per_epoch, batch_loss=frozen(sim.batch_loss.view()),
-            epoch_loss=frozen(sim.epoch_loss.view()), epoch_end=frozen(sim.epoch_end.view()), mode=mode,
-            trace=trace, revealed=revealed, current=current, values=values, sample=sample,
-            sample_index=sample_index, selection=self._selection, training_loss=loss, symmetry=symmetry,
-            display=self._display, running=self.running, fast_running=fast, traceable=self.traceable,
-            can_step_back=sim.can_step_back(), can_redo=sim.can_redo(), undo_label=sim.undo_label,
-            redo_label=sim.redo_label, dirty=self._dirty)
+        return self._builder.build(self._sim, changes, prev, hold, fast=self.fast_running, running=self.running,
+                                   traceable=self.traceable, selection=self._selection, display=self._display,
+                                   path=self.path, dirty=self._dirty)
 
-    def _cursor_key(self) -> tuple:
-        """The shown iteration's objects and how far it is performed (compared by identity)."""
-        sim = self._sim
-        return sim.pending, sim.cursor, sim.last_trace, sim.last_computation
-
-    def _engine_changes(self, prev: ViewState) -> set[str]:
-        """What changed in the engine since *prev* was published."""
-        sim = self._sim
-        ch = set()
-        if not np.array_equal(sim.network.theta, prev.theta):
-            ch.add(PARAMETERS_CHANGED)
-        if (sim.iteration, sim.epoch, sim.position, sim.batch_loss.n, sim.epoch_loss.n) != \
-                (prev.iteration, prev.epoch, prev.position, len(prev.batch_loss), len(prev.epoch_loss)):
-            ch.add(HISTORY_CHANGED)
-        if sim.settings != prev.settings:
-            ch.add(SETTINGS_CHANGED)
-        if not all(a == b if isinstance(a, int) else a is b for a, b in zip(self._cursor_key(), self._shown_key)):
-            ch.add(CURSOR_MOVED)
-        if ch & {PARAMETERS_CHANGED, HISTORY_CHANGED, SETTINGS_CHANGED} or self.fast_running != prev.fast_running:
-            ch.add(CURSOR_MOVED)  # what is shown of the iteration depends on all of these
-        return ch
-
-    def _sync(self, *extra: str, hold: frozenset = frozenset()) -> None:
+    def _sync(self, *extra: str, hold: frozenset = frozenset(), step: bool = False) -> None:
         """Publish the engine's changes since the last publication, plus *extra* (selection, display, ...).
 
-        Parts in *hold* (only PARAMETERS_CHANGED, during fast runs) keep their last published value.
+        Parts in *hold* (only PARAMETERS_CHANGED, during fast runs) keep their last published value.  A *step*
+        (stepping keys) waits for the next flush while a held key repeats.
         """
+        if not step and self._coalescing:
+            self._flush()
         if self._coalescing:
             self._held.update(extra)
             if not self._flush_timer.isActive():
                 self._flush_timer.start(COALESCE_MS)
             return
         prev = self.state
-        changes = frozenset((self._engine_changes(prev) | set(extra)) - hold)
+        changes = frozenset((self._builder.changes(self._sim, prev, self.fast_running) | set(extra)) - hold)
         if not changes:
             return
-        if SIMULATION_REPLACED in changes:
-            changes = EVERYTHING
+        if vs.SIMULATION_REPLACED in changes:
+            changes = vs.EVERYTHING
         self.state = self._build(changes, prev, hold)
-        if changes & {SIMULATION_REPLACED, PARAMETERS_CHANGED, HISTORY_CHANGED, SETTINGS_CHANGED}:
+        if changes & ENGINE:
             self._update_dirty()
-        for name in (SIMULATION_REPLACED, PARAMETERS_CHANGED, HISTORY_CHANGED, CURSOR_MOVED, SETTINGS_CHANGED,
-                     SELECTION_CHANGED, DISPLAY_CHANGED):
+        for name in vs.CHANGES:  # in a fixed order: a new simulation first, the display last
             if name in changes:
                 getattr(self, name).emit(self.state)
         if self.state.symmetry != prev.symmetry and self.state.symmetry:
@@ -306,7 +214,8 @@ class SimulationController(QObject):
                           f"get the same gradient and will never differ. Re-initialise randomly to break it.")
 
     def set_coalescing(self, on: bool) -> None:
-        """While a held key repeats (*on*), redraw at most every COALESCE_MS; off publishes at once."""
+        """While a held key repeats (*on*), publish at most every COALESCE_MS; each publication ends it
+        (the next repeat turns it on again), and turning it off publishes at once."""
         if on == self._coalescing:
             return
         self._coalescing = on
@@ -316,11 +225,8 @@ class SimulationController(QObject):
     def _flush(self) -> None:
         self._flush_timer.stop()
         extra, self._held = self._held, set()
-        coalescing, self._coalescing = self._coalescing, False
-        try:
-            self._sync(*extra)
-        finally:
-            self._coalescing = coalescing
+        self._coalescing = False
+        self._sync(*extra)
 
     def _fail(self, title: str, exc: BaseException | str, details: str = "") -> None:
         self.error.emit(title, str(exc), details)
@@ -335,7 +241,7 @@ class SimulationController(QObject):
         except DivergenceError as e:
             self._fail("Training diverged", e, "Nothing was changed. Lower the learning rate, or step back.")
             return
-        self._sync()
+        self._sync(step=True)
         sim = self._sim
         self.message.emit(f"Iteration {sim.iteration} done: batch loss {self.state.fmt(sim.batch_loss.view()[-1])}"
                           + ("" if tr is not None else " (network too large to trace every computation)"))
@@ -352,11 +258,12 @@ class SimulationController(QObject):
         except DivergenceError as e:
             self._fail("Training diverged", e, "Nothing was changed. Lower the learning rate, or step back.")
             return
-        self._sync()
-        if self._sim.pending is None:
-            st = self.state
-            self.message.emit(f"Iteration {st.iteration} complete: batch loss {st.fmt(st.batch_loss[-1])} before "
-                              f"the update; {st.updated_what()}.")
+        self._sync(step=True)
+        sim = self._sim
+        if sim.pending is None:
+            self.message.emit(f"Iteration {sim.iteration} complete: batch loss "
+                              f"{self.state.fmt(sim.batch_loss.view()[-1])} before the update; "
+                              f"{updated_what(sim.settings)}.")
 
     def step_back(self) -> None:
         """Undo the last full iteration or edit, exactly (Shift+F10, Ctrl+Z)."""
@@ -365,7 +272,7 @@ class SimulationController(QObject):
         sim = self._sim
         label = sim.undo_label if sim.pending is None else "the computations of this iteration"
         if sim.step_back():
-            self._sync()
+            self._sync(step=True)
             self.message.emit(f"Stepped back: undid {label}.")
         else:
             self.message.emit("Nothing to step back to: this is the start of the timeline.")
@@ -377,7 +284,7 @@ class SimulationController(QObject):
         if self.running or not self.traceable:
             return
         if self._sim.step_back_into():
-            self._sync()
+            self._sync(step=True)
         else:
             self.message.emit("Nothing to step back to: this is the start of the timeline.")
 
@@ -396,7 +303,7 @@ class SimulationController(QObject):
             return
         label = self._sim.redo_label
         if self._sim.redo():
-            self._sync()
+            self._sync(step=True)
             self.message.emit(f"Redid {label}.")
 
     # -- running -------------------------------------------------------------------------------------
@@ -430,7 +337,7 @@ class SimulationController(QObject):
             self._display = replace(self._display, speed=level)
             if self.running:
                 self._runner.set_speed(level)
-            self._sync(DISPLAY_CHANGED)
+            self._sync(vs.DISPLAY_CHANGED)
 
     def _on_run_advanced(self) -> None:
         if self._runner.watchable:
@@ -443,7 +350,7 @@ class SimulationController(QObject):
             params_due = now - self._last_params >= PARAMS_INTERVAL
             if params_due:
                 self._last_params = now
-            self._sync(hold=frozenset() if params_due else frozenset({PARAMETERS_CHANGED}))
+            self._sync(hold=frozenset() if params_due else frozenset({vs.PARAMETERS_CHANGED}))
         self.run_progress.emit(self._runner.done, self._runner.total)
 
     def _on_run_ended(self, end: RunEnd) -> None:
@@ -505,7 +412,7 @@ class SimulationController(QObject):
             self._sim.set_training(**changes)
         except BackpropLabError as e:
             self._fail("Setting refused", e)
-            self._sync(SETTINGS_CHANGED)  # let widgets show the unchanged values again
+            self._sync(vs.SETTINGS_CHANGED)  # let widgets show the unchanged values again
             return False
         self._sync()
         return True
@@ -561,13 +468,13 @@ class SimulationController(QObject):
     def select(self, element: Element | None) -> None:
         if element != self._selection:
             self._selection = element
-            self._sync(SELECTION_CHANGED)
+            self._sync(vs.SELECTION_CHANGED)
 
     def _set_display(self, **changes) -> None:
         new = replace(self._display, **changes)
         if new != self._display:
             self._display = new
-            self._sync(DISPLAY_CHANGED)
+            self._sync(vs.DISPLAY_CHANGED)
 
     def set_precision(self, digits: int) -> None:
         self._set_display(precision=max(2, min(15, int(digits))))
@@ -596,7 +503,7 @@ class SimulationController(QObject):
         self._display = _display_of(sim, self._display)
         self._saved_fp = self._fingerprint()
         self._dirty = False
-        self._sync(SIMULATION_REPLACED)
+        self._sync(vs.SIMULATION_REPLACED)
         self.dirty_changed.emit(False)
         self.file_changed.emit(path or "")
 

@@ -61,17 +61,27 @@ def blend(c: QColor, alpha: float, bg: QColor = QColor("#ffffff")) -> QColor:
                   round(c.blue() * alpha + bg.blue() * (1 - alpha)))
 
 
+_SOLID = {True: blend(POS, 0.8), False: blend(NEG, 0.8)}
+_DASHED = {True: blend(POS, 0.45), False: blend(NEG, 0.45)}
+
+
 def qrect(r: Rect) -> QRectF:
     return QRectF(r.x, r.y, r.w, r.h)
 
 
 class _Item(QGraphicsItem):
-    """Base item: knows its Element (None for decorations) and repaints only when its look changes."""
+    """Base item: knows its Element (None for decorations) and repaints only when its look changes.
 
-    def __init__(self, element: Element | None) -> None:
+    Small items keep a pixmap of themselves (device-coordinate cache): a repaint of the diagram then blits
+    them instead of laying out their text again; ``update()`` after a change of look refreshes the pixmap.
+    """
+
+    def __init__(self, element: Element | None, cached: bool = True) -> None:
         super().__init__()
         self.element = element
         self.look: tuple = ()
+        if cached:
+            self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
 
     def set_look(self, *look) -> None:
         if look != self.look:
@@ -111,7 +121,6 @@ class NeuronItem(_Item):
     def paint(self, p: QPainter, opt: QStyleOptionGraphicsItem, w: QWidget | None = None) -> None:
         value, symmetric, highlighted, selected = self.look
         r = self.r
-        p.setRenderHint(QPainter.Antialiasing)
         if highlighted:
             p.setPen(Qt.NoPen)
             p.setBrush(HIGHLIGHT)
@@ -146,7 +155,6 @@ class BiasItem(_Item):
         return self.rect.adjusted(-2, -2, 2, 2)
 
     def paint(self, p: QPainter, opt, w=None) -> None:
-        p.setRenderHint(QPainter.Antialiasing)
         p.setPen(QPen(QColor("#7f8c8d"), 1.4))
         p.setBrush(QColor("#fdf6d8"))
         p.drawRoundedRect(self.rect, 6, 6)
@@ -169,7 +177,6 @@ class TextItem(_Item):
 
     def paint(self, p: QPainter, opt, w=None) -> None:
         if self.boxed:
-            p.setRenderHint(QPainter.Antialiasing)
             p.setPen(QPen(QColor("#95a5a6"), 1, Qt.DashLine))
             p.setBrush(QColor("#fafafa"))
             p.drawRoundedRect(self.rect, 10, 10)
@@ -192,7 +199,6 @@ class LossItem(_Item):
 
     def paint(self, p: QPainter, opt, w=None) -> None:
         lines, highlighted, selected = self.look
-        p.setRenderHint(QPainter.Antialiasing)
         if highlighted:
             p.setPen(Qt.NoPen)
             p.setBrush(HIGHLIGHT)
@@ -213,32 +219,45 @@ class EdgeItem(_Item):
     colour.  Its label is a separate :class:`LabelItem`, drawn above every line."""
 
     def __init__(self, geometry: EdgeGeometry) -> None:
-        super().__init__(geometry.element)
+        super().__init__(geometry.element, cached=False)  # long diagonal lines: a pixmap would be mostly empty
         s = geometry.segment
         self.line = QLineF(s.x1, s.y1, s.x2, s.y2)
         self.dashed = geometry.dashed
         self.look = (0.0, 1.0, False, False)
+        self._pens: tuple = ()
+        self._set_pens()
         self.setZValue(0)
         # fixed: wide enough for the widest line and the highlight band, so the geometry never changes
         self._bounds = QRectF(self.line.p1(), self.line.p2()).normalized().adjusted(-10, -10, 10, 10)
+
+    def set_look(self, *look) -> None:
+        if look != self.look:
+            self.look = look
+            self._set_pens()
+            self.update()
+
+    def _set_pens(self) -> None:
+        """The pens of this look, made once per change rather than on every paint."""
+        value, width, highlighted, selected = self.look
+        pens = []
+        if highlighted:
+            pens.append(QPen(HIGHLIGHT, width + 10, Qt.SolidLine, Qt.FlatCap))
+        if selected:
+            pens.append(QPen(SELECT, width + 6, Qt.SolidLine, Qt.FlatCap))
+        pens.append(QPen(self.color(), width, Qt.DashLine if self.dashed else Qt.SolidLine, Qt.FlatCap))
+        self._pens = tuple(pens)
 
     def boundingRect(self) -> QRectF:
         return self._bounds
 
     def color(self) -> QColor:
-        return blend(POS if self.look[0] >= 0 else NEG, 0.45 if self.dashed else 0.8)
+        positive = self.look[0] >= 0
+        return (_DASHED if self.dashed else _SOLID)[positive]
 
     def paint(self, p: QPainter, opt, w=None) -> None:
-        value, width, highlighted, selected = self.look
-        p.setRenderHint(QPainter.Antialiasing)
-        if highlighted:
-            p.setPen(QPen(HIGHLIGHT, width + 10, Qt.SolidLine, Qt.FlatCap))
+        for pen in self._pens:
+            p.setPen(pen)
             p.drawLine(self.line)
-        if selected:
-            p.setPen(QPen(SELECT, width + 6, Qt.SolidLine, Qt.FlatCap))
-            p.drawLine(self.line)
-        p.setPen(QPen(self.color(), width, Qt.DashLine if self.dashed else Qt.SolidLine, Qt.FlatCap))
-        p.drawLine(self.line)
 
 
 class LabelItem(_Item):
@@ -277,7 +296,6 @@ class LabelItem(_Item):
         tw = QFontMetricsF(f).horizontalAdvance(text)
         box_w = min(self.w, nw + tw + 12)
         box = QRectF((self.w - box_w) / 2, 0, box_w, self.h)
-        p.setRenderHint(QPainter.Antialiasing)
         p.setPen(QPen(SELECT if selected else QColor(rgb), 2 if selected else 1))
         p.setBrush(QColor("#ffffff"))
         p.drawRoundedRect(box, 5, 5)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QTextDocumentFragment
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
 from backprop_lab.core import Computation
@@ -17,6 +17,7 @@ from backprop_lab.core import Computation
 from .controller import SimulationController
 from .equations_list import PHASE_TITLES, QtIterationList
 from .formatting import computation_html, computation_latex, to_html
+from .text_widgets import QtRichCard
 from .view_state import COMPLETE, READY, RUNNING, UNTRACEABLE, RedrawOnce, ViewState
 
 MAX_LOSS_LINES = 12
@@ -27,7 +28,8 @@ def current_html(state: ViewState) -> str:
     head = "<b>Current step</b><br>"
     tr, cur = state.trace, state.current
     if state.mode == RUNNING:
-        return head + "Running… the equations come back when the run stops or is paused (or at a speed of 30/s or less)."
+        return head + ("Running… the equations come back when the run stops or is paused (or at a speed of 30/s "
+                       "or less).")
     if state.mode == UNTRACEABLE:
         return head + ("This network is too large to show every computation; Step (F10) performs whole "
                        "iterations and the plot shows the loss.")
@@ -74,13 +76,9 @@ class QtEquationsPanel(QWidget):
         bar.addWidget(self.copy_text)
         bar.addWidget(self.copy_latex)
         lay.addLayout(bar)
-        self.current_label = QLabel()
-        self.current_label.setWordWrap(True)
-        self.current_label.setTextFormat(Qt.RichText)
+        # A fixed-size card: a QLabel would re-lay out the whole window on every step.
+        self.current_label = QtRichCard(lines=5, background="#fff8dc", border="#f1d98a")
         self.current_label.setAccessibleName("Current step")
-        self.current_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.current_label.setStyleSheet("QLabel { background:#fff8dc; border:1px solid #f1d98a; border-radius:4px;"
-                                         " padding:6px; font-size: 11pt; }")
         lay.addWidget(self.current_label)
         split = QSplitter(Qt.Vertical)
         self.details = QTextBrowser()
@@ -160,7 +158,8 @@ class QtEquationsPanel(QWidget):
 
     def _loss_html(self, state: ViewState) -> str:
         d = state.display.precision
-        recs = [r for r in state.trace.records if r.phase == "loss" and (r.sample in (None, 0) or r.kind == "total_loss")]
+        recs = [r for r in state.trace.records
+                if r.phase == "loss" and (r.sample in (None, 0) or r.kind == "total_loss")]
         parts = ["<h3>Loss</h3>"]
         for r in recs[:MAX_LOSS_LINES]:
             cls = "" if state.is_done(r) or state.is_preview else " class='todo'"
@@ -172,7 +171,7 @@ class QtEquationsPanel(QWidget):
 
     def plain_text(self) -> str:
         """The panel's text as a user reads it (card, details, whole iteration)."""
-        head = QTextDocumentFragment.fromHtml(self.current_label.text()).toPlainText()
+        head = self.current_label.plain_text()
         tr = self.controller.state.trace
         title = f"Iteration {tr.iteration}: all {len(tr)} computations\n" if tr is not None else ""
         return "\n".join([head, self.details.toPlainText(), title + self.iteration_list.plain_text()])

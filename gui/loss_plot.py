@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QVBoxLayout, QWidget
 
 from .controller import SimulationController
+from .text_widgets import QtTextLine
 from .view_state import RedrawOnce, ViewState
 
 MAX_POINTS = 3000  # drawn points per curve (two per pixel of a wide plot); longer histories are min/max-decimated
@@ -51,8 +52,7 @@ class QtLossPlot(QWidget):
         self.log_box.setToolTip("Show the loss on a logarithmic axis (L)")
         self.log_box.setAccessibleName("Logarithmic loss axis")
         self.log_box.toggled.connect(controller.set_log_scale)
-        self.info = QLabel("")
-        self.info.setTextFormat(Qt.PlainText)
+        self.info = QtTextLine("iteration 10,000,000 · epoch 1,000,000 · last batch loss 0.000000000")
         top.addWidget(self.info, 1)
         top.addWidget(self.log_box)
         lay.addLayout(top)
@@ -64,6 +64,11 @@ class QtLossPlot(QWidget):
         grid.setPen(pg.mkPen("#e8e8e8"))
         grid.setTextPen(None)
         self.plot.addItem(grid)
+        # The grid and the axes change only with the range: keep them as pixmaps, so a new point (which
+        # repaints the whole plot area) blits them instead of drawing hundreds of lines again.
+        grid.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        for name in ("left", "bottom"):
+            self.plot.getAxis(name).setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self.plot.setLabel("bottom", "iteration")
         self.plot.setLabel("left", "loss")
         self.plot.addLegend(offset=(-10, 10))
@@ -78,6 +83,9 @@ class QtLossPlot(QWidget):
         self.plot.setToolTip("Double-click to step back to that iteration")
         self.plot.scene().sigMouseClicked.connect(self._on_plot_clicked)
         self._x_max = 10.0
+        self._symbol = "o"
+        self._y_range: tuple[float, float] | None = None
+        self._exact = True  # the next redraw fits the range to the data tightly
         self._log = False
         self._follow = True  # the view follows the data until the user zooms or pans
         self.plot.getPlotItem().vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
@@ -94,15 +102,17 @@ class QtLossPlot(QWidget):
         self._redraw.redraw(state, "curves")
 
     def _on_simulation_replaced(self, state: ViewState) -> None:
-        self._follow = True
+        self._follow = self._exact = True
         self._redraw.redraw(state, "scale", "curves")
 
     def _on_display_changed(self, state: ViewState) -> None:
         if state.display.log_scale != self._log:
+            self._exact = True
             self._redraw.redraw(state, "scale", "curves")
 
     def _on_run_finished(self, end) -> None:
-        self._update_curves(self.controller.state)  # the final range fits the data, not the run's
+        self._exact = True  # the final range fits the data, not the run's
+        self._update_curves(self.controller.state)
 
     def _on_plot_clicked(self, event) -> None:
         if not event.double():
@@ -135,35 +145,54 @@ class QtLossPlot(QWidget):
         if self._log:
             ey = np.where(ey > 0, ey, np.nan)
         exd, eyd = decimate(ex, ey)
-        # Markers help with a few epochs; with hundreds they only cost drawing time.
-        self.epoch_curve.setData(exd, eyd, connect="finite", symbol="o" if len(ex) <= 300 else None)
+        # Markers help with a few epochs; with hundreds they only cost drawing time.  (Setting the symbol
+        # again on every redraw would render it again each time.)
+        symbol = "o" if len(ex) <= 300 else None
+        if symbol != self._symbol:
+            self._symbol = symbol
+            self.epoch_curve.setSymbol(symbol)
+        self.epoch_curve.setData(exd, eyd, connect="finite")
         self.marker.setValue(state.iteration)
-        self._update_range(n, state.fast_running)
+        self._update_range(n, state.fast_running, np.concatenate([yd, eyd]), exact=self._exact)
+        self._exact = False
         last = state.fmt(state.batch_loss[-1]) if n else "–"
         self.info.setText(f"iteration {state.iteration:,} · epoch {state.epoch:,} · last batch loss {last}")
 
-    def _update_range(self, n: int, fast: bool) -> None:
-        """Follow the data unless the user zoomed or panned the plot by hand."""
+    def _update_range(self, n: int, fast: bool, ys: np.ndarray, exact: bool = False) -> None:
+        """Follow the data unless the user zoomed or panned the plot by hand.
+
+        The range changes in steps, not with every point: a new range re-lays out the axis ticks and the
+        grid, which costs more than drawing the curves.  *exact* fits the data tightly (after a run).
+        """
         vb = self.plot.getPlotItem().vb
-        if not self._follow and vb.autoRangeEnabled()[0]:
+        if not self._follow and any(vb.autoRangeEnabled()):
             self._follow = True  # pyqtgraph's "A" button turned auto-range back on
         if n == 0:  # nothing to scale to yet: a sensible empty frame
-            self.plot.setXRange(0, 10, padding=0)
-            self.plot.setYRange(0, 1 if not self._log else 0, padding=0)
+            self._x_max, self._y_range = 10.0, None
+            self.plot.setRange(xRange=(0, 10), yRange=(0, 1) if not self._log else (-1, 0), padding=0)
             return
         if not self._follow:
             return
-        if fast:
-            # Grow the x axis in steps of 1.5× instead of every frame: re-laying out the
-            # axis ticks on every redraw would cost more than drawing the curve.
-            if n > self._x_max or vb.autoRangeEnabled()[0]:
-                self._x_max = max(10.0, 1.5 * n)
-                vb.enableAutoRange(x=False)
-                self.plot.setXRange(0, self._x_max, padding=0.02)
-            if not vb.autoRangeEnabled()[1]:
-                vb.enableAutoRange(y=True)
-        elif not all(vb.autoRangeEnabled()):
-            vb.enableAutoRange()
+        if exact or n > self._x_max or n < self._x_max / 3:
+            self._x_max = float(n) if exact else max(10.0, n * 1.5 if fast else n + max(10.0, 0.1 * n))
+            self.plot.setXRange(0, self._x_max, padding=0.02)
+        finite = ys[np.isfinite(ys)]
+        if self._log:
+            finite = np.log10(finite[finite > 0])
+        if not len(finite):
+            return
+        lo, hi = float(finite.min()), float(finite.max())
+        r = self._y_range
+        if self._log:  # decades, with a decade of room to fall into
+            fits = r is not None and r[0] <= lo and hi <= r[1] and (hi - lo) >= 0.3 * (r[1] - r[0])
+            new = (lo - (0.1 if exact else 1.0), hi + 0.1)
+        else:  # a loss is never negative: the axis starts at 0, so only a new maximum moves it
+            lo = min(lo, 0.0)
+            fits = r is not None and r[0] <= lo and hi <= r[1] and hi >= 0.4 * r[1]
+            new = (lo, hi * 1.08 if hi > 0 else 1.0)
+        if exact or not fits:
+            self._y_range = new
+            self.plot.setYRange(*new, padding=0)
 
     @property
     def n_points(self) -> int:

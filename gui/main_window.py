@@ -11,10 +11,9 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
-    QApplication,
     QDockWidget,
     QFileDialog,
     QInputDialog,
@@ -33,6 +32,7 @@ from .diagram import QtNetworkDiagram
 from .dialogs import shortcuts_dialog, show_about, show_gradient_check
 from .equations import QtEquationsPanel
 from .loss_plot import QtLossPlot
+from .text_widgets import QtTextLine
 from .training_panel import QtTrainingPanel
 from .view_state import RedrawOnce, ViewState
 
@@ -97,10 +97,6 @@ class MainWindow(QMainWindow):
         self._restore_settings()
         self._on_file_changed(c.path or "")
         self._redraw.redraw(c.state, "status", "actions", "display")
-        self._key_watch = _HeldKeyWatch(c, self)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self._key_watch)
 
     # -- construction ----------------------------------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
@@ -131,7 +127,8 @@ class MainWindow(QMainWindow):
         self.act_save = self._action("&Save", self.save, QKeySequence.Save, "Save the current state")
         self.act_save_as = self._action("Save &As…", self.save_as, "Ctrl+Shift+S", "Save to a new file")
         self.act_quit = self._action("&Quit", self.close, "Ctrl+Q", "Quit Backprop Lab")
-        self.act_undo = self._action("&Undo", c.undo, QKeySequence.Undo, "Undo the last iteration or edit (same as Step back)")
+        self.act_undo = self._action("&Undo", c.undo, QKeySequence.Undo,
+                                     "Undo the last iteration or edit (same as Step back)")
         self.act_redo = self._action("&Redo", c.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], "Redo what was undone")
         self.act_copy_text = self._action("Copy Equations as &Text", self.equations.copy_plain, "Ctrl+Shift+C",
                                           "Copy this iteration's equations (or the selection's) as text")
@@ -139,7 +136,8 @@ class MainWindow(QMainWindow):
                                            "Copy this iteration's equations (or the selection's) as LaTeX")
         self.act_step_into = self._action("Step &Into", c.step_into, "F11", "Perform the next single computation")
         self.act_step = self._action("&Step", c.step, "F10", "Finish this iteration, or perform one full iteration")
-        self.act_back = self._action("Step &Back", c.step_back, "Shift+F10", "Undo the last full iteration or edit, exactly")
+        self.act_back = self._action("Step &Back", c.step_back, "Shift+F10",
+                                     "Undo the last full iteration or edit, exactly")
         self.act_back_into = self._action("Step Back I&nto", c.step_back_into, "Shift+F11", "Undo one computation")
         self.act_back_to = self._action("Step Back &to Iteration…", self.step_back_to_dialog, "Ctrl+B",
                                         "Go back to an earlier iteration exactly (or double-click the loss plot)")
@@ -228,18 +226,19 @@ class MainWindow(QMainWindow):
 
     def _make_statusbar(self) -> None:
         sb = self.statusBar()
-        self.status_iter = QLabel()
+        # Fixed-size text widgets: these change on every step, and a QLabel would re-lay out the window.
+        self.status_iter = QtTextLine("Iteration 10,000,000 · Epoch 1,000,000")
         self.status_iter.setAccessibleName("Iteration and epoch")
-        self.status_sample = QLabel()
-        self.status_loss = QLabel()
+        self.status_sample = QtTextLine("Sample 10 of 10 in batch (#100,000…)")
+        self.status_loss = QtTextLine("Loss −0.000000000000e−100")
+        for w in (self.status_iter, self.status_sample, self.status_loss):
+            w.setFixedWidth(w.sizeHint().width())
+            sb.addPermanentWidget(w)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(True)
         self.progress.hide()
         self.eta = QLabel()
-        for w in (self.status_iter, self.status_sample, self.status_loss):
-            w.setStyleSheet("padding: 0 8px;")
-            sb.addPermanentWidget(w)
         sb.addPermanentWidget(self.progress)
         sb.addPermanentWidget(self.eta)
 
@@ -425,39 +424,24 @@ class MainWindow(QMainWindow):
         except (TypeError, ValueError):
             pass
 
+    def event(self, event) -> bool:
+        # Before Qt triggers a shortcut it offers the key to the focus widget as a ShortcutOverride, which
+        # travels up to the window when nobody takes it; a held key says there that it repeats.  While it
+        # does, the controller coalesces redraws instead of queueing one per press.
+        if event.type() == QEvent.ShortcutOverride and event.isAutoRepeat():
+            self.controller.set_coalescing(True)
+        return super().event(event)
+
     def closeEvent(self, event) -> None:
         if not self.maybe_save():
             event.ignore()
             return
         self.controller.pause()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self._key_watch)
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         self.settings.setValue("precision", self.controller.precision)
         self.settings.sync()
         event.accept()
-
-
-class _HeldKeyWatch(QObject):
-    """Tells the controller while a held key repeats, so that presses coalesce instead of queueing.
-
-    Qt asks the focus widget with a ShortcutOverride event before it triggers a shortcut; an auto-repeated
-    key says so in that event.  The release of the key ends the repeat.
-    """
-
-    def __init__(self, controller: SimulationController, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.controller = controller
-
-    def eventFilter(self, obj, event) -> bool:
-        t = event.type()
-        if t == QEvent.ShortcutOverride or t == QEvent.KeyPress:
-            self.controller.set_coalescing(event.isAutoRepeat())
-        elif t == QEvent.KeyRelease and not event.isAutoRepeat():
-            self.controller.set_coalescing(False)
-        return False
 
 
 def create_main_window(path: str | None = None, settings: QSettings | None = None) -> MainWindow:

@@ -175,8 +175,13 @@ class ViewState:
 
     def updated_what(self) -> str:
         """What an update changes under the current settings (for messages)."""
-        return ("every weight and bias was updated" if self.settings.update_biases
-                else "every weight was updated; biases are fixed")
+        return updated_what(self.settings)
+
+
+def updated_what(settings: TrainingSettings) -> str:
+    """What an update changes: every weight, and the biases unless they are fixed."""
+    return "every weight and bias was updated" if settings.update_biases else \
+        "every weight was updated; biases are fixed"
 
 
 def visible_values(trace: Trace | None, revealed: int, mode: str, sample: int) -> Mapping:
