@@ -500,7 +500,8 @@ class SimulationController(QObject):
         self._sim = sim
         self.path = path
         self._selection = None
-        self._display = _display_of(sim, self._display)
+        # the file's display preferences; only the precision (a preference of the person) carries over
+        self._display = _display_of(sim, Display(precision=self._display.precision))
         self._saved_fp = self._fingerprint()
         self._dirty = False
         self._sync(vs.SIMULATION_REPLACED)

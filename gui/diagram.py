@@ -183,10 +183,13 @@ class QtNetworkDiagram(QGraphicsView):
         for (l, j), item in self.neurons.items():
             el = item.element
             if l == 0:
-                text = state.fmt(state.inputs[state.sample_index, j], digits)
+                v = float(state.inputs[state.sample_index, j])
             else:
                 r = state.value("activation", el)
-                text = state.fmt(r.result, digits) if r is not None else ""
+                v = r.result if r is not None else None
+            text = "" if v is None else state.fmt(v, digits)
+            if len(text) > 10:  # e.g. −1.23456e−100: fewer digits, so that it fits inside the circle
+                text = state.fmt(v, 3)
             item.set_look(text, (l, j) in sym, el == cur, el == state.selection)
 
     def _update_loss(self, state: ViewState) -> None:

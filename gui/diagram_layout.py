@@ -308,18 +308,28 @@ class DiagramLayout:
                         abs(seg.y2 - seg.y1) + 2 * h)
         others = [e.segment for k, e in self.edges.items() if k != element and corridor.intersects(e.segment.box)]
         crossings = [p for p in (seg.crossing(o) for o in others) if p is not None]
+        length = math.hypot(seg.x2 - seg.x1, seg.y2 - seg.y1) or 1.0
+        nx, ny = -(seg.y2 - seg.y1) / length, (seg.x2 - seg.x1) / length
+        # On the line, or (for flat lines) just beside it, touching it, as a textbook writes w1 over its edge.
+        side = abs(nx) * w / 2 + abs(ny) * h / 2 + 1
+        shifts = (0.0, side, -side) if side <= 1.5 * h else (0.0,)
         spots = []
         for k in range(2, 39):
             t = k / 40
-            cx, cy = seg.at(t)
-            r = Rect.around(cx, cy, w, h)
-            if any(r.intersects(o, LABEL_PAD) for o in self._obstacles):
-                continue
-            near = min((math.hypot(cx - px, cy - py) for px, py in crossings), default=1e9)
-            covered = sum(1 for o in others if r.intersects(o.box) and o.hits_rect(r))
-            # lines hidden under the label, closeness to a crossing, distance from the middle of the edge
-            score = 4.0 * covered + 40.0 * max(0.0, 1 - near / (w / 2 + 20)) + 6.0 * abs(t - 0.5)
-            spots.append((score, r))
+            for shift in shifts:
+                cx, cy = seg.at(t)
+                cx, cy = cx + shift * nx, cy + shift * ny
+                r = Rect.around(cx, cy, w, h)
+                if any(r.intersects(o, LABEL_PAD) for o in self._obstacles):
+                    continue
+                near = min((math.hypot(cx - px, cy - py) for px, py in crossings), default=1e9)
+                hidden = sum(1 for px, py in crossings if r.contains(px, py))
+                covered = sum(1 for o in others if r.intersects(o.box) and o.hits_rect(r))
+                # crossings hidden under the label, lines hidden under it, closeness to a crossing, distance
+                # from the middle of the edge, beside rather than on the line
+                score = (100.0 * hidden + 4.0 * covered + 40.0 * max(0.0, 1 - near / (w / 2 + 20))
+                         + 6.0 * abs(t - 0.5) + (3.0 if shift else 0.0))
+                spots.append((score, r))
         spots.sort(key=lambda sr: sr[0])
         self._spot_cache[element] = spots
         return spots

@@ -91,9 +91,9 @@ class IterationModel(QAbstractListModel):
             return "title"
         if r.index == self.current:
             return "current"
-        if self.preview or r.index >= self.revealed:
+        if not self.preview and r.index >= self.revealed:
             return "todo"
-        return "done"
+        return "done"  # performed, or (a preview) what the next iteration will compute
 
 
 class EquationDelegate(QStyledItemDelegate):
@@ -130,9 +130,7 @@ class EquationDelegate(QStyledItemDelegate):
         d.setDocumentMargin(0)
         d.setDefaultFont(self.font)
         d.setDefaultTextOption(_NO_WRAP)
-        if todo:
-            d.setDefaultStyleSheet(f"body {{ color: {TODO_INK.name()}; }}")
-        d.setHtml(html)
+        d.setHtml(f"<span style='color:{TODO_INK.name()}'>{html}</span>" if todo else html)
         return d
 
     def paint(self, p: QPainter, option: QStyleOptionViewItem, index) -> None:
@@ -151,10 +149,14 @@ class EquationDelegate(QStyledItemDelegate):
         if look == "current":
             p.fillRect(rect, CURRENT_BG)
         first, second = self._docs(m.rows[row], m.digits, look == "todo")
-        p.translate(rect.x() + 6, rect.y() + 3)
-        first.drawContents(p)
-        p.translate(16, LINE_H)
-        second.drawContents(p)
+        for doc, x, y in ((first, 6, 3), (second, 22, 3 + LINE_H)):
+            # a line too long for the panel is drawn a little smaller (down to 70 %), so the result shows
+            k = max(0.7, min(1.0, (rect.width() - x - 4) / max(doc.idealWidth(), 1.0)))
+            p.save()
+            p.translate(rect.x() + x, rect.y() + y + (1 - k) * LINE_H / 2)
+            p.scale(k, k)
+            doc.drawContents(p)
+            p.restore()
         p.restore()
 
 

@@ -145,9 +145,9 @@ class QtLossPlot(QWidget):
         if self._log:
             ey = np.where(ey > 0, ey, np.nan)
         exd, eyd = decimate(ex, ey)
-        # Markers help with a few epochs; with hundreds they only cost drawing time.  (Setting the symbol
-        # again on every redraw would render it again each time.)
-        symbol = "o" if len(ex) <= 300 else None
+        # Markers help with a few epochs; with hundreds, or while a fast run redraws 30 times a second, they
+        # only cost drawing time.  (Setting the symbol again on every redraw would render it each time.)
+        symbol = "o" if len(ex) <= 300 and not state.fast_running else None
         if symbol != self._symbol:
             self._symbol = symbol
             self.epoch_curve.setSymbol(symbol)

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QInputDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
@@ -238,7 +237,8 @@ class MainWindow(QMainWindow):
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(True)
         self.progress.hide()
-        self.eta = QLabel()
+        self.eta = QtTextLine("ETA 100,000.0 s")
+        self.eta.setFixedWidth(self.eta.sizeHint().width())
         sb.addPermanentWidget(self.progress)
         sb.addPermanentWidget(self.eta)
 

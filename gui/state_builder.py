@@ -63,8 +63,8 @@ class StateBuilder:
         key = _cursor_key(sim)
         if not all(a == b if isinstance(a, int) else a is b for a, b in zip(key, self._shown_key)):
             ch.add(CURSOR_MOVED)
-        if ch & ENGINE or fast != prev.fast_running:
-            ch.add(CURSOR_MOVED)  # what is shown of the iteration depends on all of these
+        if fast != prev.fast_running or (ch & ENGINE and not fast):
+            ch.add(CURSOR_MOVED)  # what is shown of the iteration depends on all of these (none while running)
         return ch
 
     @staticmethod
