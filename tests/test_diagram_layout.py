@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from backprop_lab.core import Element, Network, load_example
-from backprop_lab.gui.diagram_layout import MAX_LABELLED, R, DiagramLayout, Rect, Segment, estimate_width
+from backprop_lab.gui.diagram_layout import MAX_LABELLED, DiagramLayout, R, Rect, Segment, estimate_width
 
 
 def label_sample(net, digits=9, names=True, prefix=""):

@@ -388,7 +388,8 @@ def test_actions_have_shortcuts_in_tooltips(win):
 def test_copy_as_text_and_latex(qtbot, win):
     press(qtbot, win, Qt.Key_F10)
     text = win.equations.copy_plain()
-    assert "∂E/∂w5 = ∂E/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂w5 = 0.74136507 · 0.186815602 · 0.593269992 = 0.082167041" in text
+    assert ("∂E/∂w5 = ∂E/∂out_o1 · ∂out_o1/∂net_o1 · ∂net_o1/∂w5 = 0.74136507 · 0.186815602 · 0.593269992 = "
+            "0.082167041") in text
     assert QApplication.clipboard().text() == text
     latex = win.equations.copy_as_latex()
     assert latex.startswith("\\begin{align*}") and "\\partial E/\\partial w_{5}" in latex

@@ -299,8 +299,9 @@ def test_reinitialise_uses_the_panel_scheme_and_seed(qtbot, win):
     qtbot.keyClicks(f, "3")
     qtbot.keyClick(f, Qt.Key_Return)
     press(qtbot, win, Qt.Key_I, Qt.ControlModifier)
-    from backprop_lab.core import initialize
     import numpy as np
+
+    from backprop_lab.core import initialize
     expected = initialize(c.sim.network, "uniform", np.random.default_rng(3), scale=0.5)
     assert c.sim.network.theta.tobytes() == expected.tobytes()
 
@@ -351,8 +352,9 @@ def test_double_click_next_to_a_crossing_bias_edge_edits_the_weight(qtbot, win):
 
 
 def test_selected_bias_edge_in_a_wide_layer_shows_its_label(qtbot, settings):
-    from backprop_lab.core import Network, TrainingSettings
     import numpy as np
+
+    from backprop_lab.core import Network, TrainingSettings
     net = Network([2, 6, 1], ["tanh", "tanh"])
     net.theta[:] = np.linspace(-1, 1, net.n_params)
     sim = Simulation(net, [[0.1, 0.2]], [[0.5]], TrainingSettings())
@@ -366,8 +368,9 @@ def test_selected_bias_edge_in_a_wide_layer_shows_its_label(qtbot, settings):
 
 
 def test_text_fits_its_shape_and_is_legible_at_the_default_size(qtbot, settings):
-    from backprop_lab.gui.diagram_items import MIN_PX, fitted_font, measure
     import math
+
+    from backprop_lab.gui.diagram_items import MIN_PX, fitted_font, measure
     sim = load_example("moons")
     w = MainWindow(SimulationController(sim), settings=settings)
     qtbot.addWidget(w)
@@ -375,7 +378,7 @@ def test_text_fits_its_shape_and_is_legible_at_the_default_size(qtbot, settings)
     qtbot.waitExposed(w)
     qtbot.wait(20)
     scale = w.diagram.transform().m11()
-    from backprop_lab.gui.diagram_layout import R, VALUE_PX
+    from backprop_lab.gui.diagram_layout import VALUE_PX, R
     chord = 2 * math.sqrt(R * R - 17 ** 2) - 8
     for text in ("−0.562362", "1.72583e−13", "−1.23e−100"):  # (longer values are shown with fewer digits)
         f = fitted_font(text, VALUE_PX, chord)
