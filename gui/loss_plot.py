@@ -71,7 +71,8 @@ class QtLossPlot(QWidget):
             self.plot.getAxis(name).setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self.plot.setLabel("bottom", "iteration")
         self.plot.setLabel("left", "loss")
-        self.plot.addLegend(offset=(-10, 10))
+        legend = self.plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210))
+        legend.setZValue(20)  # above the curves and the iteration marker
         self.plot.setClipToView(True)
         self.batch_curve = self.plot.plot([], [], pen=pg.mkPen("#5d8aa8", width=1), name="batch loss (per iteration)")
         self.epoch_curve = self.plot.plot([], [], pen=pg.mkPen("#c0392b", width=2), symbol="o", symbolSize=5,
