@@ -236,13 +236,21 @@ class SimulationController(QObject):
         """Finish the current iteration, or perform one full iteration (F10)."""
         if self.running:
             return
+        sim, cache = self._sim, self._builder.traces
+        before = cache.key(sim) if self.traceable else None
+        known = cache.get(before)
         try:
-            tr = self._sim.step(trace=self.traceable)
+            # an iteration whose trace is known (it was previewed or done before) takes the fast path
+            tr = sim.step(trace=known is None and self.traceable)
         except DivergenceError as e:
             self._fail("Training diverged", e, "Nothing was changed. Lower the learning rate, or step back.")
             return
+        if known is not None:
+            tr = known
+            self._builder.completed = (cache.key(sim), known)
+        else:
+            cache.put(before, tr)
         self._sync(step=True)
-        sim = self._sim
         self.message.emit(f"Iteration {sim.iteration} done: batch loss {self.state.fmt(sim.batch_loss.view()[-1])}"
                           + ("" if tr is not None else " (network too large to trace every computation)"))
 
@@ -504,6 +512,7 @@ class SimulationController(QObject):
         self._display = _display_of(sim, Display(precision=self._display.precision))
         self._saved_fp = self._fingerprint()
         self._dirty = False
+        self._builder.traces.clear()
         self._sync(vs.SIMULATION_REPLACED)
         self.dirty_changed.emit(False)
         self.file_changed.emit(path or "")

@@ -8,6 +8,7 @@ drag pans.  Edits go through the controller.
 """
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QLabel, QLineEdit, QToolTip, QWidget
@@ -111,6 +112,8 @@ class QtNetworkDiagram(QGraphicsView):
 
         lay = DiagramLayout(net, label_sample, measure)
         self.layout_ = lay
+        self._theta_index = np.array([net.weight_index(el.layer, el.j, el.i) if el.kind == "weight"
+                                      else net.bias_index(el.layer, el.j) for el in lay.edges], dtype=np.intp)
         self._layout_key = self._key(state)
         L = net.n_layers
         for (l, j), circle in lay.neurons.items():
@@ -138,40 +141,45 @@ class QtNetworkDiagram(QGraphicsView):
             QTimer.singleShot(0, self.fit)
 
     # -- redraw parts (each once per publication, through RedrawOnce) --------------------------------------
+    def _edge_values(self, state: ViewState) -> dict[Element, float | None]:
+        """What each edge shows: its weight, its gradient or its last update (None: not computed yet)."""
+        view = state.display.edge_view
+        if view == "weight":
+            return dict(zip(self.edges, state.theta[self._theta_index].tolist()))
+        out: dict[Element, float | None] = {}
+        for el in self.edges:
+            r = state.value("gradient" if view == "gradient" else "update", el)
+            if r is None or (view == "delta" and state.is_preview):
+                out[el] = None
+            else:
+                out[el] = r.result if view == "gradient" else r.result - r.old_value
+        return out
+
     def _update_edges(self, state: ViewState) -> None:
         lay = self.layout_
-        view = state.display.edge_view
+        prefix = PREFIX[state.display.edge_view]
         cur = state.current.element if state.current is not None else None
         sel = state.selection
-        names = state.edge_names
-        shown: dict[Element, float | None] = {}
-        for el in self.edges:
-            if view == "gradient":
-                r = state.value("gradient", el)
-                shown[el] = r.result if r is not None else None
-            elif view == "delta":
-                r = state.value("update", el)
-                shown[el] = r.result - r.old_value if r is not None and not state.is_preview else None
-            else:
-                shown[el] = state.parameter(el)
+        values = self._edge_values(state)
         biggest: dict[tuple[int, str], float] = {}
-        for el, v in shown.items():
+        for el, v in values.items():
             if v is not None:
                 key = (el.layer, el.kind)
                 biggest[key] = max(biggest.get(key, 0.0), abs(v))
         labels = set()
         for el, item in self.edges.items():
-            v = shown[el]
+            v = values[el]
             m = biggest.get((el.layer, el.kind)) or 1.0
-            item.set_look(v or 0.0, round(1.0 + 5.0 * min(abs(v or 0.0) / m, 1.0), 2), el == cur, el == sel)
-            text = "" if v is None else PREFIX[view] + state.fmt(v)
+            # widths in quarter pixels: a change too small to see does not repaint the edge
+            width = round(4.0 * (1.0 + 5.0 * min(abs(v or 0.0) / m, 1.0))) / 4.0
+            item.set_look(v is None or v >= 0, width, el == cur, el == sel)
             label = self.labels[el]
-            if text and lay.label_shown(el, sel, cur):
+            if v is not None and lay.label_shown(el, sel, cur):  # texts only for the labels shown
                 labels.add(el)
-                label.set_look(item_name(state, el) if names else "", text, item.color().rgb(), el == sel)
+                name = item_name(state, el) if state.edge_names else ""
+                label.set_look(name, prefix + state.fmt(v), item.color().rgb(), el == sel)
                 label.place(lay.label_rect(el))
             else:
-                label.look = ("", text, 0, False)
                 label.place(None)
         self._shown_labels = labels
         self.highlighted = cur
@@ -204,8 +212,10 @@ class QtNetworkDiagram(QGraphicsView):
 
     # -- queries (tests, accessibility) ------------------------------------------------------------------
     def edge_label(self, element: Element) -> str:
-        """The value text an edge shows (without its name)."""
-        return self.labels[element].look[1]
+        """The value text an edge shows, or would show if its label were shown (without its name)."""
+        state = self.controller.state
+        v = self._edge_values(state)[element]
+        return "" if v is None else PREFIX[state.display.edge_view] + state.fmt(v)
 
     def edge_text(self, element: Element) -> str:
         """Everything an edge's label shows, name included ('' when the label is hidden)."""

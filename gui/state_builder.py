@@ -6,10 +6,11 @@ loss, the symmetry groups — are computed when what they depend on changed, els
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 
 import numpy as np
 
-from backprop_lab.core import BackpropLabError, Element, Simulation, symmetric_groups
+from backprop_lab.core import BackpropLabError, Element, Simulation, Trace, symmetric_groups
 
 from .view_state import (
     COMPLETE,
@@ -43,12 +44,60 @@ def _cursor_key(sim: Simulation) -> tuple:
     return sim.pending, sim.cursor, sim.last_trace, sim.last_computation
 
 
+class TraceCache:
+    """The traces of iterations already computed, by the exact state they start from.
+
+    Stepping back to a state whose next iteration was shown before needs no new trace (and stepping forward
+    from a previewed state can take the fast path and show the preview, which is that iteration's trace:
+    the traced and the fast path give the same bits).  Only states with no optimizer memory (plain SGD)
+    qualify: the key holds everything the next iteration depends on.
+    """
+
+    MAX_RECORDS = 60_000  # about 30 MB of records in all
+
+    def __init__(self) -> None:
+        self._traces: OrderedDict[tuple, Trace] = OrderedDict()
+        self._records = 0
+
+    @staticmethod
+    def key(sim: Simulation) -> tuple | None:
+        s = sim.settings
+        if s.momentum != 0.0 or getattr(s, "optimizer", "sgd") != "sgd" or sim.pending is not None:
+            return None
+        return (sim.iteration, sim.epoch, sim.position, s, id(sim.inputs), id(sim.targets),
+                sim.network.theta.tobytes())
+
+    def get(self, key: tuple | None) -> Trace | None:
+        if key is None or key not in self._traces:
+            return None
+        self._traces.move_to_end(key)
+        return self._traces[key]
+
+    def put(self, key: tuple | None, trace: Trace | None) -> None:
+        if key is None or trace is None or key in self._traces:
+            return
+        self._traces[key] = trace
+        self._records += len(trace)
+        while self._records > self.MAX_RECORDS and len(self._traces) > 1:
+            self._records -= len(self._traces.popitem(last=False)[1])
+
+    def clear(self) -> None:
+        self._traces.clear()
+        self._records = 0
+
+
 class StateBuilder:
-    """Makes the successive view states of one controller (numbered by ``serial``)."""
+    """Makes the successive view states of one controller (numbered by ``serial``).
+
+    ``completed`` is set by the controller when it performed a step on the fast path because that
+    iteration's trace was known: the state then shows that trace as the iteration just completed.
+    """
 
     def __init__(self) -> None:
         self.serial = 0
         self._shown_key: tuple = ()
+        self.traces = TraceCache()
+        self.completed: tuple[tuple, Trace] | None = None  # (engine key after the step, its trace)
 
     def changes(self, sim: Simulation, prev: ViewState, fast: bool) -> set[str]:
         """What changed in the engine since *prev* was published."""
@@ -67,8 +116,7 @@ class StateBuilder:
             ch.add(CURSOR_MOVED)  # what is shown of the iteration depends on all of these (none while running)
         return ch
 
-    @staticmethod
-    def _shown_iteration(sim: Simulation, fast: bool, traceable: bool, engine_moved: bool,
+    def _shown_iteration(self, sim: Simulation, fast: bool, traceable: bool, engine_moved: bool,
                          prev: ViewState | None) -> tuple:
         """(mode, trace, revealed, current) of what the window shows."""
         if fast:
@@ -82,12 +130,21 @@ class StateBuilder:
             return STEPPING, pend, sim.cursor, sim.last_computation
         if sim.last_trace is not None:
             return COMPLETE, sim.last_trace, len(sim.last_trace), sim.last_computation
+        key = TraceCache.key(sim)
+        if self.completed is not None and self.completed[0] == key:
+            tr = self.completed[1]
+            return COMPLETE, tr, len(tr), None
+        self.completed = None
         if prev is not None and prev.mode == READY and prev.trace is not None and not engine_moved:
             return READY, prev.trace, 0, None  # the same preview: nothing it depends on changed
-        try:
-            return READY, sim.preview(), 0, None
-        except BackpropLabError:  # the next iteration would diverge: nothing to preview
-            return READY, None, 0, None
+        tr = self.traces.get(key)
+        if tr is None:
+            try:
+                tr = sim.preview()
+            except BackpropLabError:  # the next iteration would diverge: nothing to preview
+                return READY, None, 0, None
+            self.traces.put(key, tr)
+        return READY, tr, 0, None
 
     def build(self, sim: Simulation, changes: frozenset, prev: ViewState | None, hold: frozenset, *, fast: bool,
               running: bool, traceable: bool, selection: Element | None, display: Display, path: str | None,

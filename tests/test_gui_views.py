@@ -427,3 +427,36 @@ def test_main_window_module_has_no_view_internals_calls():
     text = (GUI / "main_window.py").read_text()
     assert "_on_reinit_clicked" not in text and "sim.gradient_check" not in text
     assert main_window.MainWindow is not None
+
+
+def test_known_traces_are_not_computed_again_and_give_the_same_bits(qtbot, settings, monkeypatch):
+    """Back and forth over iterations already shown: no trace is built again, and a step whose trace was
+    previewed takes the fast path to exactly the parameters of the traced path."""
+    sim = load_example("moons")
+    w = MainWindow(SimulationController(sim), settings=settings)
+    qtbot.addWidget(w)
+    built = []
+    for name in ("preview", "begin_iteration"):
+        orig = getattr(Simulation, name)
+        monkeypatch.setattr(Simulation, name,
+                            lambda self, _o=orig, _n=name: (self is sim and built.append(_n)) or _o(self))
+    reference = load_example("moons")
+    for _ in range(3):
+        w.controller.step()  # the first uses the window's preview; the next ones build their trace
+        ref_trace = reference.step()
+        assert sim.network.theta.tobytes() == reference.network.theta.tobytes()
+        assert w.controller.state.trace.text() == ref_trace.text()
+    assert built == ["begin_iteration", "begin_iteration"]
+    built.clear()
+    for _ in range(3):
+        w.controller.step_back()  # each earlier state's next iteration was shown before
+    for _ in range(3):
+        w.controller.step()
+    assert built == [] and sim.network.theta.tobytes() == reference.network.theta.tobytes()
+    assert "Iteration 3 complete" in w.equations.plain_text()
+    w.controller.set_training(momentum=0.5)  # the optimizer now remembers: no shortcut
+    built.clear()
+    w.controller.step_back()
+    w.controller.step()
+    assert built  # computed afresh
+    w.close()
