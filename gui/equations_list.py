@@ -1,17 +1,18 @@
 """The whole iteration as a virtual list: only the rows on screen are laid out and painted.
 
-Each computation is one row of two lines — "target = symbols" and "= numbers = result" — typeset as rich text
-with QTextDocument (laid out once per row and precision, then cached).  Rows already performed are drawn in ink,
-rows still to come greyed, the current one on a yellow band.  Moving the cursor by one computation repaints
-two or three rows; a new iteration resets the model, which costs nothing until rows are painted.
+Each computation is one row of two lines — "target = symbols" (rich text for the subscripts, laid out once per
+row and precision, then cached) and "= numbers = result" (plain text runs: the numbers have no subscripts).
+Rows already performed are drawn in ink, rows still to come greyed, the current one on a yellow band.
+Moving the cursor by one computation repaints two or three rows; a new iteration resets the model, which
+costs nothing until rows are painted.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QTextDocument, QTextOption
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPointF, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QTextDocument, QTextOption
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from backprop_lab.core import Computation
+from backprop_lab.core import Computation, format_number
 
 from .formatting import computation_lines_html
 from .view_state import READY, ViewState
@@ -20,6 +21,8 @@ PHASE_TITLES = {"forward": "Forward pass", "loss": "Loss", "backward": "Backward
 CURRENT_BG = QColor("#fff3c4")
 TODO_INK = QColor("#98a5a6")
 PHASE_INK = QColor("#1b4f72")
+NUMBER_INK = QColor("#555555")
+RESULT_INK = QColor("#0b5394")
 LINE_H = 18
 ROW_H = 2 * LINE_H + 6
 CACHE_LIMIT = 2000  # rows kept laid out (two documents per row and look)
@@ -96,17 +99,34 @@ class IterationModel(QAbstractListModel):
         return "done"  # performed, or (a preview) what the next iteration will compute
 
 
-class EquationDelegate(QStyledItemDelegate):
-    """Paints a row from cached text documents (rich text: subscripts, bold target and result).
+class _Row:
+    """A row laid out once: the symbolic line as a text document (it has subscripts), the numbers as plain
+    text runs (they have none), and their widths."""
 
-    A laid-out QTextDocument per row and look: drawing it again costs little; laying it out is what costs
-    (three times less than a rich-text QStaticText, measured).
-    """
+    __slots__ = ("doc", "first_w", "numbers", "result", "second_w")
+
+    def __init__(self, rec: Computation, digits: int, todo: bool, font: QFont, bold: QFont) -> None:
+        first, _ = computation_lines_html(rec, digits, plain_colours=todo)
+        self.doc = QTextDocument()
+        self.doc.setDocumentMargin(0)
+        self.doc.setDefaultFont(font)
+        self.doc.setDefaultTextOption(_NO_WRAP)
+        self.doc.setHtml(f"<span style='color:{TODO_INK.name()}'>{first}</span>" if todo else first)
+        self.first_w = self.doc.idealWidth()
+        sub = rec.substituted(digits)
+        self.numbers = f"= {sub} = " if sub != rec.expansion else "= "
+        self.result = format_number(rec.result, digits)
+        self.second_w = QFontMetricsF(font).horizontalAdvance(self.numbers) + \
+            QFontMetricsF(bold).horizontalAdvance(self.result)
+
+
+class EquationDelegate(QStyledItemDelegate):
+    """Paints a row from cached layouts: rich text (subscripts) for the symbols, plain runs for the numbers."""
 
     def __init__(self, model: IterationModel, parent=None) -> None:
         super().__init__(parent)
         self.model = model
-        self._cache: dict[tuple, tuple[QTextDocument, QTextDocument]] = {}
+        self._cache: dict[tuple, _Row] = {}
         self.font = QFont()
         self.font.setPixelSize(13)
         self.title_font = QFont(self.font)
@@ -115,48 +135,49 @@ class EquationDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:
         return QSize(100, ROW_H)
 
-    def _docs(self, rec: Computation, digits: int, todo: bool) -> tuple[QTextDocument, QTextDocument]:
+    def _row(self, rec: Computation, digits: int, todo: bool) -> _Row:
         key = (id(rec), rec.index, digits, todo)
-        docs = self._cache.get(key)
-        if docs is None:
+        row = self._cache.get(key)
+        if row is None:
             if len(self._cache) > CACHE_LIMIT:
                 self._cache.clear()
-            docs = tuple(self._doc(html, todo) for html in computation_lines_html(rec, digits, plain_colours=todo))
-            self._cache[key] = docs
-        return docs
-
-    def _doc(self, html: str, todo: bool) -> QTextDocument:
-        d = QTextDocument()
-        d.setDocumentMargin(0)
-        d.setDefaultFont(self.font)
-        d.setDefaultTextOption(_NO_WRAP)
-        d.setHtml(f"<span style='color:{TODO_INK.name()}'>{html}</span>" if todo else html)
-        return d
+            row = self._cache[key] = _Row(rec, digits, todo, self.font, self.title_font)
+        return row
 
     def paint(self, p: QPainter, option: QStyleOptionViewItem, index) -> None:
         m = self.model
-        row = index.row()
-        look = m.look(row)
+        i = index.row()
+        look = m.look(i)
         rect: QRect = option.rect
         p.save()
         p.setClipRect(rect)
         if look == "title":
             p.setFont(self.title_font)
             p.setPen(PHASE_INK)
-            p.drawText(rect.adjusted(6, 0, -4, -2), Qt.AlignLeft | Qt.AlignBottom, m.rows[row])
+            p.drawText(rect.adjusted(6, 0, -4, -2), Qt.AlignLeft | Qt.AlignBottom, m.rows[i])
             p.restore()
             return
         if look == "current":
             p.fillRect(rect, CURRENT_BG)
-        first, second = self._docs(m.rows[row], m.digits, look == "todo")
-        for doc, x, y in ((first, 6, 3), (second, 22, 3 + LINE_H)):
-            # a line too long for the panel is drawn a little smaller (down to 70 %), so the result shows
-            k = max(0.7, min(1.0, (rect.width() - x - 4) / max(doc.idealWidth(), 1.0)))
-            p.save()
-            p.translate(rect.x() + x, rect.y() + y + (1 - k) * LINE_H / 2)
-            p.scale(k, k)
-            doc.drawContents(p)
-            p.restore()
+        todo = look == "todo"
+        row = self._row(m.rows[i], m.digits, todo)
+        # a line too long for the panel is drawn a little smaller (down to 70 %), so the result still shows
+        k = max(0.7, min(1.0, (rect.width() - 10) / max(row.first_w, 1.0)))
+        p.save()
+        p.translate(rect.x() + 6, rect.y() + 3 + (1 - k) * LINE_H / 2)
+        p.scale(k, k)
+        row.doc.drawContents(p)
+        p.restore()
+        k = max(0.7, min(1.0, (rect.width() - 26) / max(row.second_w, 1.0)))
+        p.translate(rect.x() + 22, rect.y() + 3 + LINE_H)
+        p.scale(k, k)
+        p.setFont(self.font)
+        p.setPen(TODO_INK if todo else NUMBER_INK)
+        w = p.fontMetrics().horizontalAdvance(row.numbers)
+        p.drawText(QPointF(0, LINE_H - 4), row.numbers)
+        p.setFont(self.title_font)
+        p.setPen(TODO_INK if todo else RESULT_INK)
+        p.drawText(QPointF(w, LINE_H - 4), row.result)
         p.restore()
 
 
