@@ -3,7 +3,7 @@
 Per-iteration batch loss (thin) and per-epoch training-set loss (dots), a
 vertical marker at the current iteration that moves back on step back, and a
 log-scale toggle.  Curves are created once and updated with ``setData``;
-very long histories are reduced to min/max pairs per pixel-sized bin before
+very long histories are reduced to min/max pairs per bin (kept from one redraw to the next) before
 drawing, so 10⁶ points stay smooth.
 """
 from __future__ import annotations
@@ -15,29 +15,9 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from .controller import SimulationController
+from .decimate import MAX_POINTS, Decimator, decimate  # noqa: F401  (MAX_POINTS: tests)
 from .text_widgets import QtTextLine
 from .view_state import RedrawOnce, ViewState
-
-MAX_POINTS = 3000  # drawn points per curve (two per pixel of a wide plot); longer histories are min/max-decimated
-
-
-def decimate(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
-    """Keep each bin's minimum and maximum so spikes stay visible when drawing fewer points."""
-    n = len(y)
-    if n <= max_points:
-        return x, y
-    bins = max_points // 2
-    per = n // bins
-    m = per * bins
-    yb = y[:m].reshape(bins, per)
-    xb = x[:m].reshape(bins, per)
-    imin = np.nanargmin(np.where(np.isnan(yb), np.inf, yb), axis=1)
-    imax = np.nanargmax(np.where(np.isnan(yb), -np.inf, yb), axis=1)
-    rows = np.arange(bins)
-    lo, hi = np.minimum(imin, imax), np.maximum(imin, imax)
-    xs = np.column_stack([xb[rows, lo], xb[rows, hi]]).ravel()
-    ys = np.column_stack([yb[rows, lo], yb[rows, hi]]).ravel()
-    return np.concatenate([xs, x[m:]]), np.concatenate([ys, y[m:]])
 
 
 class _LightGrid(pg.GraphicsObject):
@@ -104,6 +84,7 @@ class QtLossPlot(QWidget):
         self.plot.setToolTip("Double-click to step back to that iteration")
         self.plot.scene().sigMouseClicked.connect(self._on_plot_clicked)
         self._x_max = 10.0
+        self._decimator: Decimator | None = None
         self._symbol = "o"
         self._y_range: tuple[float, float] | None = None
         self._exact = True  # the next redraw fits the range to the data tightly
@@ -124,6 +105,7 @@ class QtLossPlot(QWidget):
 
     def _on_simulation_replaced(self, state: ViewState) -> None:
         self._follow = self._exact = True
+        self._decimator = None
         self._redraw.redraw(state, "scale", "curves")
 
     def _on_display_changed(self, state: ViewState) -> None:
@@ -156,10 +138,12 @@ class QtLossPlot(QWidget):
     def _update_curves(self, state: ViewState) -> None:
         y = state.batch_loss
         n = len(y)
-        x = np.arange(1, n + 1, dtype=np.float64)
+        # Bins kept from the last redraw: a growing history costs its new points, not all of it.
+        if self._decimator is None or not self._decimator.fits(y):
+            self._decimator = Decimator(MAX_POINTS)
+        xd, yd = self._decimator.extend(y) if n > MAX_POINTS else (np.arange(1, n + 1, dtype=np.float64), y)
         if self._log:  # zero or negative values have no logarithm; leave them out rather than warn
-            y = np.where(y > 0, y, np.nan)
-        xd, yd = decimate(x, y)
+            yd = np.where(yd > 0, yd, np.nan)
         self.batch_curve.setData(xd, yd, connect="finite")
         ey = state.epoch_loss
         ex = state.epoch_end.astype(np.float64)
