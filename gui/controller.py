@@ -41,6 +41,9 @@ HISTORY_INTERVAL = 1 / 30
 PARAMS_INTERVAL = 0.5
 #: While a held key repeats, the views are redrawn at most this often (milliseconds).
 COALESCE_MS = 16
+#: After this long without a user action (milliseconds), the next iteration's trace is computed ahead, so that
+#: the next Step (F10) takes the fast path and only has to show it.
+PREFETCH_MS = 40
 
 
 class SimulationController(QObject):
@@ -89,6 +92,9 @@ class SimulationController(QObject):
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.timeout.connect(self._flush)
+        self._prefetch_timer = QTimer(self)
+        self._prefetch_timer.setSingleShot(True)
+        self._prefetch_timer.timeout.connect(self._prefetch)
         self._saved_fp = self._fingerprint()
         self._dirty = False
         self._builder = StateBuilder()
@@ -199,6 +205,19 @@ class SimulationController(QObject):
                 getattr(self, name).emit(self.state)
         if self.state.symmetry != prev.symmetry and self.state.symmetry:
             self._announce_symmetry()
+        if self.state.mode == vs.COMPLETE and not self.running:
+            self._prefetch_timer.start(PREFETCH_MS)
+
+    def _prefetch(self) -> None:
+        """Compute the next iteration's trace while the window is idle (it changes nothing)."""
+        sim, cache = self._sim, self._builder.traces
+        key = cache.key(sim)
+        if self.running or sim.pending is not None or key is None or cache.get(key) is not None:
+            return
+        try:
+            cache.put(key, sim.preview())
+        except BackpropLabError:
+            pass  # the next step would diverge: F10 will say so
 
     def _update_dirty(self) -> None:
         dirty = self._fingerprint() != self._saved_fp

@@ -460,3 +460,23 @@ def test_known_traces_are_not_computed_again_and_give_the_same_bits(qtbot, setti
     w.controller.step()
     assert built  # computed afresh
     w.close()
+
+
+def test_idle_window_prepares_the_next_iteration(qtbot, settings, monkeypatch):
+    sim = load_example("moons")
+    w = MainWindow(SimulationController(sim), settings=settings)
+    qtbot.addWidget(w)
+    reference = load_example("moons")
+    w.controller.step()
+    reference.step()
+    qtbot.wait(150)  # idle: the window computes iteration 2's trace ahead (without changing anything)
+    assert sim.network.theta.tobytes() == reference.network.theta.tobytes() and sim.iteration == 1
+    built = []
+    orig = Simulation.begin_iteration
+    monkeypatch.setattr(Simulation, "begin_iteration", lambda self: built.append(1) or orig(self))
+    w.controller.step()
+    assert built == []  # the prepared trace was used: the step took the fast path
+    ref_trace = reference.step()
+    assert sim.network.theta.tobytes() == reference.network.theta.tobytes()
+    assert w.controller.state.trace.text() == ref_trace.text() and w.controller.state.mode == "complete"
+    w.close()
