@@ -6,7 +6,7 @@ Shift+F11, a weight edit (Enter in the inline editor) and a selection (click on 
 and on the worked example.
 
     python -m benchmarks.gui_actions            # prints a table (presses back to back)
-    python -m benchmarks.gui_actions --gap 100  # 100 ms idle between presses, as a person pressing 10 keys a second
+    python -m benchmarks.gui_actions --gap 300  # 300 ms idle between presses: a person stepping and looking
 
 Back to back, nothing the window does while idle can help the next press; with a gap it can (it computes the
 next iteration's trace ahead, so F10 then only shows it).  The gap itself is not timed.

@@ -41,9 +41,10 @@ HISTORY_INTERVAL = 1 / 30
 PARAMS_INTERVAL = 0.5
 #: While a held key repeats, the views are redrawn at most this often (milliseconds).
 COALESCE_MS = 16
-#: After this long without a user action (milliseconds), the next iteration's trace is computed ahead, so that
+#: After this long without a user action (milliseconds: longer than between two presses of a person stepping
+#: quickly, shorter than a pause to look) the next iteration's trace is computed ahead, so that
 #: the next Step (F10) takes the fast path and only has to show it.
-PREFETCH_MS = 40
+PREFETCH_MS = 250
 
 
 class SimulationController(QObject):

@@ -469,7 +469,7 @@ def test_idle_window_prepares_the_next_iteration(qtbot, settings, monkeypatch):
     reference = load_example("moons")
     w.controller.step()
     reference.step()
-    qtbot.wait(150)  # idle: the window computes iteration 2's trace ahead (without changing anything)
+    qtbot.wait(400)  # idle: the window computes iteration 2's trace ahead (without changing anything)
     assert sim.network.theta.tobytes() == reference.network.theta.tobytes() and sim.iteration == 1
     built = []
     orig = Simulation.begin_iteration
