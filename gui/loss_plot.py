@@ -27,6 +27,8 @@ class _LightGrid(pg.GraphicsObject):
         super().__init__()
         self._pi = plot_item
         self._pen = QPen(QColor("#ececec"), 0)  # cosmetic: one pixel whatever the zoom
+        self._key: tuple = ()
+        self._lines: list[QLineF] = []
         self.setZValue(-100)
 
     def boundingRect(self) -> QRectF:
@@ -35,8 +37,14 @@ class _LightGrid(pg.GraphicsObject):
     def paint(self, p: QPainter, *args) -> None:
         vb = self._pi.vb
         r = vb.viewRect()
+        key = (r.left(), r.top(), r.width(), r.height(), vb.width(), vb.height())
+        if key != self._key:  # the tick positions change only with the range (or the plot's size)
+            self._key, self._lines = key, self._grid_lines(r, vb)
         p.setRenderHint(QPainter.Antialiasing, False)
         p.setPen(self._pen)
+        p.drawLines(self._lines)
+
+    def _grid_lines(self, r: QRectF, vb) -> list[QLineF]:
         lines = []
         for name, horizontal in (("left", True), ("bottom", False)):
             lo, hi = (r.top(), r.bottom()) if horizontal else (r.left(), r.right())
@@ -44,7 +52,7 @@ class _LightGrid(pg.GraphicsObject):
                                                       else vb.width())
             for v in (ticks[0][1] if ticks else []):
                 lines.append(QLineF(r.left(), v, r.right(), v) if horizontal else QLineF(v, r.top(), v, r.bottom()))
-        p.drawLines(lines)
+        return lines
 
 
 class QtLossPlot(QWidget):
