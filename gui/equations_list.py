@@ -168,13 +168,21 @@ class EquationDelegate(QStyledItemDelegate):
         p.scale(k, k)
         row.doc.drawContents(p)
         p.restore()
-        k = max(0.7, min(1.0, (rect.width() - 26) / max(row.second_w, 1.0)))
+        # the numbers: a little smaller if that is enough, else shortened in the middle ("…"), so that the
+        # result always shows (the whole line is in the row's tooltip and in the selection's equations)
+        room = rect.width() - 26
+        k = max(0.8, min(1.0, room / max(row.second_w, 1.0)))
         p.translate(rect.x() + 22, rect.y() + 3 + LINE_H)
         p.scale(k, k)
+        p.setFont(self.title_font)
+        result_w = p.fontMetrics().horizontalAdvance(row.result)
         p.setFont(self.font)
+        numbers = row.numbers
+        if row.second_w * k > room:
+            numbers = p.fontMetrics().elidedText(numbers[:-3], Qt.ElideMiddle, int(room / k - result_w - 12)) + " = "
         p.setPen(TODO_INK if todo else NUMBER_INK)
-        w = p.fontMetrics().horizontalAdvance(row.numbers)
-        p.drawText(QPointF(0, LINE_H - 4), row.numbers)
+        w = p.fontMetrics().horizontalAdvance(numbers)
+        p.drawText(QPointF(0, LINE_H - 4), numbers)
         p.setFont(self.title_font)
         p.setPen(TODO_INK if todo else RESULT_INK)
         p.drawText(QPointF(w, LINE_H - 4), row.result)
