@@ -1,11 +1,11 @@
 """The controller: the only writer of the Simulation; after each user action it publishes one view state.
 
 Widgets and actions call its methods (step, step into, edit, run, open, save, ...).  Each method changes the
-engine through its public API, then :meth:`SimulationController._sync` compares the engine with the last
-published :class:`~backprop_lab.gui.view_state.ViewState`, builds the new one (the training-set loss and the
-visible records computed once) and emits the fine signals for what changed — ``parameters_changed``,
-``history_changed``, ``cursor_moved``, ``settings_changed``, ``selection_changed``, ``display_changed``,
-``simulation_replaced`` — each carrying the same state.  Failures go out through one signal,
+engine through its public API, then its :class:`~backprop_lab.gui.publisher.Publisher` compares the engine with
+the last published :class:`~backprop_lab.gui.view_state.ViewState`, builds the new one (the training-set loss
+and the visible records computed once) and the controller emits the fine signals for what changed —
+``parameters_changed``, ``history_changed``, ``cursor_moved``, ``settings_changed``, ``selection_changed``,
+``display_changed``, ``simulation_replaced`` — each carrying the same state.  Failures go out through one signal,
 ``error(title, message, details)``; methods return None or a bool.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from backprop_lab.core import (
     EXAMPLES,
@@ -27,8 +27,8 @@ from backprop_lab.core import (
 )
 
 from . import view_state as vs
+from .publisher import Context, Publisher
 from .run_loop import MAX_SPEED, SPEED_NAMES, SPEEDS, RunEnd, RunLoop
-from .state_builder import ENGINE, StateBuilder, fingerprint
 from .validation import Validation, parse_number
 from .view_state import EDGE_VIEWS, Display, ViewState, updated_what
 
@@ -39,12 +39,6 @@ MAX_TRACE = 20_000
 #: During fast runs: the plot and counters at most this often, the diagram at most every PARAMS_INTERVAL.
 HISTORY_INTERVAL = 1 / 24
 PARAMS_INTERVAL = 0.5
-#: While a held key repeats, the views are redrawn at most this often (milliseconds).
-COALESCE_MS = 16
-#: After this long without a user action (milliseconds: longer than between two presses of a person stepping
-#: quickly, shorter than a pause to look) the next iteration's trace is computed ahead, so that
-#: the next Step (F10) takes the fast path and only has to show it.
-PREFETCH_MS = 250
 
 
 class SimulationController(QObject):
@@ -88,18 +82,8 @@ class SimulationController(QObject):
         self._runner.advanced.connect(self._on_run_advanced)
         self._runner.ended.connect(self._on_run_ended)
         self._last_history = self._last_params = 0.0
-        self._coalescing = False
-        self._held: set[str] = set()
-        self._flush_timer = QTimer(self)
-        self._flush_timer.setSingleShot(True)
-        self._flush_timer.timeout.connect(self._flush)
-        self._prefetch_timer = QTimer(self)
-        self._prefetch_timer.setSingleShot(True)
-        self._prefetch_timer.timeout.connect(self._prefetch)
-        self._saved_fp = self._fingerprint()
-        self._dirty = False
-        self._builder = StateBuilder()
-        self.state: ViewState = self._build(vs.EVERYTHING, None, frozenset())
+        self._pub = Publisher(self._context, lambda name, state: getattr(self, name).emit(state),
+                              self.dirty_changed.emit, self._announce_symmetry, self)
 
     # -- read-only facts ---------------------------------------------------------------------------
     @property
@@ -160,7 +144,7 @@ class SimulationController(QObject):
 
     @property
     def dirty(self) -> bool:
-        return self._dirty
+        return self._pub.dirty
 
     def eta(self) -> float | None:
         """Seconds left in the current run."""
@@ -170,83 +154,28 @@ class SimulationController(QObject):
         """Show *text* in the status bar."""
         self.message.emit(text)
 
-    # -- building and publishing the view state -----------------------------------------------------
-    def _fingerprint(self) -> bytes:
-        return fingerprint(self._sim)
+    # -- publishing (see publisher.py) ----------------------------------------------------------------
+    @property
+    def state(self) -> ViewState:
+        """The view state published last."""
+        return self._pub.state
 
-    def _build(self, changes: frozenset, prev: ViewState | None, hold: frozenset) -> ViewState:
-        return self._builder.build(self._sim, changes, prev, hold, fast=self.fast_running, running=self.running,
-                                   traceable=self.traceable, selection=self._selection, display=self._display,
-                                   path=self.path, dirty=self._dirty)
+    def _context(self) -> Context:
+        return Context(self._sim, self.fast_running, self.running, self.traceable, self._selection, self._display,
+                       self.path)
 
     def _sync(self, *extra: str, hold: frozenset = frozenset(), step: bool = False) -> None:
-        """Publish the engine's changes since the last publication, plus *extra* (selection, display, ...).
-
-        Parts in *hold* (only PARAMETERS_CHANGED, during fast runs) keep their last published value.  A *step*
-        (stepping keys) waits for the next flush while a held key repeats.
-        """
-        if not step and self._coalescing:
-            self._flush()
-        if self._coalescing:
-            self._held.update(extra)
-            if not self._flush_timer.isActive():
-                self._flush_timer.start(COALESCE_MS)
-            return
-        prev = self.state
-        changes = frozenset((self._builder.changes(self._sim, prev, self.fast_running) | set(extra)) - hold)
-        if not changes:
-            return
-        if vs.SIMULATION_REPLACED in changes:
-            changes = vs.EVERYTHING
-        self.state = self._build(changes, prev, hold)
-        if changes & ENGINE:
-            self._update_dirty()
-        for name in vs.CHANGES:  # in a fixed order: a new simulation first, the display last
-            if name in changes:
-                getattr(self, name).emit(self.state)
-        if self.state.symmetry != prev.symmetry and self.state.symmetry:
-            self._announce_symmetry()
-        if self.state.mode == vs.COMPLETE and not self.running:
-            self._prefetch_timer.start(PREFETCH_MS)
-
-    def _prefetch(self) -> None:
-        """Compute the next iteration's trace while the window is idle (it changes nothing)."""
-        sim, cache = self._sim, self._builder.traces
-        key = cache.key(sim)
-        if self.running or sim.pending is not None or key is None or cache.get(key) is not None:
-            return
-        try:
-            cache.put(key, sim.preview())
-        except BackpropLabError:
-            pass  # the next step would diverge: F10 will say so
-
-    def _update_dirty(self) -> None:
-        dirty = self._fingerprint() != self._saved_fp
-        if dirty != self._dirty:
-            self._dirty = dirty
-            self.state = replace(self.state, dirty=dirty)
-            self.dirty_changed.emit(dirty)
-
-    def _announce_symmetry(self) -> None:
-        net = self._sim.network
-        names = "; ".join(", ".join(net.neuron_name(l, j) for j in js) for l, js in self.state.symmetry)
-        self.message.emit(f"≡ Symmetry: {names} have identical weights in and out, so they compute the same value, "
-                          f"get the same gradient and will never differ. Re-initialise randomly to break it.")
+        self._pub.sync(*extra, hold=hold, step=step)
 
     def set_coalescing(self, on: bool) -> None:
-        """While a held key repeats (*on*), publish at most every COALESCE_MS; each publication ends it
-        (the next repeat turns it on again), and turning it off publishes at once."""
-        if on == self._coalescing:
-            return
-        self._coalescing = on
-        if not on:
-            self._flush()
+        """While a held key repeats (*on*), redraw at most every COALESCE_MS instead of once per press."""
+        self._pub.set_coalescing(on)
 
-    def _flush(self) -> None:
-        self._flush_timer.stop()
-        extra, self._held = self._held, set()
-        self._coalescing = False
-        self._sync(*extra)
+    def _announce_symmetry(self, state: ViewState) -> None:
+        net = self._sim.network
+        names = "; ".join(", ".join(net.neuron_name(l, j) for j in js) for l, js in state.symmetry)
+        self.message.emit(f"≡ Symmetry: {names} have identical weights in and out, so they compute the same value, "
+                          f"get the same gradient and will never differ. Re-initialise randomly to break it.")
 
     def _fail(self, title: str, exc: BaseException | str, details: str = "") -> None:
         self.error.emit(title, str(exc), details)
@@ -256,7 +185,7 @@ class SimulationController(QObject):
         """Finish the current iteration, or perform one full iteration (F10)."""
         if self.running:
             return
-        sim, cache = self._sim, self._builder.traces
+        sim, cache = self._sim, self._pub.builder.traces
         before = cache.key(sim) if self.traceable else None
         known = cache.get(before)
         try:
@@ -267,7 +196,7 @@ class SimulationController(QObject):
             return
         if known is not None:
             tr = known
-            self._builder.completed = (cache.key(sim), known)
+            self._pub.builder.completed = (cache.key(sim), known)
         else:
             cache.put(before, tr)
         self._sync(step=True)
@@ -530,9 +459,7 @@ class SimulationController(QObject):
         self._selection = None
         # the file's display preferences; only the precision (a preference of the person) carries over
         self._display = _display_of(sim, Display(precision=self._display.precision))
-        self._saved_fp = self._fingerprint()
-        self._dirty = False
-        self._builder.traces.clear()
+        self._pub.new_simulation()
         self._sync(vs.SIMULATION_REPLACED)
         self.dirty_changed.emit(False)
         self.file_changed.emit(path or "")
@@ -570,11 +497,7 @@ class SimulationController(QObject):
             self._fail("Cannot save", e)
             return False
         self.path = str(path)
-        self._saved_fp = self._fingerprint()
-        was_dirty, self._dirty = self._dirty, False
-        self.state = replace(self.state, dirty=False, path=self.path)
-        if was_dirty:
-            self.dirty_changed.emit(False)
+        self._pub.mark_saved(self.path)
         self.file_changed.emit(self.path)
         self.message.emit(f"Saved {path}.")
         return True
