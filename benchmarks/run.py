@@ -25,7 +25,7 @@ from backprop_lab.core import Network, Simulation, TrainingSettings, initialize,
 
 from .baselines import numpy_loop, torch_available, torch_loop
 
-SECTIONS = ("throughput", "traced", "gui", "startup", "stepback", "scaling")
+SECTIONS = ("throughput", "traced", "gui", "actions", "startup", "stepback", "scaling")
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -132,8 +132,10 @@ def gui(quick: bool) -> dict:
     app = QApplication.instance() or QApplication([])
     seconds = 1.5 if quick else 5.0
     headless = net_sim([2, 8, 8, 1], ["tanh"] * 3, 500, 10)
+    cpu0 = time.process_time()
     r = headless.run(10**9, time_budget=seconds)
     headless_rate = r.iterations / r.seconds
+    headless_cpu_rate = r.iterations / (time.process_time() - cpu0)
 
     sim = net_sim([2, 8, 8, 1], ["tanh"] * 3, 500, 10)
     ini = os.path.join(os.environ.get("TMPDIR", "/tmp"), "bpl-bench-settings.ini")
@@ -153,27 +155,50 @@ def gui(quick: bool) -> dict:
 
     t = QTimer()
     t.timeout.connect(probe)
-    redraws0 = win.loss_plot.redraws
+    redraws = _count_calls(win.loss_plot, "_update_curves")  # counted here, not by the plot
     c.run(10**6)  # far more than fits; stopped after `seconds`
     clock.start()
     t.start(period)
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), time.process_time()
     it0 = sim.iteration
     while time.perf_counter() - start < seconds:
         app.processEvents()
     c.pause()
     t.stop()
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu0
     gui_rate = (sim.iteration - it0) / elapsed
-    redraws = (win.loss_plot.redraws - redraws0) / elapsed
+    gui_cpu_rate = (sim.iteration - it0) / cpu
     lat = sorted(lateness[1:]) or [0]
-    win.controller._dirty = False
-    win.close()
+    win.hide()
+    win.deleteLater()  # not close(): that would ask about the unsaved run
+    app.processEvents()
     return {"seconds": elapsed, "probe_period_ms": period,
             "latency_ms": {"p50": float(np.percentile(lat, 50)), "p95": float(np.percentile(lat, 95)),
                            "max": float(max(lat))},
-            "plot_redraws_per_s": redraws, "gui_iterations_per_s": gui_rate,
-            "headless_iterations_per_s": headless_rate, "gui_over_headless": gui_rate / headless_rate}
+            "plot_redraws_per_s": redraws[0] / elapsed, "gui_iterations_per_s": gui_rate,
+            "headless_iterations_per_s": headless_rate, "gui_over_headless": gui_rate / headless_rate,
+            # per second of this process's CPU time: less sensitive to other load on the machine
+            "gui_over_headless_cpu": gui_cpu_rate / headless_cpu_rate}
+
+
+def _count_calls(obj, name: str) -> list[int]:
+    """Wrap ``obj.name`` (an instance attribute shadows the method) to count its calls; returns the counter."""
+    n = [0]
+    orig = getattr(obj, name)
+
+    def counted(*a, **k):
+        n[0] += 1
+        return orig(*a, **k)
+    setattr(obj, name, counted)
+    return n
+
+
+# -- 3b. per-action latency ------------------------------------------------------------------------
+def actions(quick: bool) -> dict:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    from .gui_actions import run
+    return run(quick)
 
 
 # -- 4. startup ---------------------------------------------------------------------------------------
@@ -187,6 +212,21 @@ app = QApplication(sys.argv[:1])
 w = QMainWindow(); p = pg.PlotWidget(); p.plot([1, 2, 3]); w.setCentralWidget(p); w.show()
 QTimer.singleShot(0, lambda: (print("shown", flush=True), app.quit()))
 app.exec()
+"""
+
+# The real entry point, told from outside (not by a hook in the app) to quit once its window is shown:
+# QApplication.exec is wrapped so that the first event-loop turn prints "shown" and quits.
+APP = r"""
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+_exec = QApplication.exec
+def _exec_once_shown(self):
+    QTimer.singleShot(0, lambda: (print("shown", flush=True), self.quit()))
+    return _exec()  # a static method: the one application
+QApplication.exec = _exec_once_shown
+from backprop_lab.gui.app import main
+sys.exit(main([]))
 """
 
 
@@ -204,9 +244,9 @@ def _time_to_shown(cmd, env) -> float:
 
 
 def startup(quick: bool) -> dict:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", BPL_EXIT_WHEN_SHOWN="1",
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
                XDG_CONFIG_HOME=os.path.join(os.environ.get("TMPDIR", "/tmp"), "bpl-bench-config"))
-    app_cmd = [sys.executable, "-m", "backprop_lab.gui"]
+    app_cmd = [sys.executable, "-c", APP]
     bare_cmd = [sys.executable, "-c", BARE]
     _time_to_shown(app_cmd, env)  # warm the file cache
     _time_to_shown(bare_cmd, env)
@@ -311,7 +351,12 @@ def report(res: dict) -> str:
         lines.append("\nGUI at maximum speed (offscreen, 2-8-8-1 batch 10)")
         lines.append(f"  event-loop latency p50 {g['latency_ms']['p50']:.1f} ms, p95 {g['latency_ms']['p95']:.1f} ms, "
                      f"max {g['latency_ms']['max']:.1f} ms; plot redraws {g['plot_redraws_per_s']:.1f}/s; "
-                     f"training {g['gui_iterations_per_s']:.0f} it/s = {g['gui_over_headless']:.0%} of headless")
+                     f"training {g['gui_iterations_per_s']:.0f} it/s = {g['gui_over_headless']:.0%} of headless "
+                     f"({g['gui_over_headless_cpu']:.0%} per CPU second)")
+    if "actions" in res:
+        from .gui_actions import report as actions_report
+        lines.append("\nPer action, handled and repainted (offscreen, real window; wall median/p95, CPU median)")
+        lines.append(actions_report(res["actions"]))
     if "startup" in res:
         s = res["startup"]
         lines.append(f"\nStartup to shown window: app {s['app_s']:.2f} s, bare PySide6+pyqtgraph "
@@ -322,7 +367,8 @@ def report(res: dict) -> str:
                      f"(run took {s['run_s']:.1f} s)")
         lines.append(f"  timeline {s['timeline_mb']:.1f} MB (RSS grew {s['rss_growth_mb']:.1f} MB); one step back "
                      f"from the end {s['step_back_from_end_ms']['median']:.2f} ms (max "
-                     f"{s['step_back_from_end_ms']['max']:.2f}); jump to the middle {s['step_back_to_middle_ms']:.1f} ms;"
+                     f"{s['step_back_from_end_ms']['max']:.2f}); jump to the middle "
+                     f"{s['step_back_to_middle_ms']:.1f} ms;"
                      f" one step back there {s['step_back_in_middle_ms']['median']:.2f} ms "
                      f"(max {s['step_back_in_middle_ms']['max']:.2f})")
         for k, v in s["growth_with_size"].items():

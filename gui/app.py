@@ -16,15 +16,9 @@ from pathlib import Path
 
 from .paths import APP_ID, data_dir
 from .paths import data_home as default_data_home
+from .version import version
 
 
-def version() -> str:
-    """The installed distribution's version (``importlib.metadata``, imported only when asked)."""
-    from importlib import metadata
-    try:
-        return metadata.version("backprop-lab")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
 
 
 #: Characters that force an Exec argument into double quotes (Desktop Entry spec, "The Exec key").
@@ -160,10 +154,6 @@ def main(argv: list[str] | None = None) -> int:
     app.setDesktopFileName(APP_ID)
     win = create_main_window(args.file)
     win.show()
-    if os.environ.get("BPL_EXIT_WHEN_SHOWN"):  # benchmarks/: time from process start to a shown window
-        from PySide6.QtCore import QTimer
-        QTimer.singleShot(0, lambda: (print("shown", flush=True), app.quit()))
-        return app.exec()
     _nothing_lost(app, win)
     return app.exec()
 

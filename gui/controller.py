@@ -1,204 +1,206 @@
-"""The controller: the one object that owns and changes the Simulation.
+"""The controller: the only writer of the Simulation; after each user action it publishes one view state.
 
-Widgets call its slots (step, step into, edit, run, open, save, ...) and
-redraw from its signals; no widget changes the engine or talks to another
-widget.  Long runs are cut into chunks from a QTimer so the window stays
-responsive and Pause works at once.
+Widgets and actions call its methods (step, step into, edit, run, open, save, ...).  Each method changes the
+engine through its public API, then its :class:`~backprop_lab.gui.publisher.Publisher` compares the engine with
+the last published :class:`~backprop_lab.gui.view_state.ViewState`, builds the new one (the training-set loss
+and the visible records computed once) and the controller emits the fine signals for what changed —
+``parameters_changed``, ``history_changed``, ``cursor_moved``, ``settings_changed``, ``selection_changed``,
+``display_changed``, ``simulation_replaced`` — each carrying the same state.  Failures go out through one signal,
+``error(title, message, details)``; methods return None or a bool.
 """
 from __future__ import annotations
 
-import hashlib
-import math
 import time
+from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
-from backprop_lab.core import (BackpropLabError, Computation, DivergenceError, Element, RunResult, Simulation,
-                               StateFileError, Trace, format_number, load_example, symmetric_groups)
-from backprop_lab.core.statefile import EXAMPLES, SaveError
+from backprop_lab.core import (
+    EXAMPLES,
+    BackpropLabError,
+    DivergenceError,
+    Element,
+    Simulation,
+    StateFileError,
+    load_example,
+)
 
-#: Speed slider levels: iterations per second (None = as fast as possible).
-SPEEDS: list[int | None] = [1, 3, 10, 30, 100, 1000, 10_000, None]
-SPEED_NAMES = ["1 /s", "3 /s", "10 /s", "30 /s", "100 /s", "1,000 /s", "10,000 /s", "maximum"]
+from . import view_state as vs
+from .publisher import Context, Publisher
+from .run_loop import MAX_SPEED, SPEED_NAMES, SPEEDS, RunEnd, RunLoop
+from .validation import Validation, parse_number
+from .view_state import EDGE_VIEWS, Display, ViewState, updated_what
+
+__all__ = ["SimulationController", "SPEEDS", "SPEED_NAMES", "MAX_TRACE", "EDGE_VIEWS"]
+
 #: Traces above this many estimated computations are not built (the window says so).
 MAX_TRACE = 20_000
-EDGE_VIEWS = ("weight", "gradient", "delta")
-#: Up to this many iterations per second, runs take traced steps you can watch.
-WATCHABLE = 30
-#: Training time per timer tick at maximum speed: short enough for a smooth window.
-RUN_CHUNK_SECONDS = 0.008
+#: During fast runs: the plot and counters at most this often, the diagram at most every PARAMS_INTERVAL.
+HISTORY_INTERVAL = 1 / 24
+PARAMS_INTERVAL = 0.5
 
 
 class SimulationController(QObject):
-    """Owns a :class:`Simulation` and announces every change.
+    """Owns a :class:`Simulation`, changes it on request and publishes a :class:`ViewState` per change.
 
     Signals
     -------
-    simulation_replaced : a new simulation was opened (structure may differ)
-    state_changed : parameters, counters, settings or history changed
-    computation_stepped(object) : a single computation was performed (Step into)
-    selection_changed(object) : the selected Element (or None)
-    display_changed : precision or edge view changed
-    run_started, run_progress(int, int), run_finished(object)
-    dirty_changed(bool), file_changed(str)
-    message(str) : a status-bar message
-    error(str, str) : title and text of an error to show the user
+    simulation_replaced, parameters_changed, history_changed, cursor_moved, settings_changed,
+    selection_changed, display_changed : (ViewState) what changed, with the new state
+    run_started, run_progress(done, total), run_finished(RunEnd)
+    dirty_changed(bool), file_changed(path)
+    gradient_checked(GradientCheck)
+    message(text) : a status-bar message
+    error(title, message, details) : a failure to show the user
     """
 
-    simulation_replaced = Signal()
-    state_changed = Signal()
-    computation_stepped = Signal(object)
+    simulation_replaced = Signal(object)
+    parameters_changed = Signal(object)
+    history_changed = Signal(object)
+    cursor_moved = Signal(object)
+    settings_changed = Signal(object)
     selection_changed = Signal(object)
-    display_changed = Signal()
+    display_changed = Signal(object)
     run_started = Signal()
     run_progress = Signal(int, int)
     run_finished = Signal(object)
     dirty_changed = Signal(bool)
     file_changed = Signal(str)
+    gradient_checked = Signal(object)
     message = Signal(str)
-    error = Signal(str, str)
+    error = Signal(str, str, str)
 
     def __init__(self, sim: Simulation | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.sim: Simulation = sim or load_example("mazur")
+        self._sim: Simulation = sim or load_example("mazur")
         self.path: str | None = None
-        self.selection: Element | None = None
-        self.precision = 9
-        self.edge_view = "weight"
-        self.speed_level = len(SPEEDS) - 1
-        self._preview: Trace | None = None
-        self._saved_fp = self._fingerprint()
-        self._dirty = False
-        self._symmetry: list = []
-        self._timer = QTimer(self)
-        self._timer.timeout.connect(self._on_tick)
-        self._run_total = 0
-        self._run_done = 0
-        self._run_t0 = 0.0
-        self._last_emit = 0.0
-        self.ticks = 0  # timer ticks of the current/last run (tests and benchmarks read it)
-        self.redraw_interval = 1 / 60  # state_changed at most this often during a run (about every second chunk)
-        self._check_symmetry(announce=False)
+        self._selection: Element | None = None
+        self._display = _display_of(self._sim, Display())
+        self._init_choice: tuple[str, int] = ("xavier", 0)
+        self._runner = RunLoop(self)
+        self._runner.advanced.connect(self._on_run_advanced)
+        self._runner.ended.connect(self._on_run_ended)
+        self._last_history = self._last_params = 0.0
+        self._pub = Publisher(self._context, lambda name, state: getattr(self, name).emit(state),
+                              self.dirty_changed.emit, self._announce_symmetry, self)
 
-    # -- derived state ---------------------------------------------------------------------
+    # -- read-only facts ---------------------------------------------------------------------------
+    @property
+    def sim(self) -> Simulation:
+        """The simulation (read it; change it only through the controller)."""
+        return self._sim
+
+    @property
+    def selection(self) -> Element | None:
+        return self._selection
+
+    @property
+    def current(self):
+        """The computation shown as the current step (None when there is none)."""
+        return self.state.current
+
+    @property
+    def trace(self):
+        """The iteration the window shows (being stepped into, just done, or the next one), or None."""
+        return self.state.trace
+
+    @property
+    def display(self) -> Display:
+        return self._display
+
+    @property
+    def precision(self) -> int:
+        return self._display.precision
+
+    @property
+    def edge_view(self) -> str:
+        return self._display.edge_view
+
+    @property
+    def speed_level(self) -> int:
+        return self._display.speed
+
+    @property
+    def init_choice(self) -> tuple[str, int]:
+        """Scheme and seed that Re-initialise uses."""
+        return self._init_choice
+
     @property
     def running(self) -> bool:
-        return self._timer.isActive()
+        return self._runner.running
 
     @property
     def fast_running(self) -> bool:
         """Running faster than a person can watch: views skip per-iteration detail."""
-        if not self.running:
-            return False
-        ips = SPEEDS[self.speed_level]
-        return ips is None or ips > WATCHABLE or not self.traceable
+        return self._runner.running and not self._runner.watchable
 
     @property
     def traceable(self) -> bool:
         """Whether a full trace of one iteration is small enough to build."""
-        s = self.sim
+        s = self._sim
         B = min(s.settings.batch_size, s.n_samples)
-        est = B * sum(s.network.sizes[1:]) * 5 + 2 * s.network.n_params
-        return est <= MAX_TRACE
-
-    @property
-    def trace(self) -> Trace | None:
-        """The iteration the window shows: being stepped into, just done, or next (preview)."""
-        if self.sim.pending is not None:
-            return self.sim.pending
-        if self.sim.last_trace is not None:
-            return self.sim.last_trace
-        if self.fast_running or not self.traceable:
-            return None
-        if self._preview is None:
-            try:
-                self._preview = self.sim.preview()
-            except BackpropLabError:
-                return None
-        return self._preview
-
-    @property
-    def revealed(self) -> int:
-        """How many computations of :attr:`trace` have been performed (all when not stepping)."""
-        if self.sim.pending is not None:
-            return self.sim.cursor
-        if self.sim.last_trace is not None:
-            return len(self.sim.last_trace)
-        return 0  # a preview: nothing performed yet
-
-    @property
-    def is_preview(self) -> bool:
-        return self.sim.pending is None and self.sim.last_trace is None
-
-    @property
-    def current(self) -> Computation | None:
-        return self.sim.current_computation
-
-    @property
-    def sample(self) -> int:
-        """Position in the batch of the sample the diagram shows."""
-        c = self.current
-        if c is not None and c.sample is not None:
-            return c.sample
-        return 0
+        return B * sum(s.network.sizes[1:]) * 5 + 2 * s.network.n_params <= MAX_TRACE
 
     @property
     def dirty(self) -> bool:
-        return self._dirty
+        return self._pub.dirty
 
+    def eta(self) -> float | None:
+        """Seconds left in the current run."""
+        return self._runner.eta()
+
+    def say(self, text: str) -> None:
+        """Show *text* in the status bar."""
+        self.message.emit(text)
+
+    # -- publishing (see publisher.py) ----------------------------------------------------------------
     @property
-    def symmetry(self) -> list:
-        return self._symmetry
+    def state(self) -> ViewState:
+        """The view state published last."""
+        return self._pub.state
 
-    def _fingerprint(self) -> bytes:
-        s = self.sim
-        h = hashlib.blake2b(s.network.theta.tobytes(), digest_size=16)
-        h.update(repr((s.iteration, s.epoch, s.position, s.settings)).encode())
-        return h.digest()
+    def _context(self) -> Context:
+        return Context(self._sim, self.fast_running, self.running, self.traceable, self._selection, self._display,
+                       self.path)
 
-    # -- change announcements -------------------------------------------------------------------
-    def _changed(self, *, force: bool = True) -> bool:
-        """Announce a change (at most every redraw_interval unless forced); True if announced."""
-        self._preview = None
-        now = time.perf_counter()
-        if not (force or now - self._last_emit >= self.redraw_interval):
-            return False
-        self._last_emit = now
-        self._check_symmetry()
-        self.state_changed.emit()
-        dirty = self._fingerprint() != self._saved_fp
-        if dirty != self._dirty:
-            self._dirty = dirty
-            self.dirty_changed.emit(dirty)
-        return True
+    def _sync(self, *extra: str, hold: frozenset = frozenset(), step: bool = False) -> None:
+        self._pub.sync(*extra, hold=hold, step=step)
 
-    def _check_symmetry(self, announce: bool = True) -> None:
-        groups = symmetric_groups(self.sim.network)
-        if groups != self._symmetry:
-            self._symmetry = groups
-            if groups and announce:
-                net = self.sim.network
-                names = "; ".join(", ".join(net.neuron_name(l, j) for j in js) for l, js in groups)
-                self.message.emit(f"Symmetry: {names} have identical weights, so they compute the same value, "
-                                  f"get the same gradient and will never differ. Re-initialise randomly to break it.")
+    def set_coalescing(self, on: bool) -> None:
+        """While a held key repeats (*on*), redraw at most every COALESCE_MS instead of once per press."""
+        self._pub.set_coalescing(on)
 
-    def _fail(self, title: str, exc: BaseException) -> None:
-        self.error.emit(title, str(exc))
+    def _announce_symmetry(self, state: ViewState) -> None:
+        net = self._sim.network
+        names = "; ".join(", ".join(net.neuron_name(l, j) for j in js) for l, js in state.symmetry)
+        self.message.emit(f"≡ Symmetry: {names} have identical weights in and out, so they compute the same value, "
+                          f"get the same gradient and will never differ. Re-initialise randomly to break it.")
+
+    def _fail(self, title: str, exc: BaseException | str, details: str = "") -> None:
+        self.error.emit(title, str(exc), details)
 
     # -- stepping ----------------------------------------------------------------------------------
     def step(self) -> None:
         """Finish the current iteration, or perform one full iteration (F10)."""
         if self.running:
             return
+        sim, cache = self._sim, self._pub.builder.traces
+        before = cache.key(sim) if self.traceable else None
+        known = cache.get(before)
         try:
-            tr = self.sim.step(trace=self.traceable)
+            # an iteration whose trace is known (it was previewed or done before) takes the fast path
+            tr = sim.step(trace=known is None and self.traceable)
         except DivergenceError as e:
-            self._fail("Training diverged", e)
+            self._fail("Training diverged", e, "Nothing was changed. Lower the learning rate, or step back.")
             return
-        self._changed()
-        it = self.sim.iteration
-        self.message.emit(f"Iteration {it} done: batch loss {self._fmt(self.sim.batch_loss.view()[-1])}"
+        if known is not None:
+            tr = known
+            self._pub.builder.completed = (cache.key(sim), known)
+        else:
+            cache.put(before, tr)
+        self._sync(step=True)
+        self.message.emit(f"Iteration {sim.iteration} done: batch loss {self.state.fmt(sim.batch_loss.view()[-1])}"
                           + ("" if tr is not None else " (network too large to trace every computation)"))
 
     def step_into(self) -> None:
@@ -209,22 +211,25 @@ class SimulationController(QObject):
             self.message.emit("This network is too large to step into; Step (F10) performs whole iterations.")
             return
         try:
-            rec = self.sim.step_into()
+            self._sim.step_into()
         except DivergenceError as e:
-            self._fail("Training diverged", e)
+            self._fail("Training diverged", e, "Nothing was changed. Lower the learning rate, or step back.")
             return
-        self._changed()
-        self.computation_stepped.emit(rec)
-        if self.sim.pending is None:
-            self.message.emit(f"Iteration {self.sim.iteration} complete: every parameter is updated.")
+        self._sync(step=True)
+        sim = self._sim
+        if sim.pending is None:
+            self.message.emit(f"Iteration {sim.iteration} complete: batch loss "
+                              f"{self.state.fmt(sim.batch_loss.view()[-1])} before the update; "
+                              f"{updated_what(sim.settings)}.")
 
     def step_back(self) -> None:
         """Undo the last full iteration or edit, exactly (Shift+F10, Ctrl+Z)."""
         if self.running:
             return
-        label = self.sim.undo_label if self.sim.pending is None else "the computations of this iteration"
-        if self.sim.step_back():
-            self._changed()
+        sim = self._sim
+        label = sim.undo_label if sim.pending is None else "the computations of this iteration"
+        if sim.step_back():
+            self._sync(step=True)
             self.message.emit(f"Stepped back: undid {label}.")
         else:
             self.message.emit("Nothing to step back to: this is the start of the timeline.")
@@ -235,204 +240,227 @@ class SimulationController(QObject):
         """Undo one computation (Shift+F11)."""
         if self.running or not self.traceable:
             return
-        if self.sim.step_back_into():
-            self._changed()
-            self.computation_stepped.emit(self.current)
+        if self._sim.step_back_into():
+            self._sync(step=True)
         else:
             self.message.emit("Nothing to step back to: this is the start of the timeline.")
 
     def step_back_to(self, iteration: int) -> None:
-        """Go back to an earlier iteration exactly (double-click on the loss plot)."""
-        if self.running or iteration >= self.sim.iteration:
+        """Go back to an earlier iteration exactly (Ctrl+B, double-click on the loss plot)."""
+        if self.running or iteration >= self._sim.iteration:
             return
-        n = self.sim.step_back_to(iteration)
-        self._changed()
-        self.message.emit(f"Stepped back to iteration {self.sim.iteration} ({n:,} steps and edits undone; "
+        n = self._sim.step_back_to(iteration)
+        self._sync()
+        self.message.emit(f"Stepped back to iteration {self._sim.iteration} ({n:,} steps and edits undone; "
                           f"Redo brings them back).")
 
     def redo(self) -> None:
         """Redo what was last stepped back (Ctrl+Shift+Z)."""
         if self.running:
             return
-        label = self.sim.redo_label
-        if self.sim.redo():
-            self._changed()
+        label = self._sim.redo_label
+        if self._sim.redo():
+            self._sync(step=True)
             self.message.emit(f"Redid {label}.")
 
     # -- running -------------------------------------------------------------------------------------
-    def run(self, epochs: int) -> None:
-        """Run *epochs* epochs in chunks, announcing progress (F5)."""
+    def run(self, epochs: int | None = None) -> None:
+        """Run *epochs* epochs (default: the Epochs setting) in timer-driven chunks (F5)."""
         if self.running:
             return
-        total = self.sim.iterations_until_epoch(max(1, int(epochs)))
-        self.sim._abandon_pending()
-        self._run_total, self._run_done = total, 0
-        self._run_t0 = time.perf_counter()
-        self.ticks = 0
-        self._apply_timer_interval()
-        self._timer.start()
+        epochs = self._display.epochs if epochs is None else max(1, int(epochs))
+        total = self._sim.iterations_until_epoch(epochs)
+        self._sim.abandon_pending()
+        self._last_history = self._last_params = time.perf_counter()
+        self._runner.start(self._sim, total, self._display.speed, self.traceable)
         self.run_started.emit()
+        self._sync()
         self.run_progress.emit(0, total)
 
     def pause(self) -> None:
         """Stop a run at once (the current chunk is already complete)."""
+        self._runner.stop(paused=True)
+
+    def toggle_run(self) -> None:
+        """Run, or pause a run (F5, the Run button)."""
         if self.running:
-            self._stop_run(paused=True)
+            self.pause()
+        else:
+            self.run()
 
     def set_speed(self, level: int) -> None:
-        self.speed_level = max(0, min(len(SPEEDS) - 1, int(level)))
-        if self.running:
-            self._apply_timer_interval()
+        level = max(0, min(MAX_SPEED, int(level)))
+        if level != self._display.speed:
+            self._display = replace(self._display, speed=level)
+            if self.running:
+                self._runner.set_speed(level)
+            self._sync(vs.DISPLAY_CHANGED)
 
-    def _apply_timer_interval(self) -> None:
-        ips = SPEEDS[self.speed_level]
-        self._timer.setInterval(0 if ips is None else max(1, int(1000 / ips)) if ips <= WATCHABLE else 16)
-
-    def _on_tick(self) -> None:
-        self.ticks += 1
-        ips = SPEEDS[self.speed_level]
-        remaining = self._run_total - self._run_done
-        if ips is None:
-            r = self.sim.run(remaining, time_budget=RUN_CHUNK_SECONDS)
-        elif ips <= WATCHABLE:
-            # Slow enough to watch: a traced step, so the diagram and equations show its numbers.
-            r = RunResult(0)
-            try:
-                self.sim.step(trace=self.traceable)
-                r.iterations = 1
-            except DivergenceError as e:
-                r.diverged, r.reason = True, str(e)
+    def _on_run_advanced(self) -> None:
+        if self._runner.watchable:
+            self._sync()
         else:
-            r = self.sim.run(min(remaining, max(1, round(ips * 0.016))))
-        self._run_done += r.iterations
-        finished = r.diverged or self._run_done >= self._run_total
-        if self._changed(force=finished or (ips is not None and ips <= WATCHABLE)):
-            # progress goes out with the (throttled) redraws, not after every 8 ms chunk
-            self.run_progress.emit(self._run_done, self._run_total)
-        if r.diverged:
-            self._stop_run(paused=False)
-            self.error.emit("Training diverged", r.reason + "\n\nThe last finite state is kept; step back or "
-                            "lower the learning rate.")
-        elif finished:
-            self._stop_run(paused=False)
+            now = time.perf_counter()
+            if now - self._last_history < HISTORY_INTERVAL:
+                return
+            self._last_history = now
+            params_due = now - self._last_params >= PARAMS_INTERVAL
+            if params_due:
+                self._last_params = now
+            self._sync(hold=frozenset() if params_due else frozenset({vs.PARAMETERS_CHANGED}))
+        self.run_progress.emit(self._runner.done, self._runner.total)
 
-    def _stop_run(self, paused: bool) -> None:
-        self._timer.stop()
-        secs = time.perf_counter() - self._run_t0
-        self._changed()
-        rate = self._run_done / secs if secs > 0 else float("inf")
-        self.message.emit(("Paused" if paused else "Run finished") +
-                          f" after {self._run_done:,} iterations ({rate:,.0f} iterations/s); "
-                          f"training loss {self._fmt(self.sim.loss())}.")
-        self.run_finished.emit({"paused": paused, "iterations": self._run_done, "seconds": secs})
-
-    def eta(self) -> float | None:
-        """Seconds left in the current run, estimated from its pace so far."""
-        if not self.running or self._run_done == 0:
-            return None
-        rate = self._run_done / max(time.perf_counter() - self._run_t0, 1e-9)
-        return (self._run_total - self._run_done) / rate
+    def _on_run_ended(self, end: RunEnd) -> None:
+        self._sync()
+        self.run_progress.emit(end.iterations, self._runner.total)
+        loss = self.state.training_loss
+        self.message.emit(("Paused" if end.paused else "Run finished") +
+                          f" after {end.iterations:,} iterations ({end.rate:,.0f} iterations/s); training loss "
+                          f"{self.state.fmt(loss) if loss is not None else '–'}.")
+        self.run_finished.emit(end)
+        if end.reason:
+            self._fail("Training diverged", end.reason, "The last finite state is kept; step back or lower the "
+                       "learning rate.")
 
     # -- edits ------------------------------------------------------------------------------------------
-    def edit_parameter(self, element: Element, text: str, *, merge: bool = False) -> str | None:
-        """Set a weight or bias from user text. Returns an error message, or None on success.
+    def check_parameter(self, element: Element, text: str) -> Validation:
+        """Whether *text* may become the value of a weight or bias (the reason when it may not)."""
+        return parse_number(text, self._sim.network.element_name(element))
 
-        Nothing changes when the text is not a finite number.
-        """
-        name = self.sim.network.element_name(element)
+    def edit_parameter(self, element: Element, value: float | str, *, merge: bool = False) -> bool:
+        """Set a weight or bias (a number, or text a person typed). False, with an error, when refused."""
+        if isinstance(value, str):
+            v = self.check_parameter(element, value)
+            if not v.ok:
+                self._fail("Not a number", v.reason)
+                return False
+            value = v.value
+        was_pending = self._sim.pending is not None
         try:
-            value = float(str(text).strip().replace("−", "-"))
-        except ValueError:
-            return f"“{text}” is not a number; {name} is unchanged."
-        if not math.isfinite(value):
-            return f"{text} is not a finite number; {name} is unchanged."
-        was_pending = self.sim.pending is not None
-        try:
-            self.sim.set_parameter(element, value, merge=merge)
+            self._sim.set_parameter(element, value, merge=merge)
         except BackpropLabError as e:
-            return str(e)
-        self._changed()
-        msg = f"{name} = {self._fmt(value)}; training loss now {self._fmt(self.sim.loss())}."
+            self._fail("Cannot change the parameter", e)
+            return False
+        self._sync()
+        st = self.state
+        msg = f"{self._sim.network.element_name(element)} = {st.fmt(value)}; training loss now " \
+              f"{st.fmt(st.training_loss) if st.training_loss is not None else '–'}."
         if was_pending:
             msg = "Edited mid-iteration: the rest of that iteration was abandoned and is recomputed " \
                   "from the edited weights. " + msg
         self.message.emit(msg)
-        return None
+        return True
 
     def nudge_parameter(self, element: Element, delta: float) -> None:
         """Scrub a parameter by *delta* (mouse wheel/drag); consecutive nudges merge into one undo step."""
-        v = self.sim.parameter(element) + delta
-        self.edit_parameter(element, repr(v), merge=True)
+        self.edit_parameter(element, self._sim.parameter(element) + delta, merge=True)
 
-    def set_training(self, **changes) -> str | None:
-        """Change training settings; returns an error message or None."""
+    def check_training(self, **changes) -> Validation:
+        """Whether these settings would be accepted (the engine's reason when not); changes nothing."""
         try:
-            self.sim.set_training(**changes)
+            replace(self._sim.settings, **changes).check(self._sim.network)
+        except (BackpropLabError, TypeError) as e:
+            return Validation.refuse(f"Refused: {e}.")
+        return Validation(True)
+
+    def set_training(self, **changes) -> bool:
+        """Change training settings; False, with an error, when refused (nothing changes)."""
+        try:
+            self._sim.set_training(**changes)
         except BackpropLabError as e:
-            self.message.emit(str(e))
-            self.state_changed.emit()  # let widgets show the unchanged value again
-            return str(e)
-        self._changed()
-        return None
+            self._fail("Setting refused", e)
+            self._sync(vs.SETTINGS_CHANGED)  # let widgets show the unchanged values again
+            return False
+        self._sync()
+        return True
 
-    def reinitialize(self, scheme: str, seed: int, **kwargs) -> None:
+    def set_init_choice(self, scheme: str, seed: int) -> None:
+        """Scheme and seed for Re-initialise (the Training panel's fields)."""
+        self._init_choice = (str(scheme), int(seed))
+
+    def reinitialize(self, scheme: str | None = None, seed: int | None = None, **kwargs) -> None:
+        """Draw new weights (default: the chosen scheme and seed) and restart training (Ctrl+I, undoable)."""
+        if self.running:
+            return
+        scheme = self._init_choice[0] if scheme is None else scheme
+        seed = self._init_choice[1] if seed is None else seed
+        if not kwargs:
+            kwargs = {"value": 0.5} if scheme == "constant" else {"scale": 0.5} if scheme in ("uniform", "normal") \
+                else {}
         try:
-            self.sim.reinitialize(scheme, seed, **kwargs)
+            self._sim.reinitialize(scheme, seed, **kwargs)
         except BackpropLabError as e:
             self._fail("Cannot re-initialise", e)
             return
-        self._changed()
+        self._sync()
         self.message.emit(f"Weights re-initialised ({scheme}, seed {seed}); training starts again from iteration 0.")
 
     def reset(self) -> None:
         """Back to the state the file was opened with (Ctrl+R, undoable)."""
-        if self.running:
-            self.pause()
-        self.sim.reset()
-        self._changed()
+        self.pause()
+        self._sim.reset()
+        self._sync()
         self.message.emit("Reset to the initial state (Ctrl+Z undoes the reset).")
 
+    def gradient_check(self) -> None:
+        """Compare backpropagation with finite differences on the next batch (Ctrl+G).
+
+        A partly stepped-into iteration is kept: the check reads the parameters before it.
+        """
+        if self.running:
+            return
+        sim = self._sim
+        cursor = sim.cursor if sim.pending is not None else None
+        result = sim.gradient_check()
+        if cursor is not None and sim.pending is None:
+            # An engine that sets the pending iteration aside for the check: enter it again, exactly
+            # (the same parameters give the same trace), to the same computation.
+            sim.begin_iteration()
+            for _ in range(cursor):
+                sim.step_into()
+        self._sync()
+        self.gradient_checked.emit(result)
+
+    # -- selection and display ---------------------------------------------------------------------------
     def select(self, element: Element | None) -> None:
-        if element != self.selection:
-            self.selection = element
-            self.selection_changed.emit(element)
+        if element != self._selection:
+            self._selection = element
+            self._sync(vs.SELECTION_CHANGED)
+
+    def _set_display(self, **changes) -> None:
+        new = replace(self._display, **changes)
+        if new != self._display:
+            self._display = new
+            self._sync(vs.DISPLAY_CHANGED)
 
     def set_precision(self, digits: int) -> None:
-        digits = max(2, min(15, int(digits)))
-        if digits != self.precision:
-            self.precision = digits
-            self.display_changed.emit()
+        self._set_display(precision=max(2, min(15, int(digits))))
 
     def set_edge_view(self, mode: str) -> None:
         if mode not in EDGE_VIEWS:
             raise ValueError(f"edge view must be one of {EDGE_VIEWS}")
-        if mode != self.edge_view:
-            self.edge_view = mode
-            self.display_changed.emit()
+        self._set_display(edge_view=mode)
 
-    def _fmt(self, v: float) -> str:
-        return format_number(v, self.precision)
+    def set_edge_names(self, on: bool) -> None:
+        self._set_display(edge_names=bool(on))
+
+    def set_log_scale(self, on: bool) -> None:
+        self._set_display(log_scale=bool(on))
+
+    def set_epochs(self, epochs: int) -> None:
+        self._set_display(epochs=max(1, int(epochs)))
 
     # -- files --------------------------------------------------------------------------------------------
-    def _replace(self, sim: Simulation, path: str | None) -> None:
-        if self.running:
-            self._stop_run(paused=True)
-        self.sim = sim
+    def set_simulation(self, sim: Simulation, path: str | None = None) -> None:
+        """Show another simulation (what opening a file does)."""
+        self.pause()
+        self._sim = sim
         self.path = path
-        self.selection = None
-        self._preview = None
-        disp = getattr(sim, "display", {}) or {}
-        if isinstance(disp.get("precision"), int):
-            self.precision = max(2, min(15, disp["precision"]))
-        if disp.get("edge_view") in EDGE_VIEWS:
-            self.edge_view = disp["edge_view"]
-        self._saved_fp = self._fingerprint()
-        self._dirty = False
-        self._symmetry = []
-        self.simulation_replaced.emit()
-        self.selection_changed.emit(None)
-        self._check_symmetry()
-        self.state_changed.emit()
+        self._selection = None
+        # the file's display preferences; only the precision (a preference of the person) carries over
+        self._display = _display_of(sim, Display(precision=self._display.precision))
+        self._pub.new_simulation()
+        self._sync(vs.SIMULATION_REPLACED)
         self.dirty_changed.emit(False)
         self.file_changed.emit(path or "")
 
@@ -443,7 +471,7 @@ class SimulationController(QObject):
         except StateFileError as e:
             self._fail("Cannot open the file", e)
             return False
-        self._replace(sim, str(Path(path)))
+        self.set_simulation(sim, str(Path(path)))
         self.message.emit(f"Opened {path}.")
         return True
 
@@ -453,26 +481,28 @@ class SimulationController(QObject):
         except (KeyError, StateFileError) as e:
             self._fail("Cannot open the example", e)
             return False
-        self._replace(sim, None)
+        self.set_simulation(sim, None)
         self.message.emit(f"Example: {EXAMPLES[name][1]}.")
         return True
 
     def save(self, path: str | None = None) -> bool:
-        """Save to *path* (or the current file). Returns False and shows why on failure."""
+        """Save to *path* (or the current file). False, with an error, on failure."""
         path = path or self.path
         if not path:
             return False
-        self.sim.display = {"precision": self.precision, "edge_view": self.edge_view}
+        self._sim.display = self._display.to_dict()
         try:
-            self.sim.save(path)
-        except (SaveError, OSError) as e:
+            self._sim.save(path)
+        except (BackpropLabError, OSError) as e:
             self._fail("Cannot save", e)
             return False
         self.path = str(path)
-        self._saved_fp = self._fingerprint()
-        if self._dirty:
-            self._dirty = False
-            self.dirty_changed.emit(False)
+        self._pub.mark_saved(self.path)
         self.file_changed.emit(self.path)
         self.message.emit(f"Saved {path}.")
         return True
+
+
+def _display_of(sim: Simulation, base: Display) -> Display:
+    """The display preferences a simulation was loaded with (its file's ``display``), over *base*."""
+    return Display.from_dict(getattr(sim, "display", None) or {}, base, MAX_SPEED)

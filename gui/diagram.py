@@ -1,233 +1,29 @@
-"""QtNetworkDiagram: the editable drawing of the network.
+"""QtNetworkDiagram: the editable drawing of the network, redrawn from the controller's view state.
 
-Neurons are labelled circles by layer, biases are small square nodes feeding
-their layer, edges show the weight (or gradient, or last Δw) as text, coloured
-by sign, thick by magnitude.  Click selects, double-click edits inline, the
-wheel or a vertical drag on the selected weight scrubs it; elsewhere the wheel
-zooms and a drag pans.  Everything drawn comes from the controller's
-simulation and trace; edits go back through the controller.
+Neurons are labelled circles by layer, biases are small boxes feeding their layer, edges show their name and
+the weight (or gradient, or last Δw), coloured by sign, thick by magnitude.  Geometry comes from the Qt-free
+:class:`~backprop_lab.gui.diagram_layout.DiagramLayout`; the items only paint.  Click selects, double-click
+edits inline, the wheel or a vertical drag on the selected weight scrubs it; elsewhere the wheel zooms and a
+drag pans.  Edits go through the controller.
 """
 from __future__ import annotations
 
-import math
-import time
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QLabel, QLineEdit, QToolTip, QWidget
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen
-from PySide6.QtWidgets import (QGraphicsItem, QGraphicsObject, QGraphicsScene, QGraphicsView, QLabel, QLineEdit,
-                               QStyleOptionGraphicsItem, QToolTip, QWidget)
-
-from backprop_lab.core import Element, format_number
+from backprop_lab.core import Element
 
 from .controller import SimulationController
+from .diagram_items import BiasItem, EdgeItem, LabelItem, LossItem, NeuronItem, TextItem, measure, qrect
+from .diagram_layout import DiagramLayout
+from .tooltips import element_tooltip
+from .view_state import RedrawOnce, ViewState
 
-POS = QColor("#d0562c")
-NEG = QColor("#2f6fb5")
-HIGHLIGHT = QColor("#ffc400")
-SELECT = QColor("#2ca02c")
-SYMMETRY = QColor("#8e44ad")
-MAX_DRAWN = 16           # wider layers are drawn collapsed
-SHOWN_WHEN_COLLAPSED = (12, 2)
-MAX_LABELLED_EDGES = 8  # per layer pair; more are labelled only when selected (and on hover)
-COL_SPACING, ROW_SPACING, R = 230.0, 110.0, 36.0
-LABEL_MAX_W = 170.0
-RUN_REDRAW_INTERVAL = 0.5  # seconds between diagram redraws during a run
-
-
-class _Item(QGraphicsObject):
-    """Base item: knows its Element and draws from a small state dict."""
-
-    def __init__(self, element: Element | None) -> None:
-        super().__init__()
-        self.element = element
-        self.setAcceptHoverEvents(True)
-        self.highlighted = False
-        self.selected = False
-
-
-class NeuronItem(_Item):
-    def __init__(self, element: Element, name: str, kind: str) -> None:
-        super().__init__(element)
-        self.name = name
-        self.kind = kind  # "input", "hidden", "output"
-        self.value_text = ""
-        self.symmetric = False
-        self.setZValue(2)
-
-    def boundingRect(self) -> QRectF:
-        return QRectF(-R - 8, -R - 8, 2 * R + 16, 2 * R + 16)
-
-    def shape(self) -> QPainterPath:
-        p = QPainterPath()
-        p.addEllipse(QPointF(0, 0), R, R)
-        return p
-
-    def paint(self, p: QPainter, opt: QStyleOptionGraphicsItem, w: QWidget | None = None) -> None:
-        p.setRenderHint(QPainter.Antialiasing)
-        if self.highlighted:
-            p.setPen(Qt.NoPen)
-            p.setBrush(QColor(255, 196, 0, 150))
-            p.drawEllipse(QPointF(0, 0), R + 8, R + 8)
-        fill = {"input": QColor("#dbe9f7"), "hidden": QColor("#f4f6f8"), "output": QColor("#fbe3cf")}[self.kind]
-        pen = QPen(SELECT if self.selected else QColor("#34495e"), 3.5 if self.selected else 1.6)
-        if self.symmetric:
-            pen = QPen(SYMMETRY, 3, Qt.DashLine)
-        p.setPen(pen)
-        p.setBrush(fill)
-        p.drawEllipse(QPointF(0, 0), R, R)
-        f = QFont(p.font())
-        f.setPointSizeF(11)
-        f.setBold(True)
-        p.setFont(f)
-        p.setPen(QColor("#1b2631"))
-        p.drawText(QRectF(-R, -R + 8, 2 * R, 24), Qt.AlignCenter, self.name)
-        f.setBold(False)
-        f.setPointSizeF(8 if len(self.value_text) <= 8 else 7)
-        p.setFont(f)
-        p.drawText(QRectF(-R - 6, 0, 2 * R + 12, 22), Qt.AlignCenter, self.value_text)
-        if self.symmetric:
-            f.setPointSizeF(12)
-            p.setFont(f)
-            p.setPen(SYMMETRY)
-            p.drawText(QRectF(R - 10, -R - 8, 22, 22), Qt.AlignCenter, "≡")
-
-
-class BiasItem(_Item):
-    def __init__(self, layer: int, name: str) -> None:
-        super().__init__(None)
-        self.layer = layer
-        self.name = name
-        self.setZValue(2)
-
-    def boundingRect(self) -> QRectF:
-        return QRectF(-20, -16, 40, 32)
-
-    def paint(self, p: QPainter, opt, w=None) -> None:
-        p.setRenderHint(QPainter.Antialiasing)
-        p.setPen(QPen(QColor("#7f8c8d"), 1.4))
-        p.setBrush(QColor("#fdf6d8"))
-        p.drawRoundedRect(QRectF(-18, -14, 36, 28), 6, 6)
-        f = QFont(p.font())
-        f.setPointSizeF(10)
-        f.setBold(True)
-        p.setFont(f)
-        p.setPen(QColor("#5d4e0b"))
-        p.drawText(QRectF(-18, -14, 36, 28), Qt.AlignCenter, self.name)
-
-
-class EllipsisItem(_Item):
-    def __init__(self, hidden: int) -> None:
-        super().__init__(None)
-        self.text = f"⋮\n{hidden} more"
-
-    def boundingRect(self) -> QRectF:
-        return QRectF(-40, -26, 80, 52)
-
-    def paint(self, p: QPainter, opt, w=None) -> None:
-        p.setPen(QPen(QColor("#95a5a6"), 1, Qt.DashLine))
-        p.setBrush(QColor("#fafafa"))
-        p.drawRoundedRect(self.boundingRect().adjusted(2, 2, -2, -2), 10, 10)
-        p.setPen(QColor("#566573"))
-        p.drawText(self.boundingRect(), Qt.AlignCenter, self.text)
-
-
-class LossItem(_Item):
-    def __init__(self) -> None:
-        super().__init__(Element("loss"))
-        self.text = "E"
-        self.setZValue(2)
-
-    def boundingRect(self) -> QRectF:
-        return QRectF(-70, -34, 140, 68)
-
-    def paint(self, p: QPainter, opt, w=None) -> None:
-        p.setRenderHint(QPainter.Antialiasing)
-        if self.highlighted:
-            p.setPen(Qt.NoPen)
-            p.setBrush(QColor(255, 196, 0, 150))
-            p.drawRoundedRect(self.boundingRect(), 14, 14)
-        p.setPen(QPen(SELECT if self.selected else QColor("#922b21"), 3 if self.selected else 1.6))
-        p.setBrush(QColor("#fdecea"))
-        p.drawRoundedRect(self.boundingRect().adjusted(5, 5, -5, -5), 10, 10)
-        p.setPen(QColor("#641e16"))
-        f = QFont(p.font())
-        f.setPointSizeF(9)
-        p.setFont(f)
-        p.drawText(self.boundingRect(), Qt.AlignCenter, self.text)
-
-
-class EdgeItem(_Item):
-    """A weight (or bias) connection, with its value label."""
-
-    def __init__(self, element: Element, a: QPointF, b: QPointF, name: str, label_at: float,
-                 dashed: bool = False) -> None:
-        super().__init__(element)
-        self.a, self.b = a, b
-        self.name = name
-        self.label_at = label_at
-        self.dashed = dashed
-        self.value = 0.0
-        self.width = 1.5
-        self.label = ""
-        self.show_label = True
-        self.setZValue(0)
-        self._path = QPainterPath(a)
-        self._path.lineTo(b)
-        # A fixed bounding rect, big enough for any label and line width: the item's
-        # geometry then never changes, so prepareGeometryChange() is never needed (in
-        # PySide6 6.12.0 each call of it drops a reference to None and eventually aborts
-        # the interpreter).
-        lp = self.label_pos()
-        self._bounds = (QRectF(a, b).normalized().adjusted(-14, -14, 14, 14)
-                        .united(QRectF(lp.x() - LABEL_MAX_W / 2 - 4, lp.y() - 14, LABEL_MAX_W + 8, 28)))
-
-    def label_pos(self) -> QPointF:
-        return self.a + (self.b - self.a) * self.label_at
-
-    def label_rect(self) -> QRectF:
-        fm = QFontMetricsF(_label_font())
-        w = min(fm.horizontalAdvance(self.label) + 10, LABEL_MAX_W)
-        c = self.label_pos()
-        return QRectF(c.x() - w / 2, c.y() - 10, w, 20)
-
-    def boundingRect(self) -> QRectF:
-        return self._bounds
-
-    def shape(self) -> QPainterPath:
-        s = QPainterPathStroker()
-        s.setWidth(max(10.0, self.width + 6))
-        path = s.createStroke(self._path)
-        if self.show_label:
-            path.addRect(self.label_rect())
-        return path
-
-    def paint(self, p: QPainter, opt, w=None) -> None:
-        p.setRenderHint(QPainter.Antialiasing)
-        color = POS if self.value >= 0 else NEG
-        if self.highlighted:
-            p.setPen(QPen(HIGHLIGHT, self.width + 10, Qt.SolidLine, Qt.RoundCap))
-            p.drawPath(self._path)
-        if self.selected:
-            p.setPen(QPen(SELECT, self.width + 6, Qt.SolidLine, Qt.RoundCap))
-            p.drawPath(self._path)
-        c = QColor(color)
-        c.setAlpha(110 if self.dashed else 200)
-        p.setPen(QPen(c, self.width, Qt.DashLine if self.dashed else Qt.SolidLine, Qt.RoundCap))
-        p.drawPath(self._path)
-        if self.show_label and self.label:
-            r = self.label_rect()
-            p.setPen(QPen(SELECT if self.selected else c, 2 if self.selected else 1))
-            p.setBrush(QColor(255, 255, 255, 235))
-            p.drawRoundedRect(r, 5, 5)
-            p.setFont(_label_font())
-            p.setPen(QColor("#1b2631"))
-            p.drawText(r, Qt.AlignCenter, self.label)
-
-
-def _label_font() -> QFont:
-    f = QFont()
-    f.setPointSizeF(8.5)
-    return f
+MAX_ZOOM_ON_FIT = 1.6
+HIT_TOLERANCE_PX = 7.0  # how close (on screen) to a line a click still picks it
+PREFIX = {"weight": "", "gradient": "∂ ", "delta": "Δ "}
 
 
 class QtNetworkDiagram(QGraphicsView):
@@ -241,290 +37,216 @@ class QtNetworkDiagram(QGraphicsView):
         self.setRenderHints(QPainter.Antialiasing | QPainter.TextAntialiasing)
         self.setDragMode(QGraphicsView.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
-        self.setViewportUpdateMode(QGraphicsView.BoundingRectViewportUpdate)
+        self.setViewportUpdateMode(QGraphicsView.SmartViewportUpdate)
+        self.setOptimizationFlags(QGraphicsView.DontSavePainterState)
         self.setBackgroundBrush(QColor("#ffffff"))
         self.setMinimumSize(420, 300)
         self.setAccessibleName("Network diagram")
-        self.setToolTip("")
+        self.layout_: DiagramLayout | None = None
         self.neurons: dict[tuple[int, int], NeuronItem] = {}
         self.edges: dict[Element, EdgeItem] = {}
-        self.bias_nodes: list[BiasItem] = []
+        self.labels: dict[Element, LabelItem] = {}
         self.loss_item: LossItem | None = None
         self.highlighted: Element | None = None
+        self._shown_labels: set[Element] = set()
+        self._layout_key: tuple = ()
         self.editor: QLineEdit | None = None
         self.editor_error = QLabel(self.viewport())
+        self.editor_error.setTextFormat(Qt.PlainText)
         self.editor_error.setStyleSheet("background:#fdecea; color:#922b21; border:1px solid #e6b0aa;"
                                         "border-radius:4px; padding:3px 6px;")
         self.editor_error.hide()
         self._editing: Element | None = None
         self._scrub: tuple[Element, float, float] | None = None
         self._user_zoomed = False
-        self._last_run_redraw = 0.0
+        self._redraw = RedrawOnce(self)
         c = controller
         c.simulation_replaced.connect(self._on_simulation_replaced)
-        c.state_changed.connect(self._on_state_changed)
-        c.computation_stepped.connect(self._on_state_changed)
+        c.parameters_changed.connect(self._on_parameters_changed)
+        c.cursor_moved.connect(self._on_cursor_moved)
         c.selection_changed.connect(self._on_selection_changed)
-        c.display_changed.connect(self._on_state_changed)
-        self._build()
-        self._update_values()
+        c.display_changed.connect(self._on_display_changed)
+        self._build(c.state)
+        self._redraw.redraw(c.state, "edges", "neurons", "loss")
 
-    # -- structure ----------------------------------------------------------------------------
-    def _drawn(self, layer: int) -> list[int | None]:
-        n = self.controller.sim.network.sizes[layer]
-        if n <= MAX_DRAWN:
-            return list(range(n))
-        a, b = SHOWN_WHEN_COLLAPSED
-        return list(range(a)) + [None] + list(range(n - b, n))
+    # -- slots -------------------------------------------------------------------------------------
+    def _on_simulation_replaced(self, state: ViewState) -> None:
+        self._build(state)
+        self._redraw.redraw(state, "edges", "neurons", "loss")
 
-    def _build(self) -> None:
+    def _on_parameters_changed(self, state: ViewState) -> None:
+        self._redraw.redraw(state, "edges", "neurons", "loss")
+
+    def _on_cursor_moved(self, state: ViewState) -> None:
+        self._redraw.redraw(state, "edges", "neurons", "loss")
+
+    def _on_selection_changed(self, state: ViewState) -> None:
+        self._redraw.redraw(state, "edges", "neurons", "loss")
+
+    def _on_display_changed(self, state: ViewState) -> None:
+        if self._key(state) != self._layout_key:  # label texts got wider or narrower: place them again
+            self._build(state)
+        self._redraw.redraw(state, "edges", "neurons", "loss")
+
+    # -- structure ---------------------------------------------------------------------------------
+    @staticmethod
+    def _key(state: ViewState) -> tuple:
+        return id(state.network), state.display.precision, state.display.edge_view, state.edge_names
+
+    def _build(self, state: ViewState) -> None:
+        """Lay the network out and create its items (on a new simulation, or when label sizes change)."""
         self.close_editor()
         self._scene.clear()
         self.neurons.clear()
         self.edges.clear()
-        self.bias_nodes.clear()
-        net = self.controller.sim.network
+        self.labels.clear()
+        net = state.network
+        digits = state.display.precision
+        prefix = PREFIX[state.display.edge_view]
+        names = state.edge_names
+
+        def label_sample(el: Element) -> str:
+            # room for the name and a value at this precision; longer values get a smaller font
+            name = net.weight_name(el.layer, el.j, el.i) if el.kind == "weight" else net.bias_name(el.layer, el.j)
+            return (name + " " if names else "") + prefix + "−0." + "0" * digits
+
+        lay = DiagramLayout(net, label_sample, measure)
+        self.layout_ = lay
+        self._theta_index = np.array([net.weight_index(el.layer, el.j, el.i) if el.kind == "weight"
+                                      else net.bias_index(el.layer, el.j) for el in lay.edges], dtype=np.intp)
+        self._layout_key = self._key(state)
         L = net.n_layers
-        pos: dict[tuple[int, int], QPointF] = {}
-        drawn = [self._drawn(l) for l in range(L + 1)]
-        tallest = max(len(d) for d in drawn)
-        # Big networks get a tighter grid so that "fit to window" stays legible.
-        row_dy = ROW_SPACING if tallest <= 8 else 0.76 * ROW_SPACING
-        col_dx = COL_SPACING if L <= 4 else 0.74 * COL_SPACING
-        for l in range(L + 1):
-            col = drawn[l]
-            top = -(len(col) - 1) * row_dy / 2
-            x = l * col_dx
-            for k, j in enumerate(col):
-                y = top + k * row_dy
-                if j is None:
-                    e = EllipsisItem(net.sizes[l] - sum(1 for v in col if v is not None))
-                    e.setPos(x, y)
-                    self._scene.addItem(e)
-                    continue
-                kind = "input" if l == 0 else "output" if l == L else "hidden"
-                item = NeuronItem(Element("neuron", l, j), net.neuron_name(l, j), kind)
-                item.setPos(x, y)
-                self._scene.addItem(item)
-                self.neurons[(l, j)] = item
-                pos[(l, j)] = QPointF(x, y)
-            title = "Inputs" if l == 0 else ("Outputs" if l == L else f"Hidden layer {l}")
-            if l > 0:
-                title += f"\n{net.activations[l - 1].name}"
-            t = self._scene.addSimpleText(title)
-            t.setBrush(QColor("#566573"))
-            t.setPos(x - t.boundingRect().width() / 2, -(tallest - 1) * row_dy / 2 - R - 96)
-        for l in range(L):
-            n_edges = (len(drawn[l]) * len(drawn[l + 1]))
-            labelled = n_edges <= MAX_LABELLED_EDGES
-            for rank, j in enumerate(drawn[l + 1]):
-                if j is None:
-                    continue
-                for i in drawn[l]:
-                    if i is None:
-                        continue
-                    a, b = pos[(l, i)], pos[(l + 1, j)]
-                    d = b - a
-                    length = math.hypot(d.x(), d.y())
-                    # Labels sit near the source end, each target at its own spot, so they do not collide.
-                    frac = (R + 24 + 26 * (rank % 4)) / max(length, 1.0) if len(drawn[l]) > 1 else 0.5
-                    el = Element("weight", l, j, i)
-                    e = EdgeItem(el, a + d * (R / length), b - d * (R / length), net.weight_name(l, j, i),
-                                 min(frac, 0.6))
-                    e.show_label = labelled
-                    self._scene.addItem(e)
-                    self.edges[el] = e
-            # bias node of dense layer l sits above the source column
-            col = drawn[l]
-            bx = l * col_dx + col_dx * 0.45
-            by = -(len(drawn[l + 1]) - 1) * row_dy / 2 - row_dy * 0.75
-            bn = BiasItem(l, net.bias_name(l))
-            bn.setPos(bx, by)
-            self._scene.addItem(bn)
-            self.bias_nodes.append(bn)
-            for j in drawn[l + 1]:
-                if j is None:
-                    continue
-                b = pos[(l + 1, j)]
-                a = QPointF(bx, by)
-                d = b - a
-                length = math.hypot(d.x(), d.y())
-                el = Element("bias", l, j)
-                e = EdgeItem(el, a + d * (18 / length), b - d * (R / length), f"{net.bias_name(l)}→{net.neuron_name(l + 1, j)}",
-                             0.55, dashed=True)
-                e.show_label = len(drawn[l + 1]) <= 4
-                self._scene.addItem(e)
-                self.edges[el] = e
-        self.loss_item = LossItem()
-        self.loss_item.setPos(L * col_dx + 190, 0)
+        for (l, j), circle in lay.neurons.items():
+            kind = "input" if l == 0 else "output" if l == L else "hidden"
+            item = NeuronItem(Element("neuron", l, j), circle, net.neuron_name(l, j), kind)
+            self._scene.addItem(item)
+            self.neurons[(l, j)] = item
+        for rect, hidden in lay.ellipses:
+            self._scene.addItem(TextItem(rect, f"⋮\n{hidden} more", boxed=True))
+        for rect, title in lay.titles:
+            self._scene.addItem(TextItem(rect, title))
+        for l, rect in lay.bias_boxes.items():
+            self._scene.addItem(BiasItem(rect, net.bias_name(l)))
+        for el, geo in lay.edges.items():
+            item = EdgeItem(geo)
+            self._scene.addItem(item)
+            self.edges[el] = item
+            label = LabelItem(el, lay.label_size(el))
+            self._scene.addItem(label)
+            self.labels[el] = label
+        self.loss_item = LossItem(lay.loss_box)
         self._scene.addItem(self.loss_item)
-        self._scene.setSceneRect(self._scene.itemsBoundingRect().adjusted(-30, -30, 30, 30))
-        self._user_zoomed = False
-        QTimer.singleShot(0, self.fit)
+        self._scene.setSceneRect(qrect(lay.bounds))
+        if not self._user_zoomed:
+            QTimer.singleShot(0, self.fit)
 
-    # -- values ----------------------------------------------------------------------------------
-    def _values(self):
-        """Engine values for the shown sample: {(kind, element): result} from the revealed records."""
-        c = self.controller
-        tr = c.trace
-        if tr is None:
-            return {}, None
-        recs = tr.records if c.is_preview else tr.records[:c.revealed]
-        s = c.sample
-        vals = {}
-        for r in recs:
-            if r.sample is None or r.sample == s or r.kind == "total_loss":
-                vals[(r.kind, r.element)] = r
-        return vals, tr
+    # -- redraw parts (each once per publication, through RedrawOnce) --------------------------------------
+    def _edge_values(self, state: ViewState) -> dict[Element, float | None]:
+        """What each edge shows: its weight, its gradient or its last update (None: not computed yet)."""
+        view = state.display.edge_view
+        if view == "weight":
+            return dict(zip(self.edges, state.theta[self._theta_index].tolist()))
+        out: dict[Element, float | None] = {}
+        for el in self.edges:
+            r = state.value("gradient" if view == "gradient" else "update", el)
+            if r is None or (view == "delta" and state.is_preview):
+                out[el] = None
+            else:
+                out[el] = r.result if view == "gradient" else r.result - r.old_value
+        return out
 
-    def _update_values(self) -> None:
-        c = self.controller
-        sim = c.sim
-        net = sim.network
-        digits = c.precision
-        vals, tr = self._values()
-        s = c.sample
-        sym = {(l, j) for l, js in c.symmetry for j in js}
-        current = c.current
-        self.highlighted = current.element if current is not None else None
+    def _update_edges(self, state: ViewState) -> None:
+        lay = self.layout_
+        prefix = PREFIX[state.display.edge_view]
+        cur = state.current.element if state.current is not None else None
+        sel = state.selection
+        values = self._edge_values(state)
+        biggest: dict[tuple[int, str], float] = {}
+        for el, v in values.items():
+            if v is not None:
+                key = (el.layer, el.kind)
+                biggest[key] = max(biggest.get(key, 0.0), abs(v))
+        labels = set()
+        for el, item in self.edges.items():
+            v = values[el]
+            m = biggest.get((el.layer, el.kind)) or 1.0
+            # widths in quarter pixels: a change too small to see does not repaint the edge
+            width = round(4.0 * (1.0 + 5.0 * min(abs(v or 0.0) / m, 1.0))) / 4.0
+            item.set_look(v is None or v >= 0, width, el == cur, el == sel)
+            label = self.labels[el]
+            if v is not None and lay.label_shown(el, sel, cur):  # texts only for the labels shown
+                labels.add(el)
+                name = item_name(state, el) if state.edge_names else ""
+                label.set_look(name, prefix + state.fmt(v), item.color().rgb(), el == sel)
+                label.place(lay.label_rect(el))
+            else:
+                label.place(None)
+        self._shown_labels = labels
+        self.highlighted = cur
+
+    def _update_neurons(self, state: ViewState) -> None:
+        sym = {(l, j) for l, js in state.symmetry for j in js}
+        cur = state.current.element if state.current is not None else None
+        digits = min(state.display.precision, 6)
         for (l, j), item in self.neurons.items():
             el = item.element
             if l == 0:
-                idx = self._input_index(tr, s)
-                item.value_text = format_number(sim.inputs[idx, j], min(digits, 6))
+                v = float(state.inputs[state.sample_index, j])
             else:
-                r_out = vals.get(("activation", el))
-                item.value_text = format_number(r_out.result, min(digits, 6)) if r_out else ""
-            item.symmetric = (l, j) in sym
-            item.highlighted = self.highlighted == el
-            item.selected = c.selection == el
-            item.update()
-        # edges
-        groups: dict[tuple[int, bool], list[EdgeItem]] = {}
-        for el, e in self.edges.items():
-            w = sim.parameter(el)
-            g = vals.get(("gradient", el))
-            u = vals.get(("update", el))
-            if c.edge_view == "gradient":
-                shown = g.result if g else None
-            elif c.edge_view == "delta":
-                shown = (u.result - u.old_value) if u and not c.is_preview else None
-            else:
-                shown = w
-            e.value = shown if shown is not None else 0.0
-            e.label = "" if shown is None else format_number(shown, digits)
-            if c.edge_view == "gradient" and shown is not None:
-                e.label = "∂ " + e.label
-            elif c.edge_view == "delta" and shown is not None:
-                e.label = "Δ " + e.label
-            e.highlighted = self.highlighted == el
-            e.selected = c.selection == el
-            groups.setdefault((el.layer, el.kind == "bias"), []).append(e)
-        for items in groups.values():
-            m = max((abs(e.value) for e in items), default=0.0) or 1.0
-            for e in items:
-                e.width = 1.0 + 5.0 * min(abs(e.value) / m, 1.0)
-                e.show_label = e.show_label if len(items) <= MAX_LABELLED_EDGES else e.selected
-                e.update()
-        # loss box
-        if self.loss_item is not None:
-            r = vals.get(("total_loss", Element("loss")))
-            text = f"E_total\n{format_number(r.result, digits)}" if r else "E_total\n–"
-            text += f"\n(training set: {format_number(sim.loss(), min(digits, 6))})" if not c.fast_running else ""
-            self.loss_item.text = text
-            self.loss_item.highlighted = self.highlighted == Element("loss")
-            self.loss_item.update()
-        self._scene.update()
+                r = state.value("activation", el)
+                v = r.result if r is not None else None
+            text = "" if v is None else state.fmt(v, digits)
+            if len(text) > 10:  # e.g. −1.23456e−100: fewer digits, so that it fits inside the circle
+                text = state.fmt(v, 3)
+            item.set_look(text, (l, j) in sym, el == cur, el == state.selection)
 
-    def _input_index(self, tr, s: int) -> int:
-        sim = self.controller.sim
-        if tr is not None and len(tr.batch) > s:
-            return int(tr.batch[s])
-        return int(sim.next_batch()[0])
+    def _update_loss(self, state: ViewState) -> None:
+        if self.loss_item is None:
+            return
+        r = state.value("total_loss", Element("loss"))
+        lines = ("E_total", state.fmt(r.result) if r is not None else "–")
+        if state.training_loss is not None:
+            lines += (f"training set: {state.fmt(state.training_loss, min(state.display.precision, 6))}",)
+        cur = state.current.element if state.current is not None else None
+        self.loss_item.set_look(lines, cur == Element("loss"), state.selection == Element("loss"))
+
+    # -- queries (tests, accessibility) ------------------------------------------------------------------
+    def edge_label(self, element: Element) -> str:
+        """The value text an edge shows, or would show if its label were shown (without its name)."""
+        state = self.controller.state
+        v = self._edge_values(state)[element]
+        return "" if v is None else PREFIX[state.display.edge_view] + state.fmt(v)
+
+    def edge_text(self, element: Element) -> str:
+        """Everything an edge's label shows, name included ('' when the label is hidden)."""
+        label = self.labels[element]
+        name, text = label.look[:2]
+        return "" if not label.isVisible() else (f"{name} {text}" if name else text)
+
+    def neuron_text(self, layer: int, j: int) -> str:
+        return self.neurons[(layer, j)].look[0]
+
+    def label_anchor(self, element: Element) -> QPointF:
+        """Scene point at the centre of an edge's label spot (where a click or the editor goes)."""
+        x, y = self.layout_.label_rect(element).center
+        return QPointF(x, y)
+
+    def shown_labels(self) -> set[Element]:
+        return set(self._shown_labels)
 
     def tooltip_for(self, element: Element) -> str:
         """Rich-text tooltip of a neuron, weight, bias or the loss, built when it is asked for."""
-        c = self.controller
-        net = c.sim.network
-        d = c.precision
-        vals, tr = self._values()
-        if element.kind == "neuron":
-            l, j = element.layer, element.j
-            name = net.neuron_name(l, j)
-            if l == 0:
-                idx = self._input_index(tr, c.sample)
-                tip = f"<b>{name}</b> = {format_number(c.sim.inputs[idx, j], d)} (input of sample #{idx + 1})"
-            else:
-                r_net, r_out = vals.get(("weighted_sum", element)), vals.get(("activation", element))
-                r_d = vals.get(("output_delta", element)) or vals.get(("hidden_delta", element))
-                tip = f"<b>{name}</b>"
-                if r_net:
-                    tip += f"<br>net = {format_number(r_net.result, d)}"
-                if r_out:
-                    tip += f"<br>out = {format_number(r_out.result, d)}"
-                if r_d:
-                    tip += f"<br>δ = ∂E/∂net = {format_number(r_d.result, d)}"
-                tip += f"<br>bias {net.bias_name(l - 1)} = {format_number(net.biases[l - 1][j], d)}"
-                tip += "<br><i>Double-click to edit its bias.</i>"
-            if any(l == layer and j in js for layer, js in c.symmetry):
-                tip += ("<br><span style='color:#8e44ad'>≡ identical to another neuron of this layer: same "
-                        "weights in and out, so the same value, delta and update forever.</span>")
-            return tip
-        if element.kind in ("weight", "bias"):
-            e = self.edges.get(element)
-            name = e.name if e is not None else net.element_name(element)
-            g, u = vals.get(("gradient", element)), vals.get(("update", element))
-            tip = f"<b>{name}</b> = {format_number(c.sim.parameter(element), d)}"
-            tip += f"<br>∂E/∂{name} = {format_number(g.result, d)}" if g else "<br>∂E/∂w: not computed yet"
-            if u:
-                tip += (f"<br>{'next ' if c.is_preview else 'last '}Δ = {format_number(u.result - u.old_value, d)}"
-                        f" (→ {format_number(u.result, d)})")
-            return tip + "<br><i>Click to select, double-click to edit; wheel or drag on a selected weight scrubs it.</i>"
-        return ("Loss of the current batch before the update; below it, the mean loss over the whole training set "
-                "at the current weights.")
+        return element_tooltip(self.controller.state, element)
 
-    def viewportEvent(self, event) -> bool:
-        if event.type() == QEvent.ToolTip:
-            el = self._element_at(event.pos())
-            if el is not None:
-                QToolTip.showText(event.globalPos(), self.tooltip_for(el), self.viewport())
-            else:
-                QToolTip.hideText()
-            return True
-        return super().viewportEvent(event)
-
-    def edge_label(self, element: Element) -> str:
-        """The text an edge shows (tests and accessibility)."""
-        return self.edges[element].label
-
-    def neuron_text(self, layer: int, j: int) -> str:
-        return self.neurons[(layer, j)].value_text
-
-    # -- slots -------------------------------------------------------------------------------------
-    def _on_simulation_replaced(self) -> None:
-        self._build()
-
-    def _on_state_changed(self, *args) -> None:
-        # While running, the plot shows progress; repainting every edge 30 times a second
-        # would cost more than the training itself. The final state is drawn when the run ends.
-        if self.controller.fast_running:
-            now = time.perf_counter()
-            if now - self._last_run_redraw < RUN_REDRAW_INTERVAL:
-                return
-            self._last_run_redraw = now
-        self._update_values()
-
-    def _on_selection_changed(self, element) -> None:
-        self._update_values()
-
-    # -- view --------------------------------------------------------------------------------------
+    # -- view --------------------------------------------------------------------------------------------
     def fit(self) -> None:
-        """Fit the whole network into the window (Ctrl+0)."""
-        self.fitInView(self._scene.sceneRect(), Qt.KeepAspectRatio)
-        if self.transform().m11() > 1.4:  # don't blow small networks up beyond readable size
+        """Fit the whole network into the window (Ctrl+0), up to a readable zoom."""
+        rect = self._scene.sceneRect()
+        self.fitInView(rect, Qt.KeepAspectRatio)
+        if self.transform().m11() > MAX_ZOOM_ON_FIT:
             self.resetTransform()
-            self.scale(1.4, 1.4)
-            self.centerOn(self._scene.sceneRect().center())
+            self.scale(MAX_ZOOM_ON_FIT, MAX_ZOOM_ON_FIT)
+            self.centerOn(rect.center())
         self._user_zoomed = False
 
     def zoom(self, factor: float) -> None:
@@ -536,18 +258,31 @@ class QtNetworkDiagram(QGraphicsView):
         if not self._user_zoomed:
             self.fit()
 
-    def _element_at(self, pos) -> Element | None:
-        for item in self.items(pos):
-            if isinstance(item, _Item) and item.element is not None:
-                return item.element
-        return None
+    def viewportEvent(self, event) -> bool:
+        if event.type() == QEvent.ToolTip:
+            el = self._element_at(event.pos())
+            if el is not None:
+                QToolTip.showText(event.globalPos(), self.tooltip_for(el), self.viewport())
+            else:
+                QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
 
+    def _element_at(self, pos) -> Element | None:
+        """The element nearest to a viewport point (labels and neurons first, then the closest line)."""
+        if self.layout_ is None:
+            return None
+        p = self.mapToScene(pos)
+        tol = HIT_TOLERANCE_PX / max(self.transform().m11(), 1e-6)
+        return self.layout_.hit(p.x(), p.y(), tol, self._shown_labels)
+
+    # -- mouse -------------------------------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.LeftButton:
             el = self._element_at(event.position().toPoint())
             if el is not None:
                 if el == self.controller.selection and el.kind in ("weight", "bias"):
-                    self._scrub = (el, event.position().y(), self.controller.sim.parameter(el))
+                    self._scrub = (el, event.position().y(), self.controller.state.parameter(el))
                 self.controller.select(el)
                 event.accept()
                 return
@@ -559,7 +294,7 @@ class QtNetworkDiagram(QGraphicsView):
             el, y0, v0 = self._scrub
             dy = y0 - event.position().y()
             step = 0.001 if event.modifiers() & Qt.ShiftModifier else 0.005
-            self.controller.edit_parameter(el, repr(round(v0 + dy * step, 6)), merge=True)
+            self.controller.edit_parameter(el, round(v0 + dy * step, 6), merge=True)
             event.accept()
             return
         super().mouseMoveEvent(event)
@@ -590,22 +325,21 @@ class QtNetworkDiagram(QGraphicsView):
         self.zoom(1.15 ** (event.angleDelta().y() / 120))
         event.accept()
 
-    # -- inline editor -----------------------------------------------------------------------------
+    # -- inline editor -----------------------------------------------------------------------------------
     def open_editor(self, element: Element) -> QLineEdit:
         """Open the inline editor on a weight or bias (Enter commits, Esc cancels)."""
         self.close_editor()
         self.controller.select(element)
-        item = self.edges.get(element)
-        anchor = item.label_pos() if item is not None else QPointF(0, 0)
+        state = self.controller.state
         ed = _InlineEditor(self.viewport())
-        ed.setText(repr(self.controller.sim.parameter(element)))
+        ed.setText(repr(state.parameter(element)))
         ed.selectAll()
-        ed.setAccessibleName(f"Edit {self.controller.sim.network.element_name(element)}")
+        ed.setAccessibleName(f"Edit {state.network.element_name(element)}")
         ed.setToolTip("Type a number; Enter to apply, Esc to cancel")
-        p = self.mapFromScene(anchor)
+        p = self.mapFromScene(self.label_anchor(element))
         ed.setFixedWidth(150)
         ed.move(max(0, p.x() - 75), max(0, p.y() - 14))
-        ed.committed.connect(self._on_editor_commit)
+        ed.committed.connect(self._on_editor_committed)
         ed.cancelled.connect(self.close_editor)
         ed.show()
         ed.setFocus()
@@ -621,20 +355,26 @@ class QtNetworkDiagram(QGraphicsView):
         self._editing = None
         self.editor_error.hide()
 
-    def _on_editor_commit(self, text: str) -> None:
+    def _on_editor_committed(self, text: str) -> None:
         if self._editing is None:
             return
-        err = self.controller.edit_parameter(self._editing, text)
-        if err:
-            self.editor_error.setText(err)
+        check = self.controller.check_parameter(self._editing, text)
+        if not check.ok:  # the reason goes next to the field; nothing changes
+            self.editor_error.setText(check.reason)
             self.editor_error.adjustSize()
             self.editor_error.move(self.editor.x(), self.editor.y() + self.editor.height() + 2)
             self.editor_error.show()
             self.editor_error.raise_()
             self.editor.selectAll()
             return
+        element = self._editing
         self.close_editor()
+        self.controller.edit_parameter(element, check.value)
 
+
+def item_name(state: ViewState, el: Element) -> str:
+    net = state.network
+    return net.weight_name(el.layer, el.j, el.i) if el.kind == "weight" else net.bias_name(el.layer, el.j)
 
 
 class _InlineEditor(QLineEdit):
@@ -649,3 +389,4 @@ class _InlineEditor(QLineEdit):
             self.cancelled.emit()
             return
         super().keyPressEvent(event)
+

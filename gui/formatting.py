@@ -1,4 +1,4 @@
-"""Turn the engine's plain equation text into rich text (HTML) or LaTeX.
+"""Turn the engine's plain equation text into rich text (HTML) or LaTeX (Qt-free).
 
 The engine writes symbols like ``net_h1``, ``∂E/∂w5``, ``δ_o1⁽²⁾``; these
 functions only re-typeset them, they never compute anything.
@@ -35,6 +35,19 @@ def computation_html(c: Computation, digits: int) -> str:
         parts.append(f"<span style='color:#555'>{to_html(sub)}</span>")
     parts.append(f"<b style='color:#0b5394'>{html.escape(format_number(c.result, digits))}</b>")
     return " = ".join(parts)
+
+
+def computation_lines_html(c: Computation, digits: int, plain_colours: bool = False) -> tuple[str, str]:
+    """One computation as two lines of rich text: "target = symbols" and "= numbers = result".
+
+    With *plain_colours* nothing is coloured (the painter's pen greys computations still to come).
+    """
+    first = f"<b>{to_html(c.target)}</b> = {to_html(c.expansion)}"
+    sub = c.substituted(digits)
+    result = html.escape(format_number(c.result, digits))
+    result = f"<b>{result}</b>" if plain_colours else f"<b style='color:#0b5394'>{result}</b>"
+    second = f"= {to_html(sub)} = {result}" if sub != c.expansion else f"= {result}"
+    return first, second
 
 
 def _sub_latex(m: re.Match) -> str:

@@ -1,9 +1,9 @@
 """The main window: diagram in the middle, equations, loss plot and training docks around it.
 
-All actions are QActions (menu, toolbar, shortcut, tooltip showing the
-shortcut).  The window asks before discarding unsaved changes, remembers its
-geometry, dock layout, recent files and precision (QSettings), and shows a
-clear dialog instead of a traceback when something goes wrong.
+All actions are QActions (menu, toolbar, shortcut, tooltip showing the shortcut), and each calls one
+controller method (or a view's own zoom/copy).  The window asks before discarding unsaved changes, remembers
+its geometry, dock layout, recent files and precision (QSettings), shows the controller's errors as dialogs
+and its messages in the status bar, and tells the controller when a held key repeats so that redraws coalesce.
 """
 from __future__ import annotations
 
@@ -11,20 +11,29 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence, QPixmap
-from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QDockWidget, QFileDialog, QInputDialog, QLabel,
-                               QMainWindow, QMessageBox, QProgressBar, QScrollArea, QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QScrollArea,
+    QWidget,
+)
 
-from backprop_lab.core import Simulation, StateFileError, load_example
-from backprop_lab.core.statefile import EXAMPLES
+from backprop_lab.core import EXAMPLES, load_example
 
-from .app import version
 from .controller import SimulationController
 from .diagram import QtNetworkDiagram
+from .dialogs import shortcuts_dialog, show_about, show_gradient_check
 from .equations import QtEquationsPanel
 from .loss_plot import QtLossPlot
+from .text_widgets import QtTextLine
 from .training_panel import QtTrainingPanel
+from .view_state import RedrawOnce, ViewState
 
 FILE_FILTER = "Backprop Lab states (*.json);;All files (*)"
 MAX_RECENT = 8
@@ -67,23 +76,26 @@ class MainWindow(QMainWindow):
         self._make_toolbar()
         self._make_statusbar()
 
+        self._redraw = RedrawOnce(self)
         c.error.connect(self._on_error)
         c.message.connect(self._on_message)
-        c.state_changed.connect(self._on_state_changed)
-        c.computation_stepped.connect(self._on_state_changed)
+        for sig in (c.parameters_changed, c.history_changed, c.cursor_moved, c.settings_changed):
+            sig.connect(self._on_engine_changed)
+        c.simulation_replaced.connect(self._on_simulation_replaced)
+        c.display_changed.connect(self._on_display_changed)
         c.dirty_changed.connect(self._on_dirty_changed)
         c.file_changed.connect(self._on_file_changed)
         c.run_started.connect(self._on_run_started)
         c.run_progress.connect(self._on_run_progress)
         c.run_finished.connect(self._on_run_finished)
-        c.display_changed.connect(self._on_display_changed)
+        c.gradient_checked.connect(self._on_gradient_checked)
 
         self.resize(1400, 880)
-        self.resizeDocks([self.training_dock, self.equations_dock], [270, 520], Qt.Horizontal)
-        self.resizeDocks([self.plot_dock], [220], Qt.Vertical)
+        self.resizeDocks([self.training_dock, self.equations_dock], [260, 470], Qt.Horizontal)
+        self.resizeDocks([self.plot_dock], [200], Qt.Vertical)
         self._restore_settings()
         self._on_file_changed(c.path or "")
-        self._on_state_changed()
+        self._redraw.redraw(c.state, "status", "actions", "display")
 
     # -- construction ----------------------------------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
@@ -114,7 +126,8 @@ class MainWindow(QMainWindow):
         self.act_save = self._action("&Save", self.save, QKeySequence.Save, "Save the current state")
         self.act_save_as = self._action("Save &As…", self.save_as, "Ctrl+Shift+S", "Save to a new file")
         self.act_quit = self._action("&Quit", self.close, "Ctrl+Q", "Quit Backprop Lab")
-        self.act_undo = self._action("&Undo", c.undo, QKeySequence.Undo, "Undo the last iteration or edit (same as Step back)")
+        self.act_undo = self._action("&Undo", c.undo, QKeySequence.Undo,
+                                     "Undo the last iteration or edit (same as Step back)")
         self.act_redo = self._action("&Redo", c.redo, ["Ctrl+Shift+Z", "Ctrl+Y"], "Redo what was undone")
         self.act_copy_text = self._action("Copy Equations as &Text", self.equations.copy_plain, "Ctrl+Shift+C",
                                           "Copy this iteration's equations (or the selection's) as text")
@@ -122,21 +135,22 @@ class MainWindow(QMainWindow):
                                            "Copy this iteration's equations (or the selection's) as LaTeX")
         self.act_step_into = self._action("Step &Into", c.step_into, "F11", "Perform the next single computation")
         self.act_step = self._action("&Step", c.step, "F10", "Finish this iteration, or perform one full iteration")
-        self.act_back = self._action("Step &Back", c.step_back, "Shift+F10", "Undo the last full iteration or edit, exactly")
+        self.act_back = self._action("Step &Back", c.step_back, "Shift+F10",
+                                     "Undo the last full iteration or edit, exactly")
         self.act_back_into = self._action("Step Back I&nto", c.step_back_into, "Shift+F11", "Undo one computation")
         self.act_back_to = self._action("Step Back &to Iteration…", self.step_back_to_dialog, "Ctrl+B",
                                         "Go back to an earlier iteration exactly (or double-click the loss plot)")
-        self.act_run = self._action("&Run / Pause", self.toggle_run, "F5", "Run the chosen number of epochs, or pause")
+        self.act_run = self._action("&Run / Pause", c.toggle_run, "F5", "Run the chosen number of epochs, or pause")
         self.act_reset = self._action("Rese&t", c.reset, "Ctrl+R", "Back to the state the file was opened with")
-        self.act_reinit = self._action("Re-&initialise Weights", self.training._on_reinit_clicked, "Ctrl+I",
+        self.act_reinit = self._action("Re-&initialise Weights", lambda: c.reinitialize(), "Ctrl+I",
                                        "Draw new weights with the scheme and seed in the Training panel")
         self.act_fit = self._action("&Fit to Window", self.diagram.fit, "Ctrl+0", "Show the whole network")
         self.act_zoom_in = self._action("Zoom &In", lambda: self.diagram.zoom(1.25), QKeySequence.ZoomIn, "Zoom in")
         self.act_zoom_out = self._action("Zoom &Out", lambda: self.diagram.zoom(0.8), QKeySequence.ZoomOut, "Zoom out")
-        self.act_log = self._action("&Log Scale", lambda on: self.loss_plot.log_box.setChecked(on), "L",
-                                    "Logarithmic loss axis", checkable=True)
-        self.loss_plot.log_box.toggled.connect(self.act_log.setChecked)
-        self.act_grad_check = self._action("&Gradient Check", self.gradient_check, "Ctrl+G",
+        self.act_log = self._action("&Log Scale", c.set_log_scale, "L", "Logarithmic loss axis", checkable=True)
+        self.act_names = self._action("Edge &Names", c.set_edge_names, "N",
+                                      "Edge labels show the weight's name (w5) before its value", checkable=True)
+        self.act_grad_check = self._action("&Gradient Check", c.gradient_check, "Ctrl+G",
                                            "Compare backpropagation with finite differences on the next batch")
         self.edge_group = QActionGroup(self)
         self.edge_actions = {}
@@ -146,7 +160,6 @@ class MainWindow(QMainWindow):
                              checkable=True)
             self.edge_group.addAction(a)
             self.edge_actions[key] = a
-        self.edge_actions[c.edge_view].setChecked(True)
         self.act_shortcuts = self._action("&Keyboard Shortcuts", self.show_shortcuts, QKeySequence.HelpContents,
                                           "List every keyboard shortcut")
         self.act_about = self._action("&About Backprop Lab", self.show_about, None, "Version and credits")
@@ -183,6 +196,8 @@ class MainWindow(QMainWindow):
         for a in self.edge_actions.values():
             v.addAction(a)
         v.addSeparator()
+        v.addAction(self.act_names)
+        v.addSeparator()
         for a in (self.act_fit, self.act_zoom_in, self.act_zoom_out, self.act_log):
             v.addAction(a)
         v.addSeparator()
@@ -210,76 +225,56 @@ class MainWindow(QMainWindow):
 
     def _make_statusbar(self) -> None:
         sb = self.statusBar()
-        self.status_iter = QLabel()
+        # Fixed-size text widgets: these change on every step, and a QLabel would re-lay out the window.
+        self.status_iter = QtTextLine("Iteration 10,000,000 · Epoch 1,000,000")
         self.status_iter.setAccessibleName("Iteration and epoch")
-        self.status_sample = QLabel()
-        self.status_loss = QLabel()
+        self.status_sample = QtTextLine("Sample 10 of 10 in batch (#100,000…)")
+        self.status_loss = QtTextLine("Loss −0.000000000000e−100")
+        for w in (self.status_iter, self.status_sample, self.status_loss):
+            w.setFixedWidth(w.sizeHint().width())
+            sb.addPermanentWidget(w)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(True)
         self.progress.hide()
-        self.eta = QLabel()
-        for w in (self.status_iter, self.status_sample, self.status_loss):
-            w.setStyleSheet("padding: 0 8px;")
-            sb.addPermanentWidget(w)
+        self.eta = QtTextLine("ETA 100,000.0 s")
+        self.eta.setFixedWidth(self.eta.sizeHint().width())
         sb.addPermanentWidget(self.progress)
         sb.addPermanentWidget(self.eta)
 
-    # -- status -----------------------------------------------------------------------------------
-    def _on_state_changed(self, *args) -> None:
-        c = self.controller
-        sim = c.sim
-        self.status_iter.setText(f"Iteration {sim.iteration:,} · Epoch {sim.epoch:,}")
-        B = min(sim.settings.batch_size, sim.n_samples - sim.position)
-        tr = c.trace
-        if tr is not None and len(tr.batch):
-            first = int(tr.batch[0])
-            self.status_sample.setText(f"Sample {c.sample + 1} of {len(tr.batch)} in batch (#{first + 1}…)"
-                                       if len(tr.batch) > 1 else f"Sample #{first + 1} of {sim.n_samples}")
-        else:
-            self.status_sample.setText(f"Batch of {B} from sample #{sim.position + 1}")
-        n = sim.batch_loss.n
-        last = c._fmt(sim.batch_loss.view()[-1]) if n else "–"
-        self.status_loss.setText(f"Loss {last}")
-        if not c.fast_running:  # during a fast run the actions keep the state set when it started
-            self._update_actions()
+    # -- slots -------------------------------------------------------------------------------------
+    def _on_engine_changed(self, state: ViewState) -> None:
+        self._redraw.redraw(state, "status", "actions")
 
-    def _update_actions(self) -> None:
-        c = self.controller
-        sim = c.sim
-        self.act_undo.setEnabled(sim.can_step_back() and not c.running)
-        self.act_back.setEnabled(sim.can_step_back() and not c.running)
-        self.act_back_into.setEnabled(sim.can_step_back() and not c.running and c.traceable)
-        self.act_back_to.setEnabled(sim.iteration > 0 and not c.running)
-        self.act_redo.setEnabled(sim.can_redo() and not c.running)
-        self.act_undo.setText(f"&Undo {sim.undo_label}" if sim.undo_label else "&Undo")
-        self.act_redo.setText(f"&Redo {sim.redo_label}" if sim.redo_label else "&Redo")
-        for a in (self.act_step, self.act_step_into, self.act_reset, self.act_reinit, self.act_grad_check):
-            a.setEnabled(not c.running)
-        self.act_step_into.setEnabled(not c.running and c.traceable)
+    def _on_simulation_replaced(self, state: ViewState) -> None:
+        self._redraw.redraw(state, "status", "actions", "display")
+
+    def _on_display_changed(self, state: ViewState) -> None:
+        self._redraw.redraw(state, "display")
+        self.settings.setValue("precision", state.display.precision)
 
     def _on_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 15000)
 
-    def _on_error(self, title: str, text: str) -> None:
-        self.statusBar().showMessage(f"{title}: {text.splitlines()[0]}", 15000)
-        QMessageBox.warning(self, title, text)
+    def _on_error(self, title: str, message: str, details: str) -> None:
+        self.statusBar().showMessage(f"{title}: {message.splitlines()[0] if message else ''}", 15000)
+        QMessageBox.warning(self, title, message + (f"\n\n{details}" if details else ""))
 
     def _on_dirty_changed(self, dirty: bool) -> None:
         self.setWindowModified(dirty)
 
     def _on_file_changed(self, path: str) -> None:
-        name = Path(path).name if path else (self.controller.sim.name or "Untitled")
+        name = Path(path).name if path else (self.controller.state.name or "Untitled")
         self.setWindowTitle(f"{name}[*] — Backprop Lab")
         self.setWindowModified(self.controller.dirty)
         if path:
             self._add_recent(path)
 
     def _on_run_started(self) -> None:
+        self.statusBar().showMessage("Running…")  # not the last run's "Run finished" any more
         self.progress.setValue(0)
         self.progress.show()
-        self._on_state_changed()
-        self._update_actions()
+        self._update_actions(self.controller.state)
 
     def _on_run_progress(self, done: int, total: int) -> None:
         self.progress.setMaximum(max(total, 1))
@@ -287,39 +282,61 @@ class MainWindow(QMainWindow):
         eta = self.controller.eta()
         self.eta.setText(f"ETA {eta:,.1f} s" if eta is not None else "")
 
-    def _on_run_finished(self, info) -> None:
+    def _on_run_finished(self, end) -> None:
         self.progress.hide()
         self.eta.setText("")
-        self._on_state_changed()
-        self._update_actions()
+        self._update_actions(self.controller.state)
 
-    def _on_display_changed(self) -> None:
-        self.edge_actions[self.controller.edge_view].setChecked(True)
-        self.settings.setValue("precision", self.controller.precision)
+    def _on_gradient_checked(self, result) -> None:
+        show_gradient_check(self, result)
+
+    # -- redraw parts ------------------------------------------------------------------------------
+    def _update_status(self, state: ViewState) -> None:
+        self.status_iter.setText(f"Iteration {state.iteration:,} · Epoch {state.epoch:,}")
+        tr = state.trace
+        if tr is not None and len(tr.batch):
+            first = int(tr.batch[0])
+            self.status_sample.setText(f"Sample {state.sample + 1} of {len(tr.batch)} in batch (#{first + 1}…)"
+                                       if len(tr.batch) > 1 else f"Sample #{first + 1} of {state.n_samples}")
+        else:
+            B = min(state.settings.batch_size, state.n_samples - state.position)
+            self.status_sample.setText(f"Batch of {B} from sample #{state.position + 1}")
+        last = state.last_batch_loss
+        self.status_loss.setText(f"Loss {state.fmt(last) if last is not None else '–'}")
+
+    def _update_actions(self, state: ViewState) -> None:
+        if state.fast_running and not self.act_step.isEnabled():
+            return  # during a fast run the actions keep the state set when it started
+        idle = not self.controller.running
+        self.act_undo.setEnabled(state.can_step_back and idle)
+        self.act_back.setEnabled(state.can_step_back and idle)
+        self.act_back_into.setEnabled(state.can_step_back and idle and state.traceable)
+        self.act_back_to.setEnabled(state.iteration > 0 and idle)
+        self.act_redo.setEnabled(state.can_redo and idle)
+        self.act_undo.setText(f"&Undo {state.undo_label}" if state.undo_label else "&Undo")
+        self.act_redo.setText(f"&Redo {state.redo_label}" if state.redo_label else "&Redo")
+        for a in (self.act_step, self.act_reset, self.act_reinit, self.act_grad_check):
+            a.setEnabled(idle)
+        self.act_step_into.setEnabled(idle and state.traceable)
+
+    def _update_display(self, state: ViewState) -> None:
+        d = state.display
+        self.edge_actions[d.edge_view].setChecked(True)
+        for action, on in ((self.act_log, d.log_scale), (self.act_names, state.edge_names)):
+            action.blockSignals(True)  # showing the setting must not write it back
+            action.setChecked(on)
+            action.blockSignals(False)
 
     # -- actions ----------------------------------------------------------------------------------
-    def toggle_run(self) -> None:
-        if self.controller.running:
-            self.controller.pause()
-        else:
-            self.controller.run(self.training.epochs.value())
-
     def step_back_to_dialog(self) -> None:
-        it = self.controller.sim.iteration
+        it = self.controller.state.iteration
         if it == 0:
-            self.controller.message.emit("Already at iteration 0.")
+            self.controller.say("Already at iteration 0.")
             return
         value, ok = QInputDialog.getInt(self, "Step back to iteration", f"Iteration (0 to {it - 1}):",
                                         max(0, it // 2), 0, it - 1)
         if ok:
             self.controller.step_back_to(value)
-
-    def gradient_check(self) -> None:
-        gc = self.controller.sim.gradient_check()
-        lines = [f"Layer {l + 1}: max relative error {e:.2e}" for l, e in enumerate(gc.per_layer)]
-        verdict = "Backpropagation agrees with finite differences." if gc.max_error < 1e-5 else \
-            "Some gradients differ from finite differences (kinks of ReLU or saturated units can cause this)."
-        QMessageBox.information(self, "Gradient check", verdict + "\n\n" + "\n".join(lines))
 
     def maybe_save(self) -> bool:
         """Ask Save / Discard / Cancel when there are unsaved changes. True to go on."""
@@ -355,7 +372,8 @@ class MainWindow(QMainWindow):
 
     def save_as(self) -> bool:
         c = self.controller
-        suggested = c.path or str(Path.home() / ((c.sim.name or "network").split(" (")[0].replace(" ", "-").lower() + ".json"))
+        stem = (c.state.name or "network").split(" (")[0].replace(" ", "-").lower()
+        suggested = c.path or str(Path.home() / (stem + ".json"))
         path, _ = QFileDialog.getSaveFileName(self, "Save state as", suggested, FILE_FILTER)
         if not path:
             return False
@@ -364,35 +382,11 @@ class MainWindow(QMainWindow):
         return c.save(path)
 
     def show_shortcuts(self) -> None:
-        rows = []
-        for a in self.findChildren(QAction):
-            keys = ", ".join(s.toString(QKeySequence.NativeText) for s in a.shortcuts())
-            if keys and a.text():
-                rows.append(f"<tr><td><b>{keys}</b></td><td>{a.text().replace('&', '')}</td>"
-                            f"<td style='color:#566573'>{a.statusTip()}</td></tr>")
-        rows.append("<tr><td><b>Double-click</b></td><td>Edit a weight or bias</td><td></td></tr>")
-        rows.append("<tr><td><b>Wheel / drag</b></td><td>On the selected weight: scrub it</td>"
-                    "<td style='color:#566573'>Ctrl+wheel for steps of 0.1, Shift+drag for fine steps</td></tr>")
-        rows.append("<tr><td><b>Wheel / drag</b></td><td>Elsewhere: zoom / pan the diagram</td><td></td></tr>")
-        dlg = QDialog(self)
-        dlg.setWindowTitle("Keyboard shortcuts")
-        lay = QVBoxLayout(dlg)
-        b = QTextBrowser()
-        b.setHtml("<table cellspacing=4>" + "".join(sorted(set(rows), key=rows.index)) + "</table>")
-        lay.addWidget(b)
-        bb = QDialogButtonBox(QDialogButtonBox.Close)
-        bb.rejected.connect(dlg.reject)
-        lay.addWidget(bb)
-        dlg.resize(640, 520)
-        self.shortcuts_dialog = dlg
-        dlg.open()
+        self.shortcuts_dialog = shortcuts_dialog(self, self.findChildren(QAction))
+        self.shortcuts_dialog.open()
 
     def show_about(self) -> None:
-        QMessageBox.about(self, "About Backprop Lab",
-                          f"<h3>Backprop Lab {version()}</h3><p>Learn backpropagation by doing it: edit the "
-                          "weights, step through every forward and backward computation with your own numbers, "
-                          "and step back out of any update.</p><p>The worked example follows Matt Mazur's "
-                          "“A Step by Step Backpropagation Example”.</p>")
+        show_about(self)
 
     # -- recent files and settings -------------------------------------------------------------------
     def recent_files(self) -> list[str]:
@@ -429,6 +423,14 @@ class MainWindow(QMainWindow):
                 self.controller.set_precision(int(prec))
         except (TypeError, ValueError):
             pass
+
+    def event(self, event) -> bool:
+        # Before Qt triggers a shortcut it offers the key to the focus widget as a ShortcutOverride, which
+        # travels up to the window when nobody takes it; a held key says there that it repeats.  While it
+        # does, the controller coalesces redraws instead of queueing one per press.
+        if event.type() == QEvent.ShortcutOverride and event.isAutoRepeat():
+            self.controller.set_coalescing(True)
+        return super().event(event)
 
     def closeEvent(self, event) -> None:
         if not self.maybe_save():

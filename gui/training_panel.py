@@ -1,21 +1,40 @@
-"""QtTrainingPanel: training settings, run controls and re-initialisation.
+"""QtTrainingPanel: training settings, run controls and re-initialisation, redrawn from the view state.
 
-Every field writes through the controller and is redrawn from its
-``state_changed`` signal; writes are blocked while a field is being updated
-from the model so that an update never loops back as an edit.
+Every field writes through the controller.  A typed value is checked first (a number in the field's sense,
+then the engine's own check through ``controller.check_training``); a refusal is shown beneath the field and
+nothing changes.  Showing the model's values blocks the widgets' signals, so a redraw never loops back as an
+edit.
 """
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backprop_lab.core import INIT_SCHEMES
 
-from .controller import SPEED_NAMES, SPEEDS, SimulationController
+from .controller import SimulationController
+from .qt_number_field import QtNumberField, error_label
+from .run_loop import MAX_SPEED, SPEED_NAMES
+from .validation import parse_number, parse_whole
+from .view_state import RedrawOnce, ViewState
 
 
 class QtTrainingPanel(QWidget):
+    """See the module docstring."""
+
     def __init__(self, controller: SimulationController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
@@ -25,68 +44,65 @@ class QtTrainingPanel(QWidget):
 
         self.about = QLabel()
         self.about.setWordWrap(True)
-        self.about.setTextFormat(Qt.RichText)
+        self.about.setTextFormat(Qt.RichText)  # built here with every piece of file text escaped
         self.about.setAccessibleName("About this network")
         lay.addWidget(self.about)
 
         box = QGroupBox("Training")
         form = QFormLayout(box)
-        self.learning_rate = QLineEdit()
-        self.learning_rate.setToolTip("η, the step size of gradient descent: w⁺ = w − η·∂E/∂w (Enter to apply)")
-        self.learning_rate.setAccessibleName("Learning rate")
-        self.learning_rate.editingFinished.connect(
-            lambda: self._on_number_edited(self.learning_rate, "learning_rate", "Learning rate"))
-        form.addRow("Learning rate η", self.learning_rate)
-        self.batch_size = QSpinBox()
-        self.batch_size.setRange(1, 1_000_000)
-        self.batch_size.setToolTip("Samples per iteration (mini-batch). Equal to the number of samples = full batch.")
-        self.batch_size.setAccessibleName("Batch size")
-        self.batch_size.editingFinished.connect(lambda: self._set(batch_size=self.batch_size.value()))
-        form.addRow("Batch size", self.batch_size)
-        self.momentum = QLineEdit()
-        self.momentum.setToolTip("μ in [0, 1): v ← μ·v + ∂E/∂w; w ← w − η·v (0 = plain gradient descent)")
-        self.momentum.setAccessibleName("Momentum")
-        self.momentum.editingFinished.connect(lambda: self._on_number_edited(self.momentum, "momentum", "Momentum"))
-        form.addRow("Momentum μ", self.momentum)
+        self.learning_rate = QtNumberField(lambda t: parse_number(t, "the learning rate"), "Learning rate",
+                                           "η, the step size of gradient descent: w⁺ = w − η·∂E/∂w")
+        self.learning_rate.submitted.connect(lambda v: self._apply(self.learning_rate, learning_rate=v))
+        form.addRow("Learning rate η", self.learning_rate.with_error())
+        self.batch_size = QtNumberField(lambda t: parse_whole(t, "batch size", 1), "Batch size",
+                                        "Samples per iteration (mini-batch); the number of samples = full batch")
+        self.batch_size.submitted.connect(lambda v: self._apply(self.batch_size, batch_size=v))
+        form.addRow("Batch size", self.batch_size.with_error())
+        self.momentum = QtNumberField(lambda t: parse_number(t, "the momentum"), "Momentum",
+                                      "μ in [0, 1): v ← μ·v + ∂E/∂w; w ← w − η·v (0 = plain gradient descent)")
+        self.momentum.submitted.connect(lambda v: self._apply(self.momentum, momentum=v))
+        form.addRow("Momentum μ", self.momentum.with_error())
         self.loss = QComboBox()
         self.loss.addItems(["mse", "cross_entropy"])
         self.loss.setToolTip("mse: Σ ½(t − o)² per sample; cross_entropy: needs a softmax or sigmoid output layer")
         self.loss.setAccessibleName("Loss function")
-        self.loss.activated.connect(lambda _: self._set(loss=self.loss.currentText()))
-        form.addRow("Loss", self.loss)
+        self.loss.activated.connect(self._on_loss_chosen)
+        self.loss_error = error_label("Loss function")
+        loss_box = QVBoxLayout()
+        loss_box.setSpacing(2)
+        loss_box.addWidget(self.loss)
+        loss_box.addWidget(self.loss_error)
+        form.addRow("Loss", loss_box)
         self.update_biases = QCheckBox("Update biases")
         self.update_biases.setToolTip("The worked example keeps its biases fixed")
-        self.update_biases.clicked.connect(lambda on: self._set(update_biases=bool(on)))
+        self.update_biases.clicked.connect(lambda on: controller.set_training(update_biases=bool(on)))
         form.addRow(self.update_biases)
         self.shuffle = QCheckBox("Shuffle every epoch")
         self.shuffle.setToolTip("Visit the samples in a new (seeded) order each epoch")
-        self.shuffle.clicked.connect(lambda on: self._set(shuffle=bool(on)))
+        self.shuffle.clicked.connect(lambda on: controller.set_training(shuffle=bool(on)))
         form.addRow(self.shuffle)
         lay.addWidget(box)
 
         run = QGroupBox("Run")
         rf = QFormLayout(run)
-        self.epochs = QSpinBox()
-        self.epochs.setRange(1, 10_000_000)
-        self.epochs.setValue(50)
-        self.epochs.setToolTip("How many epochs Run (F5) trains for")
-        self.epochs.setAccessibleName("Epochs to run")
-        rf.addRow("Epochs", self.epochs)
+        self.epochs = QtNumberField(lambda t: parse_whole(t, "epochs", 1, 10_000_000), "Epochs to run",
+                                    "How many epochs Run (F5) trains for")
+        self.epochs.submitted.connect(controller.set_epochs)
+        rf.addRow("Epochs", self.epochs.with_error())
         speed_row = QHBoxLayout()
         self.speed = QSlider(Qt.Horizontal)
-        self.speed.setRange(0, len(SPEEDS) - 1)
-        self.speed.setValue(controller.speed_level)
+        self.speed.setRange(0, MAX_SPEED)
         self.speed.setToolTip("From slow steps you can watch to maximum speed")
         self.speed.setAccessibleName("Run speed")
-        self.speed_label = QLabel(SPEED_NAMES[controller.speed_level])
+        self.speed_label = QLabel()
         self.speed_label.setMinimumWidth(70)
-        self.speed.valueChanged.connect(self._on_speed_changed)
+        self.speed.valueChanged.connect(controller.set_speed)
         speed_row.addWidget(self.speed, 1)
         speed_row.addWidget(self.speed_label)
         rf.addRow("Speed", speed_row)
         self.run_button = QPushButton("Run")
         self.run_button.setToolTip("Run the chosen number of epochs (F5); press again to pause")
-        self.run_button.clicked.connect(self._on_run_clicked)
+        self.run_button.clicked.connect(controller.toggle_run)
         rf.addRow(self.run_button)
         lay.addWidget(run)
 
@@ -94,96 +110,94 @@ class QtTrainingPanel(QWidget):
         inf = QFormLayout(init)
         self.scheme = QComboBox()
         self.scheme.addItems(list(INIT_SCHEMES))
-        self.scheme.setCurrentText("xavier")
+        self.scheme.setCurrentText(controller.init_choice[0])
         self.scheme.setToolTip("zeros/constant show the symmetry problem; the random schemes break it")
         self.scheme.setAccessibleName("Initialisation scheme")
+        self.scheme.activated.connect(lambda _: controller.set_init_choice(self.scheme.currentText(),
+                                                                           controller.init_choice[1]))
         inf.addRow("Scheme", self.scheme)
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
-        self.seed.setToolTip("Seed of the random generator: the same seed gives the same weights")
-        self.seed.setAccessibleName("Seed")
-        inf.addRow("Seed", self.seed)
+        self.seed = QtNumberField(lambda t: parse_whole(t, "the seed", 0, 2**31 - 1), "Seed",
+                                  "Seed of the random generator: the same seed gives the same weights")
+        self.seed.show_value(str(controller.init_choice[1]))
+        self.seed.submitted.connect(lambda v: controller.set_init_choice(controller.init_choice[0], v))
+        inf.addRow("Seed", self.seed.with_error())
         self.reinit_button = QPushButton("Re-initialise")
-        self.reinit_button.setToolTip("Draw new weights and biases and restart training (undoable)")
-        self.reinit_button.clicked.connect(self._on_reinit_clicked)
+        self.reinit_button.setToolTip("Draw new weights and biases and restart training (Ctrl+I, undoable)")
+        self.reinit_button.clicked.connect(lambda: controller.reinitialize())
         inf.addRow(self.reinit_button)
         lay.addWidget(init)
         lay.addStretch(1)
 
-        controller.state_changed.connect(self._on_state_changed)
-        controller.simulation_replaced.connect(self._on_state_changed)
+        self._redraw = RedrawOnce(self)
+        controller.settings_changed.connect(self._on_settings_changed)
+        controller.simulation_replaced.connect(self._on_simulation_replaced)
+        controller.display_changed.connect(self._on_display_changed)
         controller.run_started.connect(self._on_run_state)
         controller.run_finished.connect(self._on_run_state)
-        self._update_fields()
+        state = controller.state
+        self._redraw.redraw(state, "about", "fields", "run_fields")
 
-    def _set(self, **changes) -> None:
-        if self.controller.set_training(**changes) is not None:
-            self._revert()
-
-    def _revert(self) -> None:
-        """Show the model's values again after a refused input (even in the focused field)."""
-        s = self.controller.sim.settings
-        self.learning_rate.setText(repr(s.learning_rate))
-        self.momentum.setText(repr(s.momentum))
-        self._update_fields()
-
-    def _on_number_edited(self, field: QLineEdit, key: str, label: str) -> None:
-        """Apply a typed number to setting *key*; refuse anything else and show the model's value again."""
-        text = field.text().strip()
-        try:
-            v = float(text)
-        except ValueError:
-            self.controller.message.emit(f"{label}: “{text}” is not a number; unchanged.")
-            self._revert()
+    # -- writing through the controller ----------------------------------------------------------------
+    def _apply(self, field: QtNumberField, **changes) -> None:
+        check = self.controller.check_training(**changes)
+        if not check.ok:
+            field.refuse(check.reason)
+            self.controller.say(check.reason)
             return
-        if v != getattr(self.controller.sim.settings, key):
-            self._set(**{key: v})
+        self.controller.set_training(**changes)
 
-    def _on_speed_changed(self, level: int) -> None:
-        self.speed_label.setText(SPEED_NAMES[level])
-        self.controller.set_speed(level)
+    def _on_loss_chosen(self, _index: int) -> None:
+        check = self.controller.check_training(loss=self.loss.currentText())
+        if not check.ok:
+            self.loss_error.setText(check.reason)
+            self.loss_error.show()
+            self._update_fields(self.controller.state)
+            return
+        self.loss_error.hide()
+        self.controller.set_training(loss=self.loss.currentText())
 
-    def _on_run_clicked(self) -> None:
-        if self.controller.running:
-            self.controller.pause()
-        else:
-            self.controller.run(self.epochs.value())
+    # -- slots -------------------------------------------------------------------------------------
+    def _on_settings_changed(self, state: ViewState) -> None:
+        self._redraw.redraw(state, "fields", "about")  # iterations per epoch follow the batch size
 
-    def _on_reinit_clicked(self) -> None:
-        scheme = self.scheme.currentText()
-        kwargs = {"value": 0.5} if scheme == "constant" else {}
-        if scheme in ("uniform", "normal"):
-            kwargs["scale"] = 0.5
-        self.controller.reinitialize(scheme, self.seed.value(), **kwargs)
+    def _on_simulation_replaced(self, state: ViewState) -> None:
+        self._redraw.redraw(state, "about", "fields", "run_fields")
+
+    def _on_display_changed(self, state: ViewState) -> None:
+        self._redraw.redraw(state, "run_fields")
 
     def _on_run_state(self, *args) -> None:
         self.run_button.setText("Pause" if self.controller.running else "Run")
 
-    def _on_state_changed(self, *args) -> None:
-        self._update_fields()
-
-    def _update_fields(self) -> None:
-        sim = self.controller.sim
-        s = sim.settings
-        widgets = [self.learning_rate, self.batch_size, self.momentum, self.loss, self.update_biases, self.shuffle]
-        for w in widgets:
+    # -- redraw parts ------------------------------------------------------------------------------
+    def _update_fields(self, state: ViewState) -> None:
+        s = state.settings
+        self.learning_rate.show_value(repr(s.learning_rate))
+        self.batch_size.show_value(str(s.batch_size))
+        self.momentum.show_value(repr(s.momentum))
+        for w in (self.loss, self.update_biases, self.shuffle):
             w.blockSignals(True)  # showing the model's value must not write it back
-        if not self.learning_rate.hasFocus():
-            self.learning_rate.setText(repr(s.learning_rate))
-        self.batch_size.setValue(s.batch_size)
-        if not self.momentum.hasFocus():
-            self.momentum.setText(repr(s.momentum))
         self.loss.setCurrentText(s.loss)
         self.update_biases.setChecked(s.update_biases)
         self.shuffle.setChecked(s.shuffle)
-        for w in widgets:
+        for w in (self.loss, self.update_biases, self.shuffle):
             w.blockSignals(False)
-        net = sim.network
+
+    def _update_run_fields(self, state: ViewState) -> None:
+        d = state.display
+        self.epochs.show_value(str(d.epochs))
+        self.speed.blockSignals(True)
+        self.speed.setValue(d.speed)
+        self.speed.blockSignals(False)
+        self.speed_label.setText(SPEED_NAMES[d.speed])
+
+    def _update_about(self, state: ViewState) -> None:
+        net = state.network
         arch = "-".join(str(n) for n in net.sizes)
         acts = ", ".join(net.activation_names)
-        name = sim.name or "Untitled network"
-        notes = sim.notes if len(sim.notes) <= 400 else sim.notes[:400] + "…"
-        self.about.setToolTip(sim.notes)
-        self.about.setText(f"<b>{name}</b><br>{arch} ({acts}) · {net.n_params} parameters · "
-                           f"{sim.n_samples} samples, {sim.iterations_per_epoch} iterations per epoch"
-                           + (f"<br><span style='color:#566573'>{notes}</span>" if notes else ""))
+        name = html.escape(state.name or "Untitled network")
+        notes = state.notes if len(state.notes) <= 400 else state.notes[:400] + "…"
+        self.about.setToolTip(html.escape(state.notes))
+        self.about.setText(f"<b>{name}</b><br>{arch} ({html.escape(acts)}) · {net.n_params} parameters · "
+                           f"{state.n_samples} samples, {state.iterations_per_epoch} iterations per epoch"
+                           + (f"<br><span style='color:#566573'>{html.escape(notes)}</span>" if notes else ""))

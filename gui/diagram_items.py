@@ -1,0 +1,307 @@
+"""The network diagram's graphics items: neurons, bias boxes, edges with labels, the loss box.
+
+Each item draws one piece of a :class:`~backprop_lab.gui.diagram_layout.DiagramLayout` and holds a small
+"look" (texts, colours, flags); ``set_look`` repaints the item only when its look changed.  Lines are drawn
+opaque with flat caps: translucent round-capped antialiased lines cost ten times more to rasterise.  Text is
+fitted into its shape (the font shrinks, down to a legible minimum) so it never spills over.
+"""
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from backprop_lab.core import Element
+
+from .diagram_layout import LABEL_PX, LOSS_PX, NAME_PX, TITLE_PX, VALUE_PX, Circle, EdgeGeometry, Rect
+
+POS = QColor("#d0562c")
+NEG = QColor("#2f6fb5")
+HIGHLIGHT = QColor(255, 196, 0, 150)
+SELECT = QColor("#2ca02c")
+SYMMETRY = QColor("#8e44ad")
+INK = QColor("#1b2631")
+MUTED = QColor("#566573")
+FILLS = {"input": QColor("#dbe9f7"), "hidden": QColor("#f4f6f8"), "output": QColor("#fbe3cf")}
+MIN_PX = 8.0  # text is never drawn smaller than this (scene pixels)
+
+_fonts: dict[tuple[float, bool], QFont] = {}
+
+
+def font(px: float, bold: bool = False) -> QFont:
+    """A cached font of *px* scene pixels."""
+    key = (round(px, 1), bold)
+    f = _fonts.get(key)
+    if f is None:
+        f = QFont()
+        f.setPixelSize(max(1, round(px)))
+        f.setBold(bold)
+        _fonts[key] = f
+    return f
+
+
+def measure(text: str, px: float, bold: bool = False) -> float:
+    """Width of *text* in scene pixels (what the layout is given)."""
+    return QFontMetricsF(font(px, bold)).horizontalAdvance(text)
+
+
+def fitted_font(text: str, px: float, width: float, bold: bool = False) -> QFont:
+    """The largest font up to *px* (not below MIN_PX) in which *text* fits *width*."""
+    w = measure(text, px, bold)
+    if w <= width or not text:
+        return font(px, bold)
+    return font(max(MIN_PX, px * width / w - 0.25), bold)
+
+
+def blend(c: QColor, alpha: float, bg: QColor = QColor("#ffffff")) -> QColor:
+    """*c* at *alpha* over *bg*, as an opaque colour (opaque lines draw much faster)."""
+    return QColor(round(c.red() * alpha + bg.red() * (1 - alpha)), round(c.green() * alpha + bg.green() * (1 - alpha)),
+                  round(c.blue() * alpha + bg.blue() * (1 - alpha)))
+
+
+_SOLID = {True: blend(POS, 0.8), False: blend(NEG, 0.8)}
+_DASHED = {True: blend(POS, 0.45), False: blend(NEG, 0.45)}
+
+
+def qrect(r: Rect) -> QRectF:
+    return QRectF(r.x, r.y, r.w, r.h)
+
+
+class _Item(QGraphicsItem):
+    """Base item: knows its Element (None for decorations) and repaints only when its look changes.
+
+    Small items keep a pixmap of themselves (device-coordinate cache): a repaint of the diagram then blits
+    them instead of laying out their text again; ``update()`` after a change of look refreshes the pixmap.
+    """
+
+    def __init__(self, element: Element | None, cached: bool = True) -> None:
+        super().__init__()
+        self.element = element
+        self.look: tuple = ()
+        if cached:
+            self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+
+    def set_look(self, *look) -> None:
+        if look != self.look:
+            self.look = look
+            self.update()
+
+
+class NeuronItem(_Item):
+    """look = (value_text, symmetric, highlighted, selected)"""
+
+    def __init__(self, element: Element, circle: Circle, name: str, kind: str) -> None:
+        super().__init__(element)
+        self.r = circle.r
+        self.name = name
+        self.kind = kind
+        self.look = ("", False, False, False)
+        self.setPos(circle.x, circle.y)
+        self.setZValue(2)
+
+    @property
+    def value_text(self) -> str:
+        return self.look[0]
+
+    @property
+    def symmetric(self) -> bool:
+        return self.look[1]
+
+    def boundingRect(self) -> QRectF:
+        r = self.r + 10
+        return QRectF(-r, -r - 6, 2 * r + 8, 2 * r + 6)
+
+    def shape(self) -> QPainterPath:
+        p = QPainterPath()
+        p.addEllipse(QPointF(0, 0), self.r, self.r)
+        return p
+
+    def paint(self, p: QPainter, opt: QStyleOptionGraphicsItem, w: QWidget | None = None) -> None:
+        value, symmetric, highlighted, selected = self.look
+        r = self.r
+        if highlighted:
+            p.setPen(Qt.NoPen)
+            p.setBrush(HIGHLIGHT)
+            p.drawEllipse(QPointF(0, 0), r + 8, r + 8)
+        pen = QPen(SELECT if selected else QColor("#34495e"), 3.5 if selected else 1.6)
+        if symmetric:
+            pen = QPen(SYMMETRY, 3, Qt.DashLine)
+        p.setPen(pen)
+        p.setBrush(FILLS[self.kind])
+        p.drawEllipse(QPointF(0, 0), r, r)
+        p.setPen(INK)
+        chord = 2 * math.sqrt(r * r - (NAME_PX + 2) ** 2) - 8
+        p.setFont(fitted_font(self.name, NAME_PX, chord, True))
+        p.drawText(QRectF(-r, -NAME_PX - 4, 2 * r, NAME_PX + 4), Qt.AlignHCenter | Qt.AlignBottom, self.name)
+        if value:
+            p.setFont(fitted_font(value, VALUE_PX, chord))
+            p.drawText(QRectF(-r, 2, 2 * r, VALUE_PX + 6), Qt.AlignHCenter | Qt.AlignTop, value)
+        if symmetric:
+            p.setFont(font(18))
+            p.setPen(SYMMETRY)
+            p.drawText(QRectF(r - 12, -r - 6, 22, 22), Qt.AlignCenter, "≡")
+
+
+class BiasItem(_Item):
+    def __init__(self, rect: Rect, name: str) -> None:
+        super().__init__(None)
+        self.rect = qrect(rect)
+        self.name = name
+        self.setZValue(2)
+
+    def boundingRect(self) -> QRectF:
+        return self.rect.adjusted(-2, -2, 2, 2)
+
+    def paint(self, p: QPainter, opt, w=None) -> None:
+        p.setPen(QPen(QColor("#7f8c8d"), 1.4))
+        p.setBrush(QColor("#fdf6d8"))
+        p.drawRoundedRect(self.rect, 6, 6)
+        p.setFont(fitted_font(self.name, 14, self.rect.width() - 6, True))
+        p.setPen(QColor("#5d4e0b"))
+        p.drawText(self.rect, Qt.AlignCenter, self.name)
+
+
+class TextItem(_Item):
+    """A layer title or the "⋮ n more" of a collapsed layer."""
+
+    def __init__(self, rect: Rect, text: str, boxed: bool = False) -> None:
+        super().__init__(None)
+        self.rect = qrect(rect)
+        self.text = text
+        self.boxed = boxed
+
+    def boundingRect(self) -> QRectF:
+        return self.rect.adjusted(-2, -2, 2, 2)
+
+    def paint(self, p: QPainter, opt, w=None) -> None:
+        if self.boxed:
+            p.setPen(QPen(QColor("#95a5a6"), 1, Qt.DashLine))
+            p.setBrush(QColor("#fafafa"))
+            p.drawRoundedRect(self.rect, 10, 10)
+        p.setPen(MUTED)
+        p.setFont(font(TITLE_PX))
+        p.drawText(self.rect, Qt.AlignCenter, self.text)
+
+
+class LossItem(_Item):
+    """look = (lines, highlighted, selected); the first line is drawn bold."""
+
+    def __init__(self, rect: Rect) -> None:
+        super().__init__(Element("loss"))
+        self.rect = qrect(rect)
+        self.look = (("E_total",), False, False)
+        self.setZValue(2)
+
+    def boundingRect(self) -> QRectF:
+        return self.rect.adjusted(-6, -6, 6, 6)
+
+    def paint(self, p: QPainter, opt, w=None) -> None:
+        lines, highlighted, selected = self.look
+        if highlighted:
+            p.setPen(Qt.NoPen)
+            p.setBrush(HIGHLIGHT)
+            p.drawRoundedRect(self.rect.adjusted(-6, -6, 6, 6), 14, 14)
+        p.setPen(QPen(SELECT if selected else QColor("#922b21"), 3 if selected else 1.6))
+        p.setBrush(QColor("#fdecea"))
+        p.drawRoundedRect(self.rect, 10, 10)
+        p.setPen(QColor("#641e16"))
+        inner = self.rect.adjusted(8, 8, -8, -8)
+        h = inner.height() / max(1, len(lines))
+        for k, line in enumerate(lines):
+            p.setFont(fitted_font(line, LOSS_PX, inner.width(), bold=k == 0))
+            p.drawText(QRectF(inner.x(), inner.y() + k * h, inner.width(), h), Qt.AlignCenter, line)
+
+
+class EdgeItem(_Item):
+    """A weight or bias connection: look = (positive, width, highlighted, selected); the sign sets the colour.
+    Its label is a separate :class:`LabelItem`, drawn above every line."""
+
+    def __init__(self, geometry: EdgeGeometry) -> None:
+        super().__init__(geometry.element, cached=False)  # long diagonal lines: a pixmap would be mostly empty
+        s = geometry.segment
+        self.line = QLineF(s.x1, s.y1, s.x2, s.y2)
+        self.dashed = geometry.dashed
+        self.look = (True, 1.0, False, False)
+        self._pens: tuple = ()
+        self._set_pens()
+        self.setZValue(0)
+        # fixed: wide enough for the widest line and the highlight band, so the geometry never changes
+        self._bounds = QRectF(self.line.p1(), self.line.p2()).normalized().adjusted(-10, -10, 10, 10)
+
+    def set_look(self, *look) -> None:
+        if look != self.look:
+            self.look = look
+            self._set_pens()
+            self.update()
+
+    def _set_pens(self) -> None:
+        """The pens of this look, made once per change rather than on every paint."""
+        _, width, highlighted, selected = self.look
+        pens = []
+        if highlighted:
+            pens.append(QPen(HIGHLIGHT, width + 10, Qt.SolidLine, Qt.FlatCap))
+        if selected:
+            pens.append(QPen(SELECT, width + 6, Qt.SolidLine, Qt.FlatCap))
+        pens.append(QPen(self.color(), width, Qt.DashLine if self.dashed else Qt.SolidLine, Qt.FlatCap))
+        self._pens = tuple(pens)
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def color(self) -> QColor:
+        return (_DASHED if self.dashed else _SOLID)[self.look[0]]
+
+    def paint(self, p: QPainter, opt, w=None) -> None:
+        for pen in self._pens:
+            p.setPen(pen)
+            p.drawLine(self.line)
+
+
+class LabelItem(_Item):
+    """An edge's label in its reserved spot: look = (name, text, colour rgb, selected).
+
+    The spot is sized for the widest value at the current precision; the box drawn hugs the actual text.
+    """
+
+    def __init__(self, element: Element, size: tuple[float, float]) -> None:
+        super().__init__(element)
+        self.w, self.h = size
+        self.look = ("", "", 0, False)
+        self.setZValue(1)
+        self.setVisible(False)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-2, -2, self.w + 4, self.h + 4)
+
+    def place(self, rect: Rect | None) -> None:
+        """Show the label at *rect* (a spot of the layout), or hide it."""
+        if rect is None:
+            if self.isVisible():
+                self.setVisible(False)
+            return
+        if self.pos().x() != rect.x or self.pos().y() != rect.y:
+            self.setPos(rect.x, rect.y)
+        if not self.isVisible():
+            self.setVisible(True)
+
+    def paint(self, p: QPainter, opt, w=None) -> None:
+        name, text, rgb, selected = self.look
+        whole = f"{name} {text}" if name else text
+        f = fitted_font(whole, LABEL_PX, self.w - 10)
+        bold = font(f.pixelSize(), True)
+        nw = QFontMetricsF(bold).horizontalAdvance(name + " ") if name else 0.0
+        tw = QFontMetricsF(f).horizontalAdvance(text)
+        box_w = min(self.w, nw + tw + 12)
+        box = QRectF((self.w - box_w) / 2, 0, box_w, self.h)
+        p.setPen(QPen(SELECT if selected else QColor(rgb), 2 if selected else 1))
+        p.setBrush(QColor("#ffffff"))
+        p.drawRoundedRect(box, 5, 5)
+        x = box.x() + 6
+        p.setPen(INK)
+        if name:
+            p.setFont(bold)
+            p.drawText(QRectF(x, 0, nw, self.h), Qt.AlignVCenter | Qt.AlignLeft, name)
+        p.setFont(f)
+        p.drawText(QRectF(x + nw, 0, box.right() - x - nw, self.h), Qt.AlignVCenter | Qt.AlignLeft, text)

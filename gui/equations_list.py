@@ -1,0 +1,226 @@
+"""The whole iteration as a virtual list: only the rows on screen are laid out and painted.
+
+Each computation is one row of two lines — "target = symbols" (rich text for the subscripts, laid out once per
+row and precision, then cached) and "= numbers = result" (plain text runs: the numbers have no subscripts).
+Rows already performed are drawn in ink, rows still to come greyed, the current one on a yellow band.
+Moving the cursor by one computation repaints two or three rows; a new iteration resets the model, which
+costs nothing until rows are painted.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPointF, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QTextDocument, QTextOption
+from PySide6.QtWidgets import QAbstractItemView, QListView, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from backprop_lab.core import Computation, format_number
+
+from .formatting import computation_lines_html
+from .view_state import READY, ViewState
+
+PHASE_TITLES = {"forward": "Forward pass", "loss": "Loss", "backward": "Backward pass", "update": "Update"}
+CURRENT_BG = QColor("#fff3c4")
+TODO_INK = QColor("#98a5a6")
+PHASE_INK = QColor("#1b4f72")
+NUMBER_INK = QColor("#555555")
+RESULT_INK = QColor("#0b5394")
+LINE_H = 18
+ROW_H = 2 * LINE_H + 6
+CACHE_LIMIT = 2000  # rows kept laid out (two documents per row and look)
+_NO_WRAP = QTextOption()
+_NO_WRAP.setWrapMode(QTextOption.NoWrap)
+
+
+class IterationModel(QAbstractListModel):
+    """Rows: a title before each phase, then that phase's computations."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.rows: list[Computation | str] = []
+        self.row_of: dict[int, int] = {}  # record index -> row
+        self.trace = None
+        self.revealed = 0
+        self.preview = True
+        self.current = -1
+        self.digits = 9
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role in (Qt.DisplayRole, Qt.ToolTipRole, Qt.AccessibleTextRole):
+            return row if isinstance(row, str) else row.text(self.digits)
+        return None
+
+    def set_state(self, state: ViewState) -> tuple[int, int] | None:
+        """Show *state*'s iteration; returns the row range whose look changed (None after a reset).
+
+        Only the look of rows changes between two states of one iteration, never their data, so no
+        ``dataChanged`` is emitted (the list view would ask for the row count of every row); the view
+        repaints the rows itself.
+        """
+        tr = state.trace
+        preview = state.mode == READY
+        cur = state.current.index if state.current is not None else -1
+        if tr is not self.trace or state.display.precision != self.digits:
+            self.beginResetModel()
+            self.trace, self.digits = tr, state.display.precision
+            self.rows, self.row_of = [], {}
+            phase = None
+            for r in (tr.records if tr is not None else ()):
+                if r.phase != phase:
+                    phase = r.phase
+                    self.rows.append(PHASE_TITLES[phase])
+                self.row_of[r.index] = len(self.rows)
+                self.rows.append(r)
+            self.revealed, self.preview, self.current = state.revealed, preview, cur
+            self.endResetModel()
+            return None
+        old, new = (self.revealed, self.preview, self.current), (state.revealed, preview, cur)
+        if old == new or not self.rows:
+            return (0, -1)
+        n = len(tr.records)
+        touched = [x for x in (old[0] - 1, new[0] - 1, old[0], new[0], old[2], new[2]) if 0 <= x < n]
+        lo_rec, hi_rec = (0, n - 1) if old[1] != new[1] or not touched else (min(touched), max(touched))
+        self.revealed, self.preview, self.current = new
+        return self.row_of[lo_rec], self.row_of[hi_rec]
+
+    def look(self, row: int) -> str:
+        """"title", "current", "done" or "todo"."""
+        r = self.rows[row]
+        if isinstance(r, str):
+            return "title"
+        if r.index == self.current:
+            return "current"
+        if not self.preview and r.index >= self.revealed:
+            return "todo"
+        return "done"  # performed, or (a preview) what the next iteration will compute
+
+
+class _Row:
+    """A row laid out once: the symbolic line as a text document (it has subscripts), the numbers as plain
+    text runs (they have none), and their widths."""
+
+    __slots__ = ("doc", "first_w", "numbers", "result", "second_w")
+
+    def __init__(self, rec: Computation, digits: int, todo: bool, font: QFont, bold: QFont) -> None:
+        first, _ = computation_lines_html(rec, digits, plain_colours=todo)
+        self.doc = QTextDocument()
+        self.doc.setDocumentMargin(0)
+        self.doc.setDefaultFont(font)
+        self.doc.setDefaultTextOption(_NO_WRAP)
+        self.doc.setHtml(f"<span style='color:{TODO_INK.name()}'>{first}</span>" if todo else first)
+        self.first_w = self.doc.idealWidth()
+        sub = rec.substituted(digits)
+        self.numbers = f"= {sub} = " if sub != rec.expansion else "= "
+        self.result = format_number(rec.result, digits)
+        self.second_w = QFontMetricsF(font).horizontalAdvance(self.numbers) + \
+            QFontMetricsF(bold).horizontalAdvance(self.result)
+
+
+class EquationDelegate(QStyledItemDelegate):
+    """Paints a row from cached layouts: rich text (subscripts) for the symbols, plain runs for the numbers."""
+
+    def __init__(self, model: IterationModel, parent=None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self._cache: dict[tuple, _Row] = {}
+        self.font = QFont()
+        self.font.setPixelSize(13)
+        self.title_font = QFont(self.font)
+        self.title_font.setBold(True)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:
+        return QSize(100, ROW_H)
+
+    def _row(self, rec: Computation, digits: int, todo: bool) -> _Row:
+        key = (id(rec), rec.index, digits, todo)
+        row = self._cache.get(key)
+        if row is None:
+            if len(self._cache) > CACHE_LIMIT:
+                self._cache.clear()
+            row = self._cache[key] = _Row(rec, digits, todo, self.font, self.title_font)
+        return row
+
+    def paint(self, p: QPainter, option: QStyleOptionViewItem, index) -> None:
+        m = self.model
+        i = index.row()
+        look = m.look(i)
+        rect: QRect = option.rect
+        p.save()
+        p.setClipRect(rect)
+        if look == "title":
+            p.setFont(self.title_font)
+            p.setPen(PHASE_INK)
+            p.drawText(rect.adjusted(6, 0, -4, -2), Qt.AlignLeft | Qt.AlignBottom, m.rows[i])
+            p.restore()
+            return
+        if look == "current":
+            p.fillRect(rect, CURRENT_BG)
+        todo = look == "todo"
+        row = self._row(m.rows[i], m.digits, todo)
+        # a line too long for the panel is drawn a little smaller (down to 70 %), so the result still shows
+        k = max(0.7, min(1.0, (rect.width() - 10) / max(row.first_w, 1.0)))
+        p.save()
+        p.translate(rect.x() + 6, rect.y() + 3 + (1 - k) * LINE_H / 2)
+        p.scale(k, k)
+        row.doc.drawContents(p)
+        p.restore()
+        # the numbers: a little smaller if that is enough, else shortened in the middle ("…"), so that the
+        # result always shows (the whole line is in the row's tooltip and in the selection's equations)
+        room = rect.width() - 26
+        k = max(0.8, min(1.0, room / max(row.second_w, 1.0)))
+        p.translate(rect.x() + 22, rect.y() + 3 + LINE_H)
+        p.scale(k, k)
+        p.setFont(self.title_font)
+        result_w = p.fontMetrics().horizontalAdvance(row.result)
+        p.setFont(self.font)
+        numbers = row.numbers
+        if row.second_w * k > room:
+            numbers = p.fontMetrics().elidedText(numbers[:-3], Qt.ElideMiddle, int(room / k - result_w - 12)) + " = "
+        p.setPen(TODO_INK if todo else NUMBER_INK)
+        w = p.fontMetrics().horizontalAdvance(numbers)
+        p.drawText(QPointF(0, LINE_H - 4), numbers)
+        p.setFont(self.title_font)
+        p.setPen(TODO_INK if todo else RESULT_INK)
+        p.drawText(QPointF(w, LINE_H - 4), row.result)
+        p.restore()
+
+
+class QtIterationList(QListView):
+    """The list of every computation of the shown iteration."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model_ = IterationModel(self)
+        self.setModel(self.model_)
+        self.delegate = EquationDelegate(self.model_, self)
+        self.setItemDelegate(self.delegate)
+        self.setUniformItemSizes(True)
+        self.setSelectionMode(QAbstractItemView.NoSelection)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
+        self.setAccessibleName("Every computation of this iteration")
+        self.setToolTip("")
+
+    def show_state(self, state: ViewState) -> None:
+        changed = self.model_.set_state(state)
+        m = self.model_
+        target = m.current if m.current >= 0 else m.revealed if state.mode != READY and m.revealed else -1
+        row = m.row_of.get(target)
+        if row is not None:
+            rect = self.visualRect(m.index(row))
+            view = self.viewport().rect()
+            margin = view.height() // 4
+            if not view.adjusted(0, margin, 0, -margin).contains(rect.center()):
+                self.scrollTo(m.index(row), QAbstractItemView.PositionAtCenter)
+        if changed is not None and changed[1] >= changed[0]:
+            top = self.visualRect(m.index(changed[0]))
+            bottom = self.visualRect(m.index(changed[1]))
+            self.viewport().update(top.united(bottom))
+
+    def plain_text(self) -> str:
+        m = self.model_
+        return "\n".join(r if isinstance(r, str) else r.text(m.digits) for r in m.rows)

@@ -1,0 +1,77 @@
+"""QtNumberField: a line edit for a typed number that shows why a value is refused, right beneath it."""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from .validation import Validation
+
+ERROR_STYLE = "color:#922b21; background:#fdecea; border:1px solid #e6b0aa; border-radius:3px; padding:2px 4px;"
+
+
+def error_label(name: str) -> QLabel:
+    """The label that shows a refusal beneath a field (plain text, hidden until needed)."""
+    label = QLabel()
+    label.setTextFormat(Qt.PlainText)
+    label.setWordWrap(True)
+    label.setStyleSheet(ERROR_STYLE)
+    label.setAccessibleName(f"{name}: input refused")
+    label.hide()
+    return label
+
+
+class QtNumberField(QLineEdit):
+    """A number field: Enter (or leaving the field) parses the text; a refusal is shown in ``error``.
+
+    ``submitted(value)`` is emitted with the parsed value when the text is a number in the field's sense;
+    the owner may still refuse it (for a reason only the engine knows) with :meth:`refuse`.  Put
+    :meth:`with_error` (the field above its error label) into a layout.
+    """
+
+    submitted = Signal(object)
+
+    def __init__(self, parse: Callable[[str], Validation], name: str, tooltip: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._parse = parse
+        self._shown = ""
+        self.setAccessibleName(name)
+        self.setToolTip(tooltip + " (Enter to apply)")
+        self.editingFinished.connect(self._on_editing_finished)
+        self.textEdited.connect(lambda _: self.error.hide())
+        self.error = error_label(name)
+
+    def with_error(self) -> QWidget:
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self)
+        lay.addWidget(self.error)
+        return box
+
+    def show_value(self, text: str, force: bool = False) -> None:
+        """Show the model's value (not while the person is typing in the field, unless *force*)."""
+        self._shown = text
+        if force or not self.hasFocus():
+            self.setText(text)
+
+    def refuse(self, reason: str) -> None:
+        """Show why the typed value was refused, and the model's value again."""
+        self.error.setText(reason)
+        self.error.show()
+        self.setText(self._shown)
+        self.selectAll()
+
+    def _on_editing_finished(self) -> None:
+        text = self.text()
+        if text.strip() == self._shown:
+            return
+        v = self._parse(text)
+        if not v.ok:
+            self.refuse(v.reason)
+            return
+        self.error.hide()
+        self.submitted.emit(v.value)

@@ -1,0 +1,182 @@
+"""Building view states from a Simulation (Qt-free): what changed since the last one, and the new one.
+
+Only the Simulation's public API is read.  Expensive parts — the next iteration's preview, the training-set
+loss, the symmetry groups — are computed when what they depend on changed, else taken from the last state.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+
+import numpy as np
+
+from backprop_lab.core import BackpropLabError, Element, Simulation, Trace, symmetric_groups
+
+from .view_state import (
+    COMPLETE,
+    CURSOR_MOVED,
+    HISTORY_CHANGED,
+    PARAMETERS_CHANGED,
+    READY,
+    RUNNING,
+    SETTINGS_CHANGED,
+    SIMULATION_REPLACED,
+    STEPPING,
+    UNTRACEABLE,
+    Display,
+    ViewState,
+    frozen,
+    visible_values,
+)
+
+ENGINE = frozenset({SIMULATION_REPLACED, PARAMETERS_CHANGED, HISTORY_CHANGED, SETTINGS_CHANGED})
+
+
+def fingerprint(sim: Simulation) -> bytes:
+    """A digest of what a state file of *sim* would hold (to tell whether there are unsaved changes)."""
+    h = hashlib.blake2b(sim.committed_theta().tobytes(), digest_size=16)
+    h.update(repr((sim.iteration, sim.epoch, sim.position, sim.settings)).encode())
+    return h.digest()
+
+
+def _cursor_key(sim: Simulation) -> tuple:
+    """The shown iteration's objects and how far it is performed (objects compared by identity)."""
+    return sim.pending, sim.cursor, sim.last_trace, sim.last_computation
+
+
+class TraceCache:
+    """The traces of iterations already computed, by the exact state they start from.
+
+    Stepping back to a state whose next iteration was shown before needs no new trace (and stepping forward
+    from a previewed state can take the fast path and show the preview, which is that iteration's trace:
+    the traced and the fast path give the same bits).  Only states with no optimizer memory (plain SGD)
+    qualify: the key holds everything the next iteration depends on.
+    """
+
+    MAX_RECORDS = 60_000  # about 30 MB of records in all
+
+    def __init__(self) -> None:
+        self._traces: OrderedDict[tuple, Trace] = OrderedDict()
+        self._records = 0
+
+    @staticmethod
+    def key(sim: Simulation) -> tuple | None:
+        s = sim.settings
+        if s.momentum != 0.0 or getattr(s, "optimizer", "sgd") != "sgd" or sim.pending is not None:
+            return None
+        return (sim.iteration, sim.epoch, sim.position, s, id(sim.inputs), id(sim.targets),
+                sim.network.theta.tobytes())
+
+    def get(self, key: tuple | None) -> Trace | None:
+        if key is None or key not in self._traces:
+            return None
+        self._traces.move_to_end(key)
+        return self._traces[key]
+
+    def put(self, key: tuple | None, trace: Trace | None) -> None:
+        if key is None or trace is None or key in self._traces:
+            return
+        self._traces[key] = trace
+        self._records += len(trace)
+        while self._records > self.MAX_RECORDS and len(self._traces) > 1:
+            self._records -= len(self._traces.popitem(last=False)[1])
+
+    def clear(self) -> None:
+        self._traces.clear()
+        self._records = 0
+
+
+class StateBuilder:
+    """Makes the successive view states of one controller (numbered by ``serial``).
+
+    ``completed`` is set by the controller when it performed a step on the fast path because that
+    iteration's trace was known: the state then shows that trace as the iteration just completed.
+    """
+
+    def __init__(self) -> None:
+        self.serial = 0
+        self._shown_key: tuple = ()
+        self.traces = TraceCache()
+        self.completed: tuple[tuple, Trace] | None = None  # (engine key after the step, its trace)
+
+    def changes(self, sim: Simulation, prev: ViewState, fast: bool) -> set[str]:
+        """What changed in the engine since *prev* was published."""
+        ch = set()
+        if not np.array_equal(sim.network.theta, prev.theta):
+            ch.add(PARAMETERS_CHANGED)
+        if (sim.iteration, sim.epoch, sim.position, len(sim.batch_loss.view()), len(sim.epoch_loss.view())) != \
+                (prev.iteration, prev.epoch, prev.position, len(prev.batch_loss), len(prev.epoch_loss)):
+            ch.add(HISTORY_CHANGED)
+        if sim.settings != prev.settings:
+            ch.add(SETTINGS_CHANGED)
+        key = _cursor_key(sim)
+        if not all(a == b if isinstance(a, int) else a is b for a, b in zip(key, self._shown_key)):
+            ch.add(CURSOR_MOVED)
+        if fast != prev.fast_running or (ch & ENGINE and not fast):
+            ch.add(CURSOR_MOVED)  # what is shown of the iteration depends on all of these (none while running)
+        return ch
+
+    def _shown_iteration(self, sim: Simulation, fast: bool, traceable: bool, engine_moved: bool,
+                         prev: ViewState | None) -> tuple:
+        """(mode, trace, revealed, current) of what the window shows."""
+        if fast:
+            return RUNNING, None, 0, None
+        if not traceable:
+            return UNTRACEABLE, None, 0, None
+        pend = sim.pending
+        if pend is not None:
+            if sim.cursor == 0:  # entered but nothing performed: the state is "ready for it"
+                return READY, pend, 0, None
+            return STEPPING, pend, sim.cursor, sim.last_computation
+        if sim.last_trace is not None:
+            return COMPLETE, sim.last_trace, len(sim.last_trace), sim.last_computation
+        key = TraceCache.key(sim)
+        if self.completed is not None and self.completed[0] == key:
+            tr = self.completed[1]
+            return COMPLETE, tr, len(tr), None
+        self.completed = None
+        if prev is not None and prev.mode == READY and prev.trace is not None and not engine_moved:
+            return READY, prev.trace, 0, None  # the same preview: nothing it depends on changed
+        tr = self.traces.get(key)
+        if tr is None:
+            try:
+                tr = sim.preview()
+            except BackpropLabError:  # the next iteration would diverge: nothing to preview
+                return READY, None, 0, None
+            self.traces.put(key, tr)
+        return READY, tr, 0, None
+
+    def build(self, sim: Simulation, changes: frozenset, prev: ViewState | None, hold: frozenset, *, fast: bool,
+              running: bool, traceable: bool, selection: Element | None, display: Display, path: str | None,
+              dirty: bool) -> ViewState:
+        """The state after *changes*; parts in *hold* keep *prev*'s values (see ``SimulationController._sync``)."""
+        net = sim.network
+        theta = prev.theta if (prev is not None and PARAMETERS_CHANGED in hold) else frozen(net.theta.copy())
+        engine_moved = bool(changes & ENGINE)
+        if prev is None or engine_moved or CURSOR_MOVED in changes:
+            mode, trace, revealed, current = self._shown_iteration(sim, fast, traceable, engine_moved, prev)
+            sample = current.sample if current is not None and current.sample is not None else 0
+            values = visible_values(trace, revealed, mode, sample)
+            sample_index = int(trace.batch[sample]) if trace is not None and len(trace.batch) > sample \
+                else int(sim.next_batch()[0])
+        else:
+            mode, trace, revealed, current = prev.mode, prev.trace, prev.revealed, prev.current
+            sample, values, sample_index = prev.sample, prev.values, prev.sample_index
+        if prev is None or changes & {SIMULATION_REPLACED, PARAMETERS_CHANGED, SETTINGS_CHANGED} - hold:
+            loss = None if fast else sim.loss()  # the one training-set forward pass of this action
+            symmetry = tuple((l, tuple(js)) for l, js in symmetric_groups(net))
+        else:
+            loss, symmetry = prev.training_loss, prev.symmetry
+        self.serial += 1
+        self._shown_key = _cursor_key(sim)
+        return ViewState(
+            serial=self.serial, changes=changes, network=net, theta=theta, settings=sim.settings,
+            inputs=sim.inputs, name=sim.name, notes=sim.notes, path=path, iteration=sim.iteration,
+            epoch=sim.epoch, position=sim.position, n_samples=sim.n_samples,
+            iterations_per_epoch=sim.iterations_per_epoch, batch_loss=frozen(sim.batch_loss.view()),
+            epoch_loss=frozen(sim.epoch_loss.view()), epoch_end=frozen(sim.epoch_end.view()), mode=mode,
+            trace=trace, revealed=revealed, current=current, values=values, sample=sample,
+            sample_index=sample_index, selection=selection, training_loss=loss, symmetry=symmetry,
+            display=display, running=running, fast_running=fast, traceable=traceable,
+            can_step_back=sim.can_step_back(), can_redo=sim.can_redo(), undo_label=sim.undo_label,
+            redo_label=sim.redo_label, dirty=dirty)

@@ -1,0 +1,92 @@
+"""Text widgets whose size never depends on their text, so setting a new text repaints only themselves.
+
+A QLabel asks its parents to lay out again whenever its text changes; for texts that change on every key
+press (the status bar, the current-step card) that re-layout of the whole window costs more than the rest of
+the redraw.  These widgets keep a fixed size hint and only repaint.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QFont, QFontMetrics, QPainter, QPalette, QTextDocument
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+
+class QtTextLine(QWidget):
+    """One line of plain text, elided at the right when it does not fit."""
+
+    def __init__(self, sample: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self._sample = sample
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+        self.setAttribute(Qt.WA_OpaquePaintEvent)  # paints all of itself: the parents need no repaint
+
+    def sizeHint(self) -> QSize:
+        fm = self.fontMetrics()
+        return QSize(fm.horizontalAdvance(self._sample) + 8, fm.height() + 4)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(20, self.fontMetrics().height() + 4)
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:
+        if text != self._text:
+            self._text = text
+            self.setAccessibleName(text)
+            self.update()
+
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), self.palette().color(QPalette.Window))
+        p.setPen(self.palette().color(QPalette.WindowText))
+        r = self.rect().adjusted(4, 0, -4, 0)
+        p.drawText(r, Qt.AlignVCenter | Qt.AlignLeft, self.fontMetrics().elidedText(self._text, Qt.ElideRight,
+                                                                                      r.width()))
+
+
+class QtRichCard(QWidget):
+    """A fixed-height box of rich text (built by the program; never text from a file unescaped)."""
+
+    def __init__(self, lines: int, background: str, border: str, point_size: float = 11.0,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._html = ""
+        self._doc = QTextDocument(self)
+        self._doc.setDocumentMargin(6)
+        font = QFont(self.font())
+        font.setPointSizeF(point_size)
+        self._doc.setDefaultFont(font)
+        self._background, self._border = QColor(background), QColor(border)
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+        self.setFixedHeight(QFontMetrics(font).lineSpacing() * lines + 14)
+        self.setAttribute(Qt.WA_OpaquePaintEvent)
+
+    def sizeHint(self) -> QSize:
+        return QSize(200, self.height())
+
+    def text(self) -> str:
+        return self._html
+
+    def setText(self, html: str) -> None:
+        if html != self._html:
+            self._html = html
+            self._doc.setHtml(html)
+            self.update()
+
+    def plain_text(self) -> str:
+        return self._doc.toPlainText()
+
+    def paintEvent(self, event) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), self.palette().color(QPalette.Window))
+        p.setRenderHint(QPainter.Antialiasing)
+        p.setPen(self._border)
+        p.setBrush(self._background)
+        p.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
+        self._doc.setTextWidth(self.width())
+        ctx = QAbstractTextDocumentLayout.PaintContext()
+        ctx.palette.setColor(QPalette.Text, self.palette().color(QPalette.WindowText))
+        p.setClipRect(self.rect())
+        self._doc.documentLayout().draw(p, ctx)

@@ -1,0 +1,228 @@
+"""The immutable view state the controller publishes after each user action (Qt-free).
+
+The controller builds one :class:`ViewState` per action from the Simulation's public API — which records of
+which iteration are visible, the current computation, the training-set loss (computed once), the symmetry
+groups, counters and display preferences — and hands the same object to every view.  Views draw from it and
+never read the engine themselves.  :class:`RedrawOnce` lets a view that listens to several fine signals of one
+publication redraw each of its parts once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Callable, Mapping
+
+import numpy as np
+
+from backprop_lab.core import Computation, Element, Network, Trace, TrainingSettings, format_number
+
+#: The fine change signals, in the order the controller emits them.
+SIMULATION_REPLACED = "simulation_replaced"
+PARAMETERS_CHANGED = "parameters_changed"
+HISTORY_CHANGED = "history_changed"
+CURSOR_MOVED = "cursor_moved"
+SETTINGS_CHANGED = "settings_changed"
+SELECTION_CHANGED = "selection_changed"
+DISPLAY_CHANGED = "display_changed"
+CHANGES = (SIMULATION_REPLACED, PARAMETERS_CHANGED, HISTORY_CHANGED, CURSOR_MOVED, SETTINGS_CHANGED,
+           SELECTION_CHANGED, DISPLAY_CHANGED)
+EVERYTHING = frozenset(CHANGES)
+
+#: What the window shows of the iteration (``ViewState.mode``).
+READY = "ready"              # the next iteration, nothing of it performed (a preview or a pending one at 0)
+STEPPING = "stepping"        # part of an iteration performed with Step into
+COMPLETE = "complete"        # the iteration just performed
+RUNNING = "running"          # a run faster than a person can watch: no trace
+UNTRACEABLE = "untraceable"  # too large to record every computation
+
+EDGE_VIEWS = ("weight", "gradient", "delta")
+#: Edge names are shown by default up to this many parameters ("small networks").
+NAMES_BY_DEFAULT_UP_TO = 40
+
+
+@dataclass(frozen=True)
+class Display:
+    """Display preferences (saved in a state file's ``display``)."""
+
+    precision: int = 9
+    edge_view: str = "weight"
+    edge_names: bool | None = None  # None: automatic, on for small networks
+    log_scale: bool = False
+    epochs: int = 50
+    speed: int = 7
+
+    def to_dict(self) -> dict:
+        d = {"precision": self.precision, "edge_view": self.edge_view, "log_scale": self.log_scale,
+             "epochs": self.epochs, "speed": self.speed}
+        if self.edge_names is not None:
+            d["edge_names"] = self.edge_names
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping, base: "Display", max_speed: int) -> "Display":
+        """The preferences in *d* (a file's ``display``) over *base*; unknown or ill-typed keys are ignored."""
+        def whole(key, lo, hi, default):
+            v = d.get(key)
+            return max(lo, min(hi, v)) if isinstance(v, int) and not isinstance(v, bool) else default
+
+        def flag(key, default):
+            v = d.get(key)
+            return v if isinstance(v, bool) else default
+        return cls(precision=whole("precision", 2, 15, base.precision),
+                   edge_view=d.get("edge_view") if d.get("edge_view") in EDGE_VIEWS else base.edge_view,
+                   edge_names=flag("edge_names", None),
+                   log_scale=flag("log_scale", base.log_scale),
+                   epochs=whole("epochs", 1, 10_000_000, base.epochs),
+                   speed=whole("speed", 0, max_speed, base.speed))
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """Everything the views draw, as of one publication (see the module docstring).
+
+    ``theta`` is a read-only copy of the parameters shown; ``batch_loss``, ``epoch_loss`` and ``epoch_end`` are
+    read-only views of the history, valid until the next publication.
+    """
+
+    serial: int
+    changes: frozenset
+    network: Network
+    theta: np.ndarray
+    settings: TrainingSettings
+    inputs: np.ndarray
+    name: str
+    notes: str
+    path: str | None
+    iteration: int
+    epoch: int
+    position: int
+    n_samples: int
+    iterations_per_epoch: int
+    batch_loss: np.ndarray
+    epoch_loss: np.ndarray
+    epoch_end: np.ndarray
+    mode: str
+    trace: Trace | None
+    revealed: int
+    current: Computation | None
+    values: Mapping
+    sample: int
+    sample_index: int
+    selection: Element | None
+    training_loss: float | None
+    symmetry: tuple
+    display: Display
+    running: bool
+    fast_running: bool
+    traceable: bool
+    can_step_back: bool
+    can_redo: bool
+    undo_label: str
+    redo_label: str
+    dirty: bool
+    _index: dict = field(default_factory=dict, repr=False, compare=False)
+
+    # -- derived ------------------------------------------------------------------------------
+    def fmt(self, value: float, digits: int | None = None) -> str:
+        """*value* at the display precision (or *digits*)."""
+        return format_number(value, self.display.precision if digits is None else digits)
+
+    def parameter(self, element: Element) -> float:
+        """The shown value of a weight or bias."""
+        k = self._index.get(element)
+        if k is None:
+            net = self.network
+            k = (net.weight_index(element.layer, element.j, element.i) if element.kind == "weight"
+                 else net.bias_index(element.layer, element.j))
+            self._index[element] = k
+        return float(self.theta[k])
+
+    def value(self, kind: str, element: Element) -> Computation | None:
+        """The visible record of *kind* for *element* (for the shown sample), or None."""
+        return self.values.get((kind, element))
+
+    @property
+    def is_preview(self) -> bool:
+        return self.mode == READY
+
+    @property
+    def done(self) -> list[Computation]:
+        """Records of the shown iteration already performed (none for a preview)."""
+        if self.trace is None or self.mode == READY:
+            return []
+        return self.trace.records[:self.revealed]
+
+    @property
+    def todo(self) -> list[Computation]:
+        """Records still to come (all of a preview)."""
+        if self.trace is None:
+            return []
+        return self.trace.records if self.mode == READY else self.trace.records[self.revealed:]
+
+    def is_done(self, record: Computation) -> bool:
+        return self.mode != READY and record.index < self.revealed
+
+    @property
+    def edge_names(self) -> bool:
+        """Whether edge labels show names (the preference, or automatic: small networks)."""
+        if self.display.edge_names is not None:
+            return self.display.edge_names
+        return self.network.n_params <= NAMES_BY_DEFAULT_UP_TO
+
+    @property
+    def last_batch_loss(self) -> float | None:
+        return float(self.batch_loss[-1]) if len(self.batch_loss) else None
+
+    def updated_what(self) -> str:
+        """What an update changes under the current settings (for messages)."""
+        return updated_what(self.settings)
+
+
+def updated_what(settings: TrainingSettings) -> str:
+    """What an update changes: every weight, and the biases unless they are fixed."""
+    return "every weight and bias was updated" if settings.update_biases else \
+        "every weight was updated; biases are fixed"
+
+
+def visible_values(trace: Trace | None, revealed: int, mode: str, sample: int) -> Mapping:
+    """``{(kind, element): record}`` of the records shown for batch position *sample*."""
+    if trace is None:
+        return MappingProxyType({})
+    recs = trace.records if mode == READY else trace.records[:revealed]
+    vals = {}
+    for r in recs:
+        if r.sample is None or r.sample == sample or r.kind == "total_loss":
+            vals[(r.kind, r.element)] = r
+    return MappingProxyType(vals)
+
+
+def frozen(a: np.ndarray) -> np.ndarray:
+    """A read-only view of *a*."""
+    v = a.view()
+    v.flags.writeable = False
+    return v
+
+
+class RedrawOnce:
+    """Per-view bookkeeping so that each part redraws once per publication.
+
+    A view connects several fine signals; one user action may emit three of them with the same state.
+    ``redraw(state, "edges", "neurons")`` calls ``self._update_edges(state)`` and ``self._update_neurons(state)``
+    unless they were already redrawn for this state's serial.
+    """
+
+    def __init__(self, owner) -> None:
+        self._owner = owner
+        self._serial = -1
+        self._done: set[str] = set()
+
+    def redraw(self, state: ViewState, *parts: str) -> None:
+        if state.serial != self._serial:
+            self._serial = state.serial
+            self._done = set()
+        for part in parts:
+            if part in self._done:
+                continue
+            self._done.add(part)
+            update: Callable[[ViewState], None] = getattr(self._owner, f"_update_{part}")
+            update(state)
