@@ -166,7 +166,7 @@ def live(quick: bool) -> dict:
         c = SimulationController(sim)
         w = _space() if with_view else None
         if w is not None:
-            c.state_changed.connect(lambda: w.request_update(c.sim))
+            c.parameters_changed.connect(lambda *_: w.request_update(c.sim))
             w.update_from(sim)
             r0 = w.redraws
         c.run(10**7)

@@ -171,4 +171,4 @@ def _nothing_lost(app, win) -> None:
     state = offer_recovery(win, win.recovery)
     if state is not None:
         load_recovered(c, state, win.recovery.restored.path)
-    win.recovery.attach(c, c.state_changed)  # after loading: loading announces "not dirty"
+    win.recovery.attach(c, c.parameters_changed)  # after loading: loading announces "not dirty"

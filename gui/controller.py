@@ -475,6 +475,18 @@ class SimulationController(QObject):
         self.message.emit(f"Opened {path}.")
         return True
 
+    def open_recovered(self, state: dict, path: str | None) -> bool:
+        """Open autosaved work (crash recovery) as unsaved changes of *path*."""
+        try:
+            sim = Simulation.from_dict(state, source="the recovered work")
+        except StateFileError as e:
+            self._fail("Cannot restore the unsaved work", e)
+            return False
+        self.set_simulation(sim, path)
+        self._pub.mark_unsaved()
+        self.message.emit("Restored the unsaved work; save it to keep it.")
+        return True
+
     def open_example(self, name: str) -> bool:
         try:
             sim = load_example(name)

@@ -119,6 +119,14 @@ class Publisher(QObject):
         if was_dirty:
             self._dirty_changed(False)
 
+    def mark_unsaved(self) -> None:
+        """The engine's state matches no file (work restored after a crash): dirty until saved."""
+        self._saved_fp = b""
+        if not self.dirty:
+            self.dirty = True
+            self.state = replace(self.state, dirty=True)
+            self._dirty_changed(True)
+
     def new_simulation(self) -> None:
         """A simulation was opened: its state is the saved one and no trace of the old one applies."""
         self._saved_fp = fingerprint(self._context().sim)

@@ -18,24 +18,8 @@ __all__ = ["load_recovered", "offer_recovery", "recovery_question"]
 def load_recovered(controller, state: dict, path: str | None) -> bool:
     """Open a restored *state* in *controller* as unsaved changes of *path*; False if it is refused.
 
-    Uses ``controller.open_recovered(state, path)`` when the controller has it.
     """
-    opener = getattr(controller, "open_recovered", None)
-    if opener is not None:
-        return bool(opener(state, path))
-    # shim until the controller has open_recovered: the same steps through its internals
-    from backprop_lab.core import Simulation, StateFileError
-    try:
-        sim = Simulation.from_dict(state, source="the recovered work")
-    except StateFileError as e:
-        controller.error.emit("Cannot restore the unsaved work", str(e))
-        return False
-    controller._replace(sim, path)
-    controller._saved_fp = b""  # matches no state: unsaved until saved
-    controller._dirty = True
-    controller.dirty_changed.emit(True)
-    controller.message.emit("Restored the unsaved work; save it to keep it.")
-    return True
+    return bool(controller.open_recovered(state, path))
 
 
 def _when(saved_at: datetime) -> str:

@@ -132,7 +132,7 @@ def test_killed_app_offers_and_restores_the_edit_exactly(qtbot, tmp_path, state_
     assert Simulation.from_dict(state).parameter(W5) == float(EDITED)
     assert manager.restored.path == str(state_file)
     assert load_recovered(win.controller, state, manager.restored.path)
-    manager.attach(win.controller, win.controller.state_changed)
+    manager.attach(win.controller, win.controller.parameters_changed)
     c = win.controller
     assert c.sim.parameter(W5) == float(EDITED) and c.dirty and c.path == str(state_file)
     assert win.windowTitle().startswith("my net.json") and win.isWindowModified()
@@ -160,7 +160,7 @@ def test_debounce_rule_with_a_fake_clock(qtbot, tmp_path):
     now = [1000.0]
     c = SimulationController(load_example("mazur"))
     m = RecoveryManager(tmp_path, first_delay=2.0, interval=10.0, clock=lambda: now[0])
-    m.attach(c, c.state_changed)
+    m.attach(c, c.parameters_changed)
     assert m.delay() == 2.0  # the first save: 2 s after the first change
     c.edit_parameter(W5, "0.5")
     assert m._timer.isActive() and m._timer.interval() == 2000
@@ -192,7 +192,7 @@ def test_debounce_rule_with_a_fake_clock(qtbot, tmp_path):
 def test_a_burst_of_changes_writes_at_most_once_per_interval(qtbot, tmp_path):
     c = SimulationController(load_example("mazur"))
     m = RecoveryManager(tmp_path, first_delay=0.05, interval=0.5)
-    m.attach(c, c.state_changed)
+    m.attach(c, c.parameters_changed)
     times = []
     m.autosaved.connect(lambda path: times.append(time.monotonic()))
     edits = []
@@ -226,7 +226,7 @@ def test_saving_removes_the_recovery_file_and_clear_removes_the_lock(qtbot, tmp_
     c = SimulationController(load_example("mazur"))
     assert c.open(str(state_file))
     m = RecoveryManager(tmp_path / "rec", first_delay=0.01, interval=0.1)
-    m.attach(c, c.state_changed)
+    m.attach(c, c.parameters_changed)
     c.edit_parameter(W5, "0.25")
     qtbot.waitUntil(m.file.exists, timeout=5000)
     meta = json.loads(m.file.read_text())["display"]["recovery"]
@@ -241,7 +241,7 @@ def test_saving_removes_the_recovery_file_and_clear_removes_the_lock(qtbot, tmp_
 def test_a_write_in_progress_cannot_bring_the_file_back_after_clear(qtbot, tmp_path):
     c = SimulationController(load_example("moons"))
     m = RecoveryManager(tmp_path, first_delay=10, interval=10)
-    m.attach(c, c.state_changed)
+    m.attach(c, c.parameters_changed)
     c.sim.run(3_000)  # a history that takes a while (~70 ms) to write
     c.edit_parameter(W5, "0.3")
     assert m.autosave() and m._writer.busy()
@@ -252,7 +252,7 @@ def test_a_write_in_progress_cannot_bring_the_file_back_after_clear(qtbot, tmp_p
 def test_another_window_in_the_same_process_is_not_offered(qtbot, tmp_path):
     c = SimulationController(load_example("mazur"))
     a = RecoveryManager(tmp_path, first_delay=0, interval=0.1)
-    a.attach(c, c.state_changed)
+    a.attach(c, c.parameters_changed)
     c.edit_parameter(W5, "0.3")
     qtbot.waitUntil(a.file.exists, timeout=5000)
     b = RecoveryManager(tmp_path)
@@ -266,7 +266,7 @@ def test_discard_deletes_and_an_unreadable_file_is_reported(qtbot, tmp_path, set
     # What a killed instance leaves: a state file and a lock whose process is gone.
     c = SimulationController(load_example("xor"))
     dead = RecoveryManager(rec, first_delay=0, interval=0.1)
-    dead.attach(c, c.state_changed)
+    dead.attach(c, c.parameters_changed)
     c.edit_parameter(W5, "0.3")
     qtbot.waitUntil(dead.file.exists, timeout=5000)
     dead._lock.unlock()  # as the kernel and QLockFile do for a dead process: the lock is free
