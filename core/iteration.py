@@ -87,6 +87,7 @@ class IterationEngine:
         self._grad: np.ndarray | None = None
         self._bufs: UpdateBuffers | None = None
         self._plan: Plan | None = None
+        self._chunked_of: tuple[Dataset, bool] | None = None  # whether the training set is evaluated in chunks
         self._scalar_fwd: tuple | None = None  # (theta bytes, inputs as lists, forward passes) of the scalar kernel
 
     # -- choices -------------------------------------------------------------------------------------
@@ -142,7 +143,8 @@ class IterationEngine:
             grad_out = None if detail else self._scratch_grad()
             nxt = None if settings.hidden_delta_weights == "original" else self._updated_weights(settings, state,
                                                                                                   updates_done, reg)
-            p = run_pass(net, loss, rule, x, t, self._cached_forward(x, data), grad_out, nxt)
+            fwd = self._cached_forward(x, data) if x is data.inputs else None
+            p = run_pass(net, loss, rule, x, t, fwd, grad_out, nxt)
             batch_loss, grad = p.loss, (p.grad.copy() if detail else p.grad)
         penalty = reg.penalty(theta) if reg.active else 0.0
         total = batch_loss + penalty
@@ -221,6 +223,7 @@ class IterationEngine:
             self._bufs = UpdateBuffers(self.network.n_params)
         return self._bufs
 
+
     def _cached_forward(self, x: np.ndarray, data: Dataset):
         """A forward pass of the whole training set at the current parameters, if one was just computed."""
         c = self._fwd_cache
@@ -246,9 +249,9 @@ class IterationEngine:
             loss, forwards = scalar.loss_only(net.theta.tolist(), xs, ts)
             self._scalar_fwd = (net.theta.tobytes(), xs, forwards)
             return loss + penalty
-        # Keeping the pass doubles the activations held during the next iteration: only small ones are
-        # kept (the saving matters for small data, where a pass is cheap next to its Python overhead).
-        if chunk_rows(net, data.n_samples, CACHE_BYTES) < data.n_samples:  # too large to keep: not cached
+        if self._chunked_of is None or self._chunked_of[0] is not data:
+            self._chunked_of = (data, chunk_rows(net, data.n_samples, CACHE_BYTES) < data.n_samples)
+        if self._chunked_of[1]:  # too large to keep (it would double the activations held): not cached
             return dataset_loss(net, plan.loss, data.inputs, data.targets) + penalty
         nets, outs = net.forward_pass(data.inputs)
         self._fwd_cache = (net.theta.copy(), (nets, outs))

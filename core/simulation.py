@@ -41,6 +41,7 @@ __all__ = ["GradientCheck", "Growable", "RunResult", "Simulation", "TrainingSett
 # State files are read and written by .statefile, which imports this module; to keep the import graph
 # acyclic it registers its functions here (the package's __init__ does so on import).
 _file_format: Any = None
+_NO_STATE = OptimizerState()  # shared by snapshots only; never assigned to
 
 
 def register_file_format(module: Any) -> None:
@@ -351,8 +352,12 @@ class Simulation(Editing, SteppingInto):
 
     def _finish_pending(self) -> None:
         pend = self.cursor_state.take(self.network.theta)
-        with np.errstate(all="ignore"):
-            self._commit(pend.computed)
+        try:
+            with np.errstate(all="ignore"):
+                self._commit(pend.computed)
+        except DivergenceError:
+            self.cursor_state.last = None  # the iteration was not kept: no current step of it
+            raise
         self.last_trace = pend.trace
 
     # -- fast runs ---------------------------------------------------------------------------------------
@@ -440,7 +445,10 @@ class Simulation(Editing, SteppingInto):
     def _snapshot(self, full_history: bool = False) -> Snapshot:
         n_loss, n_epoch = self.history.counts()
         net = self.network
-        return Snapshot(net.theta.copy(), self.state.copy(), self.iteration, self.epoch, self.position,
+        st = self.state
+        # Plain SGD keeps no state: every such snapshot shares one empty object (restore copies it).
+        opt = _NO_STATE if st.velocity is None and st.m is None and st.t == 0 else st.copy()
+        return Snapshot(net.theta.copy(), opt, self.iteration, self.epoch, self.position,
                         n_loss, n_epoch, self.settings, self.data,
                         self.history.arrays() if full_history else None,
                         (net.sizes, tuple(net.activation_names)), self.structure_edits, self._new_params)
