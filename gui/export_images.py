@@ -45,8 +45,13 @@ def render_scene(scene, path: Path) -> Path:
     """Write a QGraphicsScene (all of its items, with a margin) as PNG or SVG."""
     from PySide6.QtCore import QRectF, QSize, Qt
     from PySide6.QtGui import QColor, QImage, QPainter
+    from PySide6.QtWidgets import QGraphicsItem
     source = scene.itemsBoundingRect().adjusted(-24, -24, 24, 24)
     tmp = _temp_beside(path)
+    # The diagram's items cache themselves as pixmaps for fast repaints; a picture (an SVG above all)
+    # wants them drawn for real, as lines and text.
+    for item in scene.items():
+        item.setCacheMode(QGraphicsItem.NoCache)
     if path.suffix.lower() == ".svg":
         from PySide6.QtSvg import QSvgGenerator
         gen = QSvgGenerator()
@@ -87,6 +92,8 @@ def render_image(sim, out, iteration: int | None = None, *, loss_plot: bool = Fa
     from .diagram import QtNetworkDiagram
     view = QtNetworkDiagram(controller)
     view.resize(1200, 760)
+    from PySide6.QtWidgets import QApplication
+    QApplication.processEvents()  # the diagram fills in its numbers on the next turn of the event loop
     return render_scene(view.scene(), path)
 
 

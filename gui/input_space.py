@@ -177,6 +177,9 @@ class QtInputSpace(QWidget):
     sample_clicked(int) : a training sample's row was clicked (its index in ``sim.inputs``).
     """
 
+    #: emitted after each redraw (lets owners pace or count redraws)
+    redrawn = Signal()
+
     sample_clicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None, *, budget_ms: float = BUDGET_MS) -> None:
@@ -185,7 +188,6 @@ class QtInputSpace(QWidget):
         self.fixed_resolution: int | None = None  # set to bypass the cost model (benchmarks)
         self._cost_scale = 1.0  # measured ÷ predicted redraw time, smoothed
         self.mode = ""
-        self.redraws = 0
         self.last_grid: PlaneGrid | None = None
         self.resolution = 0
         self._data_key: tuple | None = None
@@ -325,7 +327,7 @@ class QtInputSpace(QWidget):
             if self.model.columns != before:
                 self._size_columns()
         self.header.setText(summary_text(train, test))
-        self.redraws += 1
+        self.redrawn.emit()
         # CPU time: a machine busy with other programs slows the clock, not the view's share of the CPU
         self._draw_seconds = time.process_time() - cpu0
 

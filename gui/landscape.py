@@ -13,7 +13,7 @@ import time
 import numpy as np
 import PySide6  # noqa: F401  (import before pyqtgraph so it picks this binding)
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, QTimer
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
@@ -72,10 +72,12 @@ def _surface_rgb(values: np.ndarray) -> np.ndarray:
 class QtLossLandscape(QWidget):
     """E over the selected weight or bias (or two of them)."""
 
+    #: emitted after each redraw (lets owners pace or count redraws)
+    redrawn = Signal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.history = ThetaHistory()
-        self.redraws = 0
         self.mode = ""
         self.last: dict = {}
         self._view: tuple | None = None  # the one-parameter plot's (x range, y range)
@@ -211,7 +213,7 @@ class QtLossLandscape(QWidget):
         else:
             self._draw_2d(sim, ok[0], ok[1], path, live)
             self.mode = "2d"
-        self.redraws += 1
+        self.redrawn.emit()
         # CPU time: a machine busy with other programs slows the clock, not the view's share of the CPU
         self._draw_seconds = time.process_time() - cpu0
 

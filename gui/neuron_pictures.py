@@ -6,7 +6,7 @@ for values, a class palette for classes), as pure numpy → RGB arrays.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -109,6 +109,9 @@ class _Hover(QObject):
 class QtNeuronPictures(QWidget):
     """Every hidden and output neuron's picture, one column per layer, and the hovered one large."""
 
+    #: emitted after each redraw (lets owners pace or count redraws)
+    redrawn = Signal()
+
     def __init__(self, parent: QWidget | None = None, *, size: int = 44, large: int = 200,
                  resolution: int = 40) -> None:
         super().__init__(parent)
@@ -142,7 +145,6 @@ class QtNeuronPictures(QWidget):
         self.message.setTextFormat(Qt.PlainText)
         self.grid.addWidget(self.message, 0, 0)
         self._shown: tuple[int, int] | None = None
-        self.redraws = 0
 
     def _rebuild(self, sim) -> None:
         for cell in self._cells.values():
@@ -190,7 +192,7 @@ class QtNeuronPictures(QWidget):
             self._arrays[(layer, j)] = (arr, centre, half)
             cell.setPixmap(QPixmap.fromImage(picture_image(arr, self.size, centre=centre, half=half)))
         self.show_large(self._shown or (len(net.sizes) - 1, 0))
-        self.redraws += 1
+        self.redrawn.emit()
 
     def show_large(self, key) -> None:
         """Show neuron *key* = ``(layer, j)`` in the large picture."""

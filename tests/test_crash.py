@@ -126,9 +126,11 @@ def test_a_failing_run_is_stopped_and_the_state_kept(qtbot, qapp, window, tmp_pa
     try:
         real_run = c.sim.run
         before_failure = {}
+        calls = []
 
         def run(*args, **kw):
-            if c.ticks >= 4:  # three chunks train, then the engine fails
+            calls.append(1)
+            if len(calls) >= 4:  # three chunks train, then the engine fails
                 before_failure.update(theta=c.sim.network.theta.copy(), iteration=c.sim.iteration)
                 raise MemoryError("Unable to allocate 1.49 GiB for an array with shape (100000000, 2)")
             return real_run(*args, **kw)
