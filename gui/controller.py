@@ -37,8 +37,8 @@ __all__ = ["SimulationController", "SPEEDS", "SPEED_NAMES", "MAX_TRACE", "EDGE_V
 #: Traces above this many estimated computations are not built (the window says so).
 MAX_TRACE = 20_000
 #: During fast runs: the plot and counters at most this often, the diagram at most every PARAMS_INTERVAL.
-HISTORY_INTERVAL = 1 / 24
-PARAMS_INTERVAL = 0.5
+HISTORY_INTERVAL = 1 / 20
+PARAMS_INTERVAL = 1.0
 
 
 class SimulationController(QObject):

@@ -42,9 +42,22 @@ def font(px: float, bold: bool = False) -> QFont:
     return f
 
 
+_metrics: dict[tuple[int, bool], QFontMetricsF] = {}
+_widths: dict[tuple[str, int, bool], float] = {}
+
+
 def measure(text: str, px: float, bold: bool = False) -> float:
-    """Width of *text* in scene pixels (what the layout is given)."""
-    return QFontMetricsF(font(px, bold)).horizontalAdvance(text)
+    """Width of *text* in scene pixels (what the layout is given); remembered, as the same texts recur."""
+    key = (text, max(1, round(px)), bold)
+    w = _widths.get(key)
+    if w is None:
+        fm = _metrics.get(key[1:])
+        if fm is None:
+            fm = _metrics[key[1:]] = QFontMetricsF(font(px, bold))
+        if len(_widths) > 20_000:
+            _widths.clear()
+        w = _widths[key] = fm.horizontalAdvance(text)
+    return w
 
 
 def fitted_font(text: str, px: float, width: float, bold: bool = False) -> QFont:
@@ -291,8 +304,8 @@ class LabelItem(_Item):
         whole = f"{name} {text}" if name else text
         f = fitted_font(whole, LABEL_PX, self.w - 10)
         bold = font(f.pixelSize(), True)
-        nw = QFontMetricsF(bold).horizontalAdvance(name + " ") if name else 0.0
-        tw = QFontMetricsF(f).horizontalAdvance(text)
+        nw = measure(name + " ", f.pixelSize(), True) if name else 0.0
+        tw = measure(text, f.pixelSize())
         box_w = min(self.w, nw + tw + 12)
         box = QRectF((self.w - box_w) / 2, 0, box_w, self.h)
         p.setPen(QPen(SELECT if selected else QColor(rgb), 2 if selected else 1))

@@ -9,7 +9,7 @@ costs nothing until rows are painted.
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPointF, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QTextDocument, QTextOption
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QTextDocument, QTextOption, QTransform
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from backprop_lab.core import Computation, format_number
@@ -103,7 +103,7 @@ class _Row:
     """A row laid out once: the symbolic line as a text document (it has subscripts), the numbers as plain
     text runs (they have none), and their widths."""
 
-    __slots__ = ("doc", "first_w", "numbers", "result", "second_w")
+    __slots__ = ("doc", "first_w", "numbers", "result", "result_w", "second_w")
 
     def __init__(self, rec: Computation, digits: int, todo: bool, font: QFont, bold: QFont) -> None:
         first, _ = computation_lines_html(rec, digits, plain_colours=todo)
@@ -116,8 +116,8 @@ class _Row:
         sub = rec.substituted(digits)
         self.numbers = f"= {sub} = " if sub != rec.expansion else "= "
         self.result = format_number(rec.result, digits)
-        self.second_w = QFontMetricsF(font).horizontalAdvance(self.numbers) + \
-            QFontMetricsF(bold).horizontalAdvance(self.result)
+        self.result_w = QFontMetricsF(bold).horizontalAdvance(self.result)
+        self.second_w = QFontMetricsF(font).horizontalAdvance(self.numbers) + self.result_w
 
 
 class EquationDelegate(QStyledItemDelegate):
@@ -131,6 +131,7 @@ class EquationDelegate(QStyledItemDelegate):
         self.font.setPixelSize(13)
         self.title_font = QFont(self.font)
         self.title_font.setBold(True)
+        self._fm = QFontMetricsF(self.font)
 
     def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:
         return QSize(100, ROW_H)
@@ -155,38 +156,35 @@ class EquationDelegate(QStyledItemDelegate):
             p.setFont(self.title_font)
             p.setPen(PHASE_INK)
             p.drawText(rect.adjusted(6, 0, -4, -2), Qt.AlignLeft | Qt.AlignBottom, m.rows[i])
-            p.restore()
-            return
-        if look == "current":
-            p.fillRect(rect, CURRENT_BG)
-        todo = look == "todo"
-        row = self._row(m.rows[i], m.digits, todo)
+        else:
+            if look == "current":
+                p.fillRect(rect, CURRENT_BG)
+            self._paint_row(p, rect, self._row(m.rows[i], m.digits, look == "todo"), look == "todo")
+        p.restore()
+
+    def _paint_row(self, p: QPainter, rect: QRect, row: _Row, todo: bool) -> None:
+        x0, y0 = rect.x(), rect.y()
         # a line too long for the panel is drawn a little smaller (down to 70 %), so the result still shows
         k = max(0.7, min(1.0, (rect.width() - 10) / max(row.first_w, 1.0)))
-        p.save()
-        p.translate(rect.x() + 6, rect.y() + 3 + (1 - k) * LINE_H / 2)
-        p.scale(k, k)
+        base = p.transform()
+        p.setTransform(QTransform(k, 0, 0, k, x0 + 6, y0 + 3 + (1 - k) * LINE_H / 2), True)
         row.doc.drawContents(p)
-        p.restore()
         # the numbers: a little smaller if that is enough, else shortened in the middle ("…"), so that the
         # result always shows (the whole line is in the row's tooltip and in the selection's equations)
         room = rect.width() - 26
         k = max(0.8, min(1.0, room / max(row.second_w, 1.0)))
-        p.translate(rect.x() + 22, rect.y() + 3 + LINE_H)
-        p.scale(k, k)
-        p.setFont(self.title_font)
-        result_w = p.fontMetrics().horizontalAdvance(row.result)
-        p.setFont(self.font)
         numbers = row.numbers
         if row.second_w * k > room:
-            numbers = p.fontMetrics().elidedText(numbers[:-3], Qt.ElideMiddle, int(room / k - result_w - 12)) + " = "
+            numbers = self._fm.elidedText(numbers[:-3], Qt.ElideMiddle, int(room / k - row.result_w - 12)) + " = "
+        w = self._fm.horizontalAdvance(numbers)
+        p.setTransform(base)
+        p.setTransform(QTransform(k, 0, 0, k, x0 + 22, y0 + 3 + 2 * LINE_H - 4), True)
+        p.setFont(self.font)
         p.setPen(TODO_INK if todo else NUMBER_INK)
-        w = p.fontMetrics().horizontalAdvance(numbers)
-        p.drawText(QPointF(0, LINE_H - 4), numbers)
+        p.drawText(QPointF(0, 0), numbers)
         p.setFont(self.title_font)
         p.setPen(TODO_INK if todo else RESULT_INK)
-        p.drawText(QPointF(w, LINE_H - 4), row.result)
-        p.restore()
+        p.drawText(QPointF(w, 0), row.result)
 
 
 class QtIterationList(QListView):

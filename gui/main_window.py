@@ -8,6 +8,7 @@ and its messages in the status bar, and tells the controller when a held key rep
 from __future__ import annotations
 
 import os
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from .controller import SimulationController
 from .diagram import QtNetworkDiagram
 from .dialogs import shortcuts_dialog, show_about, show_gradient_check
 from .equations import QtEquationsPanel
-from .loss_plot import QtLossPlot
+from .loss_plot import TEXT_INTERVAL, QtLossPlot
 from .text_widgets import QtTextLine
 from .training_panel import QtTrainingPanel
 from .view_state import RedrawOnce, ViewState
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         self._make_statusbar()
 
         self._redraw = RedrawOnce(self)
+        self._status_time = self._progress_time = 0.0
         c.error.connect(self._on_error)
         c.message.connect(self._on_message)
         for sig in (c.parameters_changed, c.history_changed, c.cursor_moved, c.settings_changed):
@@ -277,6 +279,10 @@ class MainWindow(QMainWindow):
         self._update_actions(self.controller.state)
 
     def _on_run_progress(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if done < total and now - self._progress_time < TEXT_INTERVAL:
+            return
+        self._progress_time = now
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
         eta = self.controller.eta()
@@ -292,6 +298,10 @@ class MainWindow(QMainWindow):
 
     # -- redraw parts ------------------------------------------------------------------------------
     def _update_status(self, state: ViewState) -> None:
+        now = time.perf_counter()
+        if state.fast_running and now - self._status_time < TEXT_INTERVAL:
+            return  # during a fast run, counters a person can read (the run's end is always shown)
+        self._status_time = now
         self.status_iter.setText(f"Iteration {state.iteration:,} · Epoch {state.epoch:,}")
         tr = state.trace
         if tr is not None and len(tr.batch):

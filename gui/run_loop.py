@@ -19,7 +19,7 @@ MAX_SPEED = len(SPEEDS) - 1
 #: Up to this many iterations per second, runs take traced steps you can watch.
 WATCHABLE = 30
 #: Training time per timer tick at maximum speed: short enough for a smooth window.
-RUN_CHUNK_SECONDS = 0.012
+RUN_CHUNK_SECONDS = 0.015
 
 
 @dataclass(frozen=True)
