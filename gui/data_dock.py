@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDialog, QDockWidget, QMenu
+from PySide6.QtWidgets import QDialog, QDockWidget, QMenu, QScrollArea
 
 from backprop_lab.core import Simulation
 
@@ -36,8 +36,16 @@ class DataFeatures:
         self.panel = QtDataPanel()
         self.dock = QDockWidget("Data", window)
         self.dock.setObjectName("data_dock")
-        self.dock.setWidget(self.panel)
+        scroll = QScrollArea()  # the panel is tall: scrolled, it does not set the window's minimum size
+        scroll.setWidget(self.panel)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        self.dock.setWidget(scroll)
         window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+        window.tabifyDockWidget(window.equations_dock, self.dock)  # a tab beside the equations when shown
+        # Hidden until asked for (View ▸ Data, New Network…, Import CSV…): a second tab would raise the
+        # window's minimum size, and the worked example needs no data editing to start.
+        self.dock.hide()
         self.structure = StructureEditing(window.diagram, c)
         self._shown_serial = -1
         self._data_key: tuple = ()
@@ -72,6 +80,11 @@ class DataFeatures:
             file_menu.insertSeparator(w.act_open)
         if view_menu is not None:
             view_menu.addAction(self.act_data)
+
+    def show_dock(self) -> None:
+        """Show the Data panel (its tab in front)."""
+        self.dock.show()
+        self.dock.raise_()
 
     # -- the panel follows the controller --------------------------------------------------------------
     def refresh(self, state: ViewState, force: bool = False) -> None:
@@ -114,7 +127,7 @@ class DataFeatures:
 
     def open_new(self, sim: Simulation) -> Simulation:
         self.controller.new_simulation(sim, sim.notes)
-        self.dock.show()
+        self.show_dock()
         return sim
 
     def import_csv_dialog(self) -> bool:
@@ -127,7 +140,7 @@ class DataFeatures:
 
     def use_csv(self, data, path: str) -> bool:
         """Train on imported CSV data; a refusal (it does not fit the network) is shown and nothing changes."""
-        self.dock.show()
+        self.show_dock()
         before = id(self.controller.sim.data)
         req = self.panel.use_imported(data, path)
         if req is None:

@@ -173,9 +173,10 @@ class StateBuilder:
             sample, values, sample_index = prev.sample, prev.values, prev.sample_index
         if prev is None or changes & {SIMULATION_REPLACED, PARAMETERS_CHANGED, SETTINGS_CHANGED} - hold:
             loss = None if fast else sim.loss()  # the one training-set forward pass of this action
+            test_loss = None if fast else sim.test_loss()
             symmetry = tuple((l, tuple(js)) for l, js in symmetric_groups(net))
         else:
-            loss, symmetry = prev.training_loss, prev.symmetry
+            loss, symmetry, test_loss = prev.training_loss, prev.symmetry, prev.test_loss
         self.serial += 1
         self._shown_key = _cursor_key(sim)
         self._shown_build = (_structure(sim), sim.data)
@@ -189,4 +190,5 @@ class StateBuilder:
             sample_index=sample_index, selection=selection, training_loss=loss, symmetry=symmetry,
             display=display, running=running, fast_running=fast, traceable=traceable,
             can_step_back=sim.can_step_back(), can_redo=sim.can_redo(), undo_label=sim.undo_label,
-            redo_label=sim.redo_label, dirty=dirty)
+            redo_label=sim.redo_label, dirty=dirty, test_epoch_loss=frozen(sim.test_epoch_loss.view()),
+            test_loss=test_loss)
