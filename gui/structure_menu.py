@@ -119,6 +119,10 @@ class StructureEditing(QObject):
             return []
         return [net.element_of_index(int(k)) for k in mask.nonzero()[0]]
 
+    def halo_shown(self) -> bool:
+        """Whether new parameters are highlighted now."""
+        return self.halo is not None and self.halo.isVisible() and not self.halo.path().isEmpty()
+
     def _update_halo(self) -> None:
         lay = self._layout
         new = self.new_elements() if lay is not None else []
