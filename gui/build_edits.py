@@ -110,17 +110,37 @@ class BuildEdits:
         L = len(self._sim.network.sizes) - 1
         return "the input layer" if layer == 0 else "the output layer" if layer == L else f"hidden layer {layer}"
 
-    def add_neuron(self, layer: int) -> bool:
-        """Add a neuron to *layer* (0 = inputs); new weights from the Training panel's scheme and seed."""
-        return self._apply("Cannot add a neuron", lambda: self._sim.add_neuron(layer, **self._init_kwargs()),
-                           f"Added a neuron to {self._layer_name(layer)}; its new weights are highlighted "
-                           "until the next step (Ctrl+Z undoes).")
+    def _with_data(self, call, data, description: str):
+        """*call* with adapted data (``inputs=…`` etc.) when given; the description follows the data."""
+        if data is None:
+            return call
+        x, t, tx, tt = data
 
-    def remove_neuron(self, layer: int, j: int) -> bool:
-        """Remove neuron *j* of *layer* with its weights in and out."""
+        def go():
+            call(inputs=x, targets=t, test_inputs=tx, test_targets=tt)
+            self.data_description = description
+        return go
+
+    def add_neuron(self, layer: int, data: tuple | None = None, description: str = "") -> bool:
+        """Add a neuron to *layer* (0 = inputs); new weights from the Training panel's scheme and seed.
+
+        In the input or output layer the data must change too: *data* = (inputs, targets, test inputs, test
+        targets) that fit the new network (generated data adapted by the Data panel), else it is refused.
+        """
+        call = self._with_data(lambda **d: self._sim.add_neuron(layer, **self._init_kwargs(), **d), data,
+                               description)
+        return self._apply("Cannot add a neuron", call,
+                           f"Added a neuron to {self._layer_name(layer)}; its new weights are highlighted "
+                           "until the next step (Ctrl+Z undoes)." + (" The data was made again to fit it."
+                                                                      if data is not None else ""))
+
+    def remove_neuron(self, layer: int, j: int, data: tuple | None = None, description: str = "") -> bool:
+        """Remove neuron *j* of *layer* with its weights in and out (*data*: as for :meth:`add_neuron`)."""
         name = self._sim.network.neuron_name(layer, j) if 0 <= layer < len(self._sim.network.sizes) else "?"
-        return self._apply("Cannot remove the neuron", lambda: self._sim.remove_neuron(layer, j),
-                           f"Removed neuron {name} from {self._layer_name(layer)} (Ctrl+Z undoes).")
+        call = self._with_data(lambda **d: self._sim.remove_neuron(layer, j, **d), data, description)
+        return self._apply("Cannot remove the neuron", call,
+                           f"Removed neuron {name} from {self._layer_name(layer)} (Ctrl+Z undoes)."
+                           + (" The data was made again to fit it." if data is not None else ""))
 
     def insert_layer(self, index: int, size: int, activation: str) -> bool:
         """Insert a hidden layer of *size* neurons at position *index* (1 = a new first hidden layer)."""

@@ -47,6 +47,7 @@ class DataFeatures:
         # window's minimum size, and the worked example needs no data editing to start.
         self.dock.hide()
         self.structure = StructureEditing(window.diagram, c)
+        self.structure.adapt = self.adapted_data
         self._shown_serial = -1
         self._data_key: tuple = ()
 
@@ -107,6 +108,20 @@ class DataFeatures:
             self.panel.set_outputs(sim.outputs())
         else:
             self.panel.set_outputs(None)
+
+    def adapted_data(self, sizes: tuple) -> DataRequest | None:
+        """The Data panel's generator made again for a network of *sizes* (e.g. blobs with one class per
+        output), with its split and scaling; None when the source cannot fit it (the edit then says why)."""
+        net, loss = self.controller.state.network, self.controller.state.settings.loss
+        if self.panel._generator() is None:
+            return None
+        self.panel.set_network_shape(sizes[0], sizes[-1], net.activation_names[-1], loss)
+        try:
+            if self.panel.fit_problem():
+                return None
+            return self.panel.request()
+        finally:  # the panel shows the real network's shape again (refresh does, after a change)
+            self.panel.set_network_shape(net.sizes[0], net.sizes[-1], net.activation_names[-1], loss)
 
     def _on_data_requested(self, req: DataRequest) -> None:
         self.controller.set_data(req.inputs, req.targets, req.test_inputs, req.test_targets, req.description)

@@ -70,6 +70,8 @@ class StructureEditing(QObject):
         self.halo: QGraphicsPathItem | None = None
         self._layout = None
         self.menu: QMenu | None = None
+        #: ``adapt(sizes) -> (request or None)``: data for a new input/output size (the Data panel's generator)
+        self.adapt: Callable[[tuple], object] | None = None
         diagram.viewport().installEventFilter(self)
         c = controller
         # connected after the diagram's own slots, so the diagram has rebuilt its scene when these run
@@ -101,7 +103,7 @@ class StructureEditing(QObject):
             for sign, dx, tip, act in (("−", -BUTTON * 0.65, f"Remove the last neuron of {name}",
                                         lambda l=l: self._remove_last(l)),
                                        ("+", BUTTON * 0.65, f"Add a neuron to {name}",
-                                        lambda l=l: self.controller.add_neuron(l))):
+                                        lambda l=l: self.add_neuron(l))):
                 b = LayerButton(sign, QPointF(lay.col_x[l] + dx, y), tip, act)
                 scene.addItem(b)
                 self.buttons[(l, sign)] = b
@@ -109,7 +111,27 @@ class StructureEditing(QObject):
         scene.setSceneRect(bounds)
 
     def _remove_last(self, layer: int) -> None:
-        self.controller.remove_neuron(layer, self.controller.state.network.sizes[layer] - 1)
+        self.remove_neuron(layer, self.controller.state.network.sizes[layer] - 1)
+
+    def _adapted(self, layer: int, delta: int) -> dict:
+        """Data for the input or output layer's new size, when the Data panel's generator can make it."""
+        sizes = list(self.controller.state.network.sizes)
+        if self.adapt is None or layer not in (0, len(sizes) - 1):
+            return {}
+        sizes[layer] += delta
+        req = self.adapt(tuple(sizes))
+        if req is None:
+            return {}
+        return {"data": (req.inputs, req.targets, req.test_inputs, req.test_targets),
+                "description": req.description}
+
+    def add_neuron(self, layer: int) -> bool:
+        """Add a neuron to *layer*; in the input or output layer with data adapted where it can be."""
+        return self.controller.add_neuron(layer, **self._adapted(layer, +1))
+
+    def remove_neuron(self, layer: int, j: int) -> bool:
+        """Remove neuron *j* of *layer*; in the input or output layer with data adapted where it can be."""
+        return self.controller.remove_neuron(layer, j, **self._adapted(layer, -1))
 
     def new_elements(self) -> list[Element]:
         """The weights and biases the last structure edit created (highlighted until the next step)."""
@@ -181,11 +203,11 @@ class StructureEditing(QObject):
         m = QMenu(self.diagram)
         m.setToolTipsVisible(True)
         name = self._layer_name(layer, L)
-        m.addAction(f"Add a neuron to {name}", lambda: c.add_neuron(layer))
+        m.addAction(f"Add a neuron to {name}", lambda: self.add_neuron(layer))
         if j is not None:
-            m.addAction(f"Remove neuron {net.neuron_name(layer, j)}", lambda: c.remove_neuron(layer, j))
+            m.addAction(f"Remove neuron {net.neuron_name(layer, j)}", lambda: self.remove_neuron(layer, j))
         else:
-            m.addAction(f"Remove the last neuron of {name}", lambda: c.remove_neuron(layer, net.sizes[layer] - 1))
+            m.addAction(f"Remove the last neuron of {name}", lambda: self._remove_last(layer))
         if layer > 0:
             acts = m.addMenu("Activation")
             group = QActionGroup(acts)

@@ -162,3 +162,45 @@ def test_a_right_click_on_a_neuron_opens_its_menu(win, qtbot, monkeypatch):
     QApplication.sendEvent(d.viewport(), ev)
     assert opened[-1] is st.menu and find_action(st.menu, "Add a neuron to the input layer") is not None
     assert find_action(st.menu, "Mean squared error").isChecked()
+
+
+def blobs_window(win):
+    """A 2-4-3 softmax network on 3 Gaussian blobs, with the Data panel's source on blobs (60 samples, seed 5)."""
+    from backprop_lab.gui.network_spec import NetworkSpec, build_simulation
+    spec = NetworkSpec(sizes=(2, 4, 3), activations=("tanh", "softmax"), loss="cross_entropy", init_scheme="xavier",
+                       init_seed=1, dataset_name="blobs",
+                       dataset_options={"n_samples": 60, "noise": 0.5, "seed": 5, "classes": 3, "targets": "01"})
+    f = win.data_features
+    f.open_new(build_simulation(spec))
+    p = f.panel
+    p.source.setCurrentIndex(p.source.findData("gen:blobs"))
+    p.samples.set_text("60")
+    p.seed.set_text("5")
+    p.test_fraction.set_text("0")
+    return f
+
+
+def test_an_output_neuron_on_generated_blobs_adapts_the_data(win):
+    c, f = win.controller, blobs_window(win)
+    before, data = snapshot(c.sim), c.sim.data
+    trigger(win, 2, 0, "Add a neuron to the output layer")
+    sim = c.sim
+    assert sim.network.sizes == (2, 4, 4) and sim.targets.shape == (60, 4)
+    # one-hot targets, and the data is exactly blobs with 4 classes from the panel's fields
+    from backprop_lab.core import datasets as ds
+    x, t = ds.make("blobs", n_samples=60, noise=float(f.panel.noise.text()), seed=5, classes=4, targets="01")
+    assert np.array_equal(sim.inputs, x) and np.array_equal(sim.targets, t)
+    assert set(sim.targets.sum(axis=1)) == {1.0} and f.panel.table.model.rowCount() == 60
+    assert "made again" in win.statusBar().currentMessage()
+    win.act_undo.trigger()
+    assert snapshot(c.sim) == before and c.sim.data is data
+
+
+def test_an_output_neuron_on_data_that_cannot_adapt_is_refused(win):
+    c = win.controller
+    f = blobs_window(win)
+    f.panel.source.setCurrentIndex(f.panel.source.findData("current"))
+    before, data = snapshot(c.sim), c.sim.data
+    trigger(win, 2, 0, "Add a neuron to the output layer")
+    assert snapshot(c.sim) == before and c.sim.data is data
+    assert win.shown[-1][0] == "Cannot add a neuron" and "target column" in win.shown[-1][1]
