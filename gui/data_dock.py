@@ -58,6 +58,7 @@ class DataFeatures:
         for sig in (c.simulation_replaced, c.parameters_changed, c.settings_changed):
             sig.connect(self.refresh)
         c.run_finished.connect(lambda _end: self.refresh(c.state, force=True))
+        self.dock.visibilityChanged.connect(lambda shown: shown and self.refresh(c.state, force=True))
         self._make_actions()
         self.refresh(c.state)
 
@@ -102,8 +103,8 @@ class DataFeatures:
                                          state.settings.loss)
             self.panel.set_data(sim.inputs, sim.targets, sim.test_inputs, sim.test_targets,
                                 getattr(self.controller, "data_description", "") or "Current data")
-        if self.controller.running and not force:
-            return  # outputs follow when the run ends
+        if (self.controller.running or not self.dock.isVisible()) and not force:
+            return  # outputs follow when the run ends, or when the dock is shown
         if sim.n_samples * max(net.n_params, 1) <= MAX_OUTPUT_WORK:
             self.panel.set_outputs(sim.outputs())
         else:

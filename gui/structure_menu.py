@@ -1,4 +1,4 @@
-"""Structure editing on the diagram: context menus on neurons and layers, +/− buttons by each layer, new-parameter halos.
+"""Structure editing on the diagram: context menus on neurons and layers, +/− buttons by each layer, new-weight halos.
 
 :class:`StructureEditing` adds to a :class:`~backprop_lab.gui.diagram.QtNetworkDiagram`, without changing it:
 a context menu (add or remove a neuron, an activation per layer, insert or remove a hidden layer, the loss),
@@ -12,7 +12,7 @@ from typing import Callable
 
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QAction, QActionGroup, QBrush, QColor, QFont, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QMenu
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QMenu, QToolTip
 
 from backprop_lab.core import Element
 
@@ -172,7 +172,18 @@ class StructureEditing(QObject):
         self.halo.setVisible(True)
 
     # -- the context menu ------------------------------------------------------------------------------
+    def button_at(self, pos) -> LayerButton | None:
+        """The − / + button under a viewport point, or None."""
+        p = self.diagram.mapToScene(pos)
+        return next((b for b in self.buttons.values() if b.sceneBoundingRect().contains(p)), None)
+
     def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.ToolTip:  # the diagram answers tooltips itself; the buttons' come first
+            b = self.button_at(event.pos())
+            if b is not None:
+                QToolTip.showText(event.globalPos(), b.tip, self.diagram.viewport())
+                return True
+            return False
         if event.type() == QEvent.ContextMenu and self._layout is not None:
             menu = self.menu_at(event.pos())
             if menu is not None:

@@ -139,6 +139,7 @@ def test_plus_and_minus_buttons_by_each_layer(win, qtbot):
         b = st.buttons[(layer, sign)]
         qtbot.mouseClick(d.viewport(), Qt.LeftButton, pos=d.mapFromScene(b.scenePos()))
     assert sorted(st.buttons) == sorted((l, s) for l in range(3) for s in "−+")
+    assert st.button_at(d.mapFromScene(st.buttons[(1, "+")].scenePos())).tip == "Add a neuron to hidden layer 1"
     click(1, "+")
     assert c.sim.network.sizes == (2, 3, 2) and st.halo_shown()
     click(1, "−")  # the buttons are made again for the new layout
