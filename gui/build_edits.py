@@ -18,13 +18,34 @@ __all__ = ["BuildEdits", "ACTIVATION_CHOICES", "LOSS_CHOICES"]
 
 ACTIVATION_CHOICES = ("sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax")
 LOSS_CHOICES = (("mse", "Mean squared error"), ("cross_entropy", "Cross-entropy"))
+#: Descriptions of this many datasets are remembered (the ones undo can bring back).
+MAX_DESCRIPTIONS = 64
 
 
 class BuildEdits:
     """Data, sample and structure edits of the controller (see the module docstring)."""
 
     _sim: Simulation
-    data_description: str = ""
+    _descriptions: dict | None = None
+
+    @property
+    def data_description(self) -> str:
+        """Where the current data came from ("" when unknown, e.g. data from a file); undo keeps it right."""
+        data = self._sim.data
+        entry = (self._descriptions or {}).get(id(data))
+        return entry[1] if entry is not None and entry[0] is data else ""
+
+    @data_description.setter
+    def data_description(self, text: str) -> None:
+        self._describe(self._sim.data, text)
+
+    def _describe(self, data: object, text: str) -> None:
+        if self._descriptions is None:
+            self._descriptions = {}
+        d = self._descriptions
+        d[id(data)] = (data, text)  # the reference keeps the id from being reused
+        while len(d) > MAX_DESCRIPTIONS:
+            del d[next(iter(d))]
 
     # -- helpers -----------------------------------------------------------------------------------
     def _apply(self, title: str, call, done: str) -> bool:
@@ -166,6 +187,6 @@ class BuildEdits:
 
     def new_simulation(self, sim: Simulation, description: str = "") -> None:
         """Show a network built in the window (File ▸ New Network…): unsaved, titled, like an example."""
-        self.data_description = description
+        self._describe(sim.data, description)  # before publishing: the Data panel shows it at once
         self.set_simulation(sim, None)
         self.message.emit(f"New network: {sim.name or 'untitled'}; save it to keep it.")

@@ -159,3 +159,17 @@ def test_the_data_dock_is_a_view_menu_toggle_and_follows_undo(win, qtbot):
     for _ in range(3):
         c.undo()
     assert c.sim.inputs.tolist() == [[0.05, 0.1]] and f.panel.table.model.rowCount() == 1
+
+
+def test_the_data_description_follows_undo_and_opening_a_file(win, tmp_path):
+    c, f = win.controller, win.data_features
+    f.show_dock()
+    c.set_data([[0.0, 1.0]], [[0.5, 0.5]], description="one point")
+    assert f.panel.current.text() == "one point"
+    c.set_data([[1.0, 1.0], [0.0, 0.0]], [[0.5, 0.5], [0.1, 0.9]], description="two points")
+    assert f.panel.current.text() == "two points"
+    c.undo()
+    assert f.panel.current.text() == "one point" and c.data_description == "one point"
+    c.sim.save(tmp_path / "s.json")
+    assert c.open(str(tmp_path / "s.json"))
+    assert c.data_description == "" and f.panel.current.text() == "Current data"
