@@ -205,3 +205,20 @@ def test_an_output_neuron_on_data_that_cannot_adapt_is_refused(win):
     trigger(win, 2, 0, "Add a neuron to the output layer")
     assert snapshot(c.sim) == before and c.sim.data is data
     assert win.shown[-1][0] == "Cannot add a neuron" and "target column" in win.shown[-1][1]
+
+
+@pytest.mark.parametrize("action", ["Add a neuron to hidden layer 1", "Insert a hidden layer after hidden layer 1",
+                                    "relu", "Cross-entropy"])
+def test_after_each_edit_the_window_steps_and_the_gradient_check_passes(win, qtbot, monkeypatch, action):
+    from backprop_lab.gui import main_window
+    monkeypatch.setattr(main_window, "show_gradient_check", lambda *a: None)
+    c = win.controller
+    trigger(win, 1, 0, action)
+    # the next iteration's own gradient against central differences (computed by the engine's checker)
+    with qtbot.waitSignal(c.gradient_checked) as got:
+        win.act_grad_check.trigger()
+    result = got.args[0]
+    assert result.max_error < 1e-6 and len(result.checked) == c.sim.network.n_params
+    loss_before = c.state.training_loss
+    win.act_step.trigger()
+    assert c.sim.iteration == 1 and c.state.training_loss != loss_before
