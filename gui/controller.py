@@ -27,6 +27,7 @@ from backprop_lab.core import (
 )
 
 from . import view_state as vs
+from .build_edits import BuildEdits
 from .publisher import Context, Publisher
 from .run_loop import MAX_SPEED, SPEED_NAMES, SPEEDS, RunEnd, RunLoop
 from .validation import Validation, parse_number
@@ -41,7 +42,7 @@ HISTORY_INTERVAL = 1 / 20
 PARAMS_INTERVAL = 1.0
 
 
-class SimulationController(QObject):
+class SimulationController(BuildEdits, QObject):
     """Owns a :class:`Simulation`, changes it on request and publishes a :class:`ViewState` per change.
 
     Signals
@@ -53,6 +54,9 @@ class SimulationController(QObject):
     gradient_checked(GradientCheck)
     message(text) : a status-bar message
     error(title, message, details) : a failure to show the user
+
+    Data, sample and structure edits (set_data, edit_sample, add_neuron, insert_layer, ...) come from
+    :class:`~backprop_lab.gui.build_edits.BuildEdits`.
     """
 
     simulation_replaced = Signal(object)

@@ -167,6 +167,9 @@ class QtEquationsPanel(QWidget):
         if state.training_loss is not None:
             parts.append(f"<p>Training-set loss at the current weights: "
                          f"<b>{html.escape(state.fmt(state.training_loss))}</b></p>")
+        if state.test_loss is not None:
+            parts.append(f"<p>Test-set loss (held out, never trained on): "
+                         f"<b>{html.escape(state.fmt(state.test_loss))}</b></p>")
         return "".join(parts)
 
     def plain_text(self) -> str:

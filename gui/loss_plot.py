@@ -94,6 +94,9 @@ class QtLossPlot(QWidget):
         self.batch_curve = self.plot.plot([], [], pen=pg.mkPen("#5d8aa8", width=1), name="batch loss (per iteration)")
         self.epoch_curve = self.plot.plot([], [], pen=pg.mkPen("#c0392b", width=2), symbol="o", symbolSize=5,
                                           symbolBrush="#c0392b", symbolPen=None, name="training loss (per epoch)")
+        self.test_curve = self.plot.plot([], [], pen=pg.mkPen("#8e44ad", width=2, style=Qt.DashLine), symbol="t",
+                                         symbolSize=6, symbolBrush="#8e44ad", symbolPen=None,
+                                         name="test loss (per epoch)")
         self.marker = pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("#27ae60", width=2, style=Qt.DashLine))
         self.marker.setToolTip("current iteration")
         self.plot.addItem(self.marker)
@@ -175,6 +178,10 @@ class QtLossPlot(QWidget):
             self._symbol = symbol
             self.epoch_curve.setSymbol(symbol)
         self.epoch_curve.setData(exd, eyd, connect="finite")
+        tey = self._test_points(state, ex)
+        txd, tyd = decimate(ex, tey) if len(tey) else (ex[:0], tey)
+        self.test_curve.setData(txd, tyd, connect="finite")
+        eyd = np.concatenate([eyd, tyd])
         self.marker.setValue(state.iteration)
         self._update_range(n, state.fast_running, np.concatenate([yd, eyd]), exact=self._exact)
         self._exact = False
@@ -183,6 +190,13 @@ class QtLossPlot(QWidget):
             self._info_time = now
             last = state.fmt(state.batch_loss[-1]) if n else "–"
             self.info.setText(f"iteration {state.iteration:,} · epoch {state.epoch:,} · last batch loss {last}")
+
+    def _test_points(self, state: ViewState, ex: np.ndarray) -> np.ndarray:
+        """The test loss per epoch (NaN where there was no test set); empty when no epoch had one."""
+        ty = state.test_epoch_loss
+        if len(ty) != len(ex) or not np.isfinite(ty).any():
+            return ex[:0]
+        return np.where(ty > 0, ty, np.nan) if self._log else ty
 
     def _update_range(self, n: int, fast: bool, ys: np.ndarray, exact: bool = False) -> None:
         """Follow the data unless the user zoomed or panned the plot by hand.

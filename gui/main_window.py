@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from backprop_lab.core import EXAMPLES, load_example
 
 from .controller import SimulationController
+from .data_dock import install_data_features
 from .diagram import QtNetworkDiagram
 from .dialogs import shortcuts_dialog, show_about, show_gradient_check
 from .equations import QtEquationsPanel
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self._make_menus()
         self._make_toolbar()
         self._make_statusbar()
+        install_data_features(self)  # the Data dock, New Network…, Import CSV…, structure editing
 
         self._redraw = RedrawOnce(self)
         self._status_time = self._progress_time = 0.0

@@ -35,8 +35,13 @@ ENGINE = frozenset({SIMULATION_REPLACED, PARAMETERS_CHANGED, HISTORY_CHANGED, SE
 def fingerprint(sim: Simulation) -> bytes:
     """A digest of what a state file of *sim* would hold (to tell whether there are unsaved changes)."""
     h = hashlib.blake2b(sim.committed_theta().tobytes(), digest_size=16)
-    h.update(repr((sim.iteration, sim.epoch, sim.position, sim.settings)).encode())
+    h.update(repr((sim.iteration, sim.epoch, sim.position, sim.settings, _structure(sim), id(sim.data))).encode())
     return h.digest()
+
+
+def _structure(sim: Simulation) -> tuple:
+    """The network's layer sizes and activations (a structure edit changes them)."""
+    return tuple(sim.network.sizes), tuple(sim.network.activation_names)
 
 
 def _cursor_key(sim: Simulation) -> tuple:
@@ -64,7 +69,7 @@ class TraceCache:
         s = sim.settings
         if s.momentum != 0.0 or getattr(s, "optimizer", "sgd") != "sgd" or sim.pending is not None:
             return None
-        return (sim.iteration, sim.epoch, sim.position, s, id(sim.inputs), id(sim.targets),
+        return (sim.iteration, sim.epoch, sim.position, s, id(sim.inputs), id(sim.targets), _structure(sim),
                 sim.network.theta.tobytes())
 
     def get(self, key: tuple | None) -> Trace | None:
@@ -98,10 +103,14 @@ class StateBuilder:
         self._shown_key: tuple = ()
         self.traces = TraceCache()
         self.completed: tuple[tuple, Trace] | None = None  # (engine key after the step, its trace)
+        self._shown_build: tuple = ()  # (structure, dataset) last published
 
     def changes(self, sim: Simulation, prev: ViewState, fast: bool) -> set[str]:
         """What changed in the engine since *prev* was published."""
         ch = set()
+        build = (_structure(sim), sim.data)
+        if self._shown_build and (build[0] != self._shown_build[0] or build[1] is not self._shown_build[1]):
+            ch.add(SIMULATION_REPLACED)  # a structure or data edit (or its undo): every view rebuilds
         if not np.array_equal(sim.network.theta, prev.theta):
             ch.add(PARAMETERS_CHANGED)
         if (sim.iteration, sim.epoch, sim.position, len(sim.batch_loss.view()), len(sim.epoch_loss.view())) != \
@@ -164,11 +173,13 @@ class StateBuilder:
             sample, values, sample_index = prev.sample, prev.values, prev.sample_index
         if prev is None or changes & {SIMULATION_REPLACED, PARAMETERS_CHANGED, SETTINGS_CHANGED} - hold:
             loss = None if fast else sim.loss()  # the one training-set forward pass of this action
+            test_loss = None if fast else sim.test_loss()
             symmetry = tuple((l, tuple(js)) for l, js in symmetric_groups(net))
         else:
-            loss, symmetry = prev.training_loss, prev.symmetry
+            loss, symmetry, test_loss = prev.training_loss, prev.symmetry, prev.test_loss
         self.serial += 1
         self._shown_key = _cursor_key(sim)
+        self._shown_build = (_structure(sim), sim.data)
         return ViewState(
             serial=self.serial, changes=changes, network=net, theta=theta, settings=sim.settings,
             inputs=sim.inputs, name=sim.name, notes=sim.notes, path=path, iteration=sim.iteration,
@@ -179,4 +190,5 @@ class StateBuilder:
             sample_index=sample_index, selection=selection, training_loss=loss, symmetry=symmetry,
             display=display, running=running, fast_running=fast, traceable=traceable,
             can_step_back=sim.can_step_back(), can_redo=sim.can_redo(), undo_label=sim.undo_label,
-            redo_label=sim.redo_label, dirty=dirty)
+            redo_label=sim.redo_label, dirty=dirty, test_epoch_loss=frozen(sim.test_epoch_loss.view()),
+            test_loss=test_loss)

@@ -120,6 +120,8 @@ class ViewState:
     undo_label: str
     redo_label: str
     dirty: bool
+    test_epoch_loss: np.ndarray = field(default_factory=lambda: np.zeros(0))  # NaN for epochs without a test set
+    test_loss: float | None = None  # the test-set loss at the shown weights (None: no test set, or running fast)
     _index: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -- derived ------------------------------------------------------------------------------
