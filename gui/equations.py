@@ -213,7 +213,7 @@ class QtEquationsPanel(QWidget):
         parts = ["<h3>Loss</h3>"]
         for r in recs[:MAX_LOSS_LINES]:
             parts.append(_record_html(state, r, d, ""))
-        if state.training_loss is not None:
+        if state.shown_training_loss is not None:
             parts.append(f"<p>Training-set loss at the current weights: "
                          f"<b>{html.escape(state.fmt(state.training_loss))}</b></p>")
         return "".join(parts)

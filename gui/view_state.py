@@ -169,6 +169,15 @@ class ViewState:
         """Practice mode: results not yet performed must not be shown anywhere."""
         return self.display.hide_future
 
+    @property
+    def shown_training_loss(self) -> float | None:
+        """The training-set loss where it may be shown: in practice mode not before this iteration's loss is
+        performed (with the whole set in one batch it is the E_total the learner is about to compute)."""
+        if self.display.hide_future and self.trace is not None and self.mode != COMPLETE and not any(
+                r.kind == "total_loss" for r in self.done):
+            return None
+        return self.training_loss
+
     def shows(self, record: Computation) -> bool:
         """Whether *record*'s numbers may be shown: performed, or previewed while nothing is hidden."""
         return self.is_done(record) or (self.mode == READY and not self.display.hide_future)
