@@ -124,6 +124,7 @@ class QtEquationsPanel(QWidget):
         split.setSizes([220, 420])
         lay.addWidget(split, 1)
         self._details_html: str | None = None
+        self._explained: tuple = (None, 0)  # (record, digits) the explanation shows
         self._redraw = RedrawOnce(self)
         c = controller
         c.simulation_replaced.connect(self._on_simulation_replaced)
@@ -164,10 +165,13 @@ class QtEquationsPanel(QWidget):
             self.current_label.setText(text)
         self.classic_banner.setVisible(state.settings.hidden_delta_weights == "updated")
         cur = state.current
-        if cur is None or state.trace is None or state.mode not in (COMPLETE, STEPPING):
+        # in practice mode the Practice panel explains each result it settles: the list gets the room
+        self.explanation.setVisible(not state.hide_future)
+        if cur is None or state.trace is None or state.mode not in (COMPLETE, STEPPING) or state.hide_future:
             self.explanation.clear()
-        elif cur is not self.explanation.record:
+        elif cur is not self._explained[0] or state.display.precision != self._explained[1]:
             self.explanation.show_computation(cur, state.trace, state.network, state.display.precision)
+        self._explained = (self.explanation.record, state.display.precision)
 
     def show_record(self, index: int) -> None:
         """Go to computation *index* of the shown iteration: select its element, scroll the list there."""

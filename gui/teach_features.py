@@ -15,7 +15,7 @@ The explanation of the current step lives in the equations panel itself (``QtEqu
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QInputDialog, QMenu, QToolBar
 
 from .classic_compare import MAX_COMPARE, CompareDialog, compare_runs
@@ -26,6 +26,8 @@ from .view_state import COMPLETE, READY, STEPPING, ViewState
 #: QSettings keys of the practice options.
 SETTING_FADED = "practice/faded"
 SETTING_TOLERANCE = "practice/rel_tol"
+#: Width the right dock area is given while practising (pixels; at most half the window).
+PRACTICE_WIDTH = 620
 
 
 def find_menu(window, title: str) -> QMenu:
@@ -105,13 +107,23 @@ class TeachFeatures(QObject):
         self.controller.set_hide_future(on)
         if on:
             self.dock.raise_()
-            # room for the question, the feedback and its "Why?" chain under the equations
-            self.window.resizeDocks([self.window.equations_dock, self.dock], [380, 400], Qt.Vertical)
+            # room for the question, the feedback and its "Why?" chain under the equations (once laid out)
+            QTimer.singleShot(0, self._make_room)
             self._show(self.controller.state)
             self.controller.say("Practice mode: work out the next result in the Practice panel; results not yet "
                                 "performed are hidden everywhere (Ctrl+P ends practice).")
         else:
             self.controller.say("Practice mode off: every value is shown again.")
+
+    def _make_room(self) -> None:
+        w = self.window
+        if self.dock.isVisible() and not self.dock.isFloating():
+            total = w.equations_dock.height() + self.dock.height()
+            w.resizeDocks([w.equations_dock, self.dock], [total * 2 // 5, total * 3 // 5], Qt.Vertical)
+            # the answer row and the chain of factors need about 600 px side by side
+            want = min(PRACTICE_WIDTH, w.width() // 2)
+            if self.dock.width() < want:
+                w.resizeDocks([self.dock], [want], Qt.Horizontal)
 
     def _on_changed(self, state: ViewState) -> None:
         if self.practising:

@@ -223,3 +223,14 @@ def test_getting_started_actions_reach_the_controller(win, qtbot):
     win.teach.act_glossary.trigger()
     assert win.teach.tour is dlg and dlg.tabs.currentIndex() == 1
     assert dlg.glossary_rows > 5
+
+
+def test_the_explanation_follows_the_precision(win, qtbot):
+    for _ in range(3):
+        key(qtbot, win, Qt.Key_F11)  # out_h1 = 0.593269992
+    text = win.equations.explanation.sentences.text
+    assert "0.593269992" in text()
+    win.controller.set_precision(4)
+    assert "0.5933" in text() and "0.593269992" not in text()
+    win.controller.set_precision(9)
+    assert "0.593269992" in text()
