@@ -61,7 +61,7 @@ def classic_mistake_note(state: ViewState, rec: Computation | None = None) -> st
     """A warning under a computation that reads already-updated weights (``hidden_delta_weights="updated"``)."""
     if state.settings.hidden_delta_weights != "updated" or (rec is not None and not uses_updated_weights(rec)):
         return ""
-    return f"<br><span style='color:#a04000'>{html.escape(CLASSIC_MISTAKE)}</span>"
+    return "<br><span style='color:#a04000'>⚠ reads weights already updated (w⁺): the classic mistake</span>"
 
 
 def uses_updated_weights(rec: Computation) -> bool:
@@ -104,6 +104,8 @@ class QtEquationsPanel(QWidget):
         self.explanation = QtExplanation()
         self.explanation.setAccessibleName("What the current step means")
         self.explanation.jump_to.connect(self.show_record)
+        # its chain of factors must not be squeezed by the list below: it keeps the height it needs
+        self.explanation.why_button.toggled.connect(lambda _on: self._fit_explanation())
         lay.addWidget(self.explanation)
         self.classic_banner = QLabel(CLASSIC_MISTAKE)
         self.classic_banner.setTextFormat(Qt.PlainText)
@@ -172,6 +174,17 @@ class QtEquationsPanel(QWidget):
         elif cur is not self._explained[0] or state.display.precision != self._explained[1]:
             self.explanation.show_computation(cur, state.trace, state.network, state.display.precision)
         self._explained = (self.explanation.record, state.display.precision)
+        self._fit_explanation()
+
+    def _fit_explanation(self) -> None:
+        ex = self.explanation
+        ex.layout().activate()
+        if not ex.isVisibleTo(self):
+            ex.setMinimumHeight(0)
+            return
+        lay = ex.layout()  # wrapped sentences: their height depends on the width they get
+        h = lay.heightForWidth(ex.width()) if lay.hasHeightForWidth() and ex.width() > 0 else -1
+        ex.setMinimumHeight(max(h, ex.sizeHint().height()))
 
     def show_record(self, index: int) -> None:
         """Go to computation *index* of the shown iteration: select its element, scroll the list there."""
