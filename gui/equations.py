@@ -8,9 +8,21 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backprop_lab.core import Computation
 
@@ -22,6 +34,8 @@ from .text_widgets import QtRichCard
 from .view_state import COMPLETE, READY, RUNNING, STEPPING, UNTRACEABLE, RedrawOnce, ViewState
 
 MAX_LOSS_LINES = 12
+#: The explanation below the Current step card gets the height it needs, or at least this (pixels) and scrolls.
+EXPLANATION_MIN_HEIGHT = 140
 
 
 def current_html(state: ViewState) -> str:
@@ -104,9 +118,16 @@ class QtEquationsPanel(QWidget):
         self.explanation = QtExplanation()
         self.explanation.setAccessibleName("What the current step means")
         self.explanation.jump_to.connect(self.show_record)
-        # its chain of factors must not be squeezed by the list below: it keeps the height it needs
-        self.explanation.why_button.toggled.connect(lambda _on: self._fit_explanation())
-        lay.addWidget(self.explanation)
+        # its chain of factors must not be squeezed by the list below: it gets the height it needs (up to
+        # what the window has room for, at least EXPLANATION_MIN_HEIGHT, then it scrolls)
+        # (once the opened or closed "Why?" section is laid out)
+        self.explanation.why_button.toggled.connect(lambda _on: QTimer.singleShot(0, self._fit_explanation))
+        self.explanation_scroll = QScrollArea()
+        self.explanation_scroll.setWidget(self.explanation)
+        self.explanation_scroll.setWidgetResizable(True)
+        self.explanation_scroll.setFrameShape(QScrollArea.NoFrame)
+        self.explanation_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        lay.addWidget(self.explanation_scroll)
         self.classic_banner = QLabel(CLASSIC_MISTAKE)
         self.classic_banner.setTextFormat(Qt.PlainText)
         self.classic_banner.setWordWrap(True)
@@ -124,6 +145,8 @@ class QtEquationsPanel(QWidget):
         split.addWidget(self.details)
         split.addWidget(self.iteration_list)
         split.setSizes([220, 420])
+        # the card and its explanation first; the details and the list take the rest
+        split.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Ignored)
         lay.addWidget(split, 1)
         self._details_html: str | None = None
         self._explained: tuple = (None, 0)  # (record, digits) the explanation shows
@@ -168,7 +191,7 @@ class QtEquationsPanel(QWidget):
         self.classic_banner.setVisible(state.settings.hidden_delta_weights == "updated")
         cur = state.current
         # in practice mode the Practice panel explains each result it settles: the list gets the room
-        self.explanation.setVisible(not state.hide_future)
+        self.explanation_scroll.setVisible(not state.hide_future)
         if cur is None or state.trace is None or state.mode not in (COMPLETE, STEPPING) or state.hide_future:
             self.explanation.clear()
         elif cur is not self._explained[0] or state.display.precision != self._explained[1]:
@@ -176,15 +199,21 @@ class QtEquationsPanel(QWidget):
         self._explained = (self.explanation.record, state.display.precision)
         self._fit_explanation()
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_explanation()
+
     def _fit_explanation(self) -> None:
-        ex = self.explanation
+        ex, scroll = self.explanation, self.explanation_scroll
         ex.layout().activate()
-        if not ex.isVisibleTo(self):
-            ex.setMinimumHeight(0)
-            return
         lay = ex.layout()  # wrapped sentences: their height depends on the width they get
-        h = lay.heightForWidth(ex.width()) if lay.hasHeightForWidth() and ex.width() > 0 else -1
-        ex.setMinimumHeight(max(h, ex.sizeHint().height()))
+        w = scroll.viewport().width()
+        h = lay.heightForWidth(w) if lay.hasHeightForWidth() and w > 0 else -1
+        need = max(h, ex.sizeHint().height()) + 4
+        ex.setMinimumHeight(need - 4)  # inside the scroll area: scroll rather than squeeze
+        # up to 45 % of the panel (at least EXPLANATION_MIN_HEIGHT): in a short window it scrolls
+        scroll.setMinimumHeight(min(need, max(EXPLANATION_MIN_HEIGHT, self.height() * 45 // 100)))
+        scroll.setMaximumHeight(need)
 
     def show_record(self, index: int) -> None:
         """Go to computation *index* of the shown iteration: select its element, scroll the list there."""

@@ -3,10 +3,10 @@
 :func:`install_export_menu` adds the submenu to a :class:`~backprop_lab.gui.main_window.MainWindow`.  Each entry
 asks for a file (QFileDialog) and, where it matters, the iteration (QInputDialog; default the iteration being
 stepped into, else the last one performed), then writes through :func:`backprop_lab.core.export.write_export` or
-:func:`~backprop_lab.gui.export_images.render_image`.  Text exports and PNG encoding run on a worker thread with a progress
-dialog (the larger shipped examples take up to ~1.4 s); they work on a copy of the simulation taken on the GUI
-thread, so stepping on meanwhile changes nothing of what is written.  Errors go out through the controller's
-``error`` signal; the status bar says where the file went.
+:func:`~backprop_lab.gui.export_images.render_scene`.  Text exports and PNG encoding run on a worker thread
+with a progress dialog (the larger shipped examples take up to ~1.5 s); they work on a copy of the simulation
+taken on the GUI thread, so stepping on meanwhile changes nothing of what is written.  Errors go out through
+the controller's ``error`` signal; the status bar says where the file went.
 """
 from __future__ import annotations
 
