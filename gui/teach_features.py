@@ -81,9 +81,6 @@ class TeachFeatures(QObject):
         if tb is not None:
             tb.addSeparator()
             tb.addAction(self.act_practice)
-        v = find_menu(w, "View")
-        v.addAction(self.dock.toggleViewAction())
-        self.dock.toggleViewAction().setVisible(False)  # the Practice Mode action shows and hides it
 
         for sig in (c.cursor_moved, c.simulation_replaced, c.parameters_changed, c.settings_changed,
                     c.display_changed):

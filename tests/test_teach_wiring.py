@@ -234,3 +234,23 @@ def test_the_explanation_follows_the_precision(win, qtbot):
     assert "0.5933" in text() and "0.593269992" not in text()
     win.controller.set_precision(9)
     assert "0.593269992" in text()
+
+
+def test_practice_options_are_remembered_and_closing_the_panel_ends_practice(qtbot, tmp_path):
+    settings = QSettings(str(tmp_path / "keep.ini"), QSettings.IniFormat)
+    w = create_main_window(settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    p = w.teach.panel
+    p.tolerance.setCurrentIndex(1)  # ±1 %
+    p.mode.setCurrentIndex(1)       # faded
+    assert p.session.faded and p.session.rel_tol == 1e-2
+    w.teach.set_practice(True)
+    w.teach.dock.close()
+    assert not w.teach.practising and not w.controller.display.hide_future
+    w2 = create_main_window(settings=settings)
+    qtbot.addWidget(w2)
+    p2 = w2.teach.panel
+    assert p2.tolerance.currentData() == 1e-2 and p2.mode.currentData() is True
+    assert p2.session.faded and p2.session.rel_tol == 1e-2
+    assert not w2.teach.practising  # practice is not switched on by itself
