@@ -462,7 +462,8 @@ class SimulationController(BuildEdits, QObject):
         self.path = path
         self._selection = None
         # the file's display preferences; only the precision (a preference of the person) carries over
-        self._display = _display_of(sim, Display(precision=self._display.precision))
+        self._display = _display_of(sim, Display(precision=self._display.precision,
+                                                     hide_future=self._display.hide_future))
         self._pub.new_simulation()
         self._sync(vs.SIMULATION_REPLACED)
         self.dirty_changed.emit(False)
@@ -517,6 +518,33 @@ class SimulationController(BuildEdits, QObject):
         self.file_changed.emit(self.path)
         self.message.emit(f"Saved {path}.")
         return True
+
+    # -- teaching (issue #14) -------------------------------------------------------------------------------
+    def step_into_many(self, n: int) -> int:
+        """Perform the next *n* single computations and publish once (practice mode's Skip); returns how many
+        were performed (fewer when training diverges or the network is too large to step into)."""
+        if self.running or n <= 0:
+            return 0
+        if not self.traceable:
+            self.message.emit("This network is too large to step into; Step (F10) performs whole iterations.")
+            return 0
+        done = 0
+        try:
+            for _ in range(int(n)):
+                self._sim.step_into()
+                done += 1
+        except DivergenceError as e:
+            self._fail("Training diverged", e, "Nothing more was changed. Lower the learning rate, or step back.")
+        if done:
+            self._sync(step=True)
+        return done
+
+    def set_hide_future(self, on: bool) -> None:
+        """Practice mode: show no result that is not performed yet (the views redraw their values)."""
+        new = replace(self._display, hide_future=bool(on))
+        if new != self._display:
+            self._display = new
+            self._sync(vs.DISPLAY_CHANGED, vs.CURSOR_MOVED)
 
 
 def _display_of(sim: Simulation, base: Display) -> Display:

@@ -205,8 +205,8 @@ class QtNetworkDiagram(QGraphicsView):
             return
         r = state.value("total_loss", Element("loss"))
         lines = ("E_total", state.fmt(r.result) if r is not None else "–")
-        if state.training_loss is not None:
-            lines += (f"training set: {state.fmt(state.training_loss, min(state.display.precision, 6))}",)
+        if state.shown_training_loss is not None:
+            lines += (f"training set: {state.fmt(state.shown_training_loss, min(state.display.precision, 6))}",)
         cur = state.current.element if state.current is not None else None
         self.loss_item.set_look(lines, cur == Element("loss"), state.selection == Element("loss"))
 

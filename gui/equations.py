@@ -8,19 +8,34 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backprop_lab.core import Computation
 
 from .controller import SimulationController
-from .equations_list import PHASE_TITLES, QtIterationList
+from .equations_list import PHASE_TITLES, QtIterationList, hidden_text
+from .explain_view import QtExplanation
 from .formatting import computation_html, computation_latex, to_html
 from .text_widgets import QtRichCard
-from .view_state import COMPLETE, READY, RUNNING, UNTRACEABLE, RedrawOnce, ViewState
+from .view_state import COMPLETE, READY, RUNNING, STEPPING, UNTRACEABLE, RedrawOnce, ViewState
 
 MAX_LOSS_LINES = 12
+#: The explanation below the Current step card gets the height it needs, or at least this (pixels) and scrolls.
+EXPLANATION_MIN_HEIGHT = 140
 
 
 def current_html(state: ViewState) -> str:
@@ -42,11 +57,30 @@ def current_html(state: ViewState) -> str:
         card = (f"{computation_html(cur, state.display.precision)}<br><span style='color:#566573; font-size:9pt'>"
                 f"Computation {cur.index + 1} of {len(tr)} in iteration {tr.iteration} "
                 f"({PHASE_TITLES[cur.phase].lower()})</span>")
-        return head + card + (f"<br>{done}" if state.mode == COMPLETE else "")
+        return head + card + classic_mistake_note(state, cur) + (f"<br>{done}" if state.mode == COMPLETE else "")
+    if state.mode == READY and state.hide_future:
+        return head + (f"Practice: iteration {tr.iteration} is next. Work out its first result in the Practice "
+                       f"panel; results appear here once they are performed.")
     if state.mode == READY:
         return head + (f"Ready for iteration {tr.iteration}: <b>F11</b> performs its first computation, <b>F10</b> "
                        f"the whole iteration. Below: what it will compute with the current weights.")
     return head + done
+
+
+CLASSIC_MISTAKE = ("⚠ The classic mistake is on: hidden errors use the output weights already updated (w⁺), "
+                   "not the ones the forward pass used, so their gradients are not the true ones.")
+
+
+def classic_mistake_note(state: ViewState, rec: Computation | None = None) -> str:
+    """A warning under a computation that reads already-updated weights (``hidden_delta_weights="updated"``)."""
+    if state.settings.hidden_delta_weights != "updated" or (rec is not None and not uses_updated_weights(rec)):
+        return ""
+    return "<br><span style='color:#a04000'>⚠ reads weights already updated (w⁺): the classic mistake</span>"
+
+
+def uses_updated_weights(rec: Computation) -> bool:
+    """Whether *rec* reads a weight after its update (the trace names such operands w⁺)."""
+    return rec.kind == "hidden_error" and "⁺" in rec.expansion
 
 
 class QtEquationsPanel(QWidget):
@@ -80,6 +114,26 @@ class QtEquationsPanel(QWidget):
         self.current_label = QtRichCard(lines=5, background="#fff8dc", border="#f1d98a")
         self.current_label.setAccessibleName("Current step")
         lay.addWidget(self.current_label)
+        # What the current computation means, and its chain of factors (a click jumps to a factor's source)
+        self.explanation = QtExplanation()
+        self.explanation.setAccessibleName("What the current step means")
+        self.explanation.jump_to.connect(self.show_record)
+        # its chain of factors must not be squeezed by the list below: it gets the height it needs (up to
+        # what the window has room for, at least EXPLANATION_MIN_HEIGHT, then it scrolls)
+        # (once the opened or closed "Why?" section is laid out)
+        self.explanation.why_button.toggled.connect(lambda _on: QTimer.singleShot(0, self._fit_explanation))
+        self.explanation_scroll = QScrollArea()
+        self.explanation_scroll.setWidget(self.explanation)
+        self.explanation_scroll.setWidgetResizable(True)
+        self.explanation_scroll.setFrameShape(QScrollArea.NoFrame)
+        self.explanation_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        lay.addWidget(self.explanation_scroll)
+        self.classic_banner = QLabel(CLASSIC_MISTAKE)
+        self.classic_banner.setTextFormat(Qt.PlainText)
+        self.classic_banner.setWordWrap(True)
+        self.classic_banner.setStyleSheet("color:#a04000; background:#fdebd0; border:1px solid #f0b27a; padding:3px;")
+        self.classic_banner.setVisible(False)
+        lay.addWidget(self.classic_banner)
         split = QSplitter(Qt.Vertical)
         self.details = QTextBrowser()
         self.details.setOpenLinks(False)
@@ -91,8 +145,11 @@ class QtEquationsPanel(QWidget):
         split.addWidget(self.details)
         split.addWidget(self.iteration_list)
         split.setSizes([220, 420])
+        # the card and its explanation first; the details and the list take the rest
+        split.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Ignored)
         lay.addWidget(split, 1)
         self._details_html: str | None = None
+        self._explained: tuple = (None, 0)  # (record, digits) the explanation shows
         self._redraw = RedrawOnce(self)
         c = controller
         c.simulation_replaced.connect(self._on_simulation_replaced)
@@ -131,6 +188,46 @@ class QtEquationsPanel(QWidget):
         text = current_html(state)
         if text != self.current_label.text():
             self.current_label.setText(text)
+        self.classic_banner.setVisible(state.settings.hidden_delta_weights == "updated")
+        cur = state.current
+        # in practice mode the Practice panel explains each result it settles: the list gets the room
+        self.explanation_scroll.setVisible(not state.hide_future)
+        if cur is None or state.trace is None or state.mode not in (COMPLETE, STEPPING) or state.hide_future:
+            self.explanation.clear()
+        elif cur is not self._explained[0] or state.display.precision != self._explained[1]:
+            self.explanation.show_computation(cur, state.trace, state.network, state.display.precision)
+        self._explained = (self.explanation.record, state.display.precision)
+        self._fit_explanation()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_explanation()
+
+    def _fit_explanation(self) -> None:
+        ex, scroll = self.explanation, self.explanation_scroll
+        ex.layout().activate()
+        lay = ex.layout()  # wrapped sentences: their height depends on the width they get
+        w = scroll.viewport().width()
+        h = lay.heightForWidth(w) if lay.hasHeightForWidth() and w > 0 else -1
+        need = max(h, ex.sizeHint().height()) + 4
+        ex.setMinimumHeight(need - 4)  # inside the scroll area: scroll rather than squeeze
+        # up to 45 % of the panel (at least EXPLANATION_MIN_HEIGHT): in a short window it scrolls
+        scroll.setMinimumHeight(min(need, max(EXPLANATION_MIN_HEIGHT, self.height() * 45 // 100)))
+        scroll.setMaximumHeight(need)
+
+    def show_record(self, index: int) -> None:
+        """Go to computation *index* of the shown iteration: select its element, scroll the list there."""
+        tr = self.controller.state.trace
+        if tr is None or not 0 <= index < len(tr.records):
+            return
+        rec = tr.records[index]
+        if rec.element is not None:
+            self.controller.select(rec.element)
+        lst = self.iteration_list
+        row = lst.model_.row_of.get(index)
+        if row is not None:
+            lst.scrollTo(lst.model_.index(row), QAbstractItemView.PositionAtCenter)
+            lst.jumped_to = index
 
     def _update_details(self, state: ViewState) -> None:
         text = "" if state.trace is None else self._selection_html(state) + self._loss_html(state)
@@ -152,8 +249,7 @@ class QtEquationsPanel(QWidget):
         if not recs:
             parts.append("<p>No computation of this iteration belongs to it.</p>")
         for r in recs:
-            parts.append(f"<p class='{'sel' if state.is_done(r) or state.is_preview else 'todo'}'>"
-                         f"{computation_html(r, d)}</p>")
+            parts.append(_record_html(state, r, d, "sel"))
         return "".join(parts)
 
     def _loss_html(self, state: ViewState) -> str:
@@ -162,9 +258,8 @@ class QtEquationsPanel(QWidget):
                 if r.phase == "loss" and (r.sample in (None, 0) or r.kind == "total_loss")]
         parts = ["<h3>Loss</h3>"]
         for r in recs[:MAX_LOSS_LINES]:
-            cls = "" if state.is_done(r) or state.is_preview else " class='todo'"
-            parts.append(f"<p{cls}>{computation_html(r, d)}</p>")
-        if state.training_loss is not None:
+            parts.append(_record_html(state, r, d, ""))
+        if state.shown_training_loss is not None:
             parts.append(f"<p>Training-set loss at the current weights: "
                          f"<b>{html.escape(state.fmt(state.training_loss))}</b></p>")
         if state.test_loss is not None:
@@ -175,6 +270,8 @@ class QtEquationsPanel(QWidget):
     def plain_text(self) -> str:
         """The panel's text as a user reads it (card, details, whole iteration)."""
         head = self.current_label.plain_text()
+        if self.explanation.record is not None:
+            head += "\n" + self.explanation.text()
         tr = self.controller.state.trace
         title = f"Iteration {tr.iteration}: all {len(tr)} computations\n" if tr is not None else ""
         return "\n".join([head, self.details.toPlainText(), title + self.iteration_list.plain_text()])
@@ -203,3 +300,14 @@ class QtEquationsPanel(QWidget):
         QGuiApplication.clipboard().setText(text)
         self.controller.say(f"Copied {len(recs)} equations as LaTeX.")
         return text
+
+
+def _record_html(state: ViewState, r: Computation, digits: int, done_class: str) -> str:
+    """One computation of the details: with its numbers when they may be shown, else greyed (and, in practice
+    mode, without numbers); marked when it reads already-updated weights."""
+    mark = "⚠ " if state.settings.hidden_delta_weights == "updated" and uses_updated_weights(r) else ""
+    if state.shows(r):
+        cls = f" class='{done_class}'" if done_class else ""
+        return f"<p{cls}>{mark}{computation_html(r, digits)}</p>"
+    body = html.escape(hidden_text(r)) if state.hide_future else computation_html(r, digits)
+    return f"<p class='todo'>{mark}{body}</p>"

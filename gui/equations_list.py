@@ -42,6 +42,7 @@ class IterationModel(QAbstractListModel):
         self.preview = True
         self.current = -1
         self.digits = 9
+        self.hide = False  # practice mode: the numbers of rows still to come are not shown
 
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
@@ -51,8 +52,14 @@ class IterationModel(QAbstractListModel):
             return None
         row = self.rows[index.row()]
         if role in (Qt.DisplayRole, Qt.ToolTipRole, Qt.AccessibleTextRole):
-            return row if isinstance(row, str) else row.text(self.digits)
+            if isinstance(row, str):
+                return row
+            return row.text(self.digits) if not self.hidden(row) else hidden_text(row)
         return None
+
+    def hidden(self, rec: Computation) -> bool:
+        """Whether *rec*'s numbers are hidden (practice mode, not performed yet)."""
+        return self.hide and (self.preview or rec.index >= self.revealed)
 
     def set_state(self, state: ViewState) -> tuple[int, int] | None:
         """Show *state*'s iteration; returns the row range whose look changed (None after a reset).
@@ -64,9 +71,9 @@ class IterationModel(QAbstractListModel):
         tr = state.trace
         preview = state.mode == READY
         cur = state.current.index if state.current is not None else -1
-        if tr is not self.trace or state.display.precision != self.digits:
+        if tr is not self.trace or state.display.precision != self.digits or state.hide_future != self.hide:
             self.beginResetModel()
-            self.trace, self.digits = tr, state.display.precision
+            self.trace, self.digits, self.hide = tr, state.display.precision, state.hide_future
             self.rows, self.row_of = [], {}
             phase = None
             for r in (tr.records if tr is not None else ()):
@@ -94,7 +101,7 @@ class IterationModel(QAbstractListModel):
             return "title"
         if r.index == self.current:
             return "current"
-        if not self.preview and r.index >= self.revealed:
+        if (self.preview and self.hide) or (not self.preview and r.index >= self.revealed):
             return "todo"
         return "done"  # performed, or (a preview) what the next iteration will compute
 
@@ -159,10 +166,12 @@ class EquationDelegate(QStyledItemDelegate):
         else:
             if look == "current":
                 p.fillRect(rect, CURRENT_BG)
-            self._paint_row(p, rect, self._row(m.rows[i], m.digits, look == "todo"), look == "todo")
+            todo = look == "todo"
+            hidden = todo and m.hidden(m.rows[i])  # practice mode: the learner computes this one
+            self._paint_row(p, rect, self._row(m.rows[i], m.digits, todo), todo, hidden)
         p.restore()
 
-    def _paint_row(self, p: QPainter, rect: QRect, row: _Row, todo: bool) -> None:
+    def _paint_row(self, p: QPainter, rect: QRect, row: _Row, todo: bool, hidden: bool = False) -> None:
         x0, y0 = rect.x(), rect.y()
         # a line too long for the panel is drawn a little smaller (down to 70 %), so the result still shows
         k = max(0.7, min(1.0, (rect.width() - 10) / max(row.first_w, 1.0)))
@@ -174,6 +183,13 @@ class EquationDelegate(QStyledItemDelegate):
         room = rect.width() - 26
         k = max(0.8, min(1.0, room / max(row.second_w, 1.0)))
         numbers = row.numbers
+        if hidden:
+            p.setTransform(base)
+            p.setTransform(QTransform(k, 0, 0, k, x0 + 22, y0 + 3 + 2 * LINE_H - 4), True)
+            p.setFont(self.font)
+            p.setPen(TODO_INK)
+            p.drawText(QPointF(0, 0), "= ?")
+            return
         if row.second_w * k > room:
             numbers = self._fm.elidedText(numbers[:-3], Qt.ElideMiddle, int(room / k - row.result_w - 12)) + " = "
         w = self._fm.horizontalAdvance(numbers)
@@ -221,4 +237,10 @@ class QtIterationList(QListView):
 
     def plain_text(self) -> str:
         m = self.model_
-        return "\n".join(r if isinstance(r, str) else r.text(m.digits) for r in m.rows)
+        return "\n".join(r if isinstance(r, str) else r.text(m.digits) if not m.hidden(r) else hidden_text(r)
+                         for r in m.rows)
+
+
+def hidden_text(rec: Computation) -> str:
+    """A computation without its numbers (practice mode): "target = symbols = ?"."""
+    return f"{rec.target} = {rec.expansion} = ?"

@@ -32,7 +32,9 @@ from .data_dock import install_data_features
 from .diagram import QtNetworkDiagram
 from .dialogs import shortcuts_dialog, show_about, show_gradient_check
 from .equations import QtEquationsPanel
+from .export_menu import install_export_menu
 from .loss_plot import TEXT_INTERVAL, QtLossPlot
+from .teach_features import install_teach_features
 from .text_widgets import QtTextLine
 from .training_panel import QtTrainingPanel
 from .view_state import RedrawOnce, ViewState
@@ -98,6 +100,8 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.training_dock, self.equations_dock], [260, 470], Qt.Horizontal)
         self.resizeDocks([self.plot_dock], [200], Qt.Vertical)
         self._restore_settings()
+        install_teach_features(self)  # practice mode, Compare, Getting Started (issue #14)
+        install_export_menu(self)     # File ▸ Export
         self._on_file_changed(c.path or "")
         self._redraw.redraw(c.state, "status", "actions", "display")
 

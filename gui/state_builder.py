@@ -162,10 +162,11 @@ class StateBuilder:
         net = sim.network
         theta = prev.theta if (prev is not None and PARAMETERS_CHANGED in hold) else frozen(net.theta.copy())
         engine_moved = bool(changes & ENGINE)
-        if prev is None or engine_moved or CURSOR_MOVED in changes:
+        if prev is None or engine_moved or CURSOR_MOVED in changes or (
+                prev.display.hide_future != display.hide_future):
             mode, trace, revealed, current = self._shown_iteration(sim, fast, traceable, engine_moved, prev)
             sample = current.sample if current is not None and current.sample is not None else 0
-            values = visible_values(trace, revealed, mode, sample)
+            values = visible_values(trace, revealed, mode, sample, display.hide_future)
             sample_index = int(trace.batch[sample]) if trace is not None and len(trace.batch) > sample \
                 else int(sim.next_batch()[0])
         else:

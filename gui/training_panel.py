@@ -81,6 +81,16 @@ class QtTrainingPanel(QWidget):
         self.shuffle.setToolTip("Visit the samples in a new (seeded) order each epoch")
         self.shuffle.clicked.connect(lambda on: controller.set_training(shuffle=bool(on)))
         form.addRow(self.shuffle)
+        # Issue #14: the mistake of the most-cited worked example's script, off by default
+        self.classic_mistake = QCheckBox("Hidden deltas from already-\nupdated weights\n(a classic mistake)")
+        self.classic_mistake.setToolTip(
+            "Wrong on purpose: the output layer's weights are updated first and the hidden deltas use the "
+            "updated ones (w⁺), as the worked example's original script did (E = 0.291027924 after one update "
+            "instead of 0.291027774). Iteration ▸ Compare with the Classic Mistake shows both.")
+        self.classic_mistake.setAccessibleName("Hidden deltas from already-updated weights (a classic mistake)")
+        self.classic_mistake.clicked.connect(
+            lambda on: controller.set_training(hidden_delta_weights="updated" if on else "original"))
+        form.addRow(self.classic_mistake)
         lay.addWidget(box)
 
         run = QGroupBox("Run")
@@ -175,12 +185,13 @@ class QtTrainingPanel(QWidget):
         self.learning_rate.show_value(repr(s.learning_rate))
         self.batch_size.show_value(str(s.batch_size))
         self.momentum.show_value(repr(s.momentum))
-        for w in (self.loss, self.update_biases, self.shuffle):
+        for w in (self.loss, self.update_biases, self.shuffle, self.classic_mistake):
             w.blockSignals(True)  # showing the model's value must not write it back
         self.loss.setCurrentText(s.loss)
         self.update_biases.setChecked(s.update_biases)
         self.shuffle.setChecked(s.shuffle)
-        for w in (self.loss, self.update_biases, self.shuffle):
+        self.classic_mistake.setChecked(s.hidden_delta_weights == "updated")
+        for w in (self.loss, self.update_biases, self.shuffle, self.classic_mistake):
             w.blockSignals(False)
 
     def _update_run_fields(self, state: ViewState) -> None:

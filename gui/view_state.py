@@ -50,6 +50,8 @@ class Display:
     log_scale: bool = False
     epochs: int = 50
     speed: int = 7
+    #: Practice mode: results not yet performed are shown nowhere (a session preference, not saved in files).
+    hide_future: bool = False
 
     def to_dict(self) -> dict:
         d = {"precision": self.precision, "edge_view": self.edge_view, "log_scale": self.log_scale,
@@ -165,6 +167,24 @@ class ViewState:
         return self.mode != READY and record.index < self.revealed
 
     @property
+    def hide_future(self) -> bool:
+        """Practice mode: results not yet performed must not be shown anywhere."""
+        return self.display.hide_future
+
+    @property
+    def shown_training_loss(self) -> float | None:
+        """The training-set loss where it may be shown: in practice mode not before this iteration's loss is
+        performed (with the whole set in one batch it is the E_total the learner is about to compute)."""
+        if self.display.hide_future and self.trace is not None and self.mode != COMPLETE and not any(
+                r.kind == "total_loss" for r in self.done):
+            return None
+        return self.training_loss
+
+    def shows(self, record: Computation) -> bool:
+        """Whether *record*'s numbers may be shown: performed, or previewed while nothing is hidden."""
+        return self.is_done(record) or (self.mode == READY and not self.display.hide_future)
+
+    @property
     def edge_names(self) -> bool:
         """Whether edge labels show names (the preference, or automatic: small networks)."""
         if self.display.edge_names is not None:
@@ -186,11 +206,13 @@ def updated_what(settings: TrainingSettings) -> str:
         "every weight was updated; biases are fixed"
 
 
-def visible_values(trace: Trace | None, revealed: int, mode: str, sample: int) -> Mapping:
-    """``{(kind, element): record}`` of the records shown for batch position *sample*."""
+def visible_values(trace: Trace | None, revealed: int, mode: str, sample: int,
+                   hide_future: bool = False) -> Mapping:
+    """``{(kind, element): record}`` of the records shown for batch position *sample* (with *hide_future*,
+    a preview shows none)."""
     if trace is None:
         return MappingProxyType({})
-    recs = trace.records if mode == READY else trace.records[:revealed]
+    recs = (() if hide_future else trace.records) if mode == READY else trace.records[:revealed]
     vals = {}
     for r in recs:
         if r.sample is None or r.sample == sample or r.kind == "total_loss":
