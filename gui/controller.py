@@ -508,6 +508,10 @@ class SimulationController(QObject):
         except (BackpropLabError, OSError) as e:
             self._fail("Cannot save", e)
             return False
+        except Exception as e:  # noqa: BLE001 — any failed save must keep the work: say so, never close
+            self._fail("Cannot save", f"{type(e).__name__}: {e}",
+                       "Nothing was saved and your work is still open. Try Save As… to another file.")
+            return False
         self.path = str(path)
         self._pub.mark_saved(self.path)
         self.file_changed.emit(self.path)

@@ -26,11 +26,13 @@ from PySide6.QtWidgets import (
 
 from backprop_lab.core import EXAMPLES, load_example
 
+from . import dialogs
 from .controller import SimulationController
 from .diagram import QtNetworkDiagram
 from .dialogs import shortcuts_dialog, show_about, show_gradient_check
 from .equations import QtEquationsPanel
 from .loss_plot import QtLossPlot
+from .plain_text import plain_tooltip
 from .text_widgets import QtTextLine
 from .training_panel import QtTrainingPanel
 from .view_state import RedrawOnce, ViewState
@@ -258,7 +260,8 @@ class MainWindow(QMainWindow):
 
     def _on_error(self, title: str, message: str, details: str) -> None:
         self.statusBar().showMessage(f"{title}: {message.splitlines()[0] if message else ''}", 15000)
-        QMessageBox.warning(self, title, message + (f"\n\n{details}" if details else ""))
+        # plain text, cut short: the message may quote a file (a key named <img src=...>)
+        self.error_box = dialogs.show_plain_warning(self, title, message + (f"\n\n{details}" if details else ""))
 
     def _on_dirty_changed(self, dirty: bool) -> None:
         self.setWindowModified(dirty)
@@ -405,8 +408,8 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         files = self.recent_files()
         for p in files:
-            a = self.recent_menu.addAction(Path(p).name)
-            a.setToolTip(p)
+            a = self.recent_menu.addAction(Path(p).name.replace("&", "&&"))  # a name's & is not a mnemonic
+            a.setToolTip(plain_tooltip(p))
             a.triggered.connect(lambda _=False, path=p: self.maybe_save() and self.open_file(path))
         self.recent_menu.setEnabled(bool(files))
 
@@ -433,7 +436,12 @@ class MainWindow(QMainWindow):
         return super().event(event)
 
     def closeEvent(self, event) -> None:
-        if not self.maybe_save():
+        try:
+            go_on = self.maybe_save()
+        except BaseException:
+            event.ignore()  # whatever failed, closing never proceeds after a failed save
+            raise
+        if not go_on:
             event.ignore()
             return
         self.controller.pause()

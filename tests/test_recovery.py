@@ -101,7 +101,7 @@ def test_killed_app_offers_and_restores_the_edit_exactly(qtbot, tmp_path, state_
     p = start_app(tmp_path, state_file)
     try:
         wait_for(lambda: list(folder.glob("*.json")), 60, p, tmp_path / "child.log")
-        assert "edit: None" in (tmp_path / "child.log").read_text()
+        assert "edit: True" in (tmp_path / "child.log").read_text()
         # While it runs, another instance neither offers nor touches its file.
         other = RecoveryManager(folder)
         assert other.pending_recoveries() == []
@@ -149,7 +149,7 @@ def test_clean_exit_leaves_no_recovery_file(tmp_path, state_file):
     p = start_app(tmp_path, state_file, mode="close-after-autosave")
     assert p.wait(60) == 0, (tmp_path / "child.log").read_text()
     log = (tmp_path / "child.log").read_text()
-    assert "edit: None" in log
+    assert "edit: True" in log
     folder = recovery_folder(tmp_path)
     assert folder.is_dir()  # the autosave happened ...
     assert list(folder.iterdir()) == []  # ... and quitting (changes discarded) removed it and the lock

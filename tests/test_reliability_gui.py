@@ -1,0 +1,164 @@
+"""Issue 11 on the window: file text shown as plain text, failed saves keep the work, long work off the GUI thread."""
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
+
+from backprop_lab.core import load_example
+from backprop_lab.gui.main_window import create_main_window
+
+IMG = "<img src=\"{}\">"
+BOLD = "<b>x</b>"
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+
+
+@pytest.fixture
+def win(qtbot, settings, monkeypatch):
+    # questions are answered Discard; errors use the window's own (non-blocking) plain message box
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Discard)
+    w = create_main_window(settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.controller.pause()
+    box = getattr(w, "error_box", None)
+    if box is not None:
+        try:
+            box.done(0)
+        except RuntimeError:  # already deleted
+            pass
+
+
+@pytest.fixture
+def red_png(tmp_path):
+    """A 200×200 pure red image: any rendering of an <img> pointing at it shows red pixels."""
+    path = tmp_path / "x.png"
+    img = QImage(200, 200, QImage.Format_RGB32)
+    img.fill(QColor(255, 0, 0))
+    assert img.save(str(path))
+    return str(path)
+
+
+def red_pixels(widget: QWidget) -> int:
+    img = widget.grab().toImage().convertToFormat(QImage.Format_RGB32)
+    arr = np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes()).reshape(img.height(), img.bytesPerLine())
+    px = arr[:, :img.width() * 4].reshape(img.height(), img.width(), 4)  # B, G, R, A
+    return int(np.count_nonzero((px[..., 2] == 255) & (px[..., 1] == 0) & (px[..., 0] == 0)))
+
+
+def hostile_file(tmp_path, red_png) -> str:
+    sim = load_example("mazur")
+    sim.name = IMG.format(red_png)
+    sim.notes = BOLD + " " + IMG.format(red_png)
+    path = tmp_path / "hostile.json"
+    sim.save(str(path))
+    return str(path)
+
+
+def labels_showing(win, needle: str) -> list[QLabel]:
+    found = []
+    for w in QApplication.allWidgets():
+        if isinstance(w, QLabel) and needle in w.text():
+            found.append(w)
+    return found
+
+
+def test_markup_in_name_and_notes_is_shown_literally(qtbot, win, tmp_path, red_png):
+    path = hostile_file(tmp_path, red_png)
+    assert win.open_file(path)
+    qtbot.wait(50)
+    img = IMG.format(red_png)
+    shown = labels_showing(win, img) + labels_showing(win, BOLD)
+    assert shown, "the name and notes are shown somewhere"
+    for label in shown:
+        assert label.textFormat() == Qt.PlainText, label.accessibleName()
+    # no tooltip holds the raw markup (a tooltip guesses rich text): it is escaped or converted
+    for w in [win, *win.findChildren(QWidget)]:
+        assert img not in w.toolTip() and BOLD not in w.toolTip(), w.objectName()
+    for a in win.recent_menu.actions():
+        assert "<" not in a.toolTip().replace("<p", "").replace("</p>", "") or "&lt;" in a.toolTip()
+    assert img not in win.windowTitle() or win.windowTitle().startswith("hostile")
+    win.training_dock.show()
+    qtbot.wait(50)
+    assert red_pixels(win.training) == 0, "the image in the file was loaded and shown"
+
+
+def test_rejected_file_quoting_markup_shows_a_plain_dialog(qtbot, win, tmp_path, red_png):
+    good = tmp_path / "good.json"
+    load_example("mazur").save(str(good))
+    data = json.loads(good.read_text())
+    key = IMG.format(red_png)
+    data["training"][key] = 1  # an unknown key: refused, and quoted in the message
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    iteration = win.controller.state.iteration
+    assert not win.open_file(str(path))
+    qtbot.waitUntil(lambda: getattr(win, "error_box", None) is not None and win.error_box.isVisible(), timeout=2000)
+    box = win.error_box
+    assert box.textFormat() == Qt.PlainText
+    assert key[:20] in box.text(), box.text()  # quoted literally (cut to a short length)
+    for label in box.findChildren(QLabel):
+        assert label.textFormat() == Qt.PlainText
+    assert red_pixels(box) == 0
+    assert win.controller.state.iteration == iteration  # the current state stays
+
+
+def test_error_messages_are_bounded(qtbot, win, tmp_path):
+    win.controller.error.emit("Cannot open the file", "x" * 1_000_000, "")
+    qtbot.waitUntil(lambda: win.error_box.isVisible(), timeout=2000)
+    assert len(win.error_box.text()) < 3000
+
+
+def test_recent_file_with_ampersand_and_markup_keeps_its_name(qtbot, win, tmp_path):
+    path = tmp_path / "a&b <b>x.json"
+    load_example("mazur").save(str(path))
+    assert win.open_file(str(path))
+    a = win.recent_menu.actions()[0]
+    assert a.text().replace("&&", "&") == path.name
+    assert "<b>" not in a.toolTip() and "&lt;b&gt;" in a.toolTip()  # converted: shown literally
+
+
+# -- 11.2: a failed save never loses the work --------------------------------------------------------------------
+def test_failed_save_on_quit_keeps_the_window_open(qtbot, win, tmp_path, monkeypatch):
+    c = win.controller
+    target = tmp_path / "net.json"
+    assert c.save(str(target))
+    c.step()
+    assert c.dirty
+    theta = c.sim.network.theta.copy()
+    target.unlink()
+    target.mkdir()  # the file became a folder: the save's rename fails with an OSError
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Save)
+    win.act_quit.trigger()  # Ctrl+Q → Save
+    qtbot.wait(50)
+    assert win.isVisible(), "the window closed although the save failed"
+    assert c.dirty and c.path == str(target)
+    np.testing.assert_array_equal(c.sim.network.theta, theta)
+    assert win.error_box.isVisible() and "save" in win.error_box.windowTitle().lower()
+
+
+def test_failed_save_raising_anything_keeps_the_window_open(qtbot, win, tmp_path, monkeypatch):
+    """A save failing with an unexpected error (the NaN-history ValueError of 11.2) never closes the window."""
+    c = win.controller
+    assert c.save(str(tmp_path / "net.json"))
+    c.step()
+    iteration = c.sim.iteration
+
+    def broken_save(path):
+        raise ValueError("Out of range float values are not JSON compliant")
+
+    monkeypatch.setattr(c.sim, "save", broken_save)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Save)
+    win.close()
+    qtbot.wait(50)
+    assert win.isVisible()
+    assert c.dirty and c.sim.iteration == iteration
+    assert "JSON" in win.error_box.text()
