@@ -512,11 +512,15 @@ class SimulationController(QObject):
             self._fail("Cannot save", f"{type(e).__name__}: {e}",
                        "Nothing was saved and your work is still open. Try Save As… to another file.")
             return False
+        self.mark_saved(path)
+        return True
+
+    def mark_saved(self, path: str) -> None:
+        """The state was written to *path* (here or by a background save of a snapshot taken just before)."""
         self.path = str(path)
         self._pub.mark_saved(self.path)
         self.file_changed.emit(self.path)
         self.message.emit(f"Saved {path}.")
-        return True
 
 
 def _display_of(sim: Simulation, base: Display) -> Display:

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from backprop_lab.core import EXAMPLES, load_example
 
-from . import dialogs
+from . import dialogs, long_work
 from .controller import SimulationController
 from .diagram import QtNetworkDiagram
 from .dialogs import shortcuts_dialog, show_about, show_gradient_check
@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
         self.act_log = self._action("&Log Scale", c.set_log_scale, "L", "Logarithmic loss axis", checkable=True)
         self.act_names = self._action("Edge &Names", c.set_edge_names, "N",
                                       "Edge labels show the weight's name (w5) before its value", checkable=True)
-        self.act_grad_check = self._action("&Gradient Check", c.gradient_check, "Ctrl+G",
+        self.act_grad_check = self._action("&Gradient Check", lambda: long_work.gradient_check(self), "Ctrl+G",
                                            "Compare backpropagation with finite differences on the next batch")
         self.edge_group = QActionGroup(self)
         self.edge_actions = {}
@@ -362,7 +362,7 @@ class MainWindow(QMainWindow):
             self.open_file(path)
 
     def open_file(self, path: str) -> bool:
-        return self.controller.open(path)
+        return long_work.open_file(self, path)  # a large file off the GUI thread
 
     def open_example(self, key: str) -> None:
         if self.maybe_save():
@@ -371,7 +371,7 @@ class MainWindow(QMainWindow):
     def save(self) -> bool:
         if not self.controller.path:
             return self.save_as()
-        return self.controller.save()
+        return long_work.save(self)
 
     def save_as(self) -> bool:
         c = self.controller
@@ -382,7 +382,7 @@ class MainWindow(QMainWindow):
             return False
         if not Path(path).suffix:
             path += ".json"
-        return c.save(path)
+        return long_work.save(self, path)
 
     def show_shortcuts(self) -> None:
         self.shortcuts_dialog = shortcuts_dialog(self, self.findChildren(QAction))

@@ -1,13 +1,15 @@
 """Issue 11 on the window: file text shown as plain text, failed saves keep the work, long work off the GUI thread."""
 import json
+import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QProgressDialog, QPushButton, QWidget
 
-from backprop_lab.core import load_example
+from backprop_lab.core import Simulation, load_example
+from backprop_lab.gui import long_work
 from backprop_lab.gui.main_window import create_main_window
 
 IMG = "<img src=\"{}\">"
@@ -162,3 +164,101 @@ def test_failed_save_raising_anything_keeps_the_window_open(qtbot, win, tmp_path
     assert win.isVisible()
     assert c.dirty and c.sim.iteration == iteration
     assert "JSON" in win.error_box.text()
+
+
+# -- 11.7: long work off the GUI thread, with Cancel ------------------------------------------------------------
+def slow(monkeypatch, seconds):
+    real = Simulation.load
+
+    def load(path):
+        time.sleep(seconds)
+        return real(path)
+
+    monkeypatch.setattr(Simulation, "load", staticmethod(load))
+
+
+def progress_dialog(win):
+    found = [d for d in win.findChildren(QProgressDialog) if d.isVisible()]
+    return found[0] if found else None
+
+
+def test_opening_a_large_file_keeps_the_window_responsive(qtbot, win, tmp_path, monkeypatch):
+    path = tmp_path / "xor.json"
+    load_example("xor").save(str(path))
+    monkeypatch.setattr(long_work, "OPEN_IN_BACKGROUND_BYTES", 0)  # every file counts as large
+    slow(monkeypatch, 1.0)
+    fired, seen_dialog = [], []
+    t0 = time.perf_counter()
+    QTimer.singleShot(50, lambda: fired.append(time.perf_counter() - t0))
+    QTimer.singleShot(300, lambda: seen_dialog.append(progress_dialog(win) is not None))
+    assert win.open_file(str(path))
+    assert time.perf_counter() - t0 >= 1.0  # the load really took its second
+    assert fired and fired[0] < 0.05 + 0.1, fired  # the event loop ran timers meanwhile
+    assert seen_dialog == [True]
+    assert win.controller.state.name == load_example("xor").name
+    assert progress_dialog(win) is None
+
+
+def test_cancel_while_opening_keeps_the_current_state(qtbot, win, tmp_path, monkeypatch):
+    c = win.controller
+    c.step()
+    path = tmp_path / "xor.json"
+    load_example("xor").save(str(path))
+    before = (c.sim, c.sim.iteration, c.sim.network.theta.copy(), c.path)
+    monkeypatch.setattr(long_work, "OPEN_IN_BACKGROUND_BYTES", 0)
+    slow(monkeypatch, 0.6)
+    QTimer.singleShot(150, lambda: progress_dialog(win).findChild(QPushButton).click())  # the Cancel button
+    t0 = time.perf_counter()
+    assert not win.open_file(str(path))
+    assert time.perf_counter() - t0 < 0.5  # Cancel acts at once, not when the load ends
+    assert c.sim is before[0] and c.sim.iteration == before[1] and c.path == before[3]
+    np.testing.assert_array_equal(c.sim.network.theta, before[2])
+    qtbot.wait(700)  # the dropped load ends; its outcome must change nothing either
+    assert c.sim is before[0] and c.sim.iteration == before[1]
+
+
+def test_a_large_save_runs_in_the_background_and_writes_the_state(qtbot, win, tmp_path, monkeypatch):
+    c = win.controller
+    c.step()
+    c.step()
+    monkeypatch.setattr(long_work, "SAVE_IN_BACKGROUND_NUMBERS", 0)
+    calls = []
+    real = long_work.save_atomic
+    monkeypatch.setattr(long_work, "save_atomic", lambda doc, path: calls.append(path) or real(doc, path))
+    path = tmp_path / "bg.json"
+    assert long_work.save(win, str(path))
+    assert calls == [str(path)]  # it went through the worker
+    assert not c.dirty and c.path == str(path)
+    again = Simulation.load(str(path))
+    assert again.iteration == 2
+    np.testing.assert_array_equal(again.network.theta, c.sim.network.theta)
+
+
+def test_a_failed_background_save_keeps_the_work(qtbot, win, tmp_path, monkeypatch):
+    c = win.controller
+    c.step()
+    monkeypatch.setattr(long_work, "SAVE_IN_BACKGROUND_NUMBERS", 0)
+    folder = tmp_path / "taken.json"
+    folder.mkdir()
+    assert not long_work.save(win, str(folder))
+    assert c.dirty and c.path is None
+    qtbot.waitUntil(lambda: win.error_box.isVisible(), timeout=2000)
+    assert "folder" in win.error_box.text()
+
+
+def test_a_large_gradient_check_runs_in_the_background(qtbot, win, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: None)
+    monkeypatch.setattr(long_work, "CHECK_IN_BACKGROUND_COST", 0)
+    c = win.controller
+    results = []
+    c.gradient_checked.connect(results.append)
+    theta = c.sim.network.theta.copy()
+    win.act_grad_check.trigger()
+    assert len(results) == 1
+    r = results[0]
+    # finite differences agree with backpropagation on the worked example (smooth sigmoids, MSE)
+    assert r.max_error < 1e-6
+    assert r.n_checked == c.sim.network.n_params
+    # independent check of one entry: ∂E/∂w5 of the published worked example is 0.082167041
+    assert np.any(np.abs(r.analytic - 0.082167041) < 1e-8)
+    np.testing.assert_array_equal(c.sim.network.theta, theta)
