@@ -1,5 +1,6 @@
 """Issue 11 on the window: file text shown as plain text, failed saves keep the work, long work off the GUI thread."""
 import json
+import re
 import time
 
 import numpy as np
@@ -8,12 +9,14 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QProgressDialog, QPushButton, QWidget
 
-from backprop_lab.core import Simulation, load_example
+from backprop_lab.core import Element, Simulation, load_example
 from backprop_lab.gui import long_work
 from backprop_lab.gui.main_window import create_main_window
+from backprop_lab.gui.run_loop import MAX_SPEED
 
 IMG = "<img src=\"{}\">"
 BOLD = "<b>x</b>"
+W5_ELEMENT = Element("weight", 1, 0, 0)
 
 
 @pytest.fixture
@@ -262,3 +265,52 @@ def test_a_large_gradient_check_runs_in_the_background(qtbot, win, monkeypatch):
     # independent check of one entry: ∂E/∂w5 of the published worked example is 0.082167041
     assert np.any(np.abs(r.analytic - 0.082167041) < 1e-8)
     np.testing.assert_array_equal(c.sim.network.theta, theta)
+
+
+# -- 11.13: after a divergence, say what diverged and what to try -------------------------------------------------
+def linear_worked_example() -> Simulation:
+    """The worked example with linear neurons: its sigmoids saturate instead of diverging at any learning rate."""
+    sim = load_example("mazur")
+    sim.set_activation(1, "linear")
+    sim.set_activation(2, "linear")
+    return sim
+
+
+def test_divergence_says_what_diverged_and_suggests_a_smaller_learning_rate(qtbot, win):
+    c = win.controller
+    c.set_simulation(linear_worked_example())
+    messages, errors = [], []
+    c.message.connect(messages.append)
+    c.error.connect(lambda *a: errors.append(a))
+    assert c.set_training(learning_rate=100.0)
+    c.set_speed(MAX_SPEED)
+    c.run(100)
+    qtbot.waitUntil(lambda: not c.running, timeout=5000)
+    assert c.sim.iteration < 100 and errors, "the run should have diverged"
+    title, message, details = errors[-1]
+    assert title == "Training diverged"
+    text = " ".join([message, details, messages[-1]])
+    for word in ("nan", "inf"):
+        assert not re.search(rf"\b{word}\b", text, re.IGNORECASE), text
+    assert f"iteration {c.sim.iteration + 1}" in message.lower()  # which iteration overflowed
+    assert "infinite" in message  # and what: the training loss
+    assert "smaller learning rate" in details and "η = 10 " in details  # what to try: a tenth of 100
+    assert messages[-1].startswith("Training diverged") and "Run finished" not in messages[-1]
+    # the equations still show the computations of the last finite state
+    eq = win.equations.plain_text()
+    assert "Etotal =" in eq and "too large" not in eq
+    # one more step reports the same, and changes nothing
+    it = c.sim.iteration
+    c.step()
+    assert c.sim.iteration == it and errors[-1][0] == "Training diverged"
+    assert "smaller learning rate" in errors[-1][2]
+
+
+def test_a_loss_too_large_to_compute_is_never_called_nan(qtbot, win):
+    c = win.controller
+    c.set_simulation(linear_worked_example())
+    messages = []
+    c.message.connect(messages.append)
+    assert c.edit_parameter(W5_ELEMENT, 1e200)  # outputs ~1e199: the squared error overflows to inf
+    assert "too large to compute" in messages[-1], messages[-1]
+    assert not re.search(r"\b(nan|inf)\b", messages[-1])
