@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QStyledItemDelegate,
 from backprop_lab.core import Computation, format_number
 
 from .formatting import computation_lines_html
+from .theme import colors, qcolor
 from .view_state import READY, ViewState
 
 PHASE_TITLES = {"forward": "Forward pass", "loss": "Loss", "backward": "Backward pass", "update": "Update"}
@@ -111,7 +112,7 @@ class _Row:
         self.doc.setDocumentMargin(0)
         self.doc.setDefaultFont(font)
         self.doc.setDefaultTextOption(_NO_WRAP)
-        self.doc.setHtml(f"<span style='color:{TODO_INK.name()}'>{first}</span>" if todo else first)
+        self.doc.setHtml(f"<span style='color:{colors().todo}'>{first}</span>" if todo else first)
         self.first_w = self.doc.idealWidth()
         sub = rec.substituted(digits)
         self.numbers = f"= {sub} = " if sub != rec.expansion else "= "
@@ -153,12 +154,12 @@ class EquationDelegate(QStyledItemDelegate):
         p.setClipRect(rect)
         if look == "title":
             p.setFont(self.title_font)
-            p.setPen(PHASE_INK)
+            p.setPen(qcolor(colors().heading))
             p.drawText(rect.adjusted(6, 0, -4, -2), Qt.AlignLeft | Qt.AlignBottom, m.rows[i])
             p.restore()
             return
         if look == "current":
-            p.fillRect(rect, CURRENT_BG)
+            p.fillRect(rect, qcolor(colors().current_row))
         todo = look == "todo"
         row = self._row(m.rows[i], m.digits, todo)
         # a line too long for the panel is drawn a little smaller (down to 70 %), so the result still shows
@@ -180,11 +181,11 @@ class EquationDelegate(QStyledItemDelegate):
         numbers = row.numbers
         if row.second_w * k > room:
             numbers = p.fontMetrics().elidedText(numbers[:-3], Qt.ElideMiddle, int(room / k - result_w - 12)) + " = "
-        p.setPen(TODO_INK if todo else NUMBER_INK)
+        p.setPen(qcolor(colors().todo if todo else colors().number))
         w = p.fontMetrics().horizontalAdvance(numbers)
         p.drawText(QPointF(0, LINE_H - 4), numbers)
         p.setFont(self.title_font)
-        p.setPen(TODO_INK if todo else RESULT_INK)
+        p.setPen(qcolor(colors().todo if todo else colors().result))
         p.drawText(QPointF(w, LINE_H - 4), row.result)
         p.restore()
 

@@ -1,0 +1,99 @@
+"""Issue 10.14–10.15: the window follows a dark palette, and every control is named, explained and reachable."""
+from collections import Counter
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from backprop_lab.gui import theme
+from backprop_lab.gui.main_window import create_main_window
+
+
+def dark_palette() -> QPalette:
+    p = QPalette()
+    for role, c in ((QPalette.Window, "#2b2b2b"), (QPalette.WindowText, "#e6e6e6"), (QPalette.Base, "#1e1e1e"),
+                    (QPalette.AlternateBase, "#2b2b2b"), (QPalette.Text, "#e6e6e6"), (QPalette.Button, "#353535"),
+                    (QPalette.ButtonText, "#e6e6e6"), (QPalette.ToolTipBase, "#2b2b2b"),
+                    (QPalette.ToolTipText, "#e6e6e6"), (QPalette.Highlight, "#2a82da"),
+                    (QPalette.HighlightedText, "#000000")):
+        p.setColor(role, QColor(c))
+    return p
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+
+
+@pytest.fixture
+def dark(qapp):
+    before = qapp.palette()
+    qapp.setPalette(dark_palette())
+    yield
+    qapp.setPalette(before)
+
+
+def make_window(qtbot, settings, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Discard)
+    w = create_main_window(settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def pixels(widget) -> np.ndarray:
+    img = widget.grab().toImage().convertToFormat(QImage.Format_RGB32)
+    arr = np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes()).reshape(img.height(), img.bytesPerLine())
+    return arr[:, :img.width() * 4].reshape(img.height(), img.width(), 4)[..., 2::-1].copy()  # R, G, B
+
+
+def lightness(rgb: np.ndarray) -> np.ndarray:
+    return rgb.astype(float).mean(axis=-1) / 255
+
+
+def test_theme_colours_have_readable_contrast():
+    for t in (theme.LIGHT, theme.DARK):
+        assert theme.contrast(t.ink, t.background) >= 7
+        for fill in t.fills.values():
+            assert theme.contrast(t.ink, fill) >= 4.5
+        assert theme.contrast(t.bias_ink, t.bias_fill) >= 4.5
+        assert theme.contrast(t.loss_ink, t.loss_fill) >= 4.5
+        for ink in (t.heading, t.result, t.number, t.muted):
+            assert theme.contrast(ink, t.background) >= 4.5, ink
+    # the contrast formula itself: black on white is 21:1, a colour on itself 1:1
+    assert theme.contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert theme.contrast("#777777", "#777777") == pytest.approx(1.0)
+
+
+def test_dark_palette_gives_a_dark_readable_window(qtbot, settings, monkeypatch, dark):
+    assert theme.is_dark()
+    win = make_window(qtbot, settings, monkeypatch)
+    qtbot.wait(100)
+    px = pixels(win.diagram)
+    common = Counter(map(tuple, px.reshape(-1, 3))).most_common(1)[0][0]
+    assert lightness(np.array(common)) < 0.25, common  # the canvas is dark
+    light = lightness(px) > 0.8
+    assert light.sum() > 200, "the diagram's text is drawn light on the dark canvas"
+    # the text really contrasts with the canvas
+    ink = px[light].mean(axis=0)
+    assert theme.contrast(QColor(*map(int, ink)), QColor(*common)) >= 7
+    # the equations: dark base, light text, no dark-blue headings on it
+    eq = pixels(win.equations)
+    assert lightness(np.array(Counter(map(tuple, eq.reshape(-1, 3))).most_common(1)[0][0])) < 0.3
+    assert (lightness(eq) > 0.75).sum() > 200
+    # the loss plot's canvas is dark too
+    plot = pixels(win.loss_plot.plot)
+    assert lightness(np.array(Counter(map(tuple, plot.reshape(-1, 3))).most_common(1)[0][0])) < 0.3
+    win.grab().save("/tmp/dark.png")
+
+
+def test_light_palette_keeps_the_light_colours(qtbot, settings, monkeypatch):
+    if theme.is_dark():
+        pytest.skip("the test platform's palette is dark")
+    win = make_window(qtbot, settings, monkeypatch)
+    px = pixels(win.diagram)
+    common = Counter(map(tuple, px.reshape(-1, 3))).most_common(1)[0][0]
+    assert common == (255, 255, 255)
