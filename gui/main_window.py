@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from backprop_lab.core import EXAMPLES, load_example
 
-from . import dialogs, long_work
+from . import accessibility, dialogs, long_work
 from .controller import SimulationController
 from .diagram import QtNetworkDiagram
 from .dialogs import shortcuts_dialog, show_about, show_gradient_check
@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self._restore_settings()
         self._on_file_changed(c.path or "")
         self._redraw.redraw(c.state, "status", "actions", "display")
+        accessibility.install(self)  # names and tooltips for every control; the diagram's keyboard cursor
 
     # -- construction ----------------------------------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
