@@ -91,6 +91,9 @@ class DiagramKeyboard(QObject):
         super().__init__(diagram)
         self.diagram, self.controller = diagram, controller
         diagram.setFocusPolicy(Qt.StrongFocus)
+        # visible focus: a highlight-coloured frame while the diagram takes the keys
+        diagram.setStyleSheet("QGraphicsView { border: 2px solid transparent; }"
+                              "QGraphicsView:focus { border: 2px solid palette(highlight); }")
         diagram.installEventFilter(self)
 
     # what exists in the drawn diagram (collapsed layers hide some neurons and edges)

@@ -71,6 +71,9 @@ class MainWindow(QMainWindow):
         scroll.setWidget(self.training)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.NoFrame)
+        # never narrower than the panel itself: a shrunk window must not cut the fields off (and keep them cut)
+        scroll.setMinimumWidth(max(self.training.minimumWidth(), self.training.minimumSizeHint().width())
+                               + scroll.verticalScrollBar().sizeHint().width() + 2)
         self.training_dock = self._dock("Training", "training", scroll, Qt.LeftDockWidgetArea)
 
         self._make_actions()

@@ -198,3 +198,14 @@ def test_tab_reaches_every_dock(qtbot, win):
              for d in (win.training_dock, win.equations_dock, win.plot_dock)}
     assert all(docks.values()), {d.windowTitle(): v for d, v in docks.items()}
     assert win.diagram in seen  # and round again to the diagram
+
+
+def test_a_shrunk_window_never_cuts_the_training_fields_off(qtbot, win):
+    """Found in a new-user pass: after a resize to 900×600 and back the Training dock stayed 115 px wide."""
+    for size in ((900, 600), (1400, 880)):
+        win.resize(*size)
+        qtbot.wait(20)
+        scroll = win.training_dock.widget()
+        assert not scroll.horizontalScrollBar().isVisible()
+        field = win.training.learning_rate
+        assert field.visibleRegion().boundingRect().width() >= field.width() - 1
