@@ -81,6 +81,7 @@ def run_with_progress(parent: QWidget | None, title: str, label: str, fn: Callab
     job.succeeded.connect(lambda v: finish(Outcome("done", v[1]) if v[0] == "ok" else Outcome("bug", v[1])))
     job.failed.connect(lambda e: finish(Outcome("failed", e)))
     dialog.canceled.connect(lambda: finish(Outcome("cancelled")))
+    dialog.rejected.connect(lambda: finish(Outcome("cancelled")))  # Esc
     job.start()
     dialog.show()
     if not result:

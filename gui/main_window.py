@@ -71,9 +71,6 @@ class MainWindow(QMainWindow):
         scroll.setWidget(self.training)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.NoFrame)
-        # never narrower than the panel itself: a shrunk window must not cut the fields off (and keep them cut)
-        scroll.setMinimumWidth(max(self.training.minimumWidth(), self.training.minimumSizeHint().width())
-                               + scroll.verticalScrollBar().sizeHint().width() + 2)
         self.training_dock = self._dock("Training", "training", scroll, Qt.LeftDockWidgetArea)
 
         self._make_actions()
@@ -438,6 +435,17 @@ class MainWindow(QMainWindow):
         if event.type() == QEvent.ShortcutOverride and event.isAutoRepeat():
             self.controller.set_coalescing(True)
         return super().event(event)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # A shrunk window squeezes the Training dock; once there is room again, give it back the width of its
+        # panel (Qt otherwise keeps the squeezed width and the fields stay cut off).
+        scroll = self.training_dock.widget()
+        need = max(self.training.minimumWidth(), self.training.minimumSizeHint().width()) + \
+            scroll.verticalScrollBar().sizeHint().width() + 4
+        if not self.training_dock.isFloating() and self.training_dock.isVisible() and scroll.width() < need \
+                and event.size().width() > event.oldSize().width() > 0:
+            self.resizeDocks([self.training_dock], [need], Qt.Horizontal)
 
     def closeEvent(self, event) -> None:
         try:

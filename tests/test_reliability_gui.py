@@ -314,3 +314,17 @@ def test_a_loss_too_large_to_compute_is_never_called_nan(qtbot, win):
     assert c.edit_parameter(W5_ELEMENT, 1e200)  # outputs ~1e199: the squared error overflows to inf
     assert "too large to compute" in messages[-1], messages[-1]
     assert not re.search(r"\b(nan|inf)\b", messages[-1])
+
+
+def test_escape_cancels_a_long_open_too(qtbot, win, tmp_path, monkeypatch):
+    c = win.controller
+    before = c.sim
+    path = tmp_path / "xor.json"
+    load_example("xor").save(str(path))
+    monkeypatch.setattr(long_work, "OPEN_IN_BACKGROUND_BYTES", 0)
+    slow(monkeypatch, 0.6)
+    QTimer.singleShot(150, lambda: qtbot.keyClick(progress_dialog(win), Qt.Key_Escape))
+    assert not win.open_file(str(path))
+    assert c.sim is before
+    qtbot.wait(700)
+    assert c.sim is before
