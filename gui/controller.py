@@ -28,6 +28,7 @@ from backprop_lab.core import (
 
 from . import view_state as vs
 from .build_edits import BuildEdits
+from .divergence import divergence_message, loss_words
 from .publisher import Context, Publisher
 from .run_loop import MAX_SPEED, SPEED_NAMES, SPEEDS, RunEnd, RunLoop
 from .validation import Validation, parse_number
@@ -196,7 +197,7 @@ class SimulationController(BuildEdits, QObject):
             # an iteration whose trace is known (it was previewed or done before) takes the fast path
             tr = sim.step(trace=known is None and self.traceable)
         except DivergenceError as e:
-            self._fail("Training diverged", e, "Nothing was changed. Lower the learning rate, or step back.")
+            self.error.emit(*self._diverged(str(e), "Nothing was changed."))
             return
         if known is not None:
             tr = known
@@ -217,7 +218,7 @@ class SimulationController(BuildEdits, QObject):
         try:
             self._sim.step_into()
         except DivergenceError as e:
-            self._fail("Training diverged", e, "Nothing was changed. Lower the learning rate, or step back.")
+            self.error.emit(*self._diverged(str(e), "Nothing was changed."))
             return
         self._sync(step=True)
         sim = self._sim
@@ -318,13 +319,18 @@ class SimulationController(BuildEdits, QObject):
         self._sync()
         self.run_progress.emit(end.iterations, self._runner.total)
         loss = self.state.training_loss
-        self.message.emit(("Paused" if end.paused else "Run finished") +
+        self.message.emit(("Paused" if end.paused else "Training diverged; stopped" if end.reason else
+                           "Run finished") +
                           f" after {end.iterations:,} iterations ({end.rate:,.0f} iterations/s); training loss "
-                          f"{self.state.fmt(loss) if loss is not None else '–'}.")
+                          f"{loss_words(self.state.fmt, loss)}" +
+                          (f". Try a smaller learning rate than {self._sim.settings.learning_rate:g}." if end.reason
+                           else "."))
         self.run_finished.emit(end)
         if end.reason:
-            self._fail("Training diverged", end.reason, "The last finite state is kept; step back or lower the "
-                       "learning rate.")
+            self.error.emit(*self._diverged(end.reason, "The last finite state is kept."))
+
+    def _diverged(self, reason: str, kept: str) -> tuple[str, str, str]:
+        return divergence_message(reason, self._sim.settings.learning_rate, self._sim.iteration, kept)
 
     # -- edits ------------------------------------------------------------------------------------------
     def check_parameter(self, element: Element, text: str) -> Validation:
@@ -348,7 +354,7 @@ class SimulationController(BuildEdits, QObject):
         self._sync()
         st = self.state
         msg = f"{self._sim.network.element_name(element)} = {st.fmt(value)}; training loss now " \
-              f"{st.fmt(st.training_loss) if st.training_loss is not None else '–'}."
+              f"{loss_words(st.fmt, st.training_loss)}."
         if was_pending:
             msg = "Edited mid-iteration: the rest of that iteration was abandoned and is recomputed " \
                   "from the edited weights. " + msg
@@ -513,11 +519,19 @@ class SimulationController(BuildEdits, QObject):
         except (BackpropLabError, OSError) as e:
             self._fail("Cannot save", e)
             return False
+        except Exception as e:  # noqa: BLE001 — any failed save must keep the work: say so, never close
+            self._fail("Cannot save", f"{type(e).__name__}: {e}",
+                       "Nothing was saved and your work is still open. Try Save As… to another file.")
+            return False
+        self.mark_saved(path)
+        return True
+
+    def mark_saved(self, path: str) -> None:
+        """The state was written to *path* (here or by a background save of a snapshot taken just before)."""
         self.path = str(path)
         self._pub.mark_saved(self.path)
         self.file_changed.emit(self.path)
         self.message.emit(f"Saved {path}.")
-        return True
 
     # -- teaching (issue #14) -------------------------------------------------------------------------------
     def step_into_many(self, n: int) -> int:

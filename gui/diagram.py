@@ -18,6 +18,7 @@ from backprop_lab.core import Element
 from .controller import SimulationController
 from .diagram_items import BiasItem, EdgeItem, LabelItem, LossItem, NeuronItem, TextItem, measure, qrect
 from .diagram_layout import DiagramLayout
+from .theme import colors
 from .tooltips import element_tooltip
 from .view_state import RedrawOnce, ViewState
 
@@ -39,7 +40,7 @@ class QtNetworkDiagram(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
         self.setViewportUpdateMode(QGraphicsView.SmartViewportUpdate)
         self.setOptimizationFlags(QGraphicsView.DontSavePainterState)
-        self.setBackgroundBrush(QColor("#ffffff"))
+        self.setBackgroundBrush(QColor(colors().background))  # the system's light or dark palette
         self.setMinimumSize(420, 300)
         self.setAccessibleName("Network diagram")
         self.layout_: DiagramLayout | None = None
@@ -239,6 +240,14 @@ class QtNetworkDiagram(QGraphicsView):
         return element_tooltip(self.controller.state, element)
 
     # -- view --------------------------------------------------------------------------------------------
+    def changeEvent(self, event) -> None:
+        # the system switched between light and dark: new canvas, items repainted in the new colours
+        if event.type() in (QEvent.PaletteChange, QEvent.ApplicationPaletteChange):
+            self.setBackgroundBrush(QColor(colors().background))
+            for item in self._scene.items():
+                item.update()
+        super().changeEvent(event)
+
     def fit(self) -> None:
         """Fit the whole network into the window (Ctrl+0), up to a readable zoom."""
         rect = self._scene.sceneRect()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 from backprop_lab.core import Element
 
 from .diagram_layout import LABEL_PX, LOSS_PX, NAME_PX, TITLE_PX, VALUE_PX, Circle, EdgeGeometry, Rect
+from .theme import colors, qcolor
 
 POS = QColor("#d0562c")
 NEG = QColor("#2f6fb5")
@@ -74,8 +75,18 @@ def blend(c: QColor, alpha: float, bg: QColor = QColor("#ffffff")) -> QColor:
                   round(c.blue() * alpha + bg.blue() * (1 - alpha)))
 
 
-_SOLID = {True: blend(POS, 0.8), False: blend(NEG, 0.8)}
-_DASHED = {True: blend(POS, 0.45), False: blend(NEG, 0.45)}
+def edge_color(positive: bool, dashed: bool) -> QColor:
+    """The opaque colour of an edge on this theme's canvas (blended once per theme and kind)."""
+    t = colors()
+    key = (t.dark, positive, dashed)
+    c = _EDGE_COLORS.get(key)
+    if c is None:
+        c = _EDGE_COLORS[key] = blend(qcolor(t.pos if positive else t.neg), 0.45 if dashed else 0.8,
+                                      qcolor(t.background))
+    return c
+
+
+_EDGE_COLORS: dict[tuple[bool, bool, bool], QColor] = {}
 
 
 def qrect(r: Rect) -> QRectF:
@@ -138,13 +149,14 @@ class NeuronItem(_Item):
             p.setPen(Qt.NoPen)
             p.setBrush(HIGHLIGHT)
             p.drawEllipse(QPointF(0, 0), r + 8, r + 8)
-        pen = QPen(SELECT if selected else QColor("#34495e"), 3.5 if selected else 1.6)
+        t = colors()
+        pen = QPen(SELECT if selected else qcolor(t.neuron_pen), 3.5 if selected else 1.6)
         if symmetric:
             pen = QPen(SYMMETRY, 3, Qt.DashLine)
         p.setPen(pen)
-        p.setBrush(FILLS[self.kind])
+        p.setBrush(qcolor(t.fills[self.kind]))
         p.drawEllipse(QPointF(0, 0), r, r)
-        p.setPen(INK)
+        p.setPen(qcolor(t.ink))
         chord = 2 * math.sqrt(r * r - (NAME_PX + 2) ** 2) - 8
         p.setFont(fitted_font(self.name, NAME_PX, chord, True))
         p.drawText(QRectF(-r, -NAME_PX - 4, 2 * r, NAME_PX + 4), Qt.AlignHCenter | Qt.AlignBottom, self.name)
@@ -168,11 +180,12 @@ class BiasItem(_Item):
         return self.rect.adjusted(-2, -2, 2, 2)
 
     def paint(self, p: QPainter, opt, w=None) -> None:
-        p.setPen(QPen(QColor("#7f8c8d"), 1.4))
-        p.setBrush(QColor("#fdf6d8"))
+        t = colors()
+        p.setPen(QPen(qcolor(t.bias_pen), 1.4))
+        p.setBrush(qcolor(t.bias_fill))
         p.drawRoundedRect(self.rect, 6, 6)
         p.setFont(fitted_font(self.name, 14, self.rect.width() - 6, True))
-        p.setPen(QColor("#5d4e0b"))
+        p.setPen(qcolor(t.bias_ink))
         p.drawText(self.rect, Qt.AlignCenter, self.name)
 
 
@@ -189,11 +202,12 @@ class TextItem(_Item):
         return self.rect.adjusted(-2, -2, 2, 2)
 
     def paint(self, p: QPainter, opt, w=None) -> None:
+        t = colors()
         if self.boxed:
-            p.setPen(QPen(QColor("#95a5a6"), 1, Qt.DashLine))
-            p.setBrush(QColor("#fafafa"))
+            p.setPen(QPen(qcolor(t.box_pen), 1, Qt.DashLine))
+            p.setBrush(qcolor(t.box_fill))
             p.drawRoundedRect(self.rect, 10, 10)
-        p.setPen(MUTED)
+        p.setPen(qcolor(t.muted))
         p.setFont(font(TITLE_PX))
         p.drawText(self.rect, Qt.AlignCenter, self.text)
 
@@ -216,10 +230,11 @@ class LossItem(_Item):
             p.setPen(Qt.NoPen)
             p.setBrush(HIGHLIGHT)
             p.drawRoundedRect(self.rect.adjusted(-6, -6, 6, 6), 14, 14)
-        p.setPen(QPen(SELECT if selected else QColor("#922b21"), 3 if selected else 1.6))
-        p.setBrush(QColor("#fdecea"))
+        t = colors()
+        p.setPen(QPen(SELECT if selected else qcolor(t.loss_pen), 3 if selected else 1.6))
+        p.setBrush(qcolor(t.loss_fill))
         p.drawRoundedRect(self.rect, 10, 10)
-        p.setPen(QColor("#641e16"))
+        p.setPen(qcolor(t.loss_ink))
         inner = self.rect.adjusted(8, 8, -8, -8)
         h = inner.height() / max(1, len(lines))
         for k, line in enumerate(lines):
@@ -264,7 +279,7 @@ class EdgeItem(_Item):
         return self._bounds
 
     def color(self) -> QColor:
-        return (_DASHED if self.dashed else _SOLID)[self.look[0]]
+        return edge_color(self.look[0], self.dashed)
 
     def paint(self, p: QPainter, opt, w=None) -> None:
         for pen in self._pens:
@@ -308,11 +323,12 @@ class LabelItem(_Item):
         tw = measure(text, f.pixelSize())
         box_w = min(self.w, nw + tw + 12)
         box = QRectF((self.w - box_w) / 2, 0, box_w, self.h)
+        t = colors()
         p.setPen(QPen(SELECT if selected else QColor(rgb), 2 if selected else 1))
-        p.setBrush(QColor("#ffffff"))
+        p.setBrush(qcolor(t.label_fill))
         p.drawRoundedRect(box, 5, 5)
         x = box.x() + 6
-        p.setPen(INK)
+        p.setPen(qcolor(t.ink))
         if name:
             p.setFont(bold)
             p.drawText(QRectF(x, 0, nw, self.h), Qt.AlignVCenter | Qt.AlignLeft, name)

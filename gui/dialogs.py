@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import html
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMessageBox, QTextBrowser, QVBoxLayout, QWidget
 
 from .version import version
 
@@ -51,3 +52,30 @@ def show_gradient_check(parent: QWidget, result) -> None:
     verdict = ("Backpropagation agrees with finite differences." if result.max_error < 1e-5 else
                "Some gradients differ from finite differences (kinks of ReLU or saturated units can cause this).")
     QMessageBox.information(parent, "Gradient check", verdict + "\n\n" + "\n".join(lines))
+
+
+#: Longest message an error dialog shows (a file's content can be quoted in it).
+MAX_MESSAGE = 2000
+
+
+def plain_message_box(parent: QWidget | None, icon, title: str, text: str,
+                      buttons=QMessageBox.Ok) -> QMessageBox:
+    """A message box that shows *text* literally and cut to MAX_MESSAGE characters (it may quote a file).
+
+    ``QMessageBox.warning`` guesses rich text, so a file's ``<img src=...>`` would be loaded.
+    """
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE] + "… (message cut)"
+    box = QMessageBox(icon, title, text, buttons, parent)
+    box.setTextFormat(Qt.PlainText)
+    for label in box.findChildren(QLabel):  # the informative label does not follow setTextFormat
+        label.setTextFormat(Qt.PlainText)
+    return box
+
+
+def show_plain_warning(parent: QWidget | None, title: str, text: str) -> QMessageBox:
+    """Show a plain-text warning, window-modal without a nested event loop (a run timer can't re-enter)."""
+    box = plain_message_box(parent, QMessageBox.Warning, title, text)
+    box.setAttribute(Qt.WA_DeleteOnClose)
+    box.open()
+    return box

@@ -29,8 +29,9 @@ from backprop_lab.core import Computation
 from .controller import SimulationController
 from .equations_list import PHASE_TITLES, QtIterationList, hidden_text
 from .explain_view import QtExplanation
-from .formatting import computation_html, computation_latex, to_html
+from .formatting import computation_html, computation_latex, set_ink, to_html
 from .text_widgets import QtRichCard
+from .theme import colors
 from .view_state import COMPLETE, READY, RUNNING, STEPPING, UNTRACEABLE, RedrawOnce, ViewState
 
 MAX_LOSS_LINES = 12
@@ -54,7 +55,8 @@ def current_html(state: ViewState) -> str:
     done = (f"Iteration {tr.iteration} complete: batch loss {html.escape(state.fmt(tr.loss))} before the update; "
             f"{state.updated_what()}.")
     if cur is not None:
-        card = (f"{computation_html(cur, state.display.precision)}<br><span style='color:#566573; font-size:9pt'>"
+        card = (f"{computation_html(cur, state.display.precision)}<br>"
+                f"<span style='color:{colors().muted}; font-size:9pt'>"
                 f"Computation {cur.index + 1} of {len(tr)} in iteration {tr.iteration} "
                 f"({PHASE_TITLES[cur.phase].lower()})</span>")
         return head + card + classic_mistake_note(state, cur) + (f"<br>{done}" if state.mode == COMPLETE else "")
@@ -111,7 +113,9 @@ class QtEquationsPanel(QWidget):
         bar.addWidget(self.copy_latex)
         lay.addLayout(bar)
         # A fixed-size card: a QLabel would re-lay out the whole window on every step.
-        self.current_label = QtRichCard(lines=5, background="#fff8dc", border="#f1d98a")
+        t = colors()  # the system's light or dark palette
+        set_ink(t.number, t.result)
+        self.current_label = QtRichCard(lines=5, background=t.card_fill, border=t.card_border)
         self.current_label.setAccessibleName("Current step")
         lay.addWidget(self.current_label)
         # What the current computation means, and its chain of factors (a click jumps to a factor's source)
@@ -139,8 +143,8 @@ class QtEquationsPanel(QWidget):
         self.details.setOpenLinks(False)
         self.details.setAccessibleName("Equations of the selection and the loss")
         self.details.document().setDefaultStyleSheet(
-            "h3 { color:#1b4f72; margin-top:6px; margin-bottom:2px; } .todo { color:#aab7b8; } "
-            ".sel { background:#e8f6e8; }")
+            f"h3 {{ color:{t.heading}; margin-top:6px; margin-bottom:2px; }} .todo {{ color:{t.todo}; }} "
+            f".sel {{ background:{t.selected_row}; }}")
         self.iteration_list = QtIterationList()
         split.addWidget(self.details)
         split.addWidget(self.iteration_list)

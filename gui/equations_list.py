@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QStyledItemDelegate,
 from backprop_lab.core import Computation, format_number
 
 from .formatting import computation_lines_html
+from .theme import colors, qcolor
 from .view_state import READY, ViewState
 
 PHASE_TITLES = {"forward": "Forward pass", "loss": "Loss", "backward": "Backward pass", "update": "Update"}
@@ -118,7 +119,7 @@ class _Row:
         self.doc.setDocumentMargin(0)
         self.doc.setDefaultFont(font)
         self.doc.setDefaultTextOption(_NO_WRAP)
-        self.doc.setHtml(f"<span style='color:{TODO_INK.name()}'>{first}</span>" if todo else first)
+        self.doc.setHtml(f"<span style='color:{colors().todo}'>{first}</span>" if todo else first)
         self.first_w = self.doc.idealWidth()
         sub = rec.substituted(digits)
         self.numbers = f"= {sub} = " if sub != rec.expansion else "= "
@@ -161,11 +162,11 @@ class EquationDelegate(QStyledItemDelegate):
         p.setClipRect(rect)
         if look == "title":
             p.setFont(self.title_font)
-            p.setPen(PHASE_INK)
+            p.setPen(qcolor(colors().heading))
             p.drawText(rect.adjusted(6, 0, -4, -2), Qt.AlignLeft | Qt.AlignBottom, m.rows[i])
         else:
             if look == "current":
-                p.fillRect(rect, CURRENT_BG)
+                p.fillRect(rect, qcolor(colors().current_row))
             todo = look == "todo"
             hidden = todo and m.hidden(m.rows[i])  # practice mode: the learner computes this one
             self._paint_row(p, rect, self._row(m.rows[i], m.digits, todo), todo, hidden)
@@ -187,7 +188,7 @@ class EquationDelegate(QStyledItemDelegate):
             p.setTransform(base)
             p.setTransform(QTransform(k, 0, 0, k, x0 + 22, y0 + 3 + 2 * LINE_H - 4), True)
             p.setFont(self.font)
-            p.setPen(TODO_INK)
+            p.setPen(qcolor(colors().todo))
             p.drawText(QPointF(0, 0), "= ?")
             return
         if row.second_w * k > room:
@@ -196,10 +197,10 @@ class EquationDelegate(QStyledItemDelegate):
         p.setTransform(base)
         p.setTransform(QTransform(k, 0, 0, k, x0 + 22, y0 + 3 + 2 * LINE_H - 4), True)
         p.setFont(self.font)
-        p.setPen(TODO_INK if todo else NUMBER_INK)
+        p.setPen(qcolor(colors().todo if todo else colors().number))
         p.drawText(QPointF(0, 0), numbers)
         p.setFont(self.title_font)
-        p.setPen(TODO_INK if todo else RESULT_INK)
+        p.setPen(qcolor(colors().todo if todo else colors().result))
         p.drawText(QPointF(w, 0), row.result)
 
 

@@ -10,6 +10,16 @@ import re
 
 from backprop_lab.core import Computation, format_number
 
+#: Colours of an equation's numbers and result; the Qt side sets them for a dark palette (this module stays
+#: Qt-free), see :func:`set_ink`.
+INK = {"number": "#555555", "result": "#0b5394"}
+
+
+def set_ink(number: str, result: str) -> None:
+    """Use these colours (``#rrggbb``) for the numbers and results of equations from now on."""
+    INK.update(number=number, result=result)
+
+
 _SYMBOL = re.compile(r"(?<![\w.])([A-Za-zδ]+)_([A-Za-z0-9_]+)|(?<![\w.])([a-zA-Z])(\d+)(?![\w.])")
 _SUPS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9",
          "⁽": "(", "⁾": ")", "ˢ": "s", "⁺": "+"}
@@ -32,8 +42,8 @@ def computation_html(c: Computation, digits: int) -> str:
     parts = [f"<b>{to_html(c.target)}</b>", to_html(c.expansion)]
     sub = c.substituted(digits)
     if sub != c.expansion:
-        parts.append(f"<span style='color:#555'>{to_html(sub)}</span>")
-    parts.append(f"<b style='color:#0b5394'>{html.escape(format_number(c.result, digits))}</b>")
+        parts.append(f"<span style='color:{INK['number']}'>{to_html(sub)}</span>")
+    parts.append(f"<b style='color:{INK['result']}'>{html.escape(format_number(c.result, digits))}</b>")
     return " = ".join(parts)
 
 
@@ -45,7 +55,7 @@ def computation_lines_html(c: Computation, digits: int, plain_colours: bool = Fa
     first = f"<b>{to_html(c.target)}</b> = {to_html(c.expansion)}"
     sub = c.substituted(digits)
     result = html.escape(format_number(c.result, digits))
-    result = f"<b>{result}</b>" if plain_colours else f"<b style='color:#0b5394'>{result}</b>"
+    result = f"<b>{result}</b>" if plain_colours else f"<b style='color:{INK['result']}'>{result}</b>"
     second = f"= {to_html(sub)} = {result}" if sub != c.expansion else f"= {result}"
     return first, second
 

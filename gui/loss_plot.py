@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QVBoxLayout
 from .controller import SimulationController
 from .decimate import MAX_POINTS, Decimator, decimate  # noqa: F401  (MAX_POINTS: tests)
 from .text_widgets import QtTextLine
+from .theme import colors
 from .view_state import RedrawOnce, ViewState
 
 #: During fast runs, texts (counters, last loss) change at most this often: faster is unreadable anyway.
@@ -31,7 +32,7 @@ class _LightGrid(pg.GraphicsObject):
     def __init__(self, plot_item) -> None:
         super().__init__()
         self._pi = plot_item
-        self._pen = QPen(QColor("#ececec"), 0)  # cosmetic: one pixel whatever the zoom
+        self._pen = QPen(QColor(colors().plot_grid), 0)  # cosmetic: one pixel whatever the zoom
         self._key: tuple = ()
         self._lines: list[QLineF] = []
         self.setZValue(-100)
@@ -77,7 +78,7 @@ class QtLossPlot(QWidget):
         top.addWidget(self.info, 1)
         top.addWidget(self.log_box)
         lay.addLayout(top)
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget(background=colors().plot_background)  # the system's light or dark palette
         self.plot.setAccessibleName("Loss plot")
         # A light grid at the axes' major ticks, drawn as plain 1-pixel lines: pyqtgraph's GridItem (three
         # levels of lines) took two thirds of each redraw of this plot (measured: 15 ms against 5.6 ms).
@@ -88,7 +89,10 @@ class QtLossPlot(QWidget):
             self.plot.getAxis(name).setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self.plot.setLabel("bottom", "iteration")
         self.plot.setLabel("left", "loss")
-        legend = self.plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210))
+        t = colors()
+        legend = self.plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(QColor(t.plot_background).red(),
+                                     QColor(t.plot_background).green(), QColor(t.plot_background).blue(), 210),
+                                     labelTextColor=t.ink)
         legend.setZValue(20)  # above the curves and the iteration marker
         self.plot.setClipToView(True)
         self.batch_curve = self.plot.plot([], [], pen=pg.mkPen("#5d8aa8", width=1), name="batch loss (per iteration)")

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from backprop_lab.core import EXAMPLES, load_example
 
+from . import accessibility, dialogs, long_work
 from .controller import SimulationController
 from .data_dock import install_data_features
 from .diagram import QtNetworkDiagram
@@ -34,6 +35,7 @@ from .dialogs import shortcuts_dialog, show_about, show_gradient_check
 from .equations import QtEquationsPanel
 from .export_menu import install_export_menu
 from .loss_plot import TEXT_INTERVAL, QtLossPlot
+from .plain_text import plain_tooltip
 from .teach_features import install_teach_features
 from .text_widgets import QtTextLine
 from .training_panel import QtTrainingPanel
@@ -104,6 +106,7 @@ class MainWindow(QMainWindow):
         install_export_menu(self)     # File ▸ Export
         self._on_file_changed(c.path or "")
         self._redraw.redraw(c.state, "status", "actions", "display")
+        accessibility.install(self)  # names and tooltips for every control; the diagram's keyboard cursor
 
     # -- construction ----------------------------------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
@@ -158,7 +161,7 @@ class MainWindow(QMainWindow):
         self.act_log = self._action("&Log Scale", c.set_log_scale, "L", "Logarithmic loss axis", checkable=True)
         self.act_names = self._action("Edge &Names", c.set_edge_names, "N",
                                       "Edge labels show the weight's name (w5) before its value", checkable=True)
-        self.act_grad_check = self._action("&Gradient Check", c.gradient_check, "Ctrl+G",
+        self.act_grad_check = self._action("&Gradient Check", lambda: long_work.gradient_check(self), "Ctrl+G",
                                            "Compare backpropagation with finite differences on the next batch")
         self.edge_group = QActionGroup(self)
         self.edge_actions = {}
@@ -266,7 +269,8 @@ class MainWindow(QMainWindow):
 
     def _on_error(self, title: str, message: str, details: str) -> None:
         self.statusBar().showMessage(f"{title}: {message.splitlines()[0] if message else ''}", 15000)
-        QMessageBox.warning(self, title, message + (f"\n\n{details}" if details else ""))
+        # plain text, cut short: the message may quote a file (a key named <img src=...>)
+        self.error_box = dialogs.show_plain_warning(self, title, message + (f"\n\n{details}" if details else ""))
 
     def _on_dirty_changed(self, dirty: bool) -> None:
         self.setWindowModified(dirty)
@@ -375,7 +379,7 @@ class MainWindow(QMainWindow):
             self.open_file(path)
 
     def open_file(self, path: str) -> bool:
-        return self.controller.open(path)
+        return long_work.open_file(self, path)  # a large file off the GUI thread
 
     def open_example(self, key: str) -> None:
         if self.maybe_save():
@@ -384,7 +388,7 @@ class MainWindow(QMainWindow):
     def save(self) -> bool:
         if not self.controller.path:
             return self.save_as()
-        return self.controller.save()
+        return long_work.save(self)
 
     def save_as(self) -> bool:
         c = self.controller
@@ -395,7 +399,7 @@ class MainWindow(QMainWindow):
             return False
         if not Path(path).suffix:
             path += ".json"
-        return c.save(path)
+        return long_work.save(self, path)
 
     def show_shortcuts(self) -> None:
         self.shortcuts_dialog = shortcuts_dialog(self, self.findChildren(QAction))
@@ -421,8 +425,8 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         files = self.recent_files()
         for p in files:
-            a = self.recent_menu.addAction(Path(p).name)
-            a.setToolTip(p)
+            a = self.recent_menu.addAction(Path(p).name.replace("&", "&&"))  # a name's & is not a mnemonic
+            a.setToolTip(plain_tooltip(p))
             a.triggered.connect(lambda _=False, path=p: self.maybe_save() and self.open_file(path))
         self.recent_menu.setEnabled(bool(files))
 
@@ -448,8 +452,24 @@ class MainWindow(QMainWindow):
             self.controller.set_coalescing(True)
         return super().event(event)
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # A shrunk window squeezes the Training dock; once there is room again, give it back the width of its
+        # panel (Qt otherwise keeps the squeezed width and the fields stay cut off).
+        scroll = self.training_dock.widget()
+        need = max(self.training.minimumWidth(), self.training.minimumSizeHint().width()) + \
+            scroll.verticalScrollBar().sizeHint().width() + 4
+        if not self.training_dock.isFloating() and self.training_dock.isVisible() and scroll.width() < need \
+                and event.size().width() > event.oldSize().width() > 0:
+            self.resizeDocks([self.training_dock], [need], Qt.Horizontal)
+
     def closeEvent(self, event) -> None:
-        if not self.maybe_save():
+        try:
+            go_on = self.maybe_save()
+        except BaseException:
+            event.ignore()  # whatever failed, closing never proceeds after a failed save
+            raise
+        if not go_on:
             event.ignore()
             return
         self.controller.pause()

@@ -7,8 +7,6 @@ edit.
 """
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,6 +24,7 @@ from PySide6.QtWidgets import (
 from backprop_lab.core import INIT_SCHEMES
 
 from .controller import SimulationController
+from .plain_text import plain_label, plain_tooltip
 from .qt_number_field import QtNumberField, error_label
 from .run_loop import MAX_SPEED, SPEED_NAMES
 from .validation import parse_number, parse_whole
@@ -42,10 +41,13 @@ class QtTrainingPanel(QWidget):
         lay.setContentsMargins(6, 6, 6, 6)
         self.setMinimumWidth(250)
 
-        self.about = QLabel()
-        self.about.setWordWrap(True)
-        self.about.setTextFormat(Qt.RichText)  # built here with every piece of file text escaped
-        self.about.setAccessibleName("About this network")
+        # name and notes come from the file: plain text only (rich text would load <img src=...>)
+        self.about_name = plain_label(name="Network name")
+        font = self.about_name.font()
+        font.setBold(True)
+        self.about_name.setFont(font)
+        lay.addWidget(self.about_name)
+        self.about = plain_label(name="About this network")
         lay.addWidget(self.about)
 
         box = QGroupBox("Training")
@@ -206,9 +208,10 @@ class QtTrainingPanel(QWidget):
         net = state.network
         arch = "-".join(str(n) for n in net.sizes)
         acts = ", ".join(net.activation_names)
-        name = html.escape(state.name or "Untitled network")
+        name = state.name or "Untitled network"
+        self.about_name.setText(name if len(name) <= 200 else name[:200] + "…")
         notes = state.notes if len(state.notes) <= 400 else state.notes[:400] + "…"
-        self.about.setToolTip(html.escape(state.notes))
-        self.about.setText(f"<b>{name}</b><br>{arch} ({html.escape(acts)}) · {net.n_params} parameters · "
+        self.about.setToolTip(plain_tooltip(state.notes if len(state.notes) <= 2000 else state.notes[:2000] + "…"))
+        self.about.setText(f"{arch} ({acts}) · {net.n_params} parameters · "
                            f"{state.n_samples} samples, {state.iterations_per_epoch} iterations per epoch"
-                           + (f"<br><span style='color:#566573'>{html.escape(notes)}</span>" if notes else ""))
+                           + (f"\n{notes}" if notes else ""))

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox
 from backprop_lab.core import load_example
 from backprop_lab.gui import crash
 from backprop_lab.gui.controller import SimulationController
+from backprop_lab.gui.run_loop import MAX_SPEED
 
 pytestmark = pytest.mark.qt_no_exception_capture
 
@@ -122,7 +123,10 @@ def test_a_burst_of_27_errors_gives_one_dialog(qtbot, handler, calls):
 def test_a_failing_run_is_stopped_and_the_state_kept(qtbot, qapp, window, tmp_path, monkeypatch):
     """The reproduction from issue 11.4: a MemoryError inside the run timer."""
     c = SimulationController(load_example("moons"))
+    c.set_speed(MAX_SPEED)  # chunks through Simulation.run
     h = crash.install_excepthook(qapp, lambda: window, tmp_path / "logs", on_error=c.pause)
+    ends = []
+    c.run_finished.connect(ends.append)
     try:
         real_run = c.sim.run
         before_failure = {}
@@ -141,6 +145,8 @@ def test_a_failing_run_is_stopped_and_the_state_kept(qtbot, qapp, window, tmp_pa
         assert not c.running  # the run stopped at the first error
         qtbot.wait(200)
         assert h.errors == 1 and h.dialogs_shown == 1  # not one per tick
+        assert len(ends) == 1 and ends[0].paused  # the run stopped exactly once
+        assert len(calls) == 4  # and the timer did not tick again
         assert before_failure["iteration"] > 0
         assert c.sim.iteration == before_failure["iteration"]
         np.testing.assert_array_equal(c.sim.network.theta, before_failure["theta"])

@@ -8,6 +8,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QTextBrowser
 
 from backprop_lab.core import Element, Network, Simulation, TrainingSettings, load_example
+from backprop_lab.gui import dialogs as gui_dialogs
 from backprop_lab.gui.controller import SimulationController
 from backprop_lab.gui.main_window import MainWindow, create_main_window
 
@@ -36,6 +37,7 @@ def dialogs(monkeypatch):
     """
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(("warning", a[1], a[2])))
+    monkeypatch.setattr(gui_dialogs, "show_plain_warning", lambda *a, **k: shown.append(("warning", a[1], a[2])))
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(("information", a[1], a[2])))
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: shown.append(("question", a[1], a[2])) or QMessageBox.Discard)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from backprop_lab.core import Element, Simulation, load_example
 from backprop_lab.gui import diagram, equations, loss_plot, main_window
+from backprop_lab.gui import dialogs as gui_dialogs
 from backprop_lab.gui.controller import SimulationController
 from backprop_lab.gui.main_window import MainWindow, create_main_window
 
@@ -22,6 +23,7 @@ W1, W5 = Element("weight", 0, 0, 0), Element("weight", 1, 0, 0)
 def dialogs(monkeypatch):
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(("warning", a[1], a[2])))
+    monkeypatch.setattr(gui_dialogs, "show_plain_warning", lambda *a, **k: shown.append(("warning", a[1], a[2])))
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(("information", a[1], a[2])))
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: shown.append(("question", a[1], a[2])) or QMessageBox.Discard)

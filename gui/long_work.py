@@ -1,0 +1,206 @@
+"""Long work off the GUI thread: opening and saving large files and the gradient check of a large network.
+
+Each runs as a :class:`~backprop_lab.gui.background.BackgroundJob` behind a window-modal progress dialog with
+Cancel, while a local event loop keeps the window painting and its timers running.  The work never touches
+the shown simulation: opening builds a new one, saving writes a copy of the state document taken on the GUI
+thread, and the gradient check works on a copy of the network and batch.  So Cancel just drops the outcome and
+the current state is exactly as it was.  Small work runs directly, as before (no dialog flashing up).
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QEventLoop, QObject, Qt
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from backprop_lab.core import Simulation, StateFileError
+from backprop_lab.core.errors import BackpropLabError
+from backprop_lab.core.gradcheck import choose_parameters
+from backprop_lab.core.gradcheck import gradient_check as finite_difference_check
+from backprop_lab.core.iteration import IterationEngine
+from backprop_lab.core.network import Network
+from backprop_lab.core.statefile import save_atomic, state_document
+
+from .background import BackgroundJob
+
+#: Files larger than this many bytes are opened off the GUI thread.
+OPEN_IN_BACKGROUND_BYTES = 2_000_000
+#: States with more numbers than this (parameters, data, history) are saved off the GUI thread.
+SAVE_IN_BACKGROUND_NUMBERS = 250_000
+#: Gradient checks costing more than this (checked parameters × batch × parameters) run off the GUI thread.
+CHECK_IN_BACKGROUND_COST = 20_000_000
+
+
+@dataclass
+class Outcome:
+    """How a long job ended: ``"done"`` (with *value*), ``"failed"`` (with the exception) or ``"cancelled"``."""
+
+    status: str
+    value: object = None
+
+    @property
+    def done(self) -> bool:
+        return self.status == "done"
+
+
+def run_with_progress(parent: QWidget | None, title: str, label: str, fn: Callable[[], object],
+                      expected: tuple[type[BaseException], ...] = ()) -> Outcome:
+    """Call *fn* on a worker thread behind a progress dialog with Cancel; return when it ends or is cancelled.
+
+    The window stays responsive (a local event loop runs); the dialog is window-modal, so no other action
+    can start meanwhile.  After Cancel the worker's result, when it comes, is dropped.
+    """
+    def guarded():
+        try:
+            return ("ok", fn())
+        except expected:
+            raise
+        except BaseException as e:  # noqa: BLE001 — a bug: raised again on the GUI thread below
+            return ("bug", e)
+
+    owner = QObject()
+    job = BackgroundJob(guarded, expected, owner)
+    dialog = QProgressDialog(label, "Cancel", 0, 0, parent)
+    dialog.setWindowTitle(title)
+    dialog.setWindowModality(Qt.WindowModal)
+    dialog.setMinimumDuration(0)
+    dialog.setAutoReset(False)
+    dialog.setAutoClose(False)
+    dialog.setAccessibleName(title)
+    loop = QEventLoop()
+    result: list[Outcome] = []
+
+    def finish(outcome: Outcome) -> None:
+        if not result:
+            result.append(outcome)
+            loop.quit()
+
+    job.succeeded.connect(lambda v: finish(Outcome("done", v[1]) if v[0] == "ok" else Outcome("bug", v[1])))
+    job.failed.connect(lambda e: finish(Outcome("failed", e)))
+    dialog.canceled.connect(lambda: finish(Outcome("cancelled")))
+    dialog.rejected.connect(lambda: finish(Outcome("cancelled")))  # Esc
+    job.start()
+    dialog.show()
+    if not result:
+        loop.exec()
+    dialog.hide()
+    dialog.deleteLater()
+    if result[0].status == "cancelled":
+        # the worker cannot be interrupted; its outcome is dropped with its owner when it ends
+        job.succeeded.disconnect()
+        job.failed.disconnect()
+    owner.deleteLater()
+    if result[0].status == "bug":
+        raise result[0].value  # to the crash handler, with its traceback
+    return result[0]
+
+
+# -- opening ----------------------------------------------------------------------------------------------------
+def open_file(window, path: str) -> bool:
+    """Open *path* in *window*'s controller; a large file is read off the GUI thread (Cancel keeps the state)."""
+    c = window.controller
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        size = 0  # the controller reports the problem
+    if size <= OPEN_IN_BACKGROUND_BYTES:
+        return c.open(path)
+    c.pause()
+    out = run_with_progress(window, "Opening", f"Opening {os.path.basename(path)} ({size / 1e6:,.1f} MB)…",
+                            lambda: Simulation.load(path), (StateFileError,))
+    if out.status == "cancelled":
+        c.say("Opening cancelled; nothing changed.")
+        return False
+    if out.status == "failed":
+        c.error.emit("Cannot open the file", str(out.value), "")
+        return False
+    c.set_simulation(out.value, path)
+    c.say(f"Opened {path}.")
+    return True
+
+
+# -- saving -----------------------------------------------------------------------------------------------------
+def _numbers(sim) -> int:
+    return int(sim.network.n_params + sim.inputs.size + sim.targets.size + len(sim.batch_loss.view()))
+
+
+def _copied(doc):
+    """*doc* with every array copied: the worker then writes a snapshot, whatever the window does meanwhile."""
+    if isinstance(doc, dict):
+        return {k: _copied(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_copied(v) for v in doc]
+    if isinstance(doc, np.ndarray):
+        return doc.copy()
+    return doc
+
+
+def save(window, path: str | None = None) -> bool:
+    """Save through *window*'s controller; a large state is written off the GUI thread. True when saved."""
+    c = window.controller
+    path = path or c.path
+    if not path:
+        return False
+    if _numbers(c.sim) <= SAVE_IN_BACKGROUND_NUMBERS:
+        return c.save(path)
+    c.pause()
+    c.sim.display = c.display.to_dict()
+    try:
+        doc = _copied(state_document(c.sim, arrays=True))
+    except Exception as e:  # noqa: BLE001 — a failed save keeps the work: report, never raise
+        c.error.emit("Cannot save", f"{type(e).__name__}: {e}", "Nothing was saved and your work is still open.")
+        return False
+    out = run_with_progress(window, "Saving", f"Saving {os.path.basename(path)}…",
+                            lambda: save_atomic(doc, path), (Exception,))
+    if out.status == "cancelled":
+        # the write goes on to its end (it is atomic either way); whether it landed is not known here
+        c.say("Save cancelled: the work is still unsaved (the file may or may not have been replaced).")
+        return False
+    if out.status == "failed":
+        e = out.value
+        msg = str(e) if isinstance(e, (BackpropLabError, OSError)) else f"{type(e).__name__}: {e}"
+        c.error.emit("Cannot save", msg, "Nothing was saved and your work is still open.")
+        return False
+    c.mark_saved(path)
+    return True
+
+
+# -- gradient check ---------------------------------------------------------------------------------------------
+def _check_work(sim) -> Callable[[], object]:
+    """The slow half of :meth:`Simulation.gradient_check` as a function of copies (the fast half runs here)."""
+    net = Network(sim.network.sizes, sim.network.activation_names, sim.committed_theta())
+    engine = IterationEngine(net)
+    x, t, _ = sim.schedule.batch(sim.data, sim.settings, sim.epoch, sim.position)
+    x, t, settings = np.array(x, copy=True), np.array(t, copy=True), sim.settings
+    with np.errstate(all="ignore"):
+        analytic = engine.gradient(x, t, settings, sim.state, sim.iteration)
+    chosen = choose_parameters(net)
+    return lambda: finite_difference_check(net, analytic, lambda th: engine.loss(x, t, settings, th), 1e-6, chosen)
+
+
+def check_cost(sim) -> int:
+    """A rough count of the multiply-adds of a gradient check on *sim* (decides whether it goes to a worker)."""
+    n_checked = min(sim.network.n_params, 2 * 2000 + sum(sim.network.sizes[1:]))
+    batch = min(sim.settings.batch_size, sim.n_samples)
+    return int(2 * n_checked * batch * sim.network.n_params)
+
+
+def gradient_check(window) -> None:
+    """The gradient check (Ctrl+G); a large one runs off the GUI thread with Cancel."""
+    c = window.controller
+    if c.running:
+        return
+    if check_cost(c.sim) <= CHECK_IN_BACKGROUND_COST:
+        c.gradient_check()
+        return
+    work = _check_work(c.sim)
+    n = c.sim.network.n_params
+    out = run_with_progress(window, "Gradient check", f"Comparing backpropagation with finite differences "
+                            f"({n:,} parameters; large networks are sampled)…", work)
+    if out.status == "cancelled":
+        c.say("Gradient check cancelled.")
+    elif out.done:
+        c.gradient_checked.emit(out.value)

@@ -1,0 +1,330 @@
+"""Issue 11 on the window: file text shown as plain text, failed saves keep the work, long work off the GUI thread."""
+import json
+import re
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QProgressDialog, QPushButton, QWidget
+
+from backprop_lab.core import Element, Simulation, load_example
+from backprop_lab.gui import long_work
+from backprop_lab.gui.main_window import create_main_window
+from backprop_lab.gui.run_loop import MAX_SPEED
+
+IMG = "<img src=\"{}\">"
+BOLD = "<b>x</b>"
+W5_ELEMENT = Element("weight", 1, 0, 0)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+
+
+@pytest.fixture
+def win(qtbot, settings, monkeypatch):
+    # questions are answered Discard; errors use the window's own (non-blocking) plain message box
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Discard)
+    w = create_main_window(settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.controller.pause()
+    box = getattr(w, "error_box", None)
+    if box is not None:
+        try:
+            box.done(0)
+        except RuntimeError:  # already deleted
+            pass
+
+
+@pytest.fixture
+def red_png(tmp_path):
+    """A 200×200 pure red image: any rendering of an <img> pointing at it shows red pixels."""
+    path = tmp_path / "x.png"
+    img = QImage(200, 200, QImage.Format_RGB32)
+    img.fill(QColor(255, 0, 0))
+    assert img.save(str(path))
+    return str(path)
+
+
+def red_pixels(widget: QWidget) -> int:
+    img = widget.grab().toImage().convertToFormat(QImage.Format_RGB32)
+    arr = np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes()).reshape(img.height(), img.bytesPerLine())
+    px = arr[:, :img.width() * 4].reshape(img.height(), img.width(), 4)  # B, G, R, A
+    return int(np.count_nonzero((px[..., 2] == 255) & (px[..., 1] == 0) & (px[..., 0] == 0)))
+
+
+def hostile_file(tmp_path, red_png) -> str:
+    sim = load_example("mazur")
+    sim.name = IMG.format(red_png)
+    sim.notes = BOLD + " " + IMG.format(red_png)
+    path = tmp_path / "hostile.json"
+    sim.save(str(path))
+    return str(path)
+
+
+def labels_showing(win, needle: str) -> list[QLabel]:
+    found = []
+    for w in QApplication.allWidgets():
+        if isinstance(w, QLabel) and needle in w.text():
+            found.append(w)
+    return found
+
+
+def test_markup_in_name_and_notes_is_shown_literally(qtbot, win, tmp_path, red_png):
+    path = hostile_file(tmp_path, red_png)
+    assert win.open_file(path)
+    qtbot.wait(50)
+    img = IMG.format(red_png)
+    shown = labels_showing(win, img) + labels_showing(win, BOLD)
+    assert shown, "the name and notes are shown somewhere"
+    for label in shown:
+        assert label.textFormat() == Qt.PlainText, label.accessibleName()
+    # no tooltip holds the raw markup (a tooltip guesses rich text): it is escaped or converted
+    for w in [win, *win.findChildren(QWidget)]:
+        assert img not in w.toolTip() and BOLD not in w.toolTip(), w.objectName()
+    for a in win.recent_menu.actions():
+        assert "<" not in a.toolTip().replace("<p", "").replace("</p>", "") or "&lt;" in a.toolTip()
+    assert img not in win.windowTitle() or win.windowTitle().startswith("hostile")
+    win.training_dock.show()
+    qtbot.wait(50)
+    assert red_pixels(win.training) == 0, "the image in the file was loaded and shown"
+
+
+def test_rejected_file_quoting_markup_shows_a_plain_dialog(qtbot, win, tmp_path, red_png):
+    good = tmp_path / "good.json"
+    load_example("mazur").save(str(good))
+    data = json.loads(good.read_text())
+    key = IMG.format(red_png)
+    data["training"][key] = 1  # an unknown key: refused, and quoted in the message
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    iteration = win.controller.state.iteration
+    assert not win.open_file(str(path))
+    qtbot.waitUntil(lambda: getattr(win, "error_box", None) is not None and win.error_box.isVisible(), timeout=2000)
+    box = win.error_box
+    assert box.textFormat() == Qt.PlainText
+    assert key[:20] in box.text(), box.text()  # quoted literally (cut to a short length)
+    for label in box.findChildren(QLabel):
+        assert label.textFormat() == Qt.PlainText
+    assert red_pixels(box) == 0
+    assert win.controller.state.iteration == iteration  # the current state stays
+
+
+def test_error_messages_are_bounded(qtbot, win, tmp_path):
+    win.controller.error.emit("Cannot open the file", "x" * 1_000_000, "")
+    qtbot.waitUntil(lambda: win.error_box.isVisible(), timeout=2000)
+    assert len(win.error_box.text()) < 3000
+
+
+def test_recent_file_with_ampersand_and_markup_keeps_its_name(qtbot, win, tmp_path):
+    path = tmp_path / "a&b <b>x.json"
+    load_example("mazur").save(str(path))
+    assert win.open_file(str(path))
+    a = win.recent_menu.actions()[0]
+    assert a.text().replace("&&", "&") == path.name
+    assert "<b>" not in a.toolTip() and "&lt;b&gt;" in a.toolTip()  # converted: shown literally
+
+
+# -- 11.2: a failed save never loses the work --------------------------------------------------------------------
+def test_failed_save_on_quit_keeps_the_window_open(qtbot, win, tmp_path, monkeypatch):
+    c = win.controller
+    target = tmp_path / "net.json"
+    assert c.save(str(target))
+    c.step()
+    assert c.dirty
+    theta = c.sim.network.theta.copy()
+    target.unlink()
+    target.mkdir()  # the file became a folder: the save's rename fails with an OSError
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Save)
+    win.act_quit.trigger()  # Ctrl+Q → Save
+    qtbot.wait(50)
+    assert win.isVisible(), "the window closed although the save failed"
+    assert c.dirty and c.path == str(target)
+    np.testing.assert_array_equal(c.sim.network.theta, theta)
+    assert win.error_box.isVisible() and "save" in win.error_box.windowTitle().lower()
+
+
+def test_failed_save_raising_anything_keeps_the_window_open(qtbot, win, tmp_path, monkeypatch):
+    """A save failing with an unexpected error (the NaN-history ValueError of 11.2) never closes the window."""
+    c = win.controller
+    assert c.save(str(tmp_path / "net.json"))
+    c.step()
+    iteration = c.sim.iteration
+
+    def broken_save(path):
+        raise ValueError("Out of range float values are not JSON compliant")
+
+    monkeypatch.setattr(c.sim, "save", broken_save)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Save)
+    win.close()
+    qtbot.wait(50)
+    assert win.isVisible()
+    assert c.dirty and c.sim.iteration == iteration
+    assert "JSON" in win.error_box.text()
+
+
+# -- 11.7: long work off the GUI thread, with Cancel ------------------------------------------------------------
+def slow(monkeypatch, seconds):
+    real = Simulation.load
+
+    def load(path):
+        time.sleep(seconds)
+        return real(path)
+
+    monkeypatch.setattr(Simulation, "load", staticmethod(load))
+
+
+def progress_dialog(win):
+    found = [d for d in win.findChildren(QProgressDialog) if d.isVisible()]
+    return found[0] if found else None
+
+
+def test_opening_a_large_file_keeps_the_window_responsive(qtbot, win, tmp_path, monkeypatch):
+    path = tmp_path / "xor.json"
+    load_example("xor").save(str(path))
+    monkeypatch.setattr(long_work, "OPEN_IN_BACKGROUND_BYTES", 0)  # every file counts as large
+    slow(monkeypatch, 1.0)
+    fired, seen_dialog = [], []
+    t0 = time.perf_counter()
+    QTimer.singleShot(50, lambda: fired.append(time.perf_counter() - t0))
+    QTimer.singleShot(300, lambda: seen_dialog.append(progress_dialog(win) is not None))
+    assert win.open_file(str(path))
+    assert time.perf_counter() - t0 >= 1.0  # the load really took its second
+    assert fired and fired[0] < 0.05 + 0.1, fired  # the event loop ran timers meanwhile
+    assert seen_dialog == [True]
+    assert win.controller.state.name == load_example("xor").name
+    assert progress_dialog(win) is None
+
+
+def test_cancel_while_opening_keeps_the_current_state(qtbot, win, tmp_path, monkeypatch):
+    c = win.controller
+    c.step()
+    path = tmp_path / "xor.json"
+    load_example("xor").save(str(path))
+    before = (c.sim, c.sim.iteration, c.sim.network.theta.copy(), c.path)
+    monkeypatch.setattr(long_work, "OPEN_IN_BACKGROUND_BYTES", 0)
+    slow(monkeypatch, 0.6)
+    QTimer.singleShot(150, lambda: progress_dialog(win).findChild(QPushButton).click())  # the Cancel button
+    t0 = time.perf_counter()
+    assert not win.open_file(str(path))
+    assert time.perf_counter() - t0 < 0.5  # Cancel acts at once, not when the load ends
+    assert c.sim is before[0] and c.sim.iteration == before[1] and c.path == before[3]
+    np.testing.assert_array_equal(c.sim.network.theta, before[2])
+    qtbot.wait(700)  # the dropped load ends; its outcome must change nothing either
+    assert c.sim is before[0] and c.sim.iteration == before[1]
+
+
+def test_a_large_save_runs_in_the_background_and_writes_the_state(qtbot, win, tmp_path, monkeypatch):
+    c = win.controller
+    c.step()
+    c.step()
+    monkeypatch.setattr(long_work, "SAVE_IN_BACKGROUND_NUMBERS", 0)
+    calls = []
+    real = long_work.save_atomic
+    monkeypatch.setattr(long_work, "save_atomic", lambda doc, path: calls.append(path) or real(doc, path))
+    path = tmp_path / "bg.json"
+    assert long_work.save(win, str(path))
+    assert calls == [str(path)]  # it went through the worker
+    assert not c.dirty and c.path == str(path)
+    again = Simulation.load(str(path))
+    assert again.iteration == 2
+    np.testing.assert_array_equal(again.network.theta, c.sim.network.theta)
+
+
+def test_a_failed_background_save_keeps_the_work(qtbot, win, tmp_path, monkeypatch):
+    c = win.controller
+    c.step()
+    monkeypatch.setattr(long_work, "SAVE_IN_BACKGROUND_NUMBERS", 0)
+    folder = tmp_path / "taken.json"
+    folder.mkdir()
+    assert not long_work.save(win, str(folder))
+    assert c.dirty and c.path is None
+    qtbot.waitUntil(lambda: win.error_box.isVisible(), timeout=2000)
+    assert "folder" in win.error_box.text()
+
+
+def test_a_large_gradient_check_runs_in_the_background(qtbot, win, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: None)
+    monkeypatch.setattr(long_work, "CHECK_IN_BACKGROUND_COST", 0)
+    c = win.controller
+    results = []
+    c.gradient_checked.connect(results.append)
+    theta = c.sim.network.theta.copy()
+    win.act_grad_check.trigger()
+    assert len(results) == 1
+    r = results[0]
+    # finite differences agree with backpropagation on the worked example (smooth sigmoids, MSE)
+    assert r.max_error < 1e-6
+    assert r.n_checked == c.sim.network.n_params
+    # independent check of one entry: ∂E/∂w5 of the published worked example is 0.082167041
+    assert np.any(np.abs(r.analytic - 0.082167041) < 1e-8)
+    np.testing.assert_array_equal(c.sim.network.theta, theta)
+
+
+# -- 11.13: after a divergence, say what diverged and what to try -------------------------------------------------
+def linear_worked_example() -> Simulation:
+    """The worked example with linear neurons: its sigmoids saturate instead of diverging at any learning rate."""
+    sim = load_example("mazur")
+    sim.set_activation(1, "linear")
+    sim.set_activation(2, "linear")
+    return sim
+
+
+def test_divergence_says_what_diverged_and_suggests_a_smaller_learning_rate(qtbot, win):
+    c = win.controller
+    c.set_simulation(linear_worked_example())
+    messages, errors = [], []
+    c.message.connect(messages.append)
+    c.error.connect(lambda *a: errors.append(a))
+    assert c.set_training(learning_rate=100.0)
+    c.set_speed(MAX_SPEED)
+    c.run(100)
+    qtbot.waitUntil(lambda: not c.running, timeout=5000)
+    assert c.sim.iteration < 100 and errors, "the run should have diverged"
+    title, message, details = errors[-1]
+    assert title == "Training diverged"
+    text = " ".join([message, details, messages[-1]])
+    for word in ("nan", "inf"):
+        assert not re.search(rf"\b{word}\b", text, re.IGNORECASE), text
+    assert f"iteration {c.sim.iteration + 1}" in message.lower()  # which iteration overflowed
+    assert "infinite" in message  # and what: the training loss
+    assert "smaller learning rate" in details and "η = 10 " in details  # what to try: a tenth of 100
+    assert messages[-1].startswith("Training diverged") and "Run finished" not in messages[-1]
+    # the equations still show the computations of the last finite state
+    eq = win.equations.plain_text()
+    assert "Etotal =" in eq and "too large" not in eq
+    # one more step reports the same, and changes nothing
+    it = c.sim.iteration
+    c.step()
+    assert c.sim.iteration == it and errors[-1][0] == "Training diverged"
+    assert "smaller learning rate" in errors[-1][2]
+
+
+def test_a_loss_too_large_to_compute_is_never_called_nan(qtbot, win):
+    c = win.controller
+    c.set_simulation(linear_worked_example())
+    messages = []
+    c.message.connect(messages.append)
+    assert c.edit_parameter(W5_ELEMENT, 1e200)  # outputs ~1e199: the squared error overflows to inf
+    assert "too large to compute" in messages[-1], messages[-1]
+    assert not re.search(r"\b(nan|inf)\b", messages[-1])
+
+
+def test_escape_cancels_a_long_open_too(qtbot, win, tmp_path, monkeypatch):
+    c = win.controller
+    before = c.sim
+    path = tmp_path / "xor.json"
+    load_example("xor").save(str(path))
+    monkeypatch.setattr(long_work, "OPEN_IN_BACKGROUND_BYTES", 0)
+    slow(monkeypatch, 0.6)
+    QTimer.singleShot(150, lambda: qtbot.keyClick(progress_dialog(win), Qt.Key_Escape))
+    assert not win.open_file(str(path))
+    assert c.sim is before
+    qtbot.wait(700)
+    assert c.sim is before
