@@ -30,6 +30,7 @@ from .controller import SimulationController
 from .diagram import QtNetworkDiagram
 from .dialogs import shortcuts_dialog, show_about, show_gradient_check
 from .equations import QtEquationsPanel
+from .insight_docks import install_insight_features
 from .loss_plot import QtLossPlot
 from .text_widgets import QtTextLine
 from .training_panel import QtTrainingPanel
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self._make_menus()
         self._make_toolbar()
         self._make_statusbar()
+        install_insight_features(self)
 
         self._redraw = RedrawOnce(self)
         c.error.connect(self._on_error)
