@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPointF, Qt, QTimer
 from PySide6.QtGui import QAction, QPixmap
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QGraphicsPixmapItem, QHBoxLayout, QLabel, QVBoxLayout,
                                QWidget)
@@ -33,6 +33,8 @@ PICTURE_RESOLUTION, LARGE_RESOLUTION, LARGE_SIZE = 24, 64, 220
 #: closer than PACE times their last cost.
 LIVE_INTERVAL = 0.1
 PACE = 5.0
+#: The accuracy line is recomputed at most this often (s) during runs.
+SUMMARY_INTERVAL = 0.25
 #: Largest network whose parameters are all listed in the "Second parameter" combo.
 COMBO_PARAMS = 400
 
@@ -113,20 +115,26 @@ class InsightDocks(QObject):
         lay.addLayout(row)
         lay.addWidget(self.landscape, 1)
         self._combo_key: tuple = ()
+        self._beside: dict[QDockWidget, QDockWidget] = {}
         # The plane and the landscape want a squarish area: tabs beside the equations (which stay in front);
         # the compared runs are a loss plot: a tab beside the loss plot.
         self.input_dock = self._dock("Input space", "input_space", self.input_space, w.equations_dock)
         self.landscape_dock = self._dock("Loss landscape", "landscape", land, w.equations_dock)
         self.runs_dock = self._dock("Compared runs", "runs", self.runs, w.plot_dock)
-        w.equations_dock.raise_()
-        w.plot_dock.raise_()
+        saved = w.settings.value("window_state")
+        if not (isinstance(saved, QByteArray) and b"input_space_dock" in bytes(saved)):
+            # Tabified once the window is shown: tabifying two areas before the first layout leaves a stray
+            # copy of a tab bar on screen (Qt 6).  Until then the docks wait hidden.
+            for d in self._beside:
+                d.hide()
+            w.installEventFilter(self)
         self.status_summary = QtTextLine("training: accuracy 100.0 % (60000/60000) · loss 0.0000    "
                                          "test: accuracy 100.0 % (10000/10000) · loss 0.0000")
         self.status_summary.setAccessibleName("Accuracy and loss")
         self.status_summary.setFixedWidth(self.status_summary.sizeHint().width())
         w.statusBar().addPermanentWidget(self.status_summary)
         self.summary = ""
-        self._summary_paced = _Paced(self, self._update_summary, LIVE_INTERVAL)
+        self._summary_paced = _Paced(self, self._update_summary, SUMMARY_INTERVAL)
         self._pictures_paced = _Paced(self, self._update_pictures, LIVE_INTERVAL)
         self._pictures: dict[tuple[int, int], tuple[object, _PictureItem]] = {}
         self.picture_images: dict = {}
@@ -162,10 +170,23 @@ class InsightDocks(QObject):
         d.setObjectName(f"{name}_dock")
         d.setWidget(widget)
         self.window.addDockWidget(self.window.dockWidgetArea(beside), d)
-        self.window.tabifyDockWidget(beside, d)
+        self._beside[d] = beside
         # A dock brought to the front redraws at once (its view skipped work while it was hidden).
         d.visibilityChanged.connect(lambda on: on and self._refresh(self.controller.state, urgent=True))
         return d
+
+    def eventFilter(self, obj, ev) -> bool:
+        if obj is self.window and ev.type() == QEvent.Show:
+            self.window.removeEventFilter(self)
+            QTimer.singleShot(0, self._tabify)
+        return False
+
+    def _tabify(self) -> None:
+        for d, beside in self._beside.items():
+            self.window.tabifyDockWidget(beside, d)
+            d.show()
+        self.window.equations_dock.raise_()
+        self.window.plot_dock.raise_()
 
     def _add_menu(self) -> None:
         view = next((a.menu() for a in self.window.menuBar().actions() if a.text() == "&View"), None)
@@ -252,7 +273,8 @@ class InsightDocks(QObject):
             else:
                 self.input_space.request_update(sim, theta=theta)
         self._summary_paced.request(urgent=urgent)
-        if self.act_pictures.isChecked():
+        # The pictures change the diagram, which repaints at its own pace during fast runs (twice a second).
+        if self.act_pictures.isChecked() and not live:
             self._pictures_paced.request(urgent=urgent)
         self._update_landscape(state, live=live)
 

@@ -30,6 +30,8 @@ def window(qtbot, settings, sim):
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
+    # the docks are tabified once the window is shown
+    qtbot.waitUntil(lambda: w.insight.input_dock in w.tabifiedDockWidgets(w.equations_dock))
     return w
 
 
