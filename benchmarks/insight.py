@@ -22,8 +22,15 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import numpy as np  # noqa: E402
 
-from backprop_lab.core import Element, Network, Simulation, TrainingSettings, initialize, load_example  # noqa: E402
-from backprop_lab.core import insight  # noqa: E402
+from backprop_lab.core import (  # noqa: E402
+    Element,
+    Network,
+    Simulation,
+    TrainingSettings,
+    initialize,
+    insight,  # noqa: E402
+    load_example,
+)
 
 
 def _app():
@@ -212,10 +219,12 @@ def window(quick: bool) -> dict:
             win.resize(1400, 880)
             win.show()
             ins = getattr(win, "insight", None)
-            if kind == "input_space":
-                ins.input_dock.raise_()
             for _ in range(10):
                 app.processEvents()
+            if kind == "input_space":  # (the docks are tabified once the window is shown)
+                ins.input_dock.raise_()
+                for _ in range(10):
+                    app.processEvents()
             s0 = ins.input_space.redraws if ins else 0
             calls = [0]
             if ins:
@@ -282,7 +291,8 @@ def main(argv=None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes (what the tests run)")
     ap.add_argument("--json", default="", help="also write the results here")
-    ap.add_argument("--only", default="", help="comma-separated sections (input_space,cost_model,landscape,live,window)")
+    ap.add_argument("--only", default="",
+                    help="comma-separated sections (input_space,cost_model,landscape,live,window)")
     args = ap.parse_args(argv)
     _app()
     res = {"meta": {"quick": args.quick, "date": time.strftime("%Y-%m-%d %H:%M"), "cpus": os.cpu_count()}}

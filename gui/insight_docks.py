@@ -12,10 +12,9 @@ import time
 import numpy as np
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPointF, Qt, QTimer
 from PySide6.QtGui import QAction, QPixmap
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QGraphicsPixmapItem, QHBoxLayout, QLabel, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QDockWidget, QGraphicsPixmapItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from backprop_lab.core import BackpropLabError, Element
+from backprop_lab.core import BackpropLabError
 from backprop_lab.core.runs import RunRecord, describe_difference
 
 from .input_space import QtInputSpace, status_text
