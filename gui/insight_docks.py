@@ -26,6 +26,8 @@ from .view_state import ViewState
 
 #: Neuron pictures are on by default for 2-input networks with at most this many hidden neurons.
 PICTURES_UP_TO = 64
+#: ... and at least this many training samples (XOR has 4).
+PICTURES_MIN_SAMPLES = 4
 #: Grid edge of the small neuron pictures, and of the large one shown on hover.
 PICTURE_RESOLUTION, LARGE_RESOLUTION, LARGE_SIZE = 24, 64, 220
 #: During runs the neuron pictures and the accuracy line are recomputed at most this often (s), and never
@@ -131,6 +133,7 @@ class InsightDocks(QObject):
                                          "test: accuracy 100.0 % (10000/10000) · loss 0.0000")
         self.status_summary.setAccessibleName("Accuracy and loss")
         self.status_summary.setFixedWidth(self.status_summary.sizeHint().width())
+        self.status_summary.setText("")
         w.statusBar().addPermanentWidget(self.status_summary)
         self.summary = ""
         self._summary_paced = _Paced(self, self._update_summary, SUMMARY_INTERVAL)
@@ -151,6 +154,7 @@ class InsightDocks(QObject):
         self._run_settings = None  # the settings the current history was trained with
         self._init: dict | None = None  # how the current weights were drawn (None: from the file)
         self._pending: tuple[RunRecord, dict | None] | None = None
+        self._init_before: dict | None | bool = False  # False: no restart under way
         self._add_menu()
         c.simulation_replaced.connect(self._on_simulation_replaced)
         c.parameters_changed.connect(self._on_parameters_changed)
@@ -161,6 +165,7 @@ class InsightDocks(QObject):
         c.display_changed.connect(self._on_display_changed)
         c.run_finished.connect(lambda _end: self._refresh(c.state, urgent=True))
         c.restarting.connect(self._on_restarting)
+        c.error.connect(self._on_error)
         self._on_simulation_replaced(c.state)
 
     # -- construction ------------------------------------------------------------------------------
@@ -212,6 +217,7 @@ class InsightDocks(QObject):
         self._refresh(state, urgent=True)
 
     def _on_parameters_changed(self, state: ViewState) -> None:
+        self._init_before = False  # a restart (if any) went through
         self._fill_combo(state)
         self._refresh(state)
 
@@ -226,6 +232,7 @@ class InsightDocks(QObject):
 
     def _on_history_changed(self, state: ViewState) -> None:
         sim = self.controller.sim
+        self._init_before = False  # the restart (if any) went through
         if self._pending is not None:
             rec, init_then = self._pending
             self._pending = None
@@ -251,7 +258,14 @@ class InsightDocks(QObject):
             rec.settings = _settings_of(self._run_settings)
         if len(rec.batch_loss) or len(rec.epoch_loss):
             self._pending = (rec, self._init)
+        self._init_before = self._init
         self._init = dict(init) if isinstance(init, dict) else None
+
+    def _on_error(self, *_args) -> None:
+        """A refused re-initialise changed nothing: forget the run it would have replaced."""
+        if self._init_before is not False:
+            self._init, self._init_before = self._init_before, False
+            self._pending = None
 
     def _on_runs_changed(self) -> None:
         self.controller.sim.runs = self.runs.to_list()
@@ -321,8 +335,10 @@ class InsightDocks(QObject):
         sizes = state.network.sizes
         possible = sizes[0] == 2
         self.act_pictures.setEnabled(possible)
-        on = possible and (self._pictures_user if self._pictures_user is not None
-                           else sum(sizes[1:-1]) <= PICTURES_UP_TO)
+        # By default only where a picture says something: a few samples to spread the plane over (the worked
+        # example's single sample gives flat squares) and not too many neurons to draw.
+        auto = sum(sizes[1:-1]) <= PICTURES_UP_TO and state.n_samples >= PICTURES_MIN_SAMPLES
+        on = possible and (self._pictures_user if self._pictures_user is not None else auto)
         self.act_pictures.blockSignals(True)
         self.act_pictures.setChecked(on)
         self.act_pictures.blockSignals(False)

@@ -79,6 +79,7 @@ class QtLossPlot(QWidget):
                                   "test: accuracy 100.0 % (10000/10000) · loss 0.0000")
         self.summary.setAccessibleName("Accuracy and loss")
         top.insertWidget(1, self.summary, 1)
+        self.set_summary("")  # the text above only sized the line; shown once the window computes it
         self.plot = pg.PlotWidget(background="w", axisItems=plain_axes(x_integer=True))
         self.plot.setAccessibleName("Loss plot")
         # A light grid at the axes' major ticks, drawn as plain 1-pixel lines: pyqtgraph's GridItem (three

@@ -276,3 +276,24 @@ def test_table_row_click_says_where_the_sample_is_traced(qtbot, settings):
     space.sample_clicked.emit(other)
     assert "not in this iteration's batch" in msgs[-1]
     w.close()
+
+
+def test_neuron_pictures_not_on_by_default_for_the_one_sample_worked_example(qtbot, settings):
+    w = window(qtbot, settings, load_example("mazur"))
+    d = w.insight
+    assert d.act_pictures.isEnabled() and not d.act_pictures.isChecked() and not d._pictures
+    d.act_pictures.setChecked(True)  # but it can be turned on
+    assert sorted(d._pictures) == [(1, 0), (1, 1), (2, 0), (2, 1)]
+    w.close()
+
+
+def test_a_refused_reinitialise_keeps_no_run(qtbot, settings):
+    sim = load_example("xor")
+    w = window(qtbot, settings, sim)
+    for _ in range(3):
+        w.controller.step()
+    w.controller.reinitialize("no-such-scheme", 1)
+    assert sim.iteration == 3 and len(w.insight.runs.model) == 0
+    w.controller.step()
+    assert len(w.insight.runs.model) == 0
+    w.close()
