@@ -22,8 +22,15 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import numpy as np  # noqa: E402
 
-from backprop_lab.core import Element, Network, Simulation, TrainingSettings, initialize, load_example  # noqa: E402
-from backprop_lab.core import insight  # noqa: E402
+from backprop_lab.core import (  # noqa: E402
+    Element,
+    Network,
+    Simulation,
+    TrainingSettings,
+    initialize,
+    insight,  # noqa: E402
+    load_example,
+)
 
 
 def _app():
@@ -188,26 +195,94 @@ def live(quick: bool) -> dict:
             "with_over_headless": statistics.median(rates["with"]) / headless_rate}
 
 
+def window(quick: bool) -> dict:
+    """The real main window at maximum speed on moons: without the insight features, with them (docks behind
+    their tabs, the default), and with the input space in front; alternating windows, medians."""
+    from PySide6.QtCore import QSettings
+
+    from backprop_lab.gui import main_window as mw
+    from backprop_lab.gui.controller import SimulationController
+    app = _app()
+    seconds = 1.0 if quick else 4.0
+    rounds = 1 if quick else 3
+    ini = os.path.join(os.environ.get("TMPDIR", "/tmp"), "bpl-bench-insight.ini")
+    real_install = mw.install_insight_features
+    out: dict = {k: {"it": [], "space": [], "pictures": []} for k in ("without", "default", "input_space")}
+    for _ in range(rounds):
+        for kind in out:
+            if os.path.exists(ini):
+                os.remove(ini)
+            mw.install_insight_features = real_install if kind != "without" else (lambda w: None)
+            sim = load_example("moons")
+            win = mw.MainWindow(SimulationController(sim), settings=QSettings(ini, QSettings.IniFormat))
+            mw.install_insight_features = real_install
+            win.resize(1400, 880)
+            win.show()
+            ins = getattr(win, "insight", None)
+            for _ in range(10):
+                app.processEvents()
+            if kind == "input_space":  # (the docks are tabified once the window is shown)
+                ins.input_dock.raise_()
+                for _ in range(10):
+                    app.processEvents()
+            s0 = ins.input_space.redraws if ins else 0
+            calls = [0]
+            if ins:
+                orig = ins._update_pictures
+
+                def counted():
+                    calls[0] += 1
+                    orig()
+                ins._pictures_paced.fn = counted
+            win.controller.run(10**7)
+            start, it0 = time.perf_counter(), sim.iteration
+            while time.perf_counter() - start < seconds:
+                app.processEvents()
+            win.controller.pause()
+            el = time.perf_counter() - start
+            out[kind]["it"].append((sim.iteration - it0) / el)
+            out[kind]["space"].append(((ins.input_space.redraws - s0) if ins else 0) / el)
+            out[kind]["pictures"].append(calls[0] / el)
+            win.hide()
+            win.deleteLater()
+            app.processEvents()
+    res = {k: {"iterations_per_s": statistics.median(v["it"]), "input_space_redraws_per_s":
+               statistics.median(v["space"]), "neuron_picture_redraws_per_s": statistics.median(v["pictures"])}
+           for k, v in out.items()}
+    base = res["without"]["iterations_per_s"]
+    for k in res:
+        res[k]["over_without"] = res[k]["iterations_per_s"] / base
+    return res
+
+
 def report(res: dict) -> str:
     lines = ["Input space redraw (update_from + painting, offscreen; CPU time, and wall time)"]
-    for name, v in res["input_space"].items():
+    for name, v in res.get("input_space", {}).items():
         c, wl = v["redraw_cpu_ms"], v["redraw_wall_ms"]
         lines.append(f"  {name:6s} grid {v['grid'][0]}×{v['grid'][1]}: CPU median {c['median']:.1f} ms, p95 "
                      f"{c['p95']:.1f} ms (update_from alone {v['compute_cpu_ms']['median']:.1f}); wall median "
                      f"{wl['median']:.1f} ms, p95 {wl['p95']:.1f} ms")
-    f, m = res["cost_model"]["fit"], res["cost_model"]["model"]
-    lines.append(f"Cost model fit (BLAS threads: {res['cost_model']['blas_threads']}): {f['fixed_ms']:.2f} ms + "
-                 f"r²·({f['pixel_ms']:.2e} + {f['param_ms']:.2e}·n_params)  (in use: {m['fixed_ms']} + "
-                 f"r²·({m['pixel_ms']:.2e} + {m['param_ms']:.2e}·n_params))")
-    for name, v in res["landscape"].items():
+    if "cost_model" in res:
+        f, m = res["cost_model"]["fit"], res["cost_model"]["model"]
+        lines.append(f"Cost model fit (BLAS threads: {res['cost_model']['blas_threads']}): {f['fixed_ms']:.2f} ms + "
+                     f"r²·({f['pixel_ms']:.2e} + {f['param_ms']:.2e}·n_params)  (in use: {m['fixed_ms']} + "
+                     f"r²·({m['pixel_ms']:.2e} + {m['param_ms']:.2e}·n_params))")
+    for name, v in res.get("landscape", {}).items():
         lines.append(f"Loss landscape {name} (wall): one parameter median {v['one_parameter_ms']['median']:.1f} ms "
                      f"(p95 {v['one_parameter_ms']['p95']:.1f}), two parameters median "
                      f"{v['two_parameters_ms']['median']:.1f} ms (p95 {v['two_parameters_ms']['p95']:.1f})")
-    lv = res["live"]
-    lines.append(f"Live run (moons, maximum speed): {lv['input_space_redraws_per_s']:.1f} input-space redraws/s; "
-                 f"training {lv['iterations_per_s_with_view']:,.0f} it/s with the view, "
-                 f"{lv['iterations_per_s_without_view']:,.0f} without ({lv['with_over_without']:.0%}), "
-                 f"{lv['with_over_headless']:.0%} of headless")
+    lv = res.get("live")
+    if lv:
+        lines.append(f"Live run (moons, maximum speed): {lv['input_space_redraws_per_s']:.1f} input-space "
+                     f"redraws/s; training {lv['iterations_per_s_with_view']:,.0f} it/s with the view, "
+                     f"{lv['iterations_per_s_without_view']:,.0f} without ({lv['with_over_without']:.0%}), "
+                     f"{lv['with_over_headless']:.0%} of headless")
+    if "window" in res:
+        for k, v in res["window"].items():
+            lines.append(f"Main window at maximum speed (moons), {k}: {v['iterations_per_s']:,.0f} it/s "
+                         f"({v['over_without']:.0%} of the window without the insight features); input space "
+                         f"{v['input_space_redraws_per_s']:.1f} redraws/s, neuron pictures "
+                         f"{v['neuron_picture_redraws_per_s']:.1f}/s")
     return "\n".join(lines)
 
 
@@ -216,10 +291,13 @@ def main(argv=None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes (what the tests run)")
     ap.add_argument("--json", default="", help="also write the results here")
+    ap.add_argument("--only", default="",
+                    help="comma-separated sections (input_space,cost_model,landscape,live,window)")
     args = ap.parse_args(argv)
     _app()
     res = {"meta": {"quick": args.quick, "date": time.strftime("%Y-%m-%d %H:%M"), "cpus": os.cpu_count()}}
-    for name in ("input_space", "cost_model", "landscape", "live"):
+    names = args.only.split(",") if args.only else ["input_space", "cost_model", "landscape", "live", "window"]
+    for name in names:
         print(f"… {name}", file=sys.stderr, flush=True)
         res[name] = globals()[name](args.quick)
     print(report(res))

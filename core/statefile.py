@@ -140,7 +140,18 @@ def _network(c: Checked, source: str | None):
     return network
 
 
-def _simulation(c: Checked, source: str | None):
+def _runs(items: Any, source: str | None) -> list[dict]:
+    """``history.runs`` (earlier runs for comparison) checked into plain dicts; [] when absent."""
+    if items is None:
+        return []
+    from .runs import RunsModel
+    try:
+        return RunsModel.from_list(items).to_list()
+    except ConfigError as e:
+        raise fail(str(e)[:300], where="history.runs", source=source) from None
+
+
+def _simulation(c: Checked, source: str | None, runs: Any = None):
     from .simulation import Simulation
     settings = _settings(c, source)
     network = _network(c, source)
@@ -166,6 +177,7 @@ def _simulation(c: Checked, source: str | None):
     except ConfigError as e:
         raise fail(str(e)[:300], where="progress", source=source) from None
     sim.display = dict(c.display)
+    sim.runs = _runs(runs, source)
     return sim
 
 
@@ -176,7 +188,7 @@ def simulation_from_dict(doc: Any, *, source: str | None = None, trusted: bool =
     checked against the schema by the test suite, so start-up need not import
     the validator.  Every other check still runs.
     """
-    return _simulation(check(doc, source, trusted=trusted), source)
+    return _simulation(check(doc, source, trusted=trusted), source, _runs_of(doc))
 
 
 def read_state_bytes(path: str | os.PathLike) -> bytes:
@@ -218,8 +230,14 @@ def load_simulation(path: str | os.PathLike):
     doc = parse_text(text, src)
     del text
     checked = check(doc, src)
+    runs = _runs_of(doc)
     del doc
-    return _simulation(checked, src)
+    return _simulation(checked, src, runs)
+
+
+def _runs_of(doc: Any) -> Any:
+    h = doc.get("history") if isinstance(doc, dict) else None
+    return h.get("runs") if isinstance(h, dict) else None
 
 
 # -- saving ------------------------------------------------------------------------------------------------
@@ -250,6 +268,9 @@ def state_document(sim, *, arrays: bool = False) -> dict:
     if test:
         d["data"].update(test_inputs=conv(sim.test_inputs), test_targets=conv(sim.test_targets))
         d["history"]["test_loss"] = conv(sim.test_epoch_loss.view())
+    runs = getattr(sim, "runs", None)
+    if runs:
+        d["history"]["runs"] = json.loads(json.dumps(runs))  # a plain copy (the runs view keeps its own)
     opt = sim.optimizer_state()
     if opt.get("t", None) == 0:
         opt = {}  # Adam before its first update: m = v = 0, nothing to save (files stay as written)

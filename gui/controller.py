@@ -75,6 +75,9 @@ class SimulationController(BuildEdits, QObject):
     gradient_checked = Signal(object)
     message = Signal(str)
     error = Signal(str, str, str)
+    #: (what, init) just before a re-initialise ("reinitialize", {"scheme", "seed", ...}) or a reset ("reset",
+    #: None) replaces the loss history: the compared-runs view keeps the old one.
+    restarting = Signal(str, object)
 
     def __init__(self, sim: Simulation | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -397,6 +400,7 @@ class SimulationController(BuildEdits, QObject):
         if not kwargs:
             kwargs = {"value": 0.5} if scheme == "constant" else {"scale": 0.5} if scheme in ("uniform", "normal") \
                 else {}
+        self.restarting.emit("reinitialize", {"scheme": scheme, "seed": seed, **kwargs})
         try:
             self._sim.reinitialize(scheme, seed, **kwargs)
         except BackpropLabError as e:
@@ -408,6 +412,7 @@ class SimulationController(BuildEdits, QObject):
     def reset(self) -> None:
         """Back to the state the file was opened with (Ctrl+R, undoable)."""
         self.pause()
+        self.restarting.emit("reset", None)
         self._sim.reset()
         self._sync()
         self.message.emit("Reset to the initial state (Ctrl+Z undoes the reset).")
@@ -559,6 +564,23 @@ class SimulationController(BuildEdits, QObject):
         if new != self._display:
             self._display = new
             self._sync(vs.DISPLAY_CHANGED, vs.CURSOR_MOVED)
+
+
+    # -- insight views ---------------------------------------------------------------------------------
+    def show_sample(self, index: int) -> None:
+        """Say where training sample *index* (0-based) is traced: its position in the shown batch, if any.
+
+        The shown sample follows the computation stepped into, so this points the way rather than jumping.
+        """
+        tr = self.state.trace
+        batch = [] if tr is None else [int(b) for b in tr.batch]
+        if index in batch:
+            p = batch.index(index)
+            self.message.emit(f"Sample #{index + 1} is sample {p + 1} of {len(batch)} in this iteration's batch: "
+                              "Step into (F11) reaches its computations.")
+        else:
+            self.message.emit(f"Sample #{index + 1} is not in this iteration's batch"
+                              + (f" (samples #{batch[0] + 1}…)." if batch else "."))
 
 
 def _display_of(sim: Simulation, base: Display) -> Display:

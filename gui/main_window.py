@@ -34,6 +34,7 @@ from .diagram import QtNetworkDiagram
 from .dialogs import shortcuts_dialog, show_about, show_gradient_check
 from .equations import QtEquationsPanel
 from .export_menu import install_export_menu
+from .insight_docks import install_insight_features
 from .loss_plot import TEXT_INTERVAL, QtLossPlot
 from .plain_text import plain_tooltip
 from .teach_features import install_teach_features
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
         self._make_toolbar()
         self._make_statusbar()
         install_data_features(self)  # the Data dock, New Network…, Import CSV…, structure editing
+        install_insight_features(self)  # input space, loss landscape, compared runs (issue #13)
 
         self._redraw = RedrawOnce(self)
         self._status_time = self._progress_time = 0.0

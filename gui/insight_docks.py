@@ -1,0 +1,424 @@
+"""Wires the insight views into the main window: input space, loss landscape, compared runs, neuron pictures.
+
+:func:`install_insight_features` adds three docks (tabified with the loss plot, so the first view of the
+worked example is unchanged), their View-menu toggles, the neuron pictures in the diagram, and the accuracy
+line in the status bar and the loss plot's header.  Everything listens to the controller's fine signals and
+draws from the engine read-only; costly views are paced by their own redraw timers and skip work while hidden.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPointF, Qt, QTimer
+from PySide6.QtGui import QAction, QPixmap
+from PySide6.QtWidgets import QComboBox, QDockWidget, QGraphicsPixmapItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from backprop_lab.core import BackpropLabError
+from backprop_lab.core.runs import RunRecord, describe_difference
+
+from .input_space import QtInputSpace, status_text
+from .landscape import QtLossLandscape
+from .neuron_pictures import neuron_image, neuron_images
+from .runs import QtComparedRuns
+from .text_widgets import QtTextLine
+from .view_state import ViewState
+
+#: Neuron pictures are on by default for 2-input networks with at most this many hidden neurons.
+PICTURES_UP_TO = 64
+#: ... and at least this many training samples (XOR has 4).
+PICTURES_MIN_SAMPLES = 4
+#: Grid edge of the small neuron pictures, and of the large one shown on hover.
+PICTURE_RESOLUTION, LARGE_RESOLUTION, LARGE_SIZE = 24, 64, 220
+#: During runs the neuron pictures and the accuracy line are recomputed at most this often (s), and never
+#: closer than PACE times their last cost.
+LIVE_INTERVAL = 0.1
+PACE = 5.0
+#: The accuracy line is recomputed at most this often (s) during runs.
+SUMMARY_INTERVAL = 0.25
+#: Largest network whose parameters are all listed in the "Second parameter" combo.
+COMBO_PARAMS = 400
+
+
+class _Paced:
+    """Calls *fn* at most every *interval* s (and PACE times its last duration); the last request wins."""
+
+    def __init__(self, parent: QObject, fn, interval: float) -> None:
+        self.fn, self.interval = fn, interval
+        self._last, self._cost = 0.0, 0.0
+        self._timer = QTimer(parent)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.now)
+
+    def request(self, *, urgent: bool = False) -> None:
+        if urgent:
+            self._timer.stop()
+            self.now()
+            return
+        if self._timer.isActive():
+            return
+        wait = max(self.interval, PACE * self._cost) - (time.perf_counter() - self._last)
+        if wait <= 0:
+            self.now()
+        else:
+            self._timer.start(max(1, int(wait * 1000)))
+
+    def now(self) -> None:
+        self._last = time.perf_counter()
+        cpu = time.process_time()
+        self.fn()
+        self._cost = time.process_time() - cpu
+
+
+class _PictureItem(QGraphicsPixmapItem):
+    """A neuron's small picture beside its circle; hovering shows it large in a floating label."""
+
+    def __init__(self, owner: "InsightDocks", key: tuple[int, int], parent) -> None:
+        super().__init__(parent)
+        self.owner, self.key = owner, key
+        self.setAcceptHoverEvents(True)
+        self.setTransformationMode(Qt.SmoothTransformation)
+        self.setZValue(3)
+
+    def hoverEnterEvent(self, ev) -> None:
+        self.owner.show_large_picture(self.key, ev.scenePos())
+
+    def hoverLeaveEvent(self, ev) -> None:
+        self.owner.hide_large_picture()
+
+
+class InsightDocks(QObject):
+    """The insight features of one main window (see the module docstring)."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = w = window
+        self.controller = c = window.controller
+        self.input_space = QtInputSpace()
+        self.input_space.sample_clicked.connect(self._on_sample_clicked)
+        self.landscape = QtLossLandscape()
+        self.runs = QtComparedRuns()
+        self.runs.changed.connect(self._on_runs_changed)
+        self.main_overlay = self.runs.attach(w.loss_plot.plot.getPlotItem())
+        self.second_combo = QComboBox()
+        self.second_combo.setAccessibleName("Second parameter")
+        self.second_combo.setToolTip("A second weight or bias: the loss over both, with the path training took")
+        self.second_combo.currentIndexChanged.connect(lambda _=0: self._update_landscape(c.state))
+        land = QWidget()
+        lay = QVBoxLayout(land)
+        lay.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.setContentsMargins(6, 2, 6, 0)
+        label = QLabel("Second parameter:")
+        label.setTextFormat(Qt.PlainText)
+        row.addWidget(label)
+        row.addWidget(self.second_combo, 1)
+        lay.addLayout(row)
+        lay.addWidget(self.landscape, 1)
+        self._combo_key: tuple = ()
+        self._beside: dict[QDockWidget, QDockWidget] = {}
+        # The plane and the landscape want a squarish area: tabs beside the equations (which stay in front);
+        # the compared runs are a loss plot: a tab beside the loss plot.
+        self.input_dock = self._dock("Input space", "input_space", self.input_space, w.equations_dock)
+        self.landscape_dock = self._dock("Loss landscape", "landscape", land, w.equations_dock)
+        self.runs_dock = self._dock("Compared runs", "runs", self.runs, w.plot_dock)
+        saved = w.settings.value("window_state")
+        if not (isinstance(saved, QByteArray) and b"input_space_dock" in bytes(saved)):
+            # Tabified once the window is shown: tabifying two areas before the first layout leaves a stray
+            # copy of a tab bar on screen (Qt 6).  Until then the docks wait hidden.
+            for d in self._beside:
+                d.hide()
+            w.installEventFilter(self)
+        self.status_summary = QtTextLine("training: accuracy 100.0 % (60000/60000) · loss 0.0000    "
+                                         "test: accuracy 100.0 % (10000/10000) · loss 0.0000")
+        self.status_summary.setAccessibleName("Accuracy and loss")
+        self.status_summary.setFixedWidth(self.status_summary.sizeHint().width())
+        self.status_summary.setText("")
+        w.statusBar().addPermanentWidget(self.status_summary)
+        self.summary = ""
+        self._summary_paced = _Paced(self, self._update_summary, SUMMARY_INTERVAL)
+        self._pictures_paced = _Paced(self, self._update_pictures, LIVE_INTERVAL)
+        self._pictures: dict[tuple[int, int], tuple[object, _PictureItem]] = {}
+        self.picture_images: dict = {}
+        # A child of the diagram's viewport, not a tool-tip window: drawn over the diagram near the pointer.
+        self._large = QLabel(w.diagram.viewport())
+        self._large.hide()
+        self._large.setTextFormat(Qt.PlainText)
+        self._large.setStyleSheet("QLabel { background: white; border: 1px solid #888; padding: 4px; }")
+        self._pictures_user: bool | None = None  # None: automatic (2 inputs, ≤ PICTURES_UP_TO hidden neurons)
+        self.act_pictures = QAction("Neuron &Pictures", w)
+        self.act_pictures.setCheckable(True)
+        self.act_pictures.setToolTip("A small picture of what each neuron computes over the input plane "
+                                     "(2-input networks); hover one to see it large")
+        self.act_pictures.toggled.connect(self._on_pictures_toggled)
+        self._run_settings = None  # the settings the current history was trained with
+        self._init: dict | None = None  # how the current weights were drawn (None: from the file)
+        self._pending: tuple[RunRecord, dict | None] | None = None
+        self._init_before: dict | None | bool = False  # False: no restart under way
+        self._add_menu()
+        c.simulation_replaced.connect(self._on_simulation_replaced)
+        c.parameters_changed.connect(self._on_parameters_changed)
+        c.history_changed.connect(self._on_history_changed)
+        c.cursor_moved.connect(self._on_cursor_moved)
+        c.settings_changed.connect(self._on_parameters_changed)
+        c.selection_changed.connect(self._on_selection_changed)
+        c.display_changed.connect(self._on_display_changed)
+        c.run_finished.connect(lambda _end: self._refresh(c.state, urgent=True))
+        c.restarting.connect(self._on_restarting)
+        c.error.connect(self._on_error)
+        self._on_simulation_replaced(c.state)
+
+    # -- construction ------------------------------------------------------------------------------
+    def _dock(self, title: str, name: str, widget: QWidget, beside: QDockWidget) -> QDockWidget:
+        d = QDockWidget(title, self.window)
+        d.setObjectName(f"{name}_dock")
+        d.setWidget(widget)
+        self.window.addDockWidget(self.window.dockWidgetArea(beside), d)
+        self._beside[d] = beside
+        # A dock brought to the front redraws at once (its view skipped work while it was hidden).
+        d.visibilityChanged.connect(lambda on: on and self._refresh(self.controller.state, urgent=True))
+        return d
+
+    def eventFilter(self, obj, ev) -> bool:
+        if obj is self.window and ev.type() == QEvent.Show:
+            self.window.removeEventFilter(self)
+            QTimer.singleShot(0, self._tabify)
+        return False
+
+    def _tabify(self) -> None:
+        for d, beside in self._beside.items():
+            self.window.tabifyDockWidget(beside, d)
+            d.show()
+        self.window.equations_dock.raise_()
+        self.window.plot_dock.raise_()
+
+    def _add_menu(self) -> None:
+        view = next((a.menu() for a in self.window.menuBar().actions() if a.text() == "&View"), None)
+        if view is None:
+            return
+        view.addSeparator()
+        for d in (self.input_dock, self.landscape_dock, self.runs_dock):
+            view.addAction(d.toggleViewAction())
+        view.addAction(self.act_pictures)
+
+    # -- slots -------------------------------------------------------------------------------------
+    def _on_simulation_replaced(self, state: ViewState) -> None:
+        sim = self.controller.sim
+        self.landscape.clear_history()
+        self._pending, self._init = None, None
+        self._run_settings = sim.settings
+        try:
+            self.runs.load_list(getattr(sim, "runs", None) or [])
+        except BackpropLabError as e:  # checked when the file was read; a bad list only loses the runs
+            self.runs.load_list([])
+            self.controller.message.emit(f"Compared runs not shown: {e}")
+        self._sync_pictures_action(state)
+        self._fill_combo(state)
+        self._refresh(state, urgent=True)
+
+    def _on_parameters_changed(self, state: ViewState) -> None:
+        self._init_before = False  # a restart (if any) went through
+        self._fill_combo(state)
+        self._refresh(state)
+
+    def _on_cursor_moved(self, state: ViewState) -> None:
+        self._refresh(state)
+
+    def _on_selection_changed(self, state: ViewState) -> None:
+        self._update_landscape(state)
+
+    def _on_display_changed(self, state: ViewState) -> None:
+        self.main_overlay.set_runs(self.runs.model, state.display.log_scale)
+
+    def _on_history_changed(self, state: ViewState) -> None:
+        sim = self.controller.sim
+        self._init_before = False  # the restart (if any) went through
+        if self._pending is not None:
+            rec, init_then = self._pending
+            self._pending = None
+            rec.label = describe_difference(rec.settings, sim.settings, init_then, self._init)
+            if rec.label == "same settings":
+                rec.label = f"run {len(self.runs.model) + 1}"
+            self.runs.add_run(rec)
+        if len(state.batch_loss):
+            self._run_settings = sim.settings
+        if _shown(self.runs_dock):
+            self.runs.update_from(sim)
+        if state.fast_running:
+            # Fast runs publish parameters only twice a second; these views read the live network instead.
+            self._refresh(state, live=True)
+        else:
+            self._refresh(state)
+
+    def _on_restarting(self, what: str, init: object) -> None:
+        """Before a re-initialise or reset: keep the history that is about to be replaced as a run."""
+        sim = self.controller.sim
+        rec = RunRecord.from_simulation(sim, init=self._init)
+        if self._run_settings is not None:
+            rec.settings = _settings_of(self._run_settings)
+        if len(rec.batch_loss) or len(rec.epoch_loss):
+            self._pending = (rec, self._init)
+        self._init_before = self._init
+        self._init = dict(init) if isinstance(init, dict) else None
+
+    def _on_error(self, *_args) -> None:
+        """A refused re-initialise changed nothing: forget the run it would have replaced."""
+        if self._init_before is not False:
+            self._init, self._init_before = self._init_before, False
+            self._pending = None
+
+    def _on_runs_changed(self) -> None:
+        self.controller.sim.runs = self.runs.to_list()
+        self.main_overlay.set_runs(self.runs.model, self.controller.state.display.log_scale)
+
+    def _on_sample_clicked(self, index: int) -> None:
+        self.controller.show_sample(index)
+
+    # -- redraws -----------------------------------------------------------------------------------
+    def _refresh(self, state: ViewState, *, live: bool = False, urgent: bool = False) -> None:
+        sim = self.controller.sim
+        # The parameters the diagram shows (mid-iteration: before the update), or live during fast runs.
+        theta = None if live else np.asarray(state.theta)
+        self._theta = theta
+        if _shown(self.input_dock):
+            if urgent:
+                self.input_space.update_from(sim, theta=theta)
+            else:
+                self.input_space.request_update(sim, theta=theta)
+        self._summary_paced.request(urgent=urgent)
+        # The pictures change the diagram, which repaints at its own pace during fast runs (twice a second).
+        if self.act_pictures.isChecked() and not live:
+            self._pictures_paced.request(urgent=urgent)
+        self._update_landscape(state, live=live)
+
+    def _update_summary(self) -> None:
+        try:
+            text = status_text(self.controller.sim, theta=self._theta)
+        except (BackpropLabError, ValueError, FloatingPointError):
+            text = ""
+        self.summary = text
+        self.status_summary.setText(text)
+        self.window.loss_plot.set_summary(text)
+
+    def _update_landscape(self, state: ViewState, *, live: bool = False) -> None:
+        sel = state.selection
+        second = self.second_combo.currentData()
+        trace = state.trace if state.mode == "ready" else None
+        live = live or state.fast_running
+        if _shown(self.landscape_dock):
+            self.landscape.request_update(self.controller.sim, sel, second, trace=trace, live=live)
+        else:
+            self.landscape.observe(self.controller.sim)  # the path of training, even while not shown
+
+    def _fill_combo(self, state: ViewState) -> None:
+        net = state.network
+        key = (id(net), net.sizes)
+        if key == self._combo_key:
+            return
+        self._combo_key = key
+        combo = self.second_combo
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem("none (the loss along the selected one)", None)
+        if net.n_params <= COMBO_PARAMS:
+            for k in range(net.n_params):
+                e = net.element_of_index(k)
+                combo.addItem(net.element_name(e), e)
+            combo.setEnabled(True)
+        else:
+            combo.setEnabled(False)
+            combo.setToolTip(f"{net.n_params:,} parameters: too many to list")
+        combo.blockSignals(False)
+
+    # -- neuron pictures -----------------------------------------------------------------------------
+    def _sync_pictures_action(self, state: ViewState) -> None:
+        sizes = state.network.sizes
+        possible = sizes[0] == 2
+        self.act_pictures.setEnabled(possible)
+        # By default only where a picture says something: a few samples to spread the plane over (the worked
+        # example's single sample gives flat squares) and not too many neurons to draw.
+        auto = sum(sizes[1:-1]) <= PICTURES_UP_TO and state.n_samples >= PICTURES_MIN_SAMPLES
+        on = possible and (self._pictures_user if self._pictures_user is not None else auto)
+        self.act_pictures.blockSignals(True)
+        self.act_pictures.setChecked(on)
+        self.act_pictures.blockSignals(False)
+        if not on:
+            self._clear_pictures()
+
+    def _on_pictures_toggled(self, on: bool) -> None:
+        self._pictures_user = on
+        if on:
+            self._pictures_paced.request(urgent=True)
+        else:
+            self._clear_pictures()
+
+    def _clear_pictures(self) -> None:
+        for neuron, item in self._pictures.values():
+            try:
+                if item.scene() is not None:
+                    item.scene().removeItem(item)
+            except RuntimeError:
+                pass  # the diagram cleared its scene (and this item) already
+        self._pictures.clear()
+        self.picture_images = {}
+
+    def _update_pictures(self) -> None:
+        sim = self.controller.sim
+        if not self.act_pictures.isChecked() or sim.network.sizes[0] != 2:
+            return
+        neurons = self.window.diagram.neurons
+        if not neurons:
+            return
+        r = next(iter(neurons.values())).r
+        size = max(12, int(round(1.1 * r)))
+        theta = getattr(self, "_theta", None)
+        images = neuron_images(sim, size=2 * size, resolution=PICTURE_RESOLUTION, theta=theta)
+        self.picture_images = images
+        for key, img in images.items():
+            neuron = neurons.get(key)
+            if neuron is None:
+                continue
+            have = self._pictures.get(key)
+            if have is None or have[0] is not neuron:
+                item = _PictureItem(self, key, neuron)
+                item.setScale(0.5)  # drawn at twice the resolution: sharp when zoomed in
+                # Above the neuron's right shoulder, clear of the incoming edges and the name and value.
+                item.setPos(QPointF(0.45 * r, -r - 0.75 * size))
+                self._pictures[key] = (neuron, item)
+            self._pictures[key][1].setPixmap(QPixmap.fromImage(img))
+
+    def show_large_picture(self, key: tuple[int, int], pos=None) -> None:
+        """Show neuron *key*'s picture large over the diagram (near scene point *pos*)."""
+        sim = self.controller.sim
+        img = neuron_image(sim, key[0], key[1], size=LARGE_SIZE, resolution=LARGE_RESOLUTION,
+                           theta=getattr(self, "_theta", None))
+        self._large.setPixmap(QPixmap.fromImage(img))
+        self._large.setToolTip(sim.network.neuron_name(*key))
+        self._large.adjustSize()
+        vp = self.window.diagram.viewport()
+        p = self.window.diagram.mapFromScene(pos) if pos is not None else vp.rect().center()
+        # Beside the pointer, kept inside the viewport.
+        x = min(max(0, p.x() + 16), max(0, vp.width() - self._large.width()))
+        y = min(max(0, p.y() + 16), max(0, vp.height() - self._large.height()))
+        self._large.move(x, y)
+        self._large.show()
+        self._large.raise_()
+
+    def hide_large_picture(self) -> None:
+        self._large.hide()
+
+
+def _shown(dock: QDockWidget) -> bool:
+    """Whether *dock* can be seen: open, and the front tab of its group (a tab behind is "visible" to Qt)."""
+    return dock.isVisible() and not dock.widget().visibleRegion().isEmpty()
+
+
+def _settings_of(settings) -> dict:
+    from dataclasses import asdict, is_dataclass
+    return asdict(settings) if is_dataclass(settings) else dict(settings)
+
+
+def install_insight_features(window) -> InsightDocks:
+    """Add the insight docks, the neuron pictures and the accuracy line to *window* (a MainWindow)."""
+    window.insight = InsightDocks(window)
+    return window.insight
