@@ -230,9 +230,10 @@ class QtLossPlot(QWidget):
         self.epoch_curve.setData(exd, eyd, connect="finite")
         self.marker.setValue(state.iteration)
         self._update_future(state, y)
-        if self._future is not None:
-            n = max(n, self._future_start + len(self._future))  # the range keeps the faded future in view
-        self._update_range(n, state.fast_running, np.concatenate([yd, eyd]), exact=self._exact)
+        shown = n if self._future is None else max(n, self._future_start + len(self._future))
+        ys = np.concatenate([yd, eyd] if self._future is None else [yd, eyd, self._future])
+        # the range keeps the faded future in view
+        self._update_range(shown, state.fast_running, ys, exact=self._exact)
         self._exact = False
         last = state.fmt(state.batch_loss[-1]) if n else "–"
         self.info.setText(f"iteration {state.iteration:,} · epoch {state.epoch:,} · last batch loss {last}")
