@@ -169,7 +169,7 @@ class QtLossPlot(QWidget):
             self.log_box.blockSignals(False)
         self.plot.setLogMode(y=self._log)
         # No panning below a loss of 0 on a linear axis (on a log axis the limit would be a loss of 1).
-        self.plot.getPlotItem().vb.setLimits(yMin=None if self._log else 0.0)
+        self.plot.getPlotItem().vb.setLimits(yMin=-1e307 if self._log else 0.0)  # -1e307: pyqtgraph's "none"
 
     def set_summary(self, text: str) -> None:
         """Show the accuracy and loss line above the plot (empty text hides it)."""
