@@ -184,7 +184,7 @@ class QtLossPlot(QWidget):
             self.log_box.blockSignals(False)
         self.plot.setLogMode(y=self._log)
         # No panning below a loss of 0 on a linear axis (on a log axis the limit would be a loss of 1).
-        self.plot.getPlotItem().vb.setLimits(yMin=None if self._log else 0.0)
+        self.plot.getPlotItem().vb.setLimits(yMin=-1e307 if self._log else 0.0)  # -1e307: pyqtgraph's "none"
 
     def set_summary(self, text: str) -> None:
         """Show the accuracy and loss line above the plot (empty text hides it)."""
@@ -249,9 +249,10 @@ class QtLossPlot(QWidget):
         eyd = np.concatenate([eyd, tyd])
         self.marker.setValue(state.iteration)
         self._update_future(state, y)
-        if self._future is not None:
-            n = max(n, self._future_start + len(self._future))  # the range keeps the faded future in view
-        self._update_range(n, state.fast_running, np.concatenate([yd, eyd]), exact=self._exact)
+        shown = n if self._future is None else max(n, self._future_start + len(self._future))
+        ys = np.concatenate([yd, eyd] if self._future is None else [yd, eyd, self._future])
+        # the range keeps the faded future in view
+        self._update_range(shown, state.fast_running, ys, exact=self._exact)
         self._exact = False
         now = time.perf_counter()
         if not state.fast_running or now - self._info_time >= TEXT_INTERVAL:  # text a person can read
