@@ -19,6 +19,7 @@ from .settings import TrainingSettings
 from .simulation import RunResult, Simulation
 from .statefile import EXAMPLES, example_path, load_example
 from .trace import Computation, Trace, format_number
+from .tracing import shared_bias_layers
 
 # Simulation.load/from_dict/to_dict/save use the state-file functions; registering them here keeps
 # simulation → statefile out of the import graph (statefile imports simulation).
@@ -27,6 +28,6 @@ _simulation.register_file_format(_statefile)
 __all__ = [
     "ACTIVATIONS", "Activation", "get_activation", "BackpropLabError", "ConfigError", "DivergenceError",
     "StateFileError", "LOSSES", "Loss", "get_loss", "INIT_SCHEMES", "Element", "Network", "initialize",
-    "symmetric_groups", "GradientCheck", "OptimizerState", "RunResult", "Simulation", "TrainingSettings",
+    "symmetric_groups", "shared_bias_layers", "GradientCheck", "OptimizerState", "RunResult", "Simulation", "TrainingSettings",
     "Computation", "Trace", "format_number", "example_path", "load_example", "EXAMPLES",
 ]

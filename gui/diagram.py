@@ -13,7 +13,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QLabel, QLineEdit, QToolTip, QWidget
 
-from backprop_lab.core import Element
+from backprop_lab.core import Element, shared_bias_layers
 
 from .controller import SimulationController
 from .diagram_items import BiasItem, EdgeItem, LabelItem, LossItem, NeuronItem, TextItem, measure, qrect
@@ -108,10 +108,9 @@ class QtNetworkDiagram(QGraphicsView):
 
         def label_sample(el: Element) -> str:
             # room for the name and a value at this precision; longer values get a smaller font
-            name = net.weight_name(el.layer, el.j, el.i) if el.kind == "weight" else net.bias_name(el.layer, el.j)
-            return (name + " " if names else "") + prefix + "−0." + "0" * digits
+            return (item_name(state, el) + " " if names else "") + prefix + "−0." + "0" * digits
 
-        lay = DiagramLayout(net, label_sample, measure)
+        lay = DiagramLayout(net, label_sample, measure, shared_bias_layers(net, state.settings))
         self.layout_ = lay
         self._theta_index = np.array([net.weight_index(el.layer, el.j, el.i) if el.kind == "weight"
                                       else net.bias_index(el.layer, el.j) for el in lay.edges], dtype=np.intp)
@@ -382,8 +381,13 @@ class QtNetworkDiagram(QGraphicsView):
 
 
 def item_name(state: ViewState, el: Element) -> str:
+    """The name of a weight or bias as the equations write it (``b1`` where a layer's biases are shared)."""
     net = state.network
-    return net.weight_name(el.layer, el.j, el.i) if el.kind == "weight" else net.bias_name(el.layer, el.j)
+    if el.kind == "weight":
+        return net.weight_name(el.layer, el.j, el.i)
+    if shared_bias_layers(net, state.settings)[el.layer]:
+        return net.bias_name(el.layer)
+    return net.bias_name(el.layer, el.j)
 
 
 class _InlineEditor(QLineEdit):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from backprop_lab.core import Element, Network
 
@@ -155,8 +155,10 @@ class DiagramLayout:
     """
 
     def __init__(self, network: Network, label_sample: Callable[[Element], str],
-                 measure: Measure = estimate_width) -> None:
+                 measure: Measure = estimate_width, shared_biases: Sequence[bool] = ()) -> None:
         self.network = network
+        # A layer whose biases are shared and fixed (the worked example) names them b1, as the equations do.
+        self.shared_biases = list(shared_biases) or [False] * network.n_layers
         self.measure = measure
         self._label_sample = label_sample
         L = network.n_layers
@@ -258,7 +260,7 @@ class DiagramLayout:
                 box = self.bias_boxes[l]
                 bx, by = box.center
                 el = Element("bias", l, j)
-                self.edges[el] = EdgeGeometry(el, _between(bx, by, BIAS_H / 2, b.x, b.y, R), net.bias_name(l, j),
+                self.edges[el] = EdgeGeometry(el, _between(bx, by, BIAS_H / 2, b.x, b.y, R), (net.bias_name(l) if self.shared_biases[l] else net.bias_name(l, j)),
                                               True)
 
     def _place_loss(self) -> Rect:

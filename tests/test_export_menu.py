@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from backprop_lab.core.export.iteration import independent_copy
 from backprop_lab.gui.export_menu import KINDS
+from backprop_lab.gui import dialogs as gui_dialogs
 from backprop_lab.gui.main_window import create_main_window
 
 
@@ -28,6 +29,7 @@ def no_leaked_threads():
 def dialogs(monkeypatch):
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(("warning", a[1], a[2])))
+    monkeypatch.setattr(gui_dialogs, "show_plain_warning", lambda *a, **k: shown.append(("warning", a[1], a[2])))
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Discard)
     return shown
 

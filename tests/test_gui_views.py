@@ -482,3 +482,18 @@ def test_idle_window_prepares_the_next_iteration(qtbot, settings, monkeypatch):
     assert sim.network.theta.tobytes() == reference.network.theta.tobytes()
     assert w.controller.state.trace.text() == ref_trace.text() and w.controller.state.mode == "complete"
     w.close()
+
+
+def test_bias_edges_are_named_as_the_equations_name_them(win):
+    """#10.9: the worked example's shared, fixed biases are b1 and b2 on the diagram too; per-neuron biases of a
+    network that updates them are named by their neuron (b_h1_1), as in its equations."""
+    c = win.controller
+    names = {el: g.name for el, g in win.diagram.layout_.edges.items() if el.kind == "bias"}
+    assert sorted(set(names.values())) == ["b1", "b2"]
+    rec = [r for r in c.sim.preview() if r.kind == "weighted_sum"][0]
+    assert rec.operands[-1][0] == "b1"  # the equations say b1 as well
+    c.open_example("moons")
+    names = {el: g.name for el, g in win.diagram.layout_.edges.items() if el.kind == "bias"}
+    assert names[Element("bias", 0, 0)] == "b_h1_1" and names[Element("bias", 2, 0)] == "b_o1"
+    rec = [r for r in c.sim.preview() if r.kind == "weighted_sum"][0]
+    assert rec.operands[-1][0] == "b_h1_1"

@@ -6,6 +6,7 @@ from PySide6.QtCore import QSettings
 from backprop_lab.core import Element, Network, Simulation, TrainingSettings, load_example
 from backprop_lab.core import insight as ins
 from backprop_lab.gui.controller import SimulationController
+from backprop_lab.gui import dialogs as gui_dialogs
 from backprop_lab.gui.main_window import MainWindow
 from backprop_lab.gui.neuron_pictures import picture_image
 from backprop_lab.gui.plot_style import PlainAxis
@@ -22,6 +23,7 @@ def settings(tmp_path):
 def no_dialogs(monkeypatch):
     from PySide6.QtWidgets import QMessageBox
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: QMessageBox.Ok))
+    monkeypatch.setattr(gui_dialogs, "show_plain_warning", lambda *a, **k: None)
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Discard))
 
 

@@ -5,6 +5,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from backprop_lab.gui.main_window import create_main_window
+from backprop_lab.gui import dialogs as gui_dialogs
 from backprop_lab.gui.structure_menu import find_action
 
 
@@ -12,6 +13,7 @@ from backprop_lab.gui.structure_menu import find_action
 def win(qtbot, tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append((a[1], a[2])))
+    monkeypatch.setattr(gui_dialogs, "show_plain_warning", lambda *a, **k: shown.append((a[1], a[2])))
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Discard)
     w = create_main_window(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
     qtbot.addWidget(w)

@@ -6,6 +6,7 @@ from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
 from backprop_lab.gui.main_window import create_main_window
+from backprop_lab.gui import dialogs as gui_dialogs
 from backprop_lab.gui.structure_menu import find_action
 
 
@@ -13,6 +14,7 @@ from backprop_lab.gui.structure_menu import find_action
 def win(qtbot, tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append((a[1], a[2])))
+    monkeypatch.setattr(gui_dialogs, "show_plain_warning", lambda *a, **k: shown.append((a[1], a[2])))
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Discard)
     w = create_main_window(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
     qtbot.addWidget(w)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from backprop_lab.core import Element, format_number
 from backprop_lab.gui.main_window import create_main_window
+from backprop_lab.gui import dialogs as gui_dialogs
 
 H1 = Element("neuron", 1, 0)
 
@@ -27,6 +28,7 @@ def no_leaked_threads():
 def dialogs(monkeypatch):
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(("warning", a[1], a[2])))
+    monkeypatch.setattr(gui_dialogs, "show_plain_warning", lambda *a, **k: shown.append(("warning", a[1], a[2])))
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Discard)
     return shown
 
