@@ -77,6 +77,7 @@ def measure(example: str, presses: int = 50, gap_ms: float = 0.0) -> dict:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before the application exists
     app = QApplication.instance() or QApplication([])
     win = _window(example)
     _settle(app, 20)

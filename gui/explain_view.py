@@ -169,7 +169,10 @@ class QtExplanation(QWidget):
         self._restyle()
         why.addWidget(self.legend)
         lay.addWidget(self.why_frame)
-        self.factor_chips: list[FactorChip] = []
+        self._chips: list[FactorChip] = []
+        # The "Why?" chain is built when it is seen (opened), not on every step: building its widgets was
+        # most of the cost of a step while it is closed.
+        self._pending_chain: tuple | None = None
         self.record: Computation | None = None
         self.clear()
 
@@ -183,7 +186,9 @@ class QtExplanation(QWidget):
         self.record = rec
         self.sentences.setText(explain(rec, trace, network, digits))
         factors = chain_factors(rec, trace)
-        self._fill_chain(rec, factors, digits)
+        self._pending_chain = (rec, factors, digits)
+        if self.why_frame.isVisibleTo(self):
+            self._flush_chain()
         self.why_button.setVisible(bool(factors))
         if not factors:
             self.why_frame.setVisible(False)
@@ -193,6 +198,7 @@ class QtExplanation(QWidget):
         """Show *message* (plain text) instead of an explanation."""
         self.record = None
         self.sentences.setText(message)
+        self._pending_chain = None
         self._fill_chain(None, [], 9)
         self.why_button.setVisible(False)
         self.why_frame.setVisible(False)
@@ -217,8 +223,21 @@ class QtExplanation(QWidget):
             self._restyle()
         super().changeEvent(event)
 
+    @property
+    def factor_chips(self) -> list[FactorChip]:
+        """The clickable factors of the current chain (built now if they were not yet)."""
+        self._flush_chain()
+        return self._chips
+
+    def _flush_chain(self) -> None:
+        if self._pending_chain is not None:
+            pending, self._pending_chain = self._pending_chain, None
+            self._fill_chain(*pending)
+
     def _set_expanded(self, on: bool) -> None:
         self.why_button.setArrowType(Qt.DownArrow if on else Qt.RightArrow)
+        if on:
+            self._flush_chain()
         self.why_frame.setVisible(on)
 
     def _fill_chain(self, rec: Computation | None, factors: list[Factor], digits: int) -> None:
@@ -228,7 +247,7 @@ class QtExplanation(QWidget):
             if w is not None:
                 w.hide()  # gone at once: deleteLater only acts when the event loop gets back
                 w.deleteLater()
-        self.factor_chips = []
+        self._chips = []
         if rec is None:
             self.chain_label.setText("")
             self.legend.setText("")
@@ -242,7 +261,7 @@ class QtExplanation(QWidget):
         chips = [FactorChip(f, digits, self.chips_box) for f in factors]
         for chip in chips:
             chip.clicked.connect(self.jump_to)
-        self.factor_chips = chips
+        self._chips = chips
         if mean:
             self._lay_out_mean(rec, chips)
         elif rec.kind in _SUMS_OF_PRODUCTS and len(chips) >= 2:

@@ -38,6 +38,8 @@ PACE = 5.0
 SUMMARY_INTERVAL = 0.25
 #: Largest network whose parameters are all listed in the "Second parameter" combo.
 COMBO_PARAMS = 400
+#: Paced views redraw at least this long after the action that asked for it (ms).
+AFTER_ACTION_MS = 40
 
 
 class _Paced:
@@ -58,10 +60,9 @@ class _Paced:
         if self._timer.isActive():
             return
         wait = max(self.interval, PACE * self._cost) - (time.perf_counter() - self._last)
-        if wait <= 0:
-            self.now()
-        else:
-            self._timer.start(max(1, int(wait * 1000)))
+        # Never inside the handling of the action itself: the press is handled and repainted first, and
+        # this view follows a moment later (a burst of presses coalesces into one redraw).
+        self._timer.start(max(AFTER_ACTION_MS, int(wait * 1000)))
 
     def now(self) -> None:
         self._last = time.perf_counter()
