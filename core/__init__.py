@@ -28,6 +28,7 @@ _simulation.register_file_format(_statefile)
 __all__ = [
     "ACTIVATIONS", "Activation", "get_activation", "BackpropLabError", "ConfigError", "DivergenceError",
     "StateFileError", "LOSSES", "Loss", "get_loss", "INIT_SCHEMES", "Element", "Network", "initialize",
-    "symmetric_groups", "shared_bias_layers", "GradientCheck", "OptimizerState", "RunResult", "Simulation", "TrainingSettings",
+    "symmetric_groups", "shared_bias_layers",
+    "GradientCheck", "OptimizerState", "RunResult", "Simulation", "TrainingSettings",
     "Computation", "Trace", "format_number", "example_path", "load_example", "EXAMPLES",
 ]

@@ -31,8 +31,8 @@ from typing import Iterator
 
 import numpy as np
 
-from .errors import ConfigError
 from .contours import contour_segments
+from .errors import ConfigError
 from .losses import get_loss
 from .network import Network
 
@@ -445,8 +445,18 @@ def accuracy(sim, which: str = "train", *, theta: np.ndarray | None = None) -> f
     return None if table is None else table.accuracy
 
 
-from .landscape import (ThetaHistory, auto_span, base_theta, loss_along, loss_surface, next_point,  # noqa: E402
-                        param_index, path_through, tangent, traceable)
+from .landscape import (  # noqa: E402
+    ThetaHistory,
+    auto_span,
+    base_theta,
+    loss_along,
+    loss_surface,
+    next_point,
+    param_index,
+    path_through,
+    tangent,
+    traceable,
+)
 from .runs import RunRecord, RunsModel, describe_difference  # noqa: E402
 
 __all__ = [

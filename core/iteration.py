@@ -24,7 +24,6 @@ from .regularization import Regularizer
 from .scalar_kernel import ScalarKernel, qualifies
 from .settings import TrainingSettings
 
-
 #: Largest epoch-end forward pass kept for the next full-batch iteration to reuse.
 CACHE_BYTES = 8 * 2**20
 

@@ -26,10 +26,10 @@ from typing import Sequence
 import numpy as np
 
 from .errors import ConfigError
-from .losses import get_loss, output_delta_rule
 from .kernel import run_pass
-from .regularization import Regularizer
+from .losses import get_loss, output_delta_rule
 from .network import Element, Network
+from .regularization import Regularizer
 from .trace import Trace
 
 

@@ -263,13 +263,21 @@ class Simulation(Editing, SteppingInto):
         *max_weights* weights, every bias and *max_weights* weights drawn with
         ``numpy.random.default_rng(seed)`` are checked (``GradientCheck.checked``).
         """
+        return self.gradient_check_task(eps, max_weights=max_weights, seed=seed)()
+
+    def gradient_check_task(self, eps: float = 1e-6, *, max_weights: int = MAX_CHECKED_WEIGHTS,
+                            seed: int = 0) -> Callable[[], GradientCheck]:
+        """:meth:`gradient_check` in two halves: the backpropagated gradient now, and a function that does the
+        (slow) finite differences on copies, so that it may run on another thread while this simulation
+        changes."""
         net = Network(self.network.sizes, self.network.activation_names, self.committed_theta())
         engine = IterationEngine(net)
         x, t, _ = self.schedule.batch(self.data, self.settings, self.epoch, self.position)
+        x, t, settings = np.array(x, copy=True), np.array(t, copy=True), self.settings
         with np.errstate(all="ignore"):
-            analytic = engine.gradient(x, t, self.settings, self.state, self.iteration)
-        return gradient_check(net, analytic, lambda th: engine.loss(x, t, self.settings, th), eps,
-                              choose_parameters(net, max_weights, seed))
+            analytic = engine.gradient(x, t, settings, self.state, self.iteration)
+        chosen = choose_parameters(net, max_weights, seed)
+        return lambda: gradient_check(net, analytic, lambda th: engine.loss(x, t, settings, th), eps, chosen)
 
     def preview(self) -> Trace:
         """The trace the next iteration would produce, without performing it."""

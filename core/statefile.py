@@ -31,9 +31,21 @@ import numpy as np
 from .atomic_save import SaveError, write_atomic
 from .errors import ConfigError, StateFileError
 from .state_json import MAX_FILE_BYTES, clean_source, decode, fail, parse_json, parse_text, place, quote
-from .state_validation import (DISPLAY_MAX_BYTES, DISPLAY_MAX_DEPTH, FORMAT, MAX_DATA_NUMBERS,
-                               MAX_NEURON_VALUES, MAX_PARAMS, TARGET_SUM_TOLERANCE, VERSION, Checked, check,
-                               display_problem, schema, validate)
+from .state_validation import (
+    DISPLAY_MAX_BYTES,
+    DISPLAY_MAX_DEPTH,
+    FORMAT,
+    MAX_DATA_NUMBERS,
+    MAX_NEURON_VALUES,
+    MAX_PARAMS,
+    TARGET_SUM_TOLERANCE,
+    VERSION,
+    Checked,
+    check,
+    display_problem,
+    schema,
+    validate,
+)
 
 __all__ = [
     "FORMAT", "VERSION", "MAX_FILE_BYTES", "MAX_PARAMS", "MAX_DATA_NUMBERS", "MAX_NEURON_VALUES",

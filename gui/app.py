@@ -18,9 +18,6 @@ from .paths import APP_ID, data_dir
 from .paths import data_home as default_data_home
 from .version import version
 
-
-
-
 #: Characters that force an Exec argument into double quotes (Desktop Entry spec, "The Exec key").
 _EXEC_RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")
 

@@ -260,7 +260,8 @@ class DiagramLayout:
                 box = self.bias_boxes[l]
                 bx, by = box.center
                 el = Element("bias", l, j)
-                self.edges[el] = EdgeGeometry(el, _between(bx, by, BIAS_H / 2, b.x, b.y, R), (net.bias_name(l) if self.shared_biases[l] else net.bias_name(l, j)),
+                name = net.bias_name(l) if self.shared_biases[l] else net.bias_name(l, j)
+                self.edges[el] = EdgeGeometry(el, _between(bx, by, BIAS_H / 2, b.x, b.y, R), name,
                                               True)
 
     def _place_loss(self) -> Rect:

@@ -16,15 +16,26 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import PySide6  # noqa: F401  (import before pyqtgraph so it picks this binding)
 import pyqtgraph as pg
+import PySide6  # noqa: F401  (import before pyqtgraph so it picks this binding)
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QStackedWidget, QTableView, QVBoxLayout, QWidget
 
 from backprop_lab.core import format_number
-from backprop_lab.core.insight import (PlaneGrid, SampleTable, Task, boundary_segments, choose_resolution, curve_1d,
-                                       data_range, plane_grid, redraw_cost_ms, sample_table, task_of)
+from backprop_lab.core.insight import (
+    PlaneGrid,
+    SampleTable,
+    Task,
+    boundary_segments,
+    choose_resolution,
+    curve_1d,
+    data_range,
+    plane_grid,
+    redraw_cost_ms,
+    sample_table,
+    task_of,
+)
 
 from .neuron_pictures import BACKGROUND_STRENGTH, PALETTE, classes_rgb, values_rgb
 from .plot_style import legend_above, plain_axes, style_plot

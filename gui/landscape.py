@@ -11,16 +11,25 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import PySide6  # noqa: F401  (import before pyqtgraph so it picks this binding)
 import pyqtgraph as pg
+import PySide6  # noqa: F401  (import before pyqtgraph so it picks this binding)
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from backprop_lab.core import Element, format_number
 from backprop_lab.core.insight import contour_segments
-from backprop_lab.core.landscape import (ThetaHistory, auto_span, base_theta, loss_along, loss_surface,
-                                         next_point, param_index, path_through, tangent)
+from backprop_lab.core.landscape import (
+    ThetaHistory,
+    auto_span,
+    base_theta,
+    loss_along,
+    loss_surface,
+    next_point,
+    param_index,
+    path_through,
+    tangent,
+)
 
 from .plot_style import legend_above, plain_axes, style_plot
 

@@ -18,10 +18,6 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from backprop_lab.core import Simulation, StateFileError
 from backprop_lab.core.errors import BackpropLabError
-from backprop_lab.core.gradcheck import choose_parameters
-from backprop_lab.core.gradcheck import gradient_check as finite_difference_check
-from backprop_lab.core.iteration import IterationEngine
-from backprop_lab.core.network import Network
 from backprop_lab.core.statefile import save_atomic, state_document
 
 from .background import BackgroundJob
@@ -171,14 +167,7 @@ def save(window, path: str | None = None) -> bool:
 # -- gradient check ---------------------------------------------------------------------------------------------
 def _check_work(sim) -> Callable[[], object]:
     """The slow half of :meth:`Simulation.gradient_check` as a function of copies (the fast half runs here)."""
-    net = Network(sim.network.sizes, sim.network.activation_names, sim.committed_theta())
-    engine = IterationEngine(net)
-    x, t, _ = sim.schedule.batch(sim.data, sim.settings, sim.epoch, sim.position)
-    x, t, settings = np.array(x, copy=True), np.array(t, copy=True), sim.settings
-    with np.errstate(all="ignore"):
-        analytic = engine.gradient(x, t, settings, sim.state, sim.iteration)
-    chosen = choose_parameters(net)
-    return lambda: finite_difference_check(net, analytic, lambda th: engine.loss(x, t, settings, th), 1e-6, chosen)
+    return sim.gradient_check_task()
 
 
 def check_cost(sim) -> int:

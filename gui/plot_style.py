@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import math
 
-import PySide6  # noqa: F401  (pyqtgraph must find PySide6, not another binding)
 import pyqtgraph as pg
+import PySide6  # noqa: F401  (pyqtgraph must find PySide6, not another binding)
 
 
 def plain_number(v: float, spacing: float) -> str:

@@ -8,11 +8,19 @@ pyqtgraph plot (e.g. the main loss plot).  The runs themselves are a Qt-free
 from __future__ import annotations
 
 import numpy as np
-import PySide6  # noqa: F401  (import before pyqtgraph so it picks this binding)
 import pyqtgraph as pg
+import PySide6  # noqa: F401  (import before pyqtgraph so it picks this binding)
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backprop_lab.core.runs import MAX_LABEL, RunRecord, RunsModel, decimate
 

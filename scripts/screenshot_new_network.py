@@ -20,7 +20,6 @@ from backprop_lab.gui.csv_import_dialog import CsvImportDialog  # noqa: E402
 from backprop_lab.gui.data_panel import QtDataPanel  # noqa: E402
 from backprop_lab.gui.new_network_dialog import NewNetworkDialog, build_simulation  # noqa: E402
 
-
 FLOWERS = """sepal_length,sepal_width,petal_length,species
 5.1,3.5,1.4,setosa
 7.0,3.2,4.7,versicolor
@@ -34,7 +33,7 @@ FLOWERS = """sepal_length,sepal_width,petal_length,species
 
 
 def render(out: str) -> None:
-    app = QApplication.instance() or QApplication([])
+    QApplication.instance() or QApplication([])  # widgets need an application
     dialog = NewNetworkDialog()
     dialog.set_dataset("spiral")
     dialog.set_sizes_text("2-4-4-1")

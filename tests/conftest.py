@@ -7,7 +7,6 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-
 from hypothesis import settings  # noqa: E402
 
 # Fuzzing is kept small in the normal suite; BPL_FUZZ_EXAMPLES=2000 for a deep run.

@@ -12,8 +12,8 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from backprop_lab.core.export.iteration import independent_copy
-from backprop_lab.gui.export_menu import KINDS
 from backprop_lab.gui import dialogs as gui_dialogs
+from backprop_lab.gui.export_menu import KINDS
 from backprop_lab.gui.main_window import create_main_window
 
 

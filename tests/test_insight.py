@@ -5,13 +5,11 @@ import math
 
 import numpy as np
 import pytest
+from reference import batch_loss
 
-from backprop_lab.core import (ConfigError, Element, Network, Simulation, TrainingSettings, initialize,
-                               load_example)
+from backprop_lab.core import ConfigError, Element, Network, Simulation, TrainingSettings, initialize, load_example
 from backprop_lab.core import insight as ins
 from backprop_lab.core.runs import RunRecord, RunsModel, decimate, describe_difference
-
-from reference import batch_loss
 
 
 # -- independent forward pass: per layer, activations written out here ---------------------------------
@@ -237,7 +235,8 @@ def test_accuracy_on_a_hand_made_case():
     tt = sim.targets[:, 0]
     np.testing.assert_allclose(t.loss, -(tt * np.log(o) + (1 - tt) * np.log(1 - o)), rtol=1e-12)
     assert ins.accuracy(sim, "test") is None and ins.sample_table(sim, "test") is None
-    sim.set_data(sim.inputs, sim.targets, test_inputs=np.array([[0.5, 0.0], [-0.5, 0.0]]), test_targets=np.array([[0.0], [0.0]]))
+    sim.set_data(sim.inputs, sim.targets, test_inputs=np.array([[0.5, 0.0], [-0.5, 0.0]]),
+                 test_targets=np.array([[0.0], [0.0]]))
     assert ins.accuracy(sim, "test") == 0.5
     with pytest.raises(ConfigError, match="which"):
         ins.accuracy(sim, "validation")

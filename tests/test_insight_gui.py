@@ -5,16 +5,15 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
+from test_insight import hand_layers
 
 from backprop_lab.core import Element, Network, Simulation, TrainingSettings, initialize, load_example
 from backprop_lab.core import insight as ins
 from backprop_lab.gui.input_space import QtInputSpace
 from backprop_lab.gui.landscape import QtLossLandscape
-from backprop_lab.gui.neuron_pictures import (BACKGROUND_STRENGTH, QtNeuronPictures, picture_image, values_rgb)
+from backprop_lab.gui.neuron_pictures import BACKGROUND_STRENGTH, QtNeuronPictures, picture_image, values_rgb
 from backprop_lab.gui.plot_style import PlainAxis, plain_number
 from backprop_lab.gui.runs import QtComparedRuns
-
-from test_insight import hand_layers
 
 
 def sine_sim():
@@ -119,7 +118,8 @@ def test_softmax_plane_colours_the_winning_class(space):
 
 def test_test_points_are_drawn_with_their_own_marker(space):
     sim = load_example("xor")
-    sim.set_data(sim.inputs, sim.targets, test_inputs=np.array([[0.2, 0.9], [0.9, 0.1]]), test_targets=np.array([[1.0], [1.0]]))
+    sim.set_data(sim.inputs, sim.targets, test_inputs=np.array([[0.2, 0.9], [0.9, 0.1]]),
+                 test_targets=np.array([[1.0], [1.0]]))
     space.update_from(sim)
     assert space.test_pts.data.shape[0] == 2
     assert "test:" in space.header.text()
@@ -333,6 +333,7 @@ def test_axes_read_plainly(qtbot):
     assert plain_number(0.0005, 0.0001) == "5e−4" and plain_number(-2.0, 1.0) == "−2"
     assert plain_number(250000.0, 50000.0) == "2.5e5"
     import pyqtgraph as pg
+
     from backprop_lab.gui.plot_style import plain_axes, style_plot
     w = pg.PlotWidget(axisItems=plain_axes(x_integer=True))
     qtbot.addWidget(w)

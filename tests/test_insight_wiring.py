@@ -2,16 +2,15 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
+from test_insight import hand_layers
 
 from backprop_lab.core import Element, Network, Simulation, TrainingSettings, load_example
 from backprop_lab.core import insight as ins
-from backprop_lab.gui.controller import SimulationController
 from backprop_lab.gui import dialogs as gui_dialogs
+from backprop_lab.gui.controller import SimulationController
 from backprop_lab.gui.main_window import MainWindow
 from backprop_lab.gui.neuron_pictures import picture_image
 from backprop_lab.gui.plot_style import PlainAxis
-
-from test_insight import hand_layers
 
 
 @pytest.fixture

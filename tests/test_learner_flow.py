@@ -4,8 +4,8 @@ import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
-from backprop_lab.gui.main_window import create_main_window
 from backprop_lab.gui import dialogs as gui_dialogs
+from backprop_lab.gui.main_window import create_main_window
 from backprop_lab.gui.structure_menu import find_action
 
 

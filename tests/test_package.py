@@ -8,8 +8,6 @@ import zipfile
 from importlib import resources
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 
 

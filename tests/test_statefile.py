@@ -10,7 +10,8 @@ from importlib import resources
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from backprop_lab.core import EXAMPLES, Simulation, StateFileError, load_example
 from backprop_lab.core.statefile import parse_json, schema

@@ -11,8 +11,14 @@ import pytest
 
 from backprop_lab.core import Simulation, StateFileError, TrainingSettings, load_example
 from backprop_lab.core import simulation as simulation_module
-from backprop_lab.core.statefile import (dumps, parse_json, schema, settings_kwargs, simulation_from_dict,
-                                         training_section)
+from backprop_lab.core.statefile import (
+    dumps,
+    parse_json,
+    schema,
+    settings_kwargs,
+    simulation_from_dict,
+    training_section,
+)
 
 GOOD = json.loads((resources.files("backprop_lab.resources") / "examples" / "mazur.json").read_text())
 ENGINE_HAS_OPTIONS = "optimizer" in TrainingSettings.__dataclass_fields__

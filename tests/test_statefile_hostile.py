@@ -11,8 +11,13 @@ from importlib import resources
 import pytest
 
 from backprop_lab.core import Simulation, StateFileError, load_example
-from backprop_lab.core.statefile import (MAX_NEURON_VALUES, TARGET_SUM_TOLERANCE, SaveError, parse_json,
-                                         simulation_from_dict)
+from backprop_lab.core.statefile import (
+    MAX_NEURON_VALUES,
+    TARGET_SUM_TOLERANCE,
+    SaveError,
+    parse_json,
+    simulation_from_dict,
+)
 
 GOOD = json.loads((resources.files("backprop_lab.resources") / "examples" / "mazur.json").read_text())
 MARKUP = '<img src="/dev/zero">'

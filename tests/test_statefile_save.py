@@ -10,8 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from backprop_lab.core import Simulation, load_example
-from backprop_lab.core import atomic_save, statefile
+from backprop_lab.core import Simulation, atomic_save, load_example, statefile
 from backprop_lab.core.statefile import SaveError, save_simulation
 
 

@@ -5,8 +5,8 @@ from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
-from backprop_lab.gui.main_window import create_main_window
 from backprop_lab.gui import dialogs as gui_dialogs
+from backprop_lab.gui.main_window import create_main_window
 from backprop_lab.gui.structure_menu import find_action
 
 

@@ -10,8 +10,8 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from backprop_lab.core import Element, format_number
-from backprop_lab.gui.main_window import create_main_window
 from backprop_lab.gui import dialogs as gui_dialogs
+from backprop_lab.gui.main_window import create_main_window
 
 H1 = Element("neuron", 1, 0)
 
