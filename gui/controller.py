@@ -12,22 +12,21 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
 from backprop_lab.core import (
-    EXAMPLES,
     BackpropLabError,
     DivergenceError,
     Element,
     Simulation,
-    StateFileError,
     load_example,
 )
 
 from . import view_state as vs
 from .build_edits import BuildEdits
+from .controller_files import FileActions
+from .controller_practice import PracticeActions
 from .divergence import divergence_message, loss_words
 from .publisher import Context, Publisher
 from .run_loop import MAX_SPEED, SPEED_NAMES, SPEEDS, RunEnd, RunLoop
@@ -43,7 +42,7 @@ HISTORY_INTERVAL = 1 / 20
 PARAMS_INTERVAL = 1.0
 
 
-class SimulationController(BuildEdits, QObject):
+class SimulationController(BuildEdits, FileActions, PracticeActions, QObject):
     """Owns a :class:`Simulation`, changes it on request and publishes a :class:`ViewState` per change.
 
     Signals
@@ -464,123 +463,6 @@ class SimulationController(BuildEdits, QObject):
 
     def set_epochs(self, epochs: int) -> None:
         self._set_display(epochs=max(1, int(epochs)))
-
-    # -- files --------------------------------------------------------------------------------------------
-    def set_simulation(self, sim: Simulation, path: str | None = None) -> None:
-        """Show another simulation (what opening a file does)."""
-        self.pause()
-        self._sim = sim
-        self.path = path
-        self._selection = None
-        # the file's display preferences; only the precision (a preference of the person) carries over
-        self._display = _display_of(sim, Display(precision=self._display.precision,
-                                                     hide_future=self._display.hide_future))
-        self._pub.new_simulation()
-        self._sync(vs.SIMULATION_REPLACED)
-        self.dirty_changed.emit(False)
-        self.file_changed.emit(path or "")
-
-    def open(self, path: str) -> bool:
-        """Open a state file; on any problem the current state stays and an error is shown."""
-        try:
-            sim = Simulation.load(path)
-        except StateFileError as e:
-            self._fail("Cannot open the file", e)
-            return False
-        self.set_simulation(sim, str(Path(path)))
-        self.message.emit(f"Opened {path}.")
-        return True
-
-    def open_recovered(self, state: dict, path: str | None) -> bool:
-        """Open autosaved work (crash recovery) as unsaved changes of *path*."""
-        try:
-            sim = Simulation.from_dict(state, source="the recovered work")
-        except StateFileError as e:
-            self._fail("Cannot restore the unsaved work", e)
-            return False
-        self.set_simulation(sim, path)
-        self._pub.mark_unsaved()
-        self.message.emit("Restored the unsaved work; save it to keep it.")
-        return True
-
-    def open_example(self, name: str) -> bool:
-        try:
-            sim = load_example(name)
-        except (KeyError, StateFileError) as e:
-            self._fail("Cannot open the example", e)
-            return False
-        self.set_simulation(sim, None)
-        self.message.emit(f"Example: {EXAMPLES[name][1]}.")
-        return True
-
-    def save(self, path: str | None = None) -> bool:
-        """Save to *path* (or the current file). False, with an error, on failure."""
-        path = path or self.path
-        if not path:
-            return False
-        self._sim.display = self._display.to_dict()
-        try:
-            self._sim.save(path)
-        except (BackpropLabError, OSError) as e:
-            self._fail("Cannot save", e)
-            return False
-        except Exception as e:  # noqa: BLE001 — any failed save must keep the work: say so, never close
-            self._fail("Cannot save", f"{type(e).__name__}: {e}",
-                       "Nothing was saved and your work is still open. Try Save As… to another file.")
-            return False
-        self.mark_saved(path)
-        return True
-
-    def mark_saved(self, path: str) -> None:
-        """The state was written to *path* (here or by a background save of a snapshot taken just before)."""
-        self.path = str(path)
-        self._pub.mark_saved(self.path)
-        self.file_changed.emit(self.path)
-        self.message.emit(f"Saved {path}.")
-
-    # -- teaching (issue #14) -------------------------------------------------------------------------------
-    def step_into_many(self, n: int) -> int:
-        """Perform the next *n* single computations and publish once (practice mode's Skip); returns how many
-        were performed (fewer when training diverges or the network is too large to step into)."""
-        if self.running or n <= 0:
-            return 0
-        if not self.traceable:
-            self.message.emit("This network is too large to step into; Step (F10) performs whole iterations.")
-            return 0
-        done = 0
-        try:
-            for _ in range(int(n)):
-                self._sim.step_into()
-                done += 1
-        except DivergenceError as e:
-            self._fail("Training diverged", e, "Nothing more was changed. Lower the learning rate, or step back.")
-        if done:
-            self._sync(step=True)
-        return done
-
-    def set_hide_future(self, on: bool) -> None:
-        """Practice mode: show no result that is not performed yet (the views redraw their values)."""
-        new = replace(self._display, hide_future=bool(on))
-        if new != self._display:
-            self._display = new
-            self._sync(vs.DISPLAY_CHANGED, vs.CURSOR_MOVED)
-
-
-    # -- insight views ---------------------------------------------------------------------------------
-    def show_sample(self, index: int) -> None:
-        """Say where training sample *index* (0-based) is traced: its position in the shown batch, if any.
-
-        The shown sample follows the computation stepped into, so this points the way rather than jumping.
-        """
-        tr = self.state.trace
-        batch = [] if tr is None else [int(b) for b in tr.batch]
-        if index in batch:
-            p = batch.index(index)
-            self.message.emit(f"Sample #{index + 1} is sample {p + 1} of {len(batch)} in this iteration's batch: "
-                              "Step into (F11) reaches its computations.")
-        else:
-            self.message.emit(f"Sample #{index + 1} is not in this iteration's batch"
-                              + (f" (samples #{batch[0] + 1}…)." if batch else "."))
 
 
 def _display_of(sim: Simulation, base: Display) -> Display:
