@@ -182,6 +182,7 @@ def test_cancelling_the_file_dialog_writes_nothing(win, tmp_path, answers):
 def test_the_export_runs_on_a_worker_and_the_window_stays_responsive(win, tmp_path, answers, qtbot):
     """The largest shipped example takes about a second: the window keeps handling events meanwhile."""
     assert win.controller.open_example("moons")
+    qtbot.wait(600)  # the freshly opened example's views (input space, neuron pictures) finish drawing first
     answers["path"] = str(tmp_path / "moons.md")
     ticks = []
     from PySide6.QtCore import QTimer
