@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -23,8 +24,10 @@ from backprop_lab.gui.main_window import MainWindow  # noqa: E402
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
-def settle(app: QApplication) -> None:
-    for _ in range(10):
+def settle(app: QApplication, seconds: float = 0.6) -> None:
+    # Paced views (neuron pictures, input space, the accuracy line) draw a moment after each change.
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
         app.processEvents()
 
 
@@ -51,7 +54,32 @@ def main() -> int:
     moons = load_example("moons")
     moons.run_epochs(60)
     shot(app, moons, DOCS / "screenshot-moons.png", select=Element("neuron", 2, 3))
+    build(app, DOCS / "screenshot-build.png")
     return 0
+
+
+def build(app: QApplication, out: Path) -> None:
+    """What File ▸ New Network… makes (2-4-4-1 tanh on the circle, 20 % test), trained, then a neuron added."""
+    from backprop_lab.gui.network_spec import NetworkSpec, build_simulation
+    spec = NetworkSpec(sizes=(2, 4, 4, 1), activations=("tanh", "tanh", "tanh"), loss="mse", init_scheme="xavier",
+                       init_seed=0, dataset_name="circle", dataset_options={"n_samples": 200, "noise": 0.05, "seed": 1},
+                       test_fraction=0.2)
+    sim = build_simulation(spec)
+    sim.set_training(learning_rate=0.1, batch_size=10, shuffle=True)
+    sim.run_epochs(150)
+    ini = Path(tempfile.mkdtemp()) / "settings.ini"
+    win = MainWindow(SimulationController(sim), settings=QSettings(str(ini), QSettings.IniFormat))
+    win.resize(1400, 880)
+    win.show()
+    settle(app)
+    win.controller.add_neuron(1)
+    win.data_features.dock.show()
+    win.data_features.dock.raise_()
+    settle(app)
+    win.grab().save(str(out))
+    print(f"wrote {out}")
+    win.hide()
+    win.deleteLater()
 
 
 if __name__ == "__main__":
