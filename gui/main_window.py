@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
 
         self.resize(1400, 880)
         self.resizeDocks([self.training_dock, self.equations_dock], [260, 470], Qt.Horizontal)
-        self.resizeDocks([self.plot_dock], [250], Qt.Vertical)  # the legend and the accuracy line sit above the data
+        self.resizeDocks([self.plot_dock], [200], Qt.Vertical)
         self._restore_settings()
         install_teach_features(self)  # practice mode, Compare, Getting Started (issue #14)
         install_export_menu(self)     # File ▸ Export
