@@ -310,6 +310,7 @@ class DiagramLayout:
         corridor = Rect(min(seg.x1, seg.x2) - w, min(seg.y1, seg.y2) - h, abs(seg.x2 - seg.x1) + 2 * w,
                         abs(seg.y2 - seg.y1) + 2 * h)
         others = [e.segment for k, e in self.edges.items() if k != element and corridor.intersects(e.segment.box)]
+        obstacles = [o for o in self._obstacles if corridor.intersects(o, LABEL_PAD + h)]
         crossings = [p for p in (seg.crossing(o) for o in others) if p is not None]
         length = math.hypot(seg.x2 - seg.x1, seg.y2 - seg.y1) or 1.0
         nx, ny = -(seg.y2 - seg.y1) / length, (seg.x2 - seg.x1) / length
@@ -323,7 +324,7 @@ class DiagramLayout:
                 cx, cy = seg.at(t)
                 cx, cy = cx + shift * nx, cy + shift * ny
                 r = Rect.around(cx, cy, w, h)
-                if any(r.intersects(o, LABEL_PAD) for o in self._obstacles):
+                if any(r.intersects(o, LABEL_PAD) for o in obstacles):
                     continue
                 near = min((math.hypot(cx - px, cy - py) for px, py in crossings), default=1e9)
                 hidden = sum(1 for px, py in crossings if r.contains(px, py))
