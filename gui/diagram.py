@@ -17,7 +17,7 @@ from backprop_lab.core import Element, shared_bias_layers
 
 from .controller import SimulationController
 from .diagram_items import BiasItem, EdgeItem, LabelItem, LossItem, NeuronItem, TextItem, measure, qrect
-from .diagram_layout import DiagramLayout
+from .diagram_layout import DiagramLayout, parameter_name
 from .theme import colors
 from .tooltips import element_tooltip
 from .view_state import RedrawOnce, ViewState
@@ -108,9 +108,10 @@ class QtNetworkDiagram(QGraphicsView):
 
         def label_sample(el: Element) -> str:
             # room for the name and a value at this precision; longer values get a smaller font
-            return (item_name(state, el) + " " if names else "") + prefix + "−0." + "0" * digits
+            return (parameter_name(net, el, shared) + " " if names else "") + prefix + "−0." + "0" * digits
 
-        lay = DiagramLayout(net, label_sample, measure, shared_bias_layers(net, state.settings))
+        shared = shared_bias_layers(net, state.settings)
+        lay = DiagramLayout(net, label_sample, measure, shared)
         self.layout_ = lay
         self._theta_index = np.array([net.weight_index(el.layer, el.j, el.i) if el.kind == "weight"
                                       else net.bias_index(el.layer, el.j) for el in lay.edges], dtype=np.intp)
@@ -176,7 +177,7 @@ class QtNetworkDiagram(QGraphicsView):
             label = self.labels[el]
             if v is not None and lay.label_shown(el, sel, cur):  # texts only for the labels shown
                 labels.add(el)
-                name = item_name(state, el) if state.edge_names else ""
+                name = lay.edges[el].name if state.edge_names else ""
                 label.set_look(name, prefix + state.fmt(v), item.color().rgb(), el == sel)
                 label.place(lay.label_rect(el))
             else:
@@ -382,12 +383,7 @@ class QtNetworkDiagram(QGraphicsView):
 
 def item_name(state: ViewState, el: Element) -> str:
     """The name of a weight or bias as the equations write it (``b1`` where a layer's biases are shared)."""
-    net = state.network
-    if el.kind == "weight":
-        return net.weight_name(el.layer, el.j, el.i)
-    if shared_bias_layers(net, state.settings)[el.layer]:
-        return net.bias_name(el.layer)
-    return net.bias_name(el.layer, el.j)
+    return parameter_name(state.network, el, shared_bias_layers(state.network, state.settings))
 
 
 class _InlineEditor(QLineEdit):

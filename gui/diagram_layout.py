@@ -141,6 +141,14 @@ class EdgeGeometry:
     dashed: bool
 
 
+def parameter_name(net: Network, el: Element, shared_biases: Sequence[bool]) -> str:
+    """A weight's or bias's name as the equations write it: ``b1`` where dense layer *l*'s biases are shared and
+    fixed (*shared_biases*, from ``shared_bias_layers``), ``b_h1`` otherwise."""
+    if el.kind == "weight":
+        return net.weight_name(el.layer, el.j, el.i)
+    return net.bias_name(el.layer) if shared_biases[el.layer] else net.bias_name(el.layer, el.j)
+
+
 class DiagramLayout:
     """Geometry of one network's diagram for given label texts.
 
@@ -260,8 +268,8 @@ class DiagramLayout:
                 box = self.bias_boxes[l]
                 bx, by = box.center
                 el = Element("bias", l, j)
-                name = net.bias_name(l) if self.shared_biases[l] else net.bias_name(l, j)
-                self.edges[el] = EdgeGeometry(el, _between(bx, by, BIAS_H / 2, b.x, b.y, R), name,
+                self.edges[el] = EdgeGeometry(el, _between(bx, by, BIAS_H / 2, b.x, b.y, R),
+                                              parameter_name(net, el, self.shared_biases),
                                               True)
 
     def _place_loss(self) -> Rect:

@@ -19,7 +19,6 @@ import numpy as np
 import pyqtgraph as pg
 import PySide6  # noqa: F401  (import before pyqtgraph so it picks this binding)
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QStackedWidget, QTableView, QVBoxLayout, QWidget
 
 from backprop_lab.core import format_number
@@ -38,7 +37,7 @@ from backprop_lab.core.insight import (
 )
 
 from .neuron_pictures import BACKGROUND_STRENGTH, PALETTE, classes_rgb, values_rgb
-from .plot_style import legend_above, plain_axes, style_plot
+from .plot_style import heatmap_plot, legend_above, plain_axes, style_plot
 
 #: Redraws requested closer together than this are coalesced (at most about 13 a second) …
 MIN_INTERVAL = 0.075
@@ -227,16 +226,8 @@ class QtInputSpace(QWidget):
 
     # -- construction ------------------------------------------------------------------------------
     def _build_plane(self) -> None:
-        self.plane = pg.PlotWidget(background="w", axisItems=plain_axes())
-        self.plane.setAccessibleName("Input plane")
-        # Bilinear scaling of the heatmap: a coarse grid (cheap to compute) looks smooth.
-        self.plane.setRenderHint(QPainter.SmoothPixmapTransform, True)
+        self.plane, self.image = heatmap_plot("Input plane")
         pi = self.plane.getPlotItem()
-        style_plot(pi)
-        pi.hideButtons()
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setZValue(-10)
-        self.plane.addItem(self.image)
         self.boundary = pg.PlotCurveItem(pen=pg.mkPen("#3a3a3a", width=2), connect="pairs", antialias=True)
         self.plane.addItem(self.boundary)
         self.train_pts = pg.ScatterPlotItem(size=8, pen=pg.mkPen("w", width=1.2), symbol="o", antialias=True)

@@ -14,7 +14,6 @@ import numpy as np
 import pyqtgraph as pg
 import PySide6  # noqa: F401  (import before pyqtgraph so it picks this binding)
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from backprop_lab.core import Element, format_number
@@ -31,7 +30,7 @@ from backprop_lab.core.landscape import (
     tangent,
 )
 
-from .plot_style import legend_above, plain_axes, style_plot
+from .plot_style import heatmap_plot, legend_above, plain_axes, style_plot
 
 CURVE_POINTS = 121
 #: Redraws requested closer together are coalesced (one parameter / two parameters) …
@@ -141,15 +140,8 @@ class QtLossLandscape(QWidget):
         self.stack.addWidget(self.plot1)
 
     def _build_2d(self) -> None:
-        self.plot2 = pg.PlotWidget(background="w", axisItems=plain_axes())
-        self.plot2.setAccessibleName("Loss over two parameters")
-        self.plot2.setRenderHint(QPainter.SmoothPixmapTransform, True)
+        self.plot2, self.surface = heatmap_plot("Loss over two parameters")
         pi = self.plot2.getPlotItem()
-        style_plot(pi)
-        pi.hideButtons()
-        self.surface = pg.ImageItem(axisOrder="row-major")
-        self.surface.setZValue(-10)
-        self.plot2.addItem(self.surface)
         self.contours = pg.PlotCurveItem(pen=pg.mkPen(70, 90, 120, 150, width=1), connect="pairs", antialias=True)
         self.plot2.addItem(self.contours)
         self.path = self.plot2.plot([], [], pen=pg.mkPen(ORANGE, width=2), symbol="o", symbolSize=4,

@@ -88,3 +88,19 @@ def legend_above(plot_item: pg.PlotItem, columns: int = 4) -> pg.LegendItem:
     plot_item.titleLabel.hide()
     plot_item.layout.addItem(legend, 0, 1)
     return legend
+
+
+def heatmap_plot(name: str) -> tuple[pg.PlotWidget, pg.ImageItem]:
+    """A plain plot holding one smoothly scaled heatmap behind everything else (input plane, loss surface)."""
+    from PySide6.QtGui import QPainter
+    plot = pg.PlotWidget(background="w", axisItems=plain_axes())
+    plot.setAccessibleName(name)
+    # Bilinear scaling of the heatmap: a coarse grid (cheap to compute) looks smooth.
+    plot.setRenderHint(QPainter.SmoothPixmapTransform, True)
+    pi = plot.getPlotItem()
+    style_plot(pi)
+    pi.hideButtons()
+    image = pg.ImageItem(axisOrder="row-major")
+    image.setZValue(-10)
+    plot.addItem(image)
+    return plot, image

@@ -5,6 +5,7 @@ import html
 
 from backprop_lab.core import Element, shared_bias_layers
 
+from .diagram_layout import parameter_name
 from .view_state import ViewState
 
 
@@ -37,7 +38,8 @@ def _neuron_tooltip(state: ViewState, element: Element) -> str:
         if r_d:
             tip += f"<br>δ = ∂E/∂net = {state.fmt(r_d.result, d)}"
         bias = Element("bias", l - 1, j)
-        tip += f"<br>bias {html.escape(_bias_name(state, l - 1, j))} = {state.fmt(state.parameter(bias), d)}"
+        name = parameter_name(net, bias, shared_bias_layers(net, state.settings))
+        tip += f"<br>bias {html.escape(name)} = {state.fmt(state.parameter(bias), d)}"
         tip += "<br><i>Double-click to edit its bias.</i>"
     if any(l == layer and j in js for layer, js in state.symmetry):
         tip += ("<br><span style='color:#8e44ad'>≡ identical to another neuron of this layer: same "
@@ -51,7 +53,7 @@ def _parameter_tooltip(state: ViewState, element: Element) -> str:
         name = net.weight_name(element.layer, element.j, element.i)
         where = f"from {net.neuron_name(element.layer, element.i)} to {net.neuron_name(element.layer + 1, element.j)}"
     else:
-        name = _bias_name(state, element.layer, element.j)
+        name = parameter_name(net, element, shared_bias_layers(net, state.settings))
         where = f"bias of {net.neuron_name(element.layer + 1, element.j)}"
     name = html.escape(name)
     g, u = state.value("gradient", element), state.value("update", element)
@@ -61,9 +63,3 @@ def _parameter_tooltip(state: ViewState, element: Element) -> str:
         tip += (f"<br>{'next ' if state.is_preview else 'last '}Δ = {state.fmt(u.result - u.old_value, d)}"
                 f" (→ {state.fmt(u.result, d)})")
     return tip + "<br><i>Click to select, double-click to edit; wheel or drag on a selected weight scrubs it.</i>"
-
-
-def _bias_name(state: ViewState, l: int, j: int) -> str:
-    """``b1`` where dense layer *l*'s biases are shared and fixed (as the equations name it), else ``b_h1``."""
-    net = state.network
-    return net.bias_name(l) if shared_bias_layers(net, state.settings)[l] else net.bias_name(l, j)
