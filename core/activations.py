@@ -79,8 +79,16 @@ class Activation:
                           net: float) -> tuple[str, str, list[tuple[str, float]]]:
         """``(expansion, template, operands)`` of the local derivative record."""
         expansion = self.derivative_text.format(out=out_sym, net=net_sym)
-        operand = {"out": [(out_sym, out)], "net": [(net_sym, net)], None: []}[self.derivative_operand]
-        return expansion, self.derivative_template, operand
+        return expansion, self.derivative_template, list(self.derivative_operands(out_sym, net_sym, out, net))
+
+    def derivative_operands(self, out_sym: str, net_sym: str, out: float,
+                            net: float) -> tuple[tuple[str, float], ...]:
+        """The local derivative record's operands: the output, the net input, or none (its formula reads one)."""
+        if self.derivative_operand == "out":
+            return ((out_sym, out),)
+        if self.derivative_operand == "net":
+            return ((net_sym, net),)
+        return ()
 
     def __repr__(self) -> str:
         return f"<activation {self.name}>"

@@ -34,7 +34,7 @@ from .schedule import BatchSchedule, iterations_per_epoch, iterations_until_epoc
 from .settings import TrainingSettings
 from .timeline import Snapshot, Timeline
 from .trace import Trace
-from .tracing import build_trace
+from .tracing import TraceBuilder
 
 __all__ = ["GradientCheck", "Growable", "RunResult", "Simulation", "TrainingSettings", "register_file_format"]
 
@@ -111,6 +111,7 @@ class Simulation(Editing, SteppingInto):
         self.engine = IterationEngine(network)
         self.schedule = BatchSchedule()
         self.last_trace: Trace | None = None
+        self._tracer: TraceBuilder | None = None  # reused while the structure and settings stay (see fits)
         self.abandoned_iteration = False  # set by edits that cut a pending iteration short
         self.structure_edits = 0  # structure edits in the current history (seeds new parameters' draw)
         self._new_params: np.ndarray | None = None
@@ -293,8 +294,10 @@ class Simulation(Editing, SteppingInto):
     def _traced(self) -> tuple[Trace, Computed]:
         with np.errstate(all="ignore"):
             c = self._compute(detail=True)
-            return build_trace(self.network, self.settings, self.iteration + 1, self.next_batch(), c.targets, c,
-                               self.state, self.iteration), c
+            if self._tracer is None or not self._tracer.fits(self.network, self.settings):
+                self._tracer = TraceBuilder(self.network, self.settings)
+            return self._tracer.build(self.iteration + 1, self.next_batch(), c.targets, c, self.state,
+                                      self.iteration, self.network), c
 
     def _commit(self, c: Computed) -> None:
         """Apply a computed iteration and advance the counters and history; recorded on the timeline."""

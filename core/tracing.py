@@ -56,12 +56,32 @@ class TraceBuilder:
         self._names = [[network.neuron_name(layer, j) for j in range(n)] for layer, n in enumerate(network.sizes)]
         self._params = self._parameters()
         self._rec: list[Computation] = []
+        # The names, expansions and templates of a record depend only on the structure, the settings and the
+        # sample's position in the batch, never on the numbers: they are made once per builder and reused by
+        # every later iteration (the simulation keeps its builder while ``fits`` holds).
+        self._strings: dict[tuple, Any] = {}
+        self.key = trace_key(network, settings)
+
+    def fits(self, network: Network, settings: TrainingSettings) -> bool:
+        """Whether this builder's names and formulas are right for *network* and *settings*."""
+        return trace_key(network, settings) == self.key
 
     def build(self, iteration: int, batch: np.ndarray, targets: np.ndarray, computed: Any,
-              state_before: OptimizerState, updates_done: int) -> Trace:
-        """The trace of *computed* (an :class:`~.iteration.Computed` with detail)."""
+              state_before: OptimizerState, updates_done: int, network: Network | None = None) -> Trace:
+        """The trace of *computed* (an :class:`~.iteration.Computed` with detail).
+
+        *network* (the parameters before the update) defaults to the one the
+        builder was made for; it must have the same structure (see :meth:`fits`).
+        """
+        if network is not None:
+            self.net = network
         p: Pass = computed.pass_
         tr = Trace(iteration, np.asarray(batch), [], computed.loss)
+        # Plain Python floats read from lists are many times cheaper than indexing numpy arrays element by element.
+        self._lists = {name: [None if a is None else a.tolist() for a in getattr(p, name) or ()]
+                       for name in ("outs", "nets", "errors", "fprimes", "deltas")}
+        self._W = [w.tolist() for w in self.net.weights]
+        self._dW = None if p.delta_weights is None else [None if w is None else w.tolist() for w in p.delta_weights]
         self._rec = tr.records
         self._targets = targets
         self.B = p.outs[0].shape[0]
@@ -112,32 +132,59 @@ class TraceBuilder:
 
     # -- phases ----------------------------------------------------------------------------------
     def _forward(self, p: Pass) -> None:
-        net = self.net
+        net, rec, B = self.net, self._rec, self.B
+        outs, nets = self._lists["outs"], self._lists["nets"]
         for l in range(net.n_layers):
             act = net.activations[l]
-            W, b = net.weights[l], net.biases[l]
-            n_in, n_out = net.sizes[l], net.sizes[l + 1]
+            W, b = self._W[l], net.biases[l].tolist()
+            n_out = net.sizes[l + 1]
+            for s in range(B):
+                x, z, y = outs[l][s], nets[l][s], outs[l + 1][s]
+                for j in range(n_out):
+                    target, expansion, template, names, shown, el = self._sum_strings(l, j, s)
+                    w = W[j]
+                    values = [v for i in shown for v in (w[i], x[i])]
+                    values.append(b[j])
+                    rec.append(Computation(len(rec), "forward", "weighted_sum", el, s, target, expansion, template,
+                                           tuple(zip(names, values)), z[j]))
+                for j in range(n_out):
+                    target, expansion, template, names, idx, el = self._activation_strings(l, j, s, act)
+                    rec.append(Computation(len(rec), "forward", "activation", el, s, target, expansion, template,
+                                           tuple(zip(names, [z[k] for k in idx])), y[j]))
+
+    def _sum_strings(self, l: int, j: int, s: int) -> tuple:
+        """Target, expansion, template, operand names, shown inputs and element of neuron j's weighted sum."""
+        key = ("sum", l, j, s, self.B)
+        got = self._strings.get(key)
+        if got is None:
+            net = self.net
+            n_in = net.sizes[l]
             tmpl, shown = sum_template(n_in)
-            for s in range(self.B):
-                for j in range(n_out):
-                    ops, sym = [], []
-                    for i in shown:
-                        wn, xn = net.weight_name(l, j, i), self._out_sym(l, i, s)
-                        ops += [(wn, W[j, i]), (xn, p.outs[l][s, i])]
-                        sym.append(f"{wn}·{xn}")
-                    bias = self.bias_sym(l, j)
-                    ops.append((bias, b[j]))
-                    self._add("forward", "weighted_sum", Element("neuron", l + 1, j), s,
-                              f"net_{self._n(l + 1, j)}{self._sfx(s)}",
-                              " + ".join(elide(sym, n_in)) + f" + {bias}", tmpl + f" + {{{len(ops) - 1}}}", ops,
-                              p.nets[l][s, j])
-                for j in range(n_out):
-                    net_sym = f"net_{self._n(l + 1, j)}{self._sfx(s)}"
-                    template, idx = act.output_formula(j, n_out)
-                    ops = [(f"net_{self._n(l + 1, k)}{self._sfx(s)}", p.nets[l][s, k]) for k in idx]
-                    self._add("forward", "activation", Element("neuron", l + 1, j), s,
-                              f"out_{self._n(l + 1, j)}{self._sfx(s)}", f"{act.symbol}({net_sym})", template, ops,
-                              p.outs[l + 1][s, j])
+            names, sym = [], []
+            for i in shown:
+                wn, xn = net.weight_name(l, j, i), self._out_sym(l, i, s)
+                names += [wn, xn]
+                sym.append(f"{wn}·{xn}")
+            bias = self.bias_sym(l, j)
+            names.append(bias)
+            got = self._strings[key] = (f"net_{self._n(l + 1, j)}{self._sfx(s)}",
+                                        " + ".join(elide(sym, n_in)) + f" + {bias}",
+                                        tmpl + f" + {{{len(names) - 1}}}", tuple(names), shown,
+                                        Element("neuron", l + 1, j))
+        return got
+
+    def _activation_strings(self, l: int, j: int, s: int, act: Any) -> tuple:
+        """Target, expansion, template, operand names, operand nets and element of neuron j's activation."""
+        key = ("act", l, j, s, self.B)
+        got = self._strings.get(key)
+        if got is None:
+            n_out = self.net.sizes[l + 1]
+            template, idx = act.output_formula(j, n_out)
+            names = tuple(f"net_{self._n(l + 1, k)}{self._sfx(s)}" for k in idx)
+            got = self._strings[key] = (f"out_{self._n(l + 1, j)}{self._sfx(s)}",
+                                        f"{act.symbol}(net_{self._n(l + 1, j)}{self._sfx(s)})", template, names,
+                                        tuple(idx), Element("neuron", l + 1, j))
+        return got
 
     def _loss(self, p: Pass, computed: Any) -> None:
         net = self.net
@@ -205,70 +252,112 @@ class TraceBuilder:
             self._add("backward", kind, Element("neuron", L, j), s, target, expansion, template, ops, result)
 
     def _hidden_delta(self, p: Pass, l: int, s: int, j: int) -> None:
-        net, sx = self.net, self._sfx(s)
-        name = self._n(l + 1, j)
-        el = Element("neuron", l + 1, j)
-        out_sym, net_sym = f"out_{name}{sx}", f"net_{name}{sx}"
-        dE_dout, dout_dnet = f"∂E/∂{out_sym}", f"∂{out_sym}/∂{net_sym}"
-        n_next = net.sizes[l + 2]
-        tmpl, shown = sum_template(n_next)
+        L = self._lists
         updated = p.delta_weights is not None
-        W = p.delta_weights[l + 1] if updated else net.weights[l + 1]
-        ops, sym = [], []
-        for k in shown:
-            d_sym = f"δ_{self._n(l + 2, k)}{sx}"
-            wn = net.weight_name(l + 1, k, j) + ("⁺" if updated else "")
-            ops += [(d_sym, p.deltas[l + 1][s, k]), (wn, W[k, j])]
-            sym.append(f"{d_sym}·{wn}")
-        self._add("backward", "hidden_error", el, s, dE_dout, " + ".join(elide(sym, n_next)), tmpl, ops,
-                  p.errors[l][s, j])
-        expansion, template, dops = net.activations[l].derivative_record(out_sym, net_sym, p.outs[l + 1][s, j],
-                                                                          p.nets[l][s, j])
-        self._add("backward", "local_derivative", el, s, dout_dnet, expansion, template, dops, p.fprimes[l][s, j])
-        self._add("backward", "hidden_delta", el, s, f"δ_{name}{sx}", f"{dE_dout} · {dout_dnet}", "{0} · {1}",
-                  [(dE_dout, p.errors[l][s, j]), (dout_dnet, p.fprimes[l][s, j])], p.deltas[l][s, j])
+        (el, dE_dout, dout_dnet, out_sym, net_sym, delta_sym, expansion, template, names, shown,
+         d_tmpl) = self._hidden_strings(l, s, j, updated)
+        W = self._dW[l + 1] if updated else self._W[l + 1]
+        d_next = L["deltas"][l + 1][s]
+        values = [v for k in shown for v in (d_next[k], W[k][j])]
+        err, fp, out, z = L["errors"][l][s][j], L["fprimes"][l][s][j], L["outs"][l + 1][s][j], L["nets"][l][s][j]
+        rec = self._rec
+        rec.append(Computation(len(rec), "backward", "hidden_error", el, s, dE_dout, expansion, template,
+                               tuple(zip(names, values)), err))
+        operand = self.net.activations[l].derivative_operands(out_sym, net_sym, out, z)
+        rec.append(Computation(len(rec), "backward", "local_derivative", el, s, dout_dnet, d_tmpl[0], d_tmpl[1],
+                               operand, fp))
+        rec.append(Computation(len(rec), "backward", "hidden_delta", el, s, delta_sym, f"{dE_dout} · {dout_dnet}",
+                               "{0} · {1}", ((dE_dout, err), (dout_dnet, fp)), L["deltas"][l][s][j]))
+
+    def _hidden_strings(self, l: int, s: int, j: int, updated: bool) -> tuple:
+        key = ("hidden", l, s, j, self.B, updated)
+        got = self._strings.get(key)
+        if got is None:
+            net, sx = self.net, self._sfx(s)
+            name = self._n(l + 1, j)
+            out_sym, net_sym = f"out_{name}{sx}", f"net_{name}{sx}"
+            dE_dout, dout_dnet = f"∂E/∂{out_sym}", f"∂{out_sym}/∂{net_sym}"
+            n_next = net.sizes[l + 2]
+            tmpl, shown = sum_template(n_next)
+            names, sym = [], []
+            for k in shown:
+                d_sym = f"δ_{self._n(l + 2, k)}{sx}"
+                wn = net.weight_name(l + 1, k, j) + ("⁺" if updated else "")
+                names += [d_sym, wn]
+                sym.append(f"{d_sym}·{wn}")
+            act = net.activations[l]
+            d_expansion, d_template, _ = act.derivative_record(out_sym, net_sym, 0.0, 0.0)
+            got = self._strings[key] = (Element("neuron", l + 1, j), dE_dout, dout_dnet, out_sym, net_sym,
+                                        f"δ_{name}{sx}", " + ".join(elide(sym, n_next)), tmpl, tuple(names), shown,
+                                        (d_expansion, d_template))
+        return got
 
     def _layer_gradients(self, p: Pass, computed: Any, l: int) -> None:
         net = self.net
         reg = self.reg.active
+        rec = self._rec
+        data_grad = computed.data_grad.tolist()
         for j in range(net.sizes[l + 1]):
             for i in range(net.sizes[l] + 1):
-                is_bias = i == net.sizes[l]
-                k = net.bias_index(l, j) if is_bias else net.weight_index(l, j, i)
-                el = Element("bias", l, j) if is_bias else Element("weight", l, j, i)
-                pname = self.param_name(k)
-                data_target = f"∂E_data/∂{pname}" if reg and not is_bias else f"∂E/∂{pname}"
+                is_bias, k, el, pname, data_target = self._gradient_strings(l, j, i, reg)
                 expansion, template, ops = self._gradient_formula(p, l, j, i, is_bias, pname)
-                self._add("backward", "gradient", el, None, data_target, expansion, template, ops,
-                          computed.data_grad[k])
+                rec.append(Computation(len(rec), "backward", "gradient", el, None, data_target, expansion, template,
+                                       ops, data_grad[k]))
                 if reg and not is_bias:
                     expansion, template, ops, total = self.reg.gradient_record(
                         pname, computed.data_grad[k], net.theta[k], computed.update.grad[k])
                     self._add("backward", "regularization", el, None, f"∂E/∂{pname}", expansion, template, ops,
                               total)
 
+    def _gradient_strings(self, l: int, j: int, i: int, reg: bool) -> tuple:
+        key = ("grad", l, j, i, reg)
+        got = self._strings.get(key)
+        if got is None:
+            net = self.net
+            is_bias = i == net.sizes[l]
+            k = net.bias_index(l, j) if is_bias else net.weight_index(l, j, i)
+            el = Element("bias", l, j) if is_bias else Element("weight", l, j, i)
+            pname = self.param_name(k)
+            data_target = f"∂E_data/∂{pname}" if reg and not is_bias else f"∂E/∂{pname}"
+            got = self._strings[key] = (is_bias, k, el, pname, data_target)
+        return got
+
     def _gradient_formula(self, p: Pass, l: int, j: int, i: int, is_bias: bool, pname: str):
+        L, B = self._lists, self.B
         name = self._n(l + 1, j)
-        B = self.B
-        if p.errors[l] is not None and p.fprimes[l] is not None and B == 1:
+        if L["errors"][l] is not None and L["fprimes"][l] is not None and B == 1:
             expansion = f"∂E/∂out_{name} · ∂out_{name}/∂net_{name} · ∂net_{name}/∂{pname}"
-            ops = [(f"∂E/∂out_{name}", p.errors[l][0, j]), (f"∂out_{name}/∂net_{name}", p.fprimes[l][0, j])]
+            ops = ((f"∂E/∂out_{name}", L["errors"][l][0][j]), (f"∂out_{name}/∂net_{name}", L["fprimes"][l][0][j]))
             if is_bias:
                 return expansion, "{0} · {1} · 1", ops
-            return expansion, "{0} · {1} · {2}", ops + [(self._out_sym(l, i, 0), p.outs[l][0, i])]
+            return expansion, "{0} · {1} · {2}", ops + ((self._out_sym(l, i, 0), L["outs"][l][0][i]),)
         if B == 1:
             if is_bias:
-                return f"δ_{name} · 1", "{0} · 1", [(f"δ_{name}", p.deltas[l][0, j])]
+                return f"δ_{name} · 1", "{0} · 1", ((f"δ_{name}", L["deltas"][l][0][j]),)
             x = self._out_sym(l, i, 0)
-            return f"δ_{name} · {x}", "{0} · {1}", [(f"δ_{name}", p.deltas[l][0, j]), (x, p.outs[l][0, i])]
-        x_sym = "1" if is_bias else self._out_sym(l, i, 0).replace(self._sfx(0), "⁽ˢ⁾")
-        tmpl, shown = sum_template(B, per_term=1 if is_bias else 2)
-        ops = []
-        for s in shown:
-            ops.append((f"δ_{name}{self._sfx(s)}", p.deltas[l][s, j]))
-            if not is_bias:
-                ops.append((self._out_sym(l, i, s), p.outs[l][s, i]))
-        return f"(1/{B})·Σₛ δ_{name}⁽ˢ⁾·{x_sym}", f"({tmpl}) / {B}", ops
+            return f"δ_{name} · {x}", "{0} · {1}", ((f"δ_{name}", L["deltas"][l][0][j]), (x, L["outs"][l][0][i]))
+        expansion, template, names, shown = self._batch_gradient_strings(l, j, i, is_bias, name)
+        deltas, outs = L["deltas"][l], L["outs"][l]
+        if is_bias:
+            values = [deltas[s][j] for s in shown]
+        else:
+            values = [v for s in shown for v in (deltas[s][j], outs[s][i])]
+        return expansion, template, tuple(zip(names, values))
+
+    def _batch_gradient_strings(self, l: int, j: int, i: int, is_bias: bool, name: str) -> tuple:
+        key = ("bgrad", l, j, i, self.B)
+        got = self._strings.get(key)
+        if got is None:
+            B = self.B
+            x_sym = "1" if is_bias else self._out_sym(l, i, 0).replace(self._sfx(0), "⁽ˢ⁾")
+            tmpl, shown = sum_template(B, per_term=1 if is_bias else 2)
+            names = []
+            for s in shown:
+                names.append(f"δ_{name}{self._sfx(s)}")
+                if not is_bias:
+                    names.append(self._out_sym(l, i, s))
+            got = self._strings[key] = (f"(1/{B})·Σₛ δ_{name}⁽ˢ⁾·{x_sym}", f"({tmpl}) / {B}", tuple(names), shown)
+        return got
 
     def _updates(self, computed: Any, state_before: OptimizerState, updates_done: int) -> None:
         net, s = self.net, self.s
@@ -287,10 +376,16 @@ class TraceBuilder:
                           k if sets else -1, old if sets else 0.0)
 
 
+def trace_key(network: Network, settings: TrainingSettings) -> tuple:
+    """What a trace's names and formulas depend on: the structure, the settings and which biases are shared."""
+    return (tuple(network.sizes), tuple(network.activation_names), settings,
+            tuple(shared_bias_layers(network, settings)))
+
+
 def build_trace(network: Network, settings: TrainingSettings, iteration: int, batch: np.ndarray,
                 targets: np.ndarray, computed: Any, state_before: OptimizerState, updates_done: int) -> Trace:
     """The :class:`Trace` of one iteration from the engine's values (see :class:`TraceBuilder`)."""
     return TraceBuilder(network, settings).build(iteration, batch, targets, computed, state_before, updates_done)
 
 
-__all__ = ["MAX_TERMS", "TraceBuilder", "build_trace", "shared_bias_layers"]
+__all__ = ["MAX_TERMS", "TraceBuilder", "build_trace", "shared_bias_layers", "trace_key"]
