@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPointF, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QTextDocument, QTextOption, QTransform
-from PySide6.QtWidgets import QAbstractItemView, QListView, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
 
 from backprop_lab.core import Computation, format_number
 
@@ -204,8 +211,13 @@ class EquationDelegate(QStyledItemDelegate):
         p.drawText(QPointF(w, 0), row.result)
 
 
-class QtIterationList(QListView):
-    """The list of every computation of the shown iteration."""
+class QtIterationList(QTableView):
+    """The list of every computation of the shown iteration.
+
+    A one-column table rather than a list view: with fixed row heights its header places rows without asking
+    the model anything per row, where a list view lays out every row again (a thousand calls into Python)
+    whenever a new iteration's trace is shown.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -213,7 +225,17 @@ class QtIterationList(QListView):
         self.setModel(self.model_)
         self.delegate = EquationDelegate(self.model_, self)
         self.setItemDelegate(self.delegate)
-        self.setUniformItemSizes(True)
+        self.horizontalHeader().hide()
+        self.horizontalHeader().setStretchLastSection(True)
+        rows = self.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.Fixed)
+        rows.setMinimumSectionSize(1)
+        rows.setDefaultSectionSize(ROW_H)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setTabKeyNavigation(False)  # Tab moves on to the next widget, as it did from the list
+        self.setFocusPolicy(Qt.StrongFocus)
         self.setSelectionMode(QAbstractItemView.NoSelection)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)

@@ -25,8 +25,8 @@ from .view_state import (
     UNTRACEABLE,
     Display,
     ViewState,
+    VisibleValues,
     frozen,
-    visible_values,
 )
 
 ENGINE = frozenset({SIMULATION_REPLACED, PARAMETERS_CHANGED, HISTORY_CHANGED, SETTINGS_CHANGED})
@@ -104,6 +104,7 @@ class StateBuilder:
         self.traces = TraceCache()
         self.completed: tuple[tuple, Trace] | None = None  # (engine key after the step, its trace)
         self._shown_build: tuple = ()  # (structure, dataset) last published
+        self._visible = VisibleValues()
 
     def changes(self, sim: Simulation, prev: ViewState, fast: bool) -> set[str]:
         """What changed in the engine since *prev* was published."""
@@ -166,7 +167,7 @@ class StateBuilder:
                 prev.display.hide_future != display.hide_future):
             mode, trace, revealed, current = self._shown_iteration(sim, fast, traceable, engine_moved, prev)
             sample = current.sample if current is not None and current.sample is not None else 0
-            values = visible_values(trace, revealed, mode, sample, display.hide_future)
+            values = self._visible.get(trace, revealed, mode, sample, display.hide_future)
             sample_index = int(trace.batch[sample]) if trace is not None and len(trace.batch) > sample \
                 else int(sim.next_batch()[0])
         else:

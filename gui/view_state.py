@@ -8,6 +8,7 @@ publication redraw each of its parts once.
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Callable, Mapping
@@ -210,14 +211,36 @@ def visible_values(trace: Trace | None, revealed: int, mode: str, sample: int,
                    hide_future: bool = False) -> Mapping:
     """``{(kind, element): record}`` of the records shown for batch position *sample* (with *hide_future*,
     a preview shows none)."""
-    if trace is None:
-        return MappingProxyType({})
-    recs = (() if hide_future else trace.records) if mode == READY else trace.records[:revealed]
-    vals = {}
-    for r in recs:
-        if r.sample is None or r.sample == sample or r.kind == "total_loss":
-            vals[(r.kind, r.element)] = r
-    return MappingProxyType(vals)
+    return VisibleValues().get(trace, revealed, mode, sample, hide_future)
+
+
+class VisibleValues:
+    """:func:`visible_values`, with each (trace, sample)'s records filtered once.
+
+    One key press moves the cursor by one record; filtering a 1,000-record trace again for every press
+    would cost more than drawing the change, so the filtered list is kept for the last trace and sample.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._trace: Trace | None = None
+        self._indices: list[int] = []
+        self._entries: list[tuple[tuple, Computation]] = []
+
+    def get(self, trace: Trace | None, revealed: int, mode: str, sample: int, hide_future: bool = False) -> Mapping:
+        if trace is None:
+            return MappingProxyType({})
+        if self._trace is not trace or self._key != (id(trace), sample, len(trace.records)):
+            self._trace, self._key = trace, (id(trace), sample, len(trace.records))
+            chosen = [r for r in trace.records
+                      if r.sample is None or r.sample == sample or r.kind == "total_loss"]
+            self._indices = [r.index for r in chosen]
+            self._entries = [((r.kind, r.element), r) for r in chosen]
+        if mode == READY:
+            n = 0 if hide_future else len(self._entries)
+        else:
+            n = bisect.bisect_left(self._indices, revealed)
+        return MappingProxyType(dict(self._entries[:n]))
 
 
 def frozen(a: np.ndarray) -> np.ndarray:
