@@ -50,6 +50,7 @@ class QtNetworkDiagram(QGraphicsView):
         self.loss_item: LossItem | None = None
         self.highlighted: Element | None = None
         self._shown_labels: set[Element] = set()
+        self._edges_drawn: tuple | None = None
         self._layout_key: tuple = ()
         self.editor: QLineEdit | None = None
         self.editor_error = QLabel(self.viewport())
@@ -101,6 +102,8 @@ class QtNetworkDiagram(QGraphicsView):
         self.neurons.clear()
         self.edges.clear()
         self.labels.clear()
+        self._shown_labels = set()
+        self._edges_drawn = None  # (what the edges were drawn from, current, selection, largest |value|s)
         net = state.network
         digits = state.display.precision
         prefix = PREFIX[state.display.edge_view]
@@ -157,18 +160,35 @@ class QtNetworkDiagram(QGraphicsView):
         return out
 
     def _update_edges(self, state: ViewState) -> None:
-        lay = self.layout_
         prefix = PREFIX[state.display.edge_view]
         cur = state.current.element if state.current is not None else None
         sel = state.selection
         values = self._edge_values(state)
-        biggest: dict[tuple[int, str], float] = {}
-        for el, v in values.items():
-            if v is not None:
-                key = (el.layer, el.kind)
-                biggest[key] = max(biggest.get(key, 0.0), abs(v))
-        labels = set()
-        for el, item in self.edges.items():
+        key = (self.layout_, values, state.display, state.edge_names)
+        last = self._edges_drawn
+        if last is not None and last[0] == key:
+            # Stepping into an iteration mostly moves the highlight: only the edges that were or become
+            # current or selected change (values, widths and the labels of the others stay as drawn).
+            touched = {last[1], last[2], cur, sel} - {None}
+            elements = [el for el in touched if el in self.edges]
+            biggest = last[3]
+        else:
+            elements = list(self.edges)
+            biggest = {}
+            for el, v in values.items():
+                if v is not None:
+                    k = (el.layer, el.kind)
+                    biggest[k] = max(biggest.get(k, 0.0), abs(v))
+        self._edges_drawn = (key, cur, sel, biggest)
+        self._draw_edges(state, elements, values, biggest, prefix, cur, sel)
+        self.highlighted = cur
+
+    def _draw_edges(self, state: ViewState, elements: list[Element], values: dict, biggest: dict, prefix: str,
+                    cur: Element | None, sel: Element | None) -> None:
+        lay = self.layout_
+        labels = self._shown_labels
+        for el in elements:
+            item = self.edges[el]
             v = values[el]
             m = biggest.get((el.layer, el.kind)) or 1.0
             # widths in quarter pixels: a change too small to see does not repaint the edge
@@ -181,9 +201,8 @@ class QtNetworkDiagram(QGraphicsView):
                 label.set_look(name, prefix + state.fmt(v), item.color().rgb(), el == sel)
                 label.place(lay.label_rect(el))
             else:
+                labels.discard(el)
                 label.place(None)
-        self._shown_labels = labels
-        self.highlighted = cur
 
     def _update_neurons(self, state: ViewState) -> None:
         sym = {(l, j) for l, js in state.symmetry for j in js}
@@ -244,6 +263,7 @@ class QtNetworkDiagram(QGraphicsView):
         # the system switched between light and dark: new canvas, items repainted in the new colours
         if event.type() in (QEvent.PaletteChange, QEvent.ApplicationPaletteChange):
             self.setBackgroundBrush(QColor(colors().background))
+            self._edges_drawn = None  # label colours are set from the theme when drawn: all again next time
             for item in self._scene.items():
                 item.update()
         super().changeEvent(event)

@@ -497,3 +497,35 @@ def test_bias_edges_are_named_as_the_equations_name_them(win):
     assert names[Element("bias", 0, 0)] == "b_h1_1" and names[Element("bias", 2, 0)] == "b_o1"
     rec = [r for r in c.sim.preview() if r.kind == "weighted_sum"][0]
     assert rec.operands[-1][0] == "b_h1_1"
+
+
+def _edge_picture(d):
+    """Everything the diagram's edges and labels show: each edge's look, each label's look and place."""
+    return {el: (d.edges[el].look, d.labels[el].look if d.labels[el].isVisible() else None,
+                 (d.labels[el].pos().x(), d.labels[el].pos().y()) if d.labels[el].isVisible() else None)
+            for el in d.edges}
+
+
+@pytest.mark.parametrize("view", ["weight", "gradient"])
+def test_edges_redrawn_only_where_the_highlight_moved_match_a_full_redraw(qtbot, settings, view):
+    """Stepping into an iteration redraws only the edges that were or become current or selected; after every
+    press the picture equals the one drawn from scratch."""
+    w = MainWindow(SimulationController(load_example("mazur")), settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.controller.set_edge_view(view)
+    w.controller.select(Element("weight", 1, 0, 1))
+    d = w.diagram
+    for key, mod, n in ((Qt.Key_F11, Qt.NoModifier, 40), (Qt.Key_F11, Qt.ShiftModifier, 12),
+                        (Qt.Key_F10, Qt.NoModifier, 1), (Qt.Key_F11, Qt.NoModifier, 5)):
+        for k in range(n):
+            qtbot.keyClick(d, key, mod)
+            QApplication.processEvents()  # each press shown before the next (held keys would coalesce)
+            if k % 7 == 0 or k == n - 1:
+                drawn = _edge_picture(d)
+                d._edges_drawn = None
+                d._update_edges(w.controller.state)
+                assert _edge_picture(d) == drawn
+    assert w.controller.state.current is not None and w.controller.state.iteration == 1
+    w.controller.pause()
