@@ -196,12 +196,15 @@ class QtEquationsPanel(QWidget):
         cur = state.current
         # in practice mode the Practice panel explains each result it settles: the list gets the room
         self.explanation_scroll.setVisible(not state.hide_future)
+        before = self._explained
         if cur is None or state.trace is None or state.mode not in (COMPLETE, STEPPING) or state.hide_future:
             self.explanation.clear()
         elif cur is not self._explained[0] or state.display.precision != self._explained[1]:
             self.explanation.show_computation(cur, state.trace, state.network, state.display.precision)
         self._explained = (self.explanation.record, state.display.precision)
-        self._fit_explanation()
+        if self._explained[0] is not before[0] or self._explained[1] != before[1]:
+            # fitting lays the card out at once: only when its text changed
+            self._fit_explanation()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

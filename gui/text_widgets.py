@@ -85,7 +85,8 @@ class QtRichCard(QWidget):
         p.setPen(self._border)
         p.setBrush(self._background)
         p.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
-        self._doc.setTextWidth(self.width())
+        if self._doc.textWidth() != self.width():  # setting it, even unchanged, lays the whole text out again
+            self._doc.setTextWidth(self.width())
         ctx = QAbstractTextDocumentLayout.PaintContext()
         ctx.palette.setColor(QPalette.Text, self.palette().color(QPalette.WindowText))
         p.setClipRect(self.rect())
