@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from backprop_lab.core import Computation, format_number
 
-from .formatting import computation_lines_html
+from .formatting import symbols_html
 from .theme import colors, qcolor
 from .view_state import READY, ViewState
 
@@ -116,23 +116,29 @@ class IterationModel(QAbstractListModel):
 
 class _Row:
     """A row laid out once: the symbolic line as a text document (it has subscripts), the numbers as plain
-    text runs (they have none), and their widths."""
+    text runs (they have none), and their widths.  The symbolic line is the same in every iteration, so its
+    document comes from the delegate's cache of them."""
 
     __slots__ = ("doc", "first_w", "numbers", "result", "result_w", "second_w")
 
-    def __init__(self, rec: Computation, digits: int, todo: bool, font: QFont, bold: QFont) -> None:
-        first, _ = computation_lines_html(rec, digits, plain_colours=todo)
-        self.doc = QTextDocument()
-        self.doc.setDocumentMargin(0)
-        self.doc.setDefaultFont(font)
-        self.doc.setDefaultTextOption(_NO_WRAP)
-        self.doc.setHtml(f"<span style='color:{colors().todo}'>{first}</span>" if todo else first)
-        self.first_w = self.doc.idealWidth()
+    def __init__(self, rec: Computation, digits: int, doc: tuple[QTextDocument, float], font: QFont,
+                 bold: QFont) -> None:
+        self.doc, self.first_w = doc
         sub = rec.substituted(digits)
         self.numbers = f"= {sub} = " if sub != rec.expansion else "= "
         self.result = format_number(rec.result, digits)
         self.result_w = QFontMetricsF(bold).horizontalAdvance(self.result)
         self.second_w = QFontMetricsF(font).horizontalAdvance(self.numbers) + self.result_w
+
+
+def _symbols_document(rec: Computation, todo: bool, font: QFont) -> tuple[QTextDocument, float]:
+    first = symbols_html(rec)
+    doc = QTextDocument()
+    doc.setDocumentMargin(0)
+    doc.setDefaultFont(font)
+    doc.setDefaultTextOption(_NO_WRAP)
+    doc.setHtml(f"<span style='color:{colors().todo}'>{first}</span>" if todo else first)
+    return doc, doc.idealWidth()
 
 
 class EquationDelegate(QStyledItemDelegate):
@@ -142,6 +148,7 @@ class EquationDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.model = model
         self._cache: dict[tuple, _Row] = {}
+        self._docs: dict[tuple, tuple[QTextDocument, float]] = {}  # symbolic lines: the same every iteration
         self.font = QFont()
         self.font.setPixelSize(13)
         self.title_font = QFont(self.font)
@@ -157,7 +164,12 @@ class EquationDelegate(QStyledItemDelegate):
         if row is None:
             if len(self._cache) > CACHE_LIMIT:
                 self._cache.clear()
-            row = self._cache[key] = _Row(rec, digits, todo, self.font, self.title_font)
+                self._docs.clear()
+            doc_key = (rec.target, rec.expansion, todo, colors().todo)
+            doc = self._docs.get(doc_key)
+            if doc is None:
+                doc = self._docs[doc_key] = _symbols_document(rec, todo, self.font)
+            row = self._cache[key] = _Row(rec, digits, doc, self.font, self.title_font)
         return row
 
     def paint(self, p: QPainter, option: QStyleOptionViewItem, index) -> None:

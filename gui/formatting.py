@@ -47,12 +47,17 @@ def computation_html(c: Computation, digits: int) -> str:
     return " = ".join(parts)
 
 
+def symbols_html(c: Computation) -> str:
+    """A computation's first line as rich text: "target = symbols" (the same in every iteration)."""
+    return f"<b>{to_html(c.target)}</b> = {to_html(c.expansion)}"
+
+
 def computation_lines_html(c: Computation, digits: int, plain_colours: bool = False) -> tuple[str, str]:
     """One computation as two lines of rich text: "target = symbols" and "= numbers = result".
 
     With *plain_colours* nothing is coloured (the painter's pen greys computations still to come).
     """
-    first = f"<b>{to_html(c.target)}</b> = {to_html(c.expansion)}"
+    first = symbols_html(c)
     sub = c.substituted(digits)
     result = html.escape(format_number(c.result, digits))
     result = f"<b>{result}</b>" if plain_colours else f"<b style='color:{INK['result']}'>{result}</b>"
