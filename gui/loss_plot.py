@@ -127,6 +127,7 @@ class QtLossPlot(QWidget):
         self._info_time = 0.0
         self._decimator: Decimator | None = None
         self._symbol = "o"
+        self._epochs_drawn: tuple | None = None  # the epoch and test points last set on their curves
         self._y_range: tuple[float, float] | None = None
         self._exact = True  # the next redraw fits the range to the data tightly
         self._log = False
@@ -242,10 +243,16 @@ class QtLossPlot(QWidget):
         if symbol != self._symbol:
             self._symbol = symbol
             self.epoch_curve.setSymbol(symbol)
-        self.epoch_curve.setData(exd, eyd, connect="finite")
+            self._epochs_drawn = None
         tey = self._test_points(state, ex)
         txd, tyd = decimate(ex, tey) if len(tey) else (ex[:0], tey)
-        self.test_curve.setData(txd, tyd, connect="finite")
+        # Most iterations end no epoch: the epoch curves are set again only when their points changed.
+        drawn = self._epochs_drawn
+        if drawn is None or not all(np.array_equal(a, b, equal_nan=True)
+                                    for a, b in zip(drawn, (exd, eyd, txd, tyd))):
+            self.epoch_curve.setData(exd, eyd, connect="finite")
+            self.test_curve.setData(txd, tyd, connect="finite")
+            self._epochs_drawn = (exd.copy(), eyd.copy(), txd.copy(), tyd.copy())
         eyd = np.concatenate([eyd, tyd])
         self.marker.setValue(state.iteration)
         self._update_future(state, y)
