@@ -7,7 +7,10 @@ points (diamonds) coloured by target, misclassified points ringed.  One input: t
 function as a curve over the data points.  Any other number: a table of samples.
 The header gives accuracy and loss for the training and test sets.
 
-The lead wires ``controller.state_changed`` (and ``simulation_replaced``) to
+Clicking a training point (plane or curve) or a training sample's row (mouse, or Enter on the
+row) emits ``sample_clicked``; the window asks the controller to trace that sample, and
+:meth:`QtInputSpace.set_traced` marks the sample the diagram traces (a ring, or the
+selected row).  ``InsightDocks`` wires the controller's signals to
 :meth:`QtInputSpace.request_update`; the rules for ranges, classes and the decision
 level are those of :mod:`backprop_lab.core.insight`.
 """
@@ -18,7 +21,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 import PySide6  # noqa: F401  (import before pyqtgraph so it picks this binding)
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QStackedWidget, QTableView, QVBoxLayout, QWidget
 
 from backprop_lab.core import format_number
@@ -49,6 +52,10 @@ BUDGET_MS = 8.0
 #: Up to this many inputs the table has one column per input; beyond, one summary column.
 MAX_INPUT_COLUMNS = 6
 CURVE_POINTS = 400
+#: A click this close to a training point (screen pixels) chooses it.
+CLICK_PX = 10.0
+#: The ring around the sample the diagram traces.
+TRACED_COLOR = "#f0a500"
 
 
 def _fmt(v: float) -> str:
@@ -184,7 +191,7 @@ class QtInputSpace(QWidget):
 
     Signals
     -------
-    sample_clicked(int) : a training sample's row was clicked (its index in ``sim.inputs``).
+    sample_clicked(int) : a training sample's row or point was clicked (its index in ``sim.inputs``).
     """
 
     #: emitted after each redraw (lets owners pace or count redraws)
@@ -204,6 +211,8 @@ class QtInputSpace(QWidget):
         self._legend_key: tuple | None = None
         self._sim = None
         self._theta = None
+        self.traced: int | None = None  # the training sample the diagram traces (marked)
+        self._traced_drawn: tuple | None = None
         self._last_draw = 0.0
         self._draw_seconds = 0.0  # CPU time of the last redraw
         self._dirty = False
@@ -234,7 +243,11 @@ class QtInputSpace(QWidget):
         self.test_pts = pg.ScatterPlotItem(size=10, pen=pg.mkPen("#222", width=1.2), symbol="d", antialias=True)
         self.wrong_pts = pg.ScatterPlotItem(size=15, pen=pg.mkPen("#111", width=1.6), brush=None, symbol="o",
                                             antialias=True)
-        for item in (self.train_pts, self.test_pts, self.wrong_pts):
+        # The sample the diagram traces: a square ring in the highlight colour of the diagram's current step.
+        self.traced_pt = pg.ScatterPlotItem(size=22, pen=pg.mkPen(TRACED_COLOR, width=2.5), brush=None, symbol="s",
+                                            antialias=True)
+        self.plane.scene().sigMouseClicked.connect(lambda ev: self._on_plot_clicked(ev, self.plane))
+        for item in (self.train_pts, self.test_pts, self.wrong_pts, self.traced_pt):
             self.plane.addItem(item)
         self.plane_legend = legend_above(pi, columns=5)
         pi.vb.sigRangeChanged.connect(self._on_view_changed)
@@ -253,8 +266,12 @@ class QtInputSpace(QWidget):
         self.curves: list[pg.PlotDataItem] = []
         self.curve_train = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1), symbol="o", antialias=True)
         self.curve_test = pg.ScatterPlotItem(size=9, pen=pg.mkPen("#222", width=1), symbol="d", antialias=True)
+        self.curve_traced = pg.ScatterPlotItem(size=18, pen=pg.mkPen(TRACED_COLOR, width=2.5), brush=None,
+                                               symbol="s", antialias=True)
+        self.curve_plot.scene().sigMouseClicked.connect(lambda ev: self._on_plot_clicked(ev, self.curve_plot))
         self.curve_plot.addItem(self.curve_train)
         self.curve_plot.addItem(self.curve_test)
+        self.curve_plot.addItem(self.curve_traced)
         self.level_line = pg.InfiniteLine(angle=0, pen=pg.mkPen("#888", width=1, style=Qt.DashLine))
         self.curve_plot.addItem(self.level_line)
         self.curve_legend = legend_above(pi, columns=4)
@@ -276,6 +293,7 @@ class QtInputSpace(QWidget):
         self.table.horizontalHeader().setDefaultSectionSize(90)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.clicked.connect(self._on_row_clicked)
+        self.table.activated.connect(self._on_row_clicked)  # Enter on a row: the keyboard's click
         self.stack.addWidget(self.table)
 
     # -- updates ---------------------------------------------------------------------------------------
@@ -329,6 +347,7 @@ class QtInputSpace(QWidget):
             if self.model.columns != before:
                 self._size_columns()
         self.header.setText(summary_text(train, test))
+        self._draw_traced()
         self.redrawn.emit()
         # CPU time: a machine busy with other programs slows the clock, not the view's share of the CPU
         self._draw_seconds = time.process_time() - cpu0
@@ -502,3 +521,50 @@ class QtInputSpace(QWidget):
     def _on_row_clicked(self, index: QModelIndex) -> None:
         if self.model.train is not None and index.isValid() and index.row() < len(self.model.train):
             self.sample_clicked.emit(index.row())
+
+    def _on_plot_clicked(self, ev, plot: pg.PlotWidget) -> None:
+        """A click on the plane or the curve: the training point nearest to it (within CLICK_PX) is chosen.
+
+        Found by distance rather than by the points' own click handling: the rings drawn over the points
+        (misclassified, traced) would otherwise catch the click.
+        """
+        sim = self._sim
+        if sim is None or ev.button() != Qt.LeftButton or ev.double() or self.mode not in ("plane", "curve"):
+            return
+        vb = plot.getPlotItem().vb
+        if not vb.sceneBoundingRect().contains(ev.scenePos()):
+            return
+        p = vb.mapSceneToView(ev.scenePos())
+        pw, ph = vb.viewPixelSize()
+        if self.mode == "plane":
+            xs, ys = sim.inputs[:, 0], sim.inputs[:, 1]
+            d = np.hypot((xs - p.x()) / pw, (ys - p.y()) / ph)
+        else:  # one point per sample and output
+            d = np.hypot((sim.inputs[:, :1] - p.x()) / pw, (sim.targets - p.y()) / ph).min(axis=1)
+        k = int(np.argmin(d)) if len(d) else -1
+        if k >= 0 and d[k] <= CLICK_PX:
+            self.sample_clicked.emit(k)
+
+    # -- the traced sample -----------------------------------------------------------------------------
+    def set_traced(self, index: int | None) -> None:
+        """Mark training sample *index* as the one the diagram traces (None: no mark)."""
+        self.traced = None if index is None else int(index)
+        self._draw_traced()
+
+    def _draw_traced(self) -> None:
+        sim, k = self._sim, self.traced
+        key = (self.mode, k, None if sim is None else id(sim.inputs))
+        if key == self._traced_drawn or sim is None:
+            return  # cheap to ask on every step: only a change is drawn
+        self._traced_drawn = key
+        ok = k is not None and 0 <= k < sim.n_samples
+        if self.mode == "plane":
+            self.traced_pt.setData(*(([sim.inputs[k, 0]], [sim.inputs[k, 1]]) if ok else ([], [])))
+        elif self.mode == "curve":
+            t = sim.targets[k] if ok else []
+            self.curve_traced.setData(*(([sim.inputs[k, 0]] * len(t), list(t)) if ok else ([], [])))
+        elif self.mode == "table" and ok and k < self.model.rowCount():
+            idx = self.model.index(k, 0)
+            flags = QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows
+            self.table.selectionModel().select(idx, flags)
+            self.table.scrollTo(idx)

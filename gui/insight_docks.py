@@ -12,7 +12,16 @@ import time
 import numpy as np
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPointF, Qt, QTimer
 from PySide6.QtGui import QAction, QPixmap
-from PySide6.QtWidgets import QComboBox, QDockWidget, QGraphicsPixmapItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDockWidget,
+    QGraphicsPixmapItem,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backprop_lab.core import BackpropLabError
 from backprop_lab.core.runs import RunRecord, describe_difference
@@ -38,6 +47,8 @@ PACE = 5.0
 SUMMARY_INTERVAL = 0.25
 #: Largest network whose parameters are all listed in the "Second parameter" combo.
 COMBO_PARAMS = 400
+SECOND_TIP = ("A second weight or bias, besides the one selected in the diagram: the loss over both, with the "
+              "path training took (or Ctrl+click it in the diagram)")
 #: Paced views redraw at least this long after the action that asked for it (ms).
 AFTER_ACTION_MS = 40
 
@@ -103,8 +114,9 @@ class InsightDocks(QObject):
         self.main_overlay = self.runs.attach(w.loss_plot.plot.getPlotItem())
         self.second_combo = QComboBox()
         self.second_combo.setAccessibleName("Second parameter")
-        self.second_combo.setToolTip("A second weight or bias: the loss over both, with the path training took")
-        self.second_combo.currentIndexChanged.connect(lambda _=0: self._update_landscape(c.state))
+        # The combo shows the controller's second parameter and asks the controller to change it (the keyboard's
+        # way to what Ctrl+click does); it never decides by itself.
+        self.second_combo.activated.connect(self._on_combo_chosen)
         land = QWidget()
         lay = QVBoxLayout(land)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -117,6 +129,8 @@ class InsightDocks(QObject):
         lay.addLayout(row)
         lay.addWidget(self.landscape, 1)
         self._combo_key: tuple = ()
+        self._combo_rows: dict = {}  # element → its row in the combo
+        self._combo_disabled = None  # the selected parameter, whose row is disabled
         self._beside: dict[QDockWidget, QDockWidget] = {}
         # The plane and the landscape want a squarish area: tabs beside the equations (which stay in front);
         # the compared runs are a loss plot: a tab beside the loss plot.
@@ -226,7 +240,12 @@ class InsightDocks(QObject):
         self._refresh(state)
 
     def _on_selection_changed(self, state: ViewState) -> None:
+        self._sync_combo(state)
         self._update_landscape(state)
+
+    def _on_combo_chosen(self, row: int) -> None:
+        self.controller.set_second(self.second_combo.itemData(row))
+        self._sync_combo(self.controller.state)  # refused (no first parameter): show the controller's choice
 
     def _on_display_changed(self, state: ViewState) -> None:
         self.main_overlay.set_runs(self.runs.model, state.display.log_scale)
@@ -273,7 +292,16 @@ class InsightDocks(QObject):
         self.main_overlay.set_runs(self.runs.model, self.controller.state.display.log_scale)
 
     def _on_sample_clicked(self, index: int) -> None:
-        self.controller.show_sample(index)
+        c = self.controller
+        c.trace_sample(index)
+        st = c.state
+        if st.trace is not None and st.sample_index == index:
+            # The equations' list of the whole iteration opens at this sample's forward pass (its inputs).
+            first = next((r.index for r in st.trace.records if r.sample == st.sample), None)
+            lst = self.window.equations.iteration_list
+            row = lst.model_.row_of.get(first) if first is not None else None
+            if row is not None:
+                lst.scrollTo(lst.model_.index(row), QAbstractItemView.PositionAtTop)
 
     # -- redraws -----------------------------------------------------------------------------------
     def _refresh(self, state: ViewState, *, live: bool = False, urgent: bool = False) -> None:
@@ -281,6 +309,7 @@ class InsightDocks(QObject):
         # The parameters the diagram shows (mid-iteration: before the update), or live during fast runs.
         theta = None if live else np.asarray(state.theta)
         self._theta = theta
+        self.input_space.set_traced(state.sample_index if state.trace is not None else None)
         if _shown(self.input_dock):
             if urgent:
                 self.input_space.update_from(sim, theta=theta)
@@ -302,8 +331,7 @@ class InsightDocks(QObject):
         self.window.loss_plot.set_summary(text)
 
     def _update_landscape(self, state: ViewState, *, live: bool = False) -> None:
-        sel = state.selection
-        second = self.second_combo.currentData()
+        sel, second = state.selection, state.second
         trace = state.trace if state.mode == "ready" else None
         live = live or state.fast_running
         if _shown(self.landscape_dock):
@@ -311,25 +339,49 @@ class InsightDocks(QObject):
         else:
             self.landscape.observe(self.controller.sim)  # the path of training, even while not shown
 
+    def _sync_combo(self, state: ViewState) -> None:
+        """Show the controller's second parameter (none when there is none); the selected parameter's own row
+        is disabled (the arrow keys skip it), and the whole list until a weight or bias is selected."""
+        combo = self.second_combo
+        sel = state.selection if state.selection is not None and state.selection.kind in ("weight", "bias") \
+            else None
+        combo.setEnabled(sel is not None and bool(self._combo_rows))
+        if sel != self._combo_disabled:
+            model = combo.model()
+            for el, on in ((self._combo_disabled, True), (sel, False)):
+                row = self._combo_rows.get(el)
+                if row is not None:
+                    model.item(row).setEnabled(on)
+            self._combo_disabled = sel
+        # (findData compares Python objects by identity: look the element up by value)
+        row = 0 if state.second is None else self._combo_rows.get(state.second, -1)
+        if row >= 0 and row != combo.currentIndex():
+            combo.blockSignals(True)
+            combo.setCurrentIndex(row)
+            combo.blockSignals(False)
+
     def _fill_combo(self, state: ViewState) -> None:
         net = state.network
         key = (id(net), net.sizes)
         if key == self._combo_key:
+            self._sync_combo(state)
             return
         self._combo_key = key
         combo = self.second_combo
         combo.blockSignals(True)
         combo.clear()
         combo.addItem("none (the loss along the selected one)", None)
+        self._combo_rows, self._combo_disabled = {}, None
+        combo.setToolTip(SECOND_TIP)
         if net.n_params <= COMBO_PARAMS:
             for k in range(net.n_params):
                 e = net.element_of_index(k)
+                self._combo_rows[e] = combo.count()
                 combo.addItem(net.element_name(e), e)
-            combo.setEnabled(True)
         else:
-            combo.setEnabled(False)
-            combo.setToolTip(f"{net.n_params:,} parameters: too many to list")
+            combo.setToolTip(f"{net.n_params:,} parameters: too many to list; Ctrl+click one in the diagram")
         combo.blockSignals(False)
+        self._sync_combo(state)
 
     # -- neuron pictures -----------------------------------------------------------------------------
     def _sync_pictures_action(self, state: ViewState) -> None:
