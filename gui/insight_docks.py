@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from backprop_lab.core import BackpropLabError
-from backprop_lab.core.runs import RunRecord, describe_difference
+from backprop_lab.core.runs import RunRecord
 
 from .input_space import QtInputSpace, status_text
 from .landscape import QtLossLandscape
@@ -111,6 +111,8 @@ class InsightDocks(QObject):
         self.landscape = QtLossLandscape()
         self.runs = QtComparedRuns()
         self.runs.changed.connect(self._on_runs_changed)
+        # saved with the state but outside the engine: the controller marks the window unsaved
+        self.runs.edited.connect(c.mark_unsaved)
         self.main_overlay = self.runs.attach(w.loss_plot.plot.getPlotItem())
         self.second_combo = QComboBox()
         self.second_combo.setAccessibleName("Second parameter")
@@ -166,16 +168,16 @@ class InsightDocks(QObject):
         self.act_pictures.setToolTip("A small picture of what each neuron computes over the input plane "
                                      "(2-input networks); hover one to see it large")
         self.act_pictures.toggled.connect(self._on_pictures_toggled)
-        self._run_settings = None  # the settings the current history was trained with
         self._init: dict | None = None  # how the current weights were drawn (None: from the file)
-        self._pending: tuple[RunRecord, dict | None] | None = None
+        self._pending: tuple[RunRecord, dict | None, int] | None = None  # a run kept once the restart happened
+        self._sim_id = 0  # the simulation shown (a structure edit replaces the views, not the simulation)
         self._init_before: dict | None | bool = False  # False: no restart under way
         self._add_menu()
         c.simulation_replaced.connect(self._on_simulation_replaced)
         c.parameters_changed.connect(self._on_parameters_changed)
         c.history_changed.connect(self._on_history_changed)
         c.cursor_moved.connect(self._on_cursor_moved)
-        c.settings_changed.connect(self._on_parameters_changed)
+        c.settings_changed.connect(self._on_settings_changed)
         c.selection_changed.connect(self._on_selection_changed)
         c.display_changed.connect(self._on_display_changed)
         c.run_finished.connect(lambda _end: self._refresh(c.state, urgent=True))
@@ -220,8 +222,10 @@ class InsightDocks(QObject):
     def _on_simulation_replaced(self, state: ViewState) -> None:
         sim = self.controller.sim
         self.landscape.clear_history()
-        self._pending, self._init = None, None
-        self._run_settings = sim.settings
+        self._pending = None
+        if id(sim) != self._sim_id:  # another file: another run (a structure edit goes on with this one)
+            self._sim_id, self._init = id(sim), None
+            self.runs.restart_log(sim.settings)
         try:
             self.runs.load_list(getattr(sim, "runs", None) or [])
         except BackpropLabError as e:  # checked when the file was read; a bad list only loses the runs
@@ -235,6 +239,15 @@ class InsightDocks(QObject):
         self._init_before = False  # a restart (if any) went through
         self._fill_combo(state)
         self._refresh(state)
+
+    def _on_settings_changed(self, state: ViewState) -> None:
+        mark = self.runs.note_settings(state.iteration, state.settings)
+        if mark is not None:
+            self.controller.say(
+                f"{mark.label} from iteration {mark.iteration + 1} on: marked on the loss plot. To compare from "
+                "the same start, Reset (Ctrl+R) or Re-initialise (Ctrl+I): this run then stays on the plot, "
+                "faint and labelled.")
+        self._on_parameters_changed(state)
 
     def _on_cursor_moved(self, state: ViewState) -> None:
         self._refresh(state)
@@ -254,14 +267,14 @@ class InsightDocks(QObject):
         sim = self.controller.sim
         self._init_before = False  # the restart (if any) went through
         if self._pending is not None:
-            rec, init_then = self._pending
+            rec, init_then, n = self._pending
             self._pending = None
-            rec.label = describe_difference(rec.settings, sim.settings, init_then, self._init)
+            # labelled with what differs from the run replacing it, and the changes it trained through
+            rec.label = self.runs.log.describe_run(n, sim.settings, init_then, self._init)
             if rec.label == "same settings":
                 rec.label = f"run {len(self.runs.model) + 1}"
             self.runs.add_run(rec)
-        if len(state.batch_loss):
-            self._run_settings = sim.settings
+            self.runs.restart_log(sim.settings)
         if _shown(self.runs_dock):
             self.runs.update_from(sim)
         if state.fast_running:
@@ -274,10 +287,10 @@ class InsightDocks(QObject):
         """Before a re-initialise or reset: keep the history that is about to be replaced as a run."""
         sim = self.controller.sim
         rec = RunRecord.from_simulation(sim, init=self._init)
-        if self._run_settings is not None:
-            rec.settings = _settings_of(self._run_settings)
+        n = len(sim.batch_loss.view())
+        rec.settings = dict(self.runs.log.settings_at(n - 1))  # what its last iteration trained with
         if len(rec.batch_loss) or len(rec.epoch_loss):
-            self._pending = (rec, self._init)
+            self._pending = (rec, self._init, n)
         self._init_before = self._init
         self._init = dict(init) if isinstance(init, dict) else None
 
@@ -464,11 +477,6 @@ class InsightDocks(QObject):
 def _shown(dock: QDockWidget) -> bool:
     """Whether *dock* can be seen: open, and the front tab of its group (a tab behind is "visible" to Qt)."""
     return dock.isVisible() and not dock.widget().visibleRegion().isEmpty()
-
-
-def _settings_of(settings) -> dict:
-    from dataclasses import asdict, is_dataclass
-    return asdict(settings) if is_dataclass(settings) else dict(settings)
 
 
 def install_insight_features(window) -> InsightDocks:
