@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 from backprop_lab.core import BackpropLabError
 from backprop_lab.core.runs import RunRecord
 
-from .input_space import QtInputSpace, status_text
+from .input_space import QtInputSpace
+from .input_table import status_text
 from .landscape import QtLossLandscape
 from .neuron_pictures import neuron_image, neuron_images
 from .runs import QtComparedRuns

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, QSettings, Qt
-from test_insight import hand_layers
+from test_insight import hand_layers, sine_sim
 
 from backprop_lab.core import Element, Network, Simulation, TrainingSettings, load_example
 from backprop_lab.gui import dialogs as gui_dialogs
@@ -222,4 +222,27 @@ def test_clicking_a_point_in_the_plane_traces_it_and_rings_it(qtbot, settings):
     assert_diagram_traces(w, sim, k)
     xs, ys = space.traced_pt.getData()
     assert (xs[0], ys[0]) == tuple(sim.inputs[k])
+    w.close()
+
+
+def test_clicking_a_data_point_of_the_one_input_curve_traces_it(qtbot, settings):
+    sim = sine_sim(3)  # 30 samples, batches of 5, not shuffled
+    w = window(qtbot, settings, sim)
+    c, space = w.controller, w.insight.input_space
+    w.insight.input_dock.raise_()
+    qtbot.waitUntil(lambda: space.mode == "curve", timeout=2000)
+    qtbot.wait(50)
+    k = 3  # in the first batch (samples 1-5)
+    vb = space.curve_plot.getPlotItem().vb
+    pos = space.curve_plot.mapFromScene(vb.mapViewToScene(QPointF(sim.inputs[k, 0], sim.targets[k, 0])))
+    qtbot.mouseClick(space.curve_plot.viewport(), Qt.LeftButton, pos=pos)
+    assert c.state.sample_index == k and c.state.sample == 3
+    assert_diagram_traces(w, sim, k)
+    xs, ys = space.curve_traced.getData()
+    assert (xs[0], ys[0]) == (sim.inputs[k, 0], sim.targets[k, 0])
+    # a click far from every point chooses nothing
+    (x0, x1), (y0, y1) = vb.viewRange()
+    far = space.curve_plot.mapFromScene(vb.mapViewToScene(QPointF(x0 + 0.01 * (x1 - x0), y1 - 0.01 * (y1 - y0))))
+    qtbot.mouseClick(space.curve_plot.viewport(), Qt.LeftButton, pos=far)
+    assert c.state.sample_index == k
     w.close()
