@@ -8,11 +8,14 @@ status bar, and the method returns False.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from backprop_lab.core import BackpropLabError, Simulation
+
+from . import view_state as vs
 
 __all__ = ["BuildEdits", "ACTIVATION_CHOICES", "LOSS_CHOICES"]
 
@@ -57,7 +60,12 @@ class BuildEdits:
             self.message.emit(f"{title}: {e}")
             self._fail(title, e)
             return False
-        self._sync()
+        # A structure or data edit renumbers parameters and samples: the second parameter and the traced
+        # sample may name something else now.
+        display = replace(self._display, second=None, traced_sample=None)
+        changed = display != self._display
+        self._display = display
+        self._sync(*((vs.SELECTION_CHANGED, vs.CURSOR_MOVED) if changed else ()))
         self.message.emit(done)
         return True
 

@@ -437,8 +437,11 @@ class SimulationController(BuildEdits, FileActions, PracticeActions, QObject):
 
     # -- selection and display ---------------------------------------------------------------------------
     def select(self, element: Element | None) -> None:
-        if element != self._selection:
+        """Select one element (a click); a second parameter chosen with Ctrl+click is let go."""
+        if element != self._selection or self._display.second is not None:
             self._selection = element
+            if self._display.second is not None:
+                self._display = replace(self._display, second=None)
             self._sync(vs.SELECTION_CHANGED)
 
     def _set_display(self, **changes) -> None:

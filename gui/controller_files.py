@@ -78,6 +78,14 @@ class FileActions:
         self.mark_saved(path)
         return True
 
+    def mark_unsaved(self) -> None:
+        """Something saved with the state but kept outside the engine changed (e.g. the compared runs): the
+        state differs from its file until it is saved (the title's star, and closing asks to save).
+
+        Like the display preferences, such changes are not on the timeline: undo does not bring them back.
+        """
+        self._pub.mark_unsaved()
+
     def mark_saved(self, path: str) -> None:
         """The state was written to *path* (here or by a background save of a snapshot taken just before)."""
         self.path = str(path)

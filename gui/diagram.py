@@ -2,9 +2,10 @@
 
 Neurons are labelled circles by layer, biases are small boxes feeding their layer, edges show their name and
 the weight (or gradient, or last Δw), coloured by sign, thick by magnitude.  Geometry comes from the Qt-free
-:class:`~backprop_lab.gui.diagram_layout.DiagramLayout`; the items only paint.  Click selects, double-click
-edits inline, the wheel or a vertical drag on the selected weight scrubs it; elsewhere the wheel zooms and a
-drag pans.  Edits go through the controller.
+:class:`~backprop_lab.gui.diagram_layout.DiagramLayout`; the items only paint.  Click selects, Ctrl+click adds
+(or lets go) a second weight or bias for the loss landscape over both, double-click edits inline, the wheel
+or a vertical drag on the selected weight scrubs it; elsewhere the wheel zooms and a drag pans.  Edits go
+through the controller.
 """
 from __future__ import annotations
 
@@ -103,7 +104,7 @@ class QtNetworkDiagram(QGraphicsView):
         self.edges.clear()
         self.labels.clear()
         self._shown_labels = set()
-        self._edges_drawn = None  # (what the edges were drawn from, current, selection, largest |value|s)
+        self._edges_drawn = None  # (what the edges were drawn from, (current, selection, second), largest |v|s)
         net = state.network
         digits = state.display.precision
         prefix = PREFIX[state.display.edge_view]
@@ -162,16 +163,16 @@ class QtNetworkDiagram(QGraphicsView):
     def _update_edges(self, state: ViewState) -> None:
         prefix = PREFIX[state.display.edge_view]
         cur = state.current.element if state.current is not None else None
-        sel = state.selection
+        sel, second = state.selection, state.second
         values = self._edge_values(state)
         key = (self.layout_, values, state.display, state.edge_names)
         last = self._edges_drawn
         if last is not None and last[0] == key:
             # Stepping into an iteration mostly moves the highlight: only the edges that were or become
             # current or selected change (values, widths and the labels of the others stay as drawn).
-            touched = {last[1], last[2], cur, sel} - {None}
+            touched = {*last[1], cur, sel, second} - {None}
             elements = [el for el in touched if el in self.edges]
-            biggest = last[3]
+            biggest = last[2]
         else:
             elements = list(self.edges)
             biggest = {}
@@ -179,12 +180,12 @@ class QtNetworkDiagram(QGraphicsView):
                 if v is not None:
                     k = (el.layer, el.kind)
                     biggest[k] = max(biggest.get(k, 0.0), abs(v))
-        self._edges_drawn = (key, cur, sel, biggest)
-        self._draw_edges(state, elements, values, biggest, prefix, cur, sel)
+        self._edges_drawn = (key, (cur, sel, second), biggest)
+        self._draw_edges(state, elements, values, biggest, prefix, cur, sel, second)
         self.highlighted = cur
 
     def _draw_edges(self, state: ViewState, elements: list[Element], values: dict, biggest: dict, prefix: str,
-                    cur: Element | None, sel: Element | None) -> None:
+                    cur: Element | None, sel: Element | None, second: Element | None) -> None:
         lay = self.layout_
         labels = self._shown_labels
         for el in elements:
@@ -193,12 +194,13 @@ class QtNetworkDiagram(QGraphicsView):
             m = biggest.get((el.layer, el.kind)) or 1.0
             # widths in quarter pixels: a change too small to see does not repaint the edge
             width = round(4.0 * (1.0 + 5.0 * min(abs(v or 0.0) / m, 1.0))) / 4.0
-            item.set_look(v is None or v >= 0, width, el == cur, el == sel)
+            chosen = 1 if el == sel else 2 if el == second else 0  # the selection, the second parameter
+            item.set_look(v is None or v >= 0, width, el == cur, chosen)
             label = self.labels[el]
-            if v is not None and lay.label_shown(el, sel, cur):  # texts only for the labels shown
+            if v is not None and (lay.label_shown(el, sel, cur) or chosen):  # texts only for the labels shown
                 labels.add(el)
                 name = lay.edges[el].name if state.edge_names else ""
-                label.set_look(name, prefix + state.fmt(v), item.color().rgb(), el == sel)
+                label.set_look(name, prefix + state.fmt(v), item.color().rgb(), chosen)
                 label.place(lay.label_rect(el))
             else:
                 labels.discard(el)
@@ -309,6 +311,10 @@ class QtNetworkDiagram(QGraphicsView):
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.LeftButton:
             el = self._element_at(event.position().toPoint())
+            if el is not None and event.modifiers() & Qt.ControlModifier:
+                self.controller.toggle_second(el)  # a second parameter: the loss landscape over both
+                event.accept()
+                return
             if el is not None:
                 if el == self.controller.selection and el.kind in ("weight", "bias"):
                     self._scrub = (el, event.position().y(), self.controller.state.parameter(el))

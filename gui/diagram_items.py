@@ -22,6 +22,8 @@ POS = QColor("#d0562c")
 NEG = QColor("#2f6fb5")
 HIGHLIGHT = QColor(255, 196, 0, 150)
 SELECT = QColor("#2ca02c")
+#: The second parameter (Ctrl+click): another hue, and dashed, so the two differ without colour too.
+SELECT2 = QColor("#8e24aa")
 SYMMETRY = QColor("#8e44ad")
 INK = QColor("#1b2631")
 MUTED = QColor("#566573")
@@ -244,6 +246,7 @@ class LossItem(_Item):
 
 class EdgeItem(_Item):
     """A weight or bias connection: look = (positive, width, highlighted, selected); the sign sets the colour.
+    *selected* is 0, 1 (the selection: a green band) or 2 (the second parameter: a dashed violet band).
     Its label is a separate :class:`LabelItem`, drawn above every line."""
 
     def __init__(self, geometry: EdgeGeometry) -> None:
@@ -270,7 +273,9 @@ class EdgeItem(_Item):
         pens = []
         if highlighted:
             pens.append(QPen(HIGHLIGHT, width + 10, Qt.SolidLine, Qt.FlatCap))
-        if selected:
+        if selected == 2:
+            pens.append(QPen(SELECT2, width + 6, Qt.DashLine, Qt.FlatCap))
+        elif selected:
             pens.append(QPen(SELECT, width + 6, Qt.SolidLine, Qt.FlatCap))
         pens.append(QPen(self.color(), width, Qt.DashLine if self.dashed else Qt.SolidLine, Qt.FlatCap))
         self._pens = tuple(pens)
@@ -288,7 +293,7 @@ class EdgeItem(_Item):
 
 
 class LabelItem(_Item):
-    """An edge's label in its reserved spot: look = (name, text, colour rgb, selected).
+    """An edge's label in its reserved spot: look = (name, text, colour rgb, selected: 0, 1 or 2 as an edge's).
 
     The spot is sized for the widest value at the current precision; the box drawn hugs the actual text.
     """
@@ -324,7 +329,8 @@ class LabelItem(_Item):
         box_w = min(self.w, nw + tw + 12)
         box = QRectF((self.w - box_w) / 2, 0, box_w, self.h)
         t = colors()
-        p.setPen(QPen(SELECT if selected else QColor(rgb), 2 if selected else 1))
+        ring = SELECT2 if selected == 2 else SELECT if selected else QColor(rgb)
+        p.setPen(QPen(ring, 2 if selected else 1, Qt.DashLine if selected == 2 else Qt.SolidLine))
         p.setBrush(qcolor(t.label_fill))
         p.drawRoundedRect(box, 5, 5)
         x = box.x() + 6

@@ -262,8 +262,8 @@ class QtEquationsPanel(QWidget):
     def _loss_html(self, state: ViewState) -> str:
         d = state.display.precision
         recs = [r for r in state.trace.records
-                if r.phase == "loss" and (r.sample in (None, 0) or r.kind == "total_loss")]
-        parts = ["<h3>Loss</h3>"]
+                if r.phase == "loss" and (r.sample in (None, state.sample) or r.kind == "total_loss")]
+        parts = ["<h3>Loss</h3>", _traced_sample_html(state)]
         for r in recs[:MAX_LOSS_LINES]:
             parts.append(_record_html(state, r, d, ""))
         if state.shown_training_loss is not None:
@@ -307,6 +307,19 @@ class QtEquationsPanel(QWidget):
         QGuiApplication.clipboard().setText(text)
         self.controller.say(f"Copied {len(recs)} equations as LaTeX.")
         return text
+
+
+def _traced_sample_html(state: ViewState) -> str:
+    """Which sample the diagram and these lines trace, with its inputs (nothing for a one-sample data set)."""
+    batch = state.trace.batch
+    if state.n_samples <= 1 or not len(batch):
+        return ""
+    k = int(batch[state.sample])
+    where = f" ({state.sample + 1} of {len(batch)} in this batch)" if len(batch) > 1 else ""
+    row = state.inputs[k]
+    shown = ", ".join(f"{state.network.neuron_name(0, j)} = {state.fmt(row[j], 6)}" for j in range(min(8, len(row))))
+    more = f", … ({len(row)} inputs)" if len(row) > 8 else ""
+    return f"<p>Traced: sample #{k + 1}{where}: {html.escape(shown + more)}</p>"
 
 
 def _record_html(state: ViewState, r: Computation, digits: int, done_class: str) -> str:

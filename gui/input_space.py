@@ -7,7 +7,10 @@ points (diamonds) coloured by target, misclassified points ringed.  One input: t
 function as a curve over the data points.  Any other number: a table of samples.
 The header gives accuracy and loss for the training and test sets.
 
-The lead wires ``controller.state_changed`` (and ``simulation_replaced``) to
+Clicking a training point (plane or curve) or a training sample's row (mouse, or Enter on the
+row) emits ``sample_clicked``; the window asks the controller to trace that sample, and
+:meth:`QtInputSpace.set_traced` marks the sample the diagram traces (a ring, or the
+selected row).  ``InsightDocks`` wires the controller's signals to
 :meth:`QtInputSpace.request_update`; the rules for ranges, classes and the decision
 level are those of :mod:`backprop_lab.core.insight`.
 """
@@ -18,10 +21,9 @@ import time
 import numpy as np
 import pyqtgraph as pg
 import PySide6  # noqa: F401  (import before pyqtgraph so it picks this binding)
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QStackedWidget, QTableView, QVBoxLayout, QWidget
 
-from backprop_lab.core import format_number
 from backprop_lab.core.insight import (
     PlaneGrid,
     SampleTable,
@@ -36,6 +38,7 @@ from backprop_lab.core.insight import (
     task_of,
 )
 
+from .input_table import SampleTableModel, fmt, summary_text
 from .neuron_pictures import BACKGROUND_STRENGTH, PALETTE, classes_rgb, values_rgb
 from .plot_style import heatmap_plot, legend_above, plain_axes, style_plot
 
@@ -46,136 +49,16 @@ MIN_INTERVAL = 0.075
 PACE = 5.0
 #: Time a plane redraw may take (ms): within a 60 Hz frame with room for the rest of the window.
 BUDGET_MS = 8.0
-#: Up to this many inputs the table has one column per input; beyond, one summary column.
-MAX_INPUT_COLUMNS = 6
 CURVE_POINTS = 400
-
-
-def _fmt(v: float) -> str:
-    return format_number(v, 4)
-
-
-def _values_text(row: np.ndarray) -> str:
-    if len(row) <= 4:
-        return ", ".join(_fmt(v) for v in row)
-    return f"{len(row)} values: " + ", ".join(_fmt(v) for v in row[:3]) + ", …"
-
-
-def _outputs_text(row: np.ndarray) -> str:
-    if len(row) <= 4:
-        return ", ".join(_fmt(v) for v in row)
-    k = int(np.argmax(row))
-    return f"largest o{k + 1} = {_fmt(row[k])} (of {len(row)})"
-
-
-class SampleTableModel(QAbstractTableModel):
-    """Rows are training samples, then test samples; strings are made on demand (100,000 rows stay cheap)."""
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.train: SampleTable | None = None
-        self.test: SampleTable | None = None
-        self.columns: list[str] = []
-
-    def set_tables(self, train: SampleTable, test: SampleTable | None) -> None:
-        n_in = train.inputs.shape[1]
-        cols = ["#", "set"]
-        cols += [f"i{k + 1}" for k in range(n_in)] if n_in <= MAX_INPUT_COLUMNS else ["inputs"]
-        cols += ["target"]
-        if train.task.is_classification:
-            cols += ["predicted", "right"]
-        cols += ["loss", "output"]
-        shape = (len(train), 0 if test is None else len(test))
-        same = cols == self.columns and self.train is not None and \
-            (len(self.train), 0 if self.test is None else len(self.test)) == shape
-        if same:  # values only: the view keeps its selection and scroll position
-            self.train, self.test = train, test
-            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(cols) - 1))
-            return
-        self.beginResetModel()
-        self.train, self.test, self.columns = train, test, cols
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        if parent.isValid() or self.train is None:
-            return 0
-        return len(self.train) + (0 if self.test is None else len(self.test))
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal and 0 <= section < len(self.columns):
-            return self.columns[section]
-        return None
-
-    def locate(self, row: int) -> tuple[SampleTable, int, str]:
-        """The table, the sample's index in its set, and the set's name, for a model row."""
-        n = len(self.train)
-        return (self.train, row, "train") if row < n else (self.test, row - n, "test")
-
-    def data(self, index, role=Qt.DisplayRole):
-        if not index.isValid() or self.train is None:
-            return None
-        table, k, which = self.locate(index.row())
-        col = self.columns[index.column()]
-        if role == Qt.TextAlignmentRole:
-            if col == "right":
-                return int(Qt.AlignCenter)
-            numeric = col in ("#", "loss") or (col.startswith("i") and col[1:].isdigit())
-            return int((Qt.AlignRight if numeric else Qt.AlignLeft) | Qt.AlignVCenter)
-        if role == Qt.ForegroundRole and col == "right" and table.correct is not None:
-            return pg.mkColor("#2e7d32" if table.correct[k] else "#c62828")
-        if role != Qt.DisplayRole:
-            return None
-        if col == "#":
-            return str(k + 1)
-        if col == "set":
-            return which
-        if col == "inputs":
-            return _values_text(table.inputs[k])
-        if col.startswith("i") and col[1:].isdigit():
-            return _fmt(table.inputs[k, int(col[1:]) - 1])
-        if col == "target":
-            if table.target_class is not None and table.targets.shape[1] > 1:
-                return f"class {table.target_class[k] + 1}"
-            return _values_text(table.targets[k])
-        if col == "output":
-            return _outputs_text(table.outputs[k])
-        if col == "predicted":
-            return f"class {table.predicted[k] + 1}" if table.targets.shape[1] > 1 else \
-                _fmt(table.task.high if table.predicted[k] else table.task.low)
-        if col == "right":
-            return "✓" if table.correct[k] else "✗"
-        if col == "loss":
-            return _fmt(table.loss[k])
-        return None
-
-
-def summary_text(train: SampleTable, test: SampleTable | None) -> str:
-    """``training: accuracy 97.3 % (292/300) · loss 0.0412    test: …`` (accuracy only for classification)."""
-    parts = []
-    for name, t in (("training", train), ("test", test)):
-        if t is None:
-            continue
-        loss = _fmt(float(np.mean(t.loss)))
-        if t.accuracy is None:
-            parts.append(f"{name}: loss {loss}")
-        else:
-            parts.append(f"{name}: accuracy {100 * t.accuracy:.1f} % ({int(t.correct.sum())}/{len(t)}) · loss {loss}")
-    return "    ".join(parts)
-
-
-def status_text(sim, *, theta: np.ndarray | None = None) -> str:
-    """The accuracy and loss line for a status bar or plot header (computes the tables)."""
-    task = task_of(sim)
-    return summary_text(sample_table(sim, "train", theta=theta, task=task),
-                        sample_table(sim, "test", theta=theta, task=task))
+#: A click this close to a training point (screen pixels) chooses it.
+CLICK_PX = 10.0
+#: The ring around the sample the diagram traces.
+TRACED_COLOR = "#f0a500"
 
 
 def _class_name(task: Task, c: int) -> str:
     if task.kind == "binary":
-        return f"target {_fmt(task.high if c else task.low)}"
+        return f"target {fmt(task.high if c else task.low)}"
     return f"class {c + 1}"
 
 
@@ -184,7 +67,7 @@ class QtInputSpace(QWidget):
 
     Signals
     -------
-    sample_clicked(int) : a training sample's row was clicked (its index in ``sim.inputs``).
+    sample_clicked(int) : a training sample's row or point was clicked (its index in ``sim.inputs``).
     """
 
     #: emitted after each redraw (lets owners pace or count redraws)
@@ -204,6 +87,8 @@ class QtInputSpace(QWidget):
         self._legend_key: tuple | None = None
         self._sim = None
         self._theta = None
+        self.traced: int | None = None  # the training sample the diagram traces (marked)
+        self._traced_drawn: tuple | None = None
         self._last_draw = 0.0
         self._draw_seconds = 0.0  # CPU time of the last redraw
         self._dirty = False
@@ -234,7 +119,11 @@ class QtInputSpace(QWidget):
         self.test_pts = pg.ScatterPlotItem(size=10, pen=pg.mkPen("#222", width=1.2), symbol="d", antialias=True)
         self.wrong_pts = pg.ScatterPlotItem(size=15, pen=pg.mkPen("#111", width=1.6), brush=None, symbol="o",
                                             antialias=True)
-        for item in (self.train_pts, self.test_pts, self.wrong_pts):
+        # The sample the diagram traces: a square ring in the highlight colour of the diagram's current step.
+        self.traced_pt = pg.ScatterPlotItem(size=22, pen=pg.mkPen(TRACED_COLOR, width=2.5), brush=None, symbol="s",
+                                            antialias=True)
+        self.plane.scene().sigMouseClicked.connect(lambda ev: self._on_plot_clicked(ev, self.plane))
+        for item in (self.train_pts, self.test_pts, self.wrong_pts, self.traced_pt):
             self.plane.addItem(item)
         self.plane_legend = legend_above(pi, columns=5)
         pi.vb.sigRangeChanged.connect(self._on_view_changed)
@@ -253,8 +142,12 @@ class QtInputSpace(QWidget):
         self.curves: list[pg.PlotDataItem] = []
         self.curve_train = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1), symbol="o", antialias=True)
         self.curve_test = pg.ScatterPlotItem(size=9, pen=pg.mkPen("#222", width=1), symbol="d", antialias=True)
+        self.curve_traced = pg.ScatterPlotItem(size=18, pen=pg.mkPen(TRACED_COLOR, width=2.5), brush=None,
+                                               symbol="s", antialias=True)
+        self.curve_plot.scene().sigMouseClicked.connect(lambda ev: self._on_plot_clicked(ev, self.curve_plot))
         self.curve_plot.addItem(self.curve_train)
         self.curve_plot.addItem(self.curve_test)
+        self.curve_plot.addItem(self.curve_traced)
         self.level_line = pg.InfiniteLine(angle=0, pen=pg.mkPen("#888", width=1, style=Qt.DashLine))
         self.curve_plot.addItem(self.level_line)
         self.curve_legend = legend_above(pi, columns=4)
@@ -276,6 +169,7 @@ class QtInputSpace(QWidget):
         self.table.horizontalHeader().setDefaultSectionSize(90)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.clicked.connect(self._on_row_clicked)
+        self.table.activated.connect(self._on_row_clicked)  # Enter on a row: the keyboard's click
         self.stack.addWidget(self.table)
 
     # -- updates ---------------------------------------------------------------------------------------
@@ -329,6 +223,7 @@ class QtInputSpace(QWidget):
             if self.model.columns != before:
                 self._size_columns()
         self.header.setText(summary_text(train, test))
+        self._draw_traced()
         self.redrawn.emit()
         # CPU time: a machine busy with other programs slows the clock, not the view's share of the CPU
         self._draw_seconds = time.process_time() - cpu0
@@ -502,3 +397,50 @@ class QtInputSpace(QWidget):
     def _on_row_clicked(self, index: QModelIndex) -> None:
         if self.model.train is not None and index.isValid() and index.row() < len(self.model.train):
             self.sample_clicked.emit(index.row())
+
+    def _on_plot_clicked(self, ev, plot: pg.PlotWidget) -> None:
+        """A click on the plane or the curve: the training point nearest to it (within CLICK_PX) is chosen.
+
+        Found by distance rather than by the points' own click handling: the rings drawn over the points
+        (misclassified, traced) would otherwise catch the click.
+        """
+        sim = self._sim
+        if sim is None or ev.button() != Qt.LeftButton or ev.double() or self.mode not in ("plane", "curve"):
+            return
+        vb = plot.getPlotItem().vb
+        if not vb.sceneBoundingRect().contains(ev.scenePos()):
+            return
+        p = vb.mapSceneToView(ev.scenePos())
+        pw, ph = vb.viewPixelSize()
+        if self.mode == "plane":
+            xs, ys = sim.inputs[:, 0], sim.inputs[:, 1]
+            d = np.hypot((xs - p.x()) / pw, (ys - p.y()) / ph)
+        else:  # one point per sample and output
+            d = np.hypot((sim.inputs[:, :1] - p.x()) / pw, (sim.targets - p.y()) / ph).min(axis=1)
+        k = int(np.argmin(d)) if len(d) else -1
+        if k >= 0 and d[k] <= CLICK_PX:
+            self.sample_clicked.emit(k)
+
+    # -- the traced sample -----------------------------------------------------------------------------
+    def set_traced(self, index: int | None) -> None:
+        """Mark training sample *index* as the one the diagram traces (None: no mark)."""
+        self.traced = None if index is None else int(index)
+        self._draw_traced()
+
+    def _draw_traced(self) -> None:
+        sim, k = self._sim, self.traced
+        key = (self.mode, k, None if sim is None else id(sim.inputs))
+        if key == self._traced_drawn or sim is None:
+            return  # cheap to ask on every step: only a change is drawn
+        self._traced_drawn = key
+        ok = k is not None and 0 <= k < sim.n_samples
+        if self.mode == "plane":
+            self.traced_pt.setData(*(([sim.inputs[k, 0]], [sim.inputs[k, 1]]) if ok else ([], [])))
+        elif self.mode == "curve":
+            t = sim.targets[k] if ok else []
+            self.curve_traced.setData(*(([sim.inputs[k, 0]] * len(t), list(t)) if ok else ([], [])))
+        elif self.mode == "table" and ok and k < self.model.rowCount():
+            idx = self.model.index(k, 0)
+            flags = QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows
+            self.table.selectionModel().select(idx, flags)
+            self.table.scrollTo(idx)

@@ -12,12 +12,22 @@ import time
 import numpy as np
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPointF, Qt, QTimer
 from PySide6.QtGui import QAction, QPixmap
-from PySide6.QtWidgets import QComboBox, QDockWidget, QGraphicsPixmapItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDockWidget,
+    QGraphicsPixmapItem,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backprop_lab.core import BackpropLabError
-from backprop_lab.core.runs import RunRecord, describe_difference
+from backprop_lab.core.runs import RunRecord
 
-from .input_space import QtInputSpace, status_text
+from .input_space import QtInputSpace
+from .input_table import status_text
 from .landscape import QtLossLandscape
 from .neuron_pictures import neuron_image, neuron_images
 from .runs import QtComparedRuns
@@ -38,6 +48,8 @@ PACE = 5.0
 SUMMARY_INTERVAL = 0.25
 #: Largest network whose parameters are all listed in the "Second parameter" combo.
 COMBO_PARAMS = 400
+SECOND_TIP = ("A second weight or bias, besides the one selected in the diagram: the loss over both, with the "
+              "path training took (or Ctrl+click it in the diagram)")
 #: Paced views redraw at least this long after the action that asked for it (ms).
 AFTER_ACTION_MS = 40
 
@@ -100,11 +112,14 @@ class InsightDocks(QObject):
         self.landscape = QtLossLandscape()
         self.runs = QtComparedRuns()
         self.runs.changed.connect(self._on_runs_changed)
+        # saved with the state but outside the engine: the controller marks the window unsaved
+        self.runs.edited.connect(c.mark_unsaved)
         self.main_overlay = self.runs.attach(w.loss_plot.plot.getPlotItem())
         self.second_combo = QComboBox()
         self.second_combo.setAccessibleName("Second parameter")
-        self.second_combo.setToolTip("A second weight or bias: the loss over both, with the path training took")
-        self.second_combo.currentIndexChanged.connect(lambda _=0: self._update_landscape(c.state))
+        # The combo shows the controller's second parameter and asks the controller to change it (the keyboard's
+        # way to what Ctrl+click does); it never decides by itself.
+        self.second_combo.activated.connect(self._on_combo_chosen)
         land = QWidget()
         lay = QVBoxLayout(land)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -117,6 +132,8 @@ class InsightDocks(QObject):
         lay.addLayout(row)
         lay.addWidget(self.landscape, 1)
         self._combo_key: tuple = ()
+        self._combo_rows: dict = {}  # element → its row in the combo
+        self._combo_disabled = None  # the selected parameter, whose row is disabled
         self._beside: dict[QDockWidget, QDockWidget] = {}
         # The plane and the landscape want a squarish area: tabs beside the equations (which stay in front);
         # the compared runs are a loss plot: a tab beside the loss plot.
@@ -152,16 +169,16 @@ class InsightDocks(QObject):
         self.act_pictures.setToolTip("A small picture of what each neuron computes over the input plane "
                                      "(2-input networks); hover one to see it large")
         self.act_pictures.toggled.connect(self._on_pictures_toggled)
-        self._run_settings = None  # the settings the current history was trained with
         self._init: dict | None = None  # how the current weights were drawn (None: from the file)
-        self._pending: tuple[RunRecord, dict | None] | None = None
+        self._pending: tuple[RunRecord, dict | None, int] | None = None  # a run kept once the restart happened
+        self._sim_id = 0  # the simulation shown (a structure edit replaces the views, not the simulation)
         self._init_before: dict | None | bool = False  # False: no restart under way
         self._add_menu()
         c.simulation_replaced.connect(self._on_simulation_replaced)
         c.parameters_changed.connect(self._on_parameters_changed)
         c.history_changed.connect(self._on_history_changed)
         c.cursor_moved.connect(self._on_cursor_moved)
-        c.settings_changed.connect(self._on_parameters_changed)
+        c.settings_changed.connect(self._on_settings_changed)
         c.selection_changed.connect(self._on_selection_changed)
         c.display_changed.connect(self._on_display_changed)
         c.run_finished.connect(lambda _end: self._refresh(c.state, urgent=True))
@@ -206,8 +223,10 @@ class InsightDocks(QObject):
     def _on_simulation_replaced(self, state: ViewState) -> None:
         sim = self.controller.sim
         self.landscape.clear_history()
-        self._pending, self._init = None, None
-        self._run_settings = sim.settings
+        self._pending = None
+        if id(sim) != self._sim_id:  # another file: another run (a structure edit goes on with this one)
+            self._sim_id, self._init = id(sim), None
+            self.runs.restart_log(sim.settings)
         try:
             self.runs.load_list(getattr(sim, "runs", None) or [])
         except BackpropLabError as e:  # checked when the file was read; a bad list only loses the runs
@@ -222,11 +241,25 @@ class InsightDocks(QObject):
         self._fill_combo(state)
         self._refresh(state)
 
+    def _on_settings_changed(self, state: ViewState) -> None:
+        mark = self.runs.note_settings(state.iteration, state.settings)
+        if mark is not None:
+            self.controller.say(
+                f"{mark.label} from iteration {mark.iteration + 1} on: marked on the loss plot. To compare from "
+                "the same start, Reset (Ctrl+R) or Re-initialise (Ctrl+I): this run then stays on the plot, "
+                "faint and labelled.")
+        self._on_parameters_changed(state)
+
     def _on_cursor_moved(self, state: ViewState) -> None:
         self._refresh(state)
 
     def _on_selection_changed(self, state: ViewState) -> None:
+        self._sync_combo(state)
         self._update_landscape(state)
+
+    def _on_combo_chosen(self, row: int) -> None:
+        self.controller.set_second(self.second_combo.itemData(row))
+        self._sync_combo(self.controller.state)  # refused (no first parameter): show the controller's choice
 
     def _on_display_changed(self, state: ViewState) -> None:
         self.main_overlay.set_runs(self.runs.model, state.display.log_scale)
@@ -235,14 +268,14 @@ class InsightDocks(QObject):
         sim = self.controller.sim
         self._init_before = False  # the restart (if any) went through
         if self._pending is not None:
-            rec, init_then = self._pending
+            rec, init_then, n = self._pending
             self._pending = None
-            rec.label = describe_difference(rec.settings, sim.settings, init_then, self._init)
+            # labelled with what differs from the run replacing it, and the changes it trained through
+            rec.label = self.runs.log.describe_run(n, sim.settings, init_then, self._init)
             if rec.label == "same settings":
                 rec.label = f"run {len(self.runs.model) + 1}"
             self.runs.add_run(rec)
-        if len(state.batch_loss):
-            self._run_settings = sim.settings
+            self.runs.restart_log(sim.settings)
         if _shown(self.runs_dock):
             self.runs.update_from(sim)
         if state.fast_running:
@@ -255,10 +288,10 @@ class InsightDocks(QObject):
         """Before a re-initialise or reset: keep the history that is about to be replaced as a run."""
         sim = self.controller.sim
         rec = RunRecord.from_simulation(sim, init=self._init)
-        if self._run_settings is not None:
-            rec.settings = _settings_of(self._run_settings)
+        n = len(sim.batch_loss.view())
+        rec.settings = dict(self.runs.log.settings_at(n - 1))  # what its last iteration trained with
         if len(rec.batch_loss) or len(rec.epoch_loss):
-            self._pending = (rec, self._init)
+            self._pending = (rec, self._init, n)
         self._init_before = self._init
         self._init = dict(init) if isinstance(init, dict) else None
 
@@ -273,7 +306,16 @@ class InsightDocks(QObject):
         self.main_overlay.set_runs(self.runs.model, self.controller.state.display.log_scale)
 
     def _on_sample_clicked(self, index: int) -> None:
-        self.controller.show_sample(index)
+        c = self.controller
+        c.trace_sample(index)
+        st = c.state
+        if st.trace is not None and st.sample_index == index:
+            # The equations' list of the whole iteration opens at this sample's forward pass (its inputs).
+            first = next((r.index for r in st.trace.records if r.sample == st.sample), None)
+            lst = self.window.equations.iteration_list
+            row = lst.model_.row_of.get(first) if first is not None else None
+            if row is not None:
+                lst.scrollTo(lst.model_.index(row), QAbstractItemView.PositionAtTop)
 
     # -- redraws -----------------------------------------------------------------------------------
     def _refresh(self, state: ViewState, *, live: bool = False, urgent: bool = False) -> None:
@@ -281,6 +323,7 @@ class InsightDocks(QObject):
         # The parameters the diagram shows (mid-iteration: before the update), or live during fast runs.
         theta = None if live else np.asarray(state.theta)
         self._theta = theta
+        self.input_space.set_traced(state.sample_index if state.trace is not None else None)
         if _shown(self.input_dock):
             if urgent:
                 self.input_space.update_from(sim, theta=theta)
@@ -302,8 +345,7 @@ class InsightDocks(QObject):
         self.window.loss_plot.set_summary(text)
 
     def _update_landscape(self, state: ViewState, *, live: bool = False) -> None:
-        sel = state.selection
-        second = self.second_combo.currentData()
+        sel, second = state.selection, state.second
         trace = state.trace if state.mode == "ready" else None
         live = live or state.fast_running
         if _shown(self.landscape_dock):
@@ -311,25 +353,49 @@ class InsightDocks(QObject):
         else:
             self.landscape.observe(self.controller.sim)  # the path of training, even while not shown
 
+    def _sync_combo(self, state: ViewState) -> None:
+        """Show the controller's second parameter (none when there is none); the selected parameter's own row
+        is disabled (the arrow keys skip it), and the whole list until a weight or bias is selected."""
+        combo = self.second_combo
+        sel = state.selection if state.selection is not None and state.selection.kind in ("weight", "bias") \
+            else None
+        combo.setEnabled(sel is not None and bool(self._combo_rows))
+        if sel != self._combo_disabled:
+            model = combo.model()
+            for el, on in ((self._combo_disabled, True), (sel, False)):
+                row = self._combo_rows.get(el)
+                if row is not None:
+                    model.item(row).setEnabled(on)
+            self._combo_disabled = sel
+        # (findData compares Python objects by identity: look the element up by value)
+        row = 0 if state.second is None else self._combo_rows.get(state.second, -1)
+        if row >= 0 and row != combo.currentIndex():
+            combo.blockSignals(True)
+            combo.setCurrentIndex(row)
+            combo.blockSignals(False)
+
     def _fill_combo(self, state: ViewState) -> None:
         net = state.network
         key = (id(net), net.sizes)
         if key == self._combo_key:
+            self._sync_combo(state)
             return
         self._combo_key = key
         combo = self.second_combo
         combo.blockSignals(True)
         combo.clear()
         combo.addItem("none (the loss along the selected one)", None)
+        self._combo_rows, self._combo_disabled = {}, None
+        combo.setToolTip(SECOND_TIP)
         if net.n_params <= COMBO_PARAMS:
             for k in range(net.n_params):
                 e = net.element_of_index(k)
+                self._combo_rows[e] = combo.count()
                 combo.addItem(net.element_name(e), e)
-            combo.setEnabled(True)
         else:
-            combo.setEnabled(False)
-            combo.setToolTip(f"{net.n_params:,} parameters: too many to list")
+            combo.setToolTip(f"{net.n_params:,} parameters: too many to list; Ctrl+click one in the diagram")
         combo.blockSignals(False)
+        self._sync_combo(state)
 
     # -- neuron pictures -----------------------------------------------------------------------------
     def _sync_pictures_action(self, state: ViewState) -> None:
@@ -412,11 +478,6 @@ class InsightDocks(QObject):
 def _shown(dock: QDockWidget) -> bool:
     """Whether *dock* can be seen: open, and the front tab of its group (a tab behind is "visible" to Qt)."""
     return dock.isVisible() and not dock.widget().visibleRegion().isEmpty()
-
-
-def _settings_of(settings) -> dict:
-    from dataclasses import asdict, is_dataclass
-    return asdict(settings) if is_dataclass(settings) else dict(settings)
 
 
 def install_insight_features(window) -> InsightDocks:

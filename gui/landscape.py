@@ -48,6 +48,9 @@ CONTOURS = 9
 SURFACE_LOW, SURFACE_HIGH = (250, 252, 255), (74, 140, 196)
 
 BLUE, ORANGE, GREEN, INK = "#0877bd", "#f59322", "#2ca02c", "#222222"
+#: Axis names of the two-parameter view, in the diagram's colours of the selection and the second parameter.
+FIRST_COLOR, SECOND_COLOR = "#2ca02c", "#8e24aa"
+LABEL_COLOR = "#444444"
 
 
 def _fmt(v: float) -> str:
@@ -278,10 +281,12 @@ class QtLossLandscape(QWidget):
         return (max(0.0, lo - pad), hi + pad)
 
     @staticmethod
-    def _label(pi: pg.PlotItem, side: str, text: str) -> None:
+    def _label(pi: pg.PlotItem, side: str, text: str, color: str | None = None) -> None:
         ax = pi.getAxis(side)
-        if ax.labelText != text:  # setLabel re-lays out the axis (HTML): only when it changes
-            pi.setLabel(side, text)
+        if color is None:
+            color = LABEL_COLOR
+        if ax.labelText != text or ax.labelStyle.get("color") != color:  # setLabel lays the axis out again
+            pi.setLabel(side, text, color=color)
 
     @staticmethod
     def _tangent_xy(w0: float, e0: float, slope: float, span: float, lo: float, hi: float):
@@ -318,8 +323,9 @@ class QtLossLandscape(QWidget):
         self.now2.setData([now[0]], [now[1]])
         pi = self.plot2.getPlotItem()
         n1, n2 = sim.network.element_name(e1), sim.network.element_name(e2)
-        self._label(pi, "bottom", n1)
-        self._label(pi, "left", n2)
+        # in the colours the diagram marks them with: the selection and the second parameter (Ctrl+click)
+        self._label(pi, "bottom", n1, FIRST_COLOR)
+        self._label(pi, "left", n2, SECOND_COLOR)
         pi.vb.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
         self.header.setText(f"training loss over {n1} and {n2}, all other parameters as now: "
                             f"{_fmt(float(losses.min()))} … {_fmt(float(losses.max()))}\n"

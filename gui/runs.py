@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from backprop_lab.core.run_marks import SettingMark, SettingsLog
 from backprop_lab.core.runs import MAX_LABEL, RunRecord, RunsModel, decimate
 
 from .plot_style import legend_above, plain_axes, style_plot
@@ -30,6 +31,8 @@ from .plot_style import legend_above, plain_axes, style_plot
 RUN_COLORS = [(142, 68, 173), (22, 160, 133), (211, 84, 0), (52, 73, 94), (192, 57, 43), (127, 140, 141)]
 RUN_ALPHA = 120
 CURRENT_BATCH, CURRENT_EPOCH = (93, 138, 168, 70), "#c0392b"
+#: Where the settings changed mid-run: a dashed line with what changed.
+MARK_COLOR = "#6c3483"
 
 
 def run_color(k: int, alpha: int = RUN_ALPHA) -> tuple[int, int, int, int]:
@@ -37,11 +40,38 @@ def run_color(k: int, alpha: int = RUN_ALPHA) -> tuple[int, int, int, int]:
 
 
 class RunsOverlay:
-    """Faint curves of earlier runs on a PlotItem, each labelled at its end."""
+    """Faint curves of earlier runs on a PlotItem, each labelled at its end; and the current run's setting
+    changes as labelled vertical lines."""
 
     def __init__(self, plot_item: pg.PlotItem) -> None:
         self.plot_item = plot_item
         self._items: list[tuple[pg.PlotDataItem, pg.PlotDataItem, pg.TextItem]] = []
+        self._marks: list[pg.InfiniteLine] = []
+        self.marks: tuple[SettingMark, ...] = ()
+
+    def set_marks(self, marks) -> None:
+        """Draw a dashed vertical line between iteration m and m + 1 for each :class:`SettingMark`, labelled
+        with what changed (lines are created once and reused)."""
+        marks = tuple(marks)
+        if marks == self.marks:
+            return
+        self.marks = marks
+        while len(self._marks) < len(marks):
+            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(MARK_COLOR, width=1.5, style=Qt.DashLine),
+                                   label="", labelOpts={"position": 0.9, "color": MARK_COLOR, "movable": False,
+                                                        "anchors": [(0, 0.5), (0, 0.5)]})
+            line.setZValue(-1)
+            self.plot_item.addItem(line, ignoreBounds=True)
+            self._marks.append(line)
+        for k, line in enumerate(self._marks):
+            if k < len(marks):
+                m = marks[k]
+                line.setValue(m.iteration + 0.5)
+                # the label is a format string: braces in a value must stay braces
+                line.show()
+                line.label.setFormat(m.label.replace("{", "{{").replace("}", "}}"))
+            else:
+                line.hide()
 
     def set_runs(self, model: RunsModel, log: bool = False) -> None:
         """Draw the visible runs of *model* (curves are created once and reused)."""
@@ -81,7 +111,11 @@ class RunsOverlay:
         for items in self._items:
             for item in items:
                 self.plot_item.removeItem(item)
+        for line in self._marks:
+            self.plot_item.removeItem(line)
         self._items.clear()
+        self._marks.clear()
+        self.marks = ()
 
 
 class QtRunsList(QWidget):
@@ -160,10 +194,13 @@ class QtComparedRuns(QWidget):
 
     Signals
     -------
-    changed : runs were added, hidden, renamed or removed (the state file is dirty).
+    changed : the runs changed (added, hidden, renamed, removed, or loaded with a file).
+    edited : the learner's runs changed — kept, hidden, renamed or removed, not loaded — so the state differs
+        from its file (the window marks it unsaved).
     """
 
     changed = Signal()
+    edited = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -199,6 +236,7 @@ class QtComparedRuns(QWidget):
         self.list.changed.connect(self._on_list_changed)
         split.addWidget(self.list)
         split.setSizes([480, 180])
+        self.log = SettingsLog()  # the current run's settings and where they changed
         self.overlay = self.attach(pi, own=True)
         self._sim = None
         self.list.refresh()
@@ -208,17 +246,37 @@ class QtComparedRuns(QWidget):
         ov = RunsOverlay(plot_item)
         self._overlays.append((ov, own))
         ov.set_runs(self.model, self.log_box.isChecked() if own else False)
+        ov.set_marks(self.log.marks)
         return ov
+
+    # -- the current run's setting changes -----------------------------------------------------------
+    def note_settings(self, iteration: int, settings) -> SettingMark | None:
+        """The settings are now *settings* after *iteration* iterations (any change: an edit, its undo, a step
+        back across it): the marks follow, and a new mark is returned (see :class:`SettingsLog`)."""
+        mark = self.log.note(iteration, settings)
+        self._redraw_marks()
+        return mark
+
+    def restart_log(self, settings) -> None:
+        """A new run starts with *settings* (after a re-initialise, a reset or opening a file): no marks."""
+        self.log.restart(settings)
+        self._redraw_marks()
+
+    def _redraw_marks(self) -> None:
+        for ov, _own in self._overlays:
+            ov.set_marks(self.log.marks)
 
     # -- runs ----------------------------------------------------------------------------------------
     def add_run(self, record: RunRecord) -> None:
         self.model.add(record)
         self._runs_changed()
+        self.edited.emit()
 
     def capture(self, sim, settings_now, init_then: dict | None = None, init_now: dict | None = None) -> None:
         """Keep *sim*'s history as an earlier run (call just before re-initialise, reset or a settings change)."""
         if self.model.capture(sim, settings_now, init_then, init_now) is not None:
             self._runs_changed()
+            self.edited.emit()
 
     def to_list(self) -> list[dict]:
         """The runs for the state file (``history.runs``)."""
@@ -238,6 +296,7 @@ class QtComparedRuns(QWidget):
     def _on_list_changed(self) -> None:
         self._redraw_overlays()
         self.changed.emit()
+        self.edited.emit()
 
     def _redraw_overlays(self) -> None:
         for ov, own in self._overlays:

@@ -27,6 +27,7 @@ from .view_state import (
     ViewState,
     VisibleValues,
     frozen,
+    shown_position,
 )
 
 ENGINE = frozenset({SIMULATION_REPLACED, PARAMETERS_CHANGED, HISTORY_CHANGED, SETTINGS_CHANGED})
@@ -166,7 +167,7 @@ class StateBuilder:
         if prev is None or engine_moved or CURSOR_MOVED in changes or (
                 prev.display.hide_future != display.hide_future):
             mode, trace, revealed, current = self._shown_iteration(sim, fast, traceable, engine_moved, prev)
-            sample = current.sample if current is not None and current.sample is not None else 0
+            sample = shown_position(trace, current, display.traced_sample)
             values = self._visible.get(trace, revealed, mode, sample, display.hide_future)
             sample_index = int(trace.batch[sample]) if trace is not None and len(trace.batch) > sample \
                 else int(sim.next_batch()[0])

@@ -53,6 +53,12 @@ class Display:
     speed: int = 7
     #: Practice mode: results not yet performed are shown nowhere (a session preference, not saved in files).
     hide_future: bool = False
+    #: A second weight or bias selected with Ctrl+click (the loss landscape over both); session only.  Kept here
+    #: rather than beside ``ViewState.selection`` so that the publisher passes it on unchanged.
+    second: Element | None = None
+    #: The training sample (index in the data) the diagram and equations trace whenever the shown batch holds
+    #: it (chosen by clicking it in the Input space); None: the batch's first.  Session only.
+    traced_sample: int | None = None
 
     def to_dict(self) -> dict:
         d = {"precision": self.precision, "edge_view": self.edge_view, "log_scale": self.log_scale,
@@ -142,6 +148,11 @@ class ViewState:
             self._index[element] = k
         return float(self.theta[k])
 
+    @property
+    def second(self) -> Element | None:
+        """The second selected weight or bias (Ctrl+click), or None; it is never the selection itself."""
+        return self.display.second
+
     def value(self, kind: str, element: Element) -> Computation | None:
         """The visible record of *kind* for *element* (for the shown sample), or None."""
         return self.values.get((kind, element))
@@ -205,6 +216,21 @@ def updated_what(settings: TrainingSettings) -> str:
     """What an update changes: every weight, and the biases unless they are fixed."""
     return "every weight and bias was updated" if settings.update_biases else \
         "every weight was updated; biases are fixed"
+
+
+def shown_position(trace: Trace | None, current: Computation | None, traced_sample: int | None) -> int:
+    """The batch position whose numbers the diagram and equations show.
+
+    While a computation of one sample is being stepped into, that sample (the learner follows the computation);
+    otherwise the chosen *traced_sample* (an index in the data) when the batch holds it, else the batch's first.
+    """
+    if current is not None and current.sample is not None:
+        return current.sample
+    if traced_sample is not None and trace is not None:
+        hits = np.flatnonzero(np.asarray(trace.batch) == traced_sample)
+        if len(hits):
+            return int(hits[0])
+    return 0
 
 
 def visible_values(trace: Trace | None, revealed: int, mode: str, sample: int,
