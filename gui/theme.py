@@ -74,7 +74,29 @@ def is_dark(palette: QPalette | None = None) -> bool:
 
 def colors(palette: QPalette | None = None) -> Colors:
     """The colour set for *palette* (default: the application's palette now)."""
-    return DARK if is_dark(palette) else LIGHT
+    global _app_colors
+    if palette is not None:
+        return DARK if is_dark(palette) else LIGHT
+    # Painting asks for the application's colours hundreds of times a frame, and copying its palette each
+    # time costs more than the drawing they are asked for: the answer is kept until the palette changes.
+    if _app_colors is None:
+        app = QGuiApplication.instance()
+        if app is None:  # e.g. exporting from the command line: the light set
+            return LIGHT
+        _app_colors = DARK if is_dark() else LIGHT
+        if not _watching or _watching[-1] is not app:
+            _watching[:] = [app]
+            app.paletteChanged.connect(_forget_colors)
+    return _app_colors
+
+
+def _forget_colors(*_args) -> None:
+    global _app_colors
+    _app_colors = None
+
+
+_app_colors: Colors | None = None
+_watching: list = []  # the application whose palette changes are watched (connected once)
 
 
 def qcolor(name: str) -> QColor:
