@@ -185,7 +185,7 @@ def _simulation(c: Checked, source: str | None, runs: Any = None):
     h = c.history or {"batch_loss": np.empty(0), "epoch_loss": np.empty(0), "epoch_end": np.empty(0, np.int64)}
     try:
         sim.restore_progress(c.iteration, c.epoch, c.position, h["batch_loss"], h["epoch_loss"], h["epoch_end"],
-                             optimizer_state=opt, test_loss=h.get("test_loss"))
+                             optimizer_state=opt, test_loss=h.get("test_loss"), reduced=h.get("reduced"))
     except ConfigError as e:
         raise fail(str(e)[:300], where="progress", source=source) from None
     sim.display = dict(c.display)
@@ -280,6 +280,9 @@ def state_document(sim, *, arrays: bool = False) -> dict:
     if test:
         d["data"].update(test_inputs=conv(sim.test_inputs), test_targets=conv(sim.test_targets))
         d["history"]["test_loss"] = conv(sim.test_epoch_loss.view())
+    for name, b in sim.history.reduced().items():  # the older part of a long history, as min/max buckets
+        if name != "test_loss" or test:
+            d["history"][f"{name}_reduced"] = {k: conv(v) for k, v in b.as_dict().items()}
     runs = getattr(sim, "runs", None)
     if runs:
         d["history"]["runs"] = json.loads(json.dumps(runs))  # a plain copy (the runs view keeps its own)
