@@ -307,6 +307,11 @@ class LossHistory:
         self.batch_loss.truncate(n_batch)
         for s in self._series()[1:]:
             s.truncate(n_epoch)
+        ends = self.epoch_end
+        if ends.n == 0 and ends._hi.n and ends._hi.view()[-1] > n_batch:
+            # A bucket of epochs cut here: its last epoch ended by iteration n_batch (later epochs end after it).
+            ends._hi.view()[-1] = n_batch
+            ends._cache = None
 
     def copy(self) -> "LossHistory":
         """An independent, compact copy (for snapshots of actions that replace the history)."""
