@@ -118,9 +118,13 @@ class Simulation(Editing, SteppingInto, HistoryAccess):
 
     # -- files (see register_file_format) ----------------------------------------------------------------
     @classmethod
-    def load(cls, path: str | Path) -> "Simulation":
-        """Load a state file; raises :class:`StateFileError` naming the file and place."""
-        return _file_format.load_simulation(path)
+    def load(cls, path: str | Path, *, cancel: Callable[[], bool] | None = None) -> "Simulation":
+        """Load a state file; raises :class:`StateFileError` naming the file and place.
+
+        *cancel* (a function, e.g. ``threading.Event().is_set``) is asked between pieces of the work;
+        once it returns True the load stops with :class:`~.errors.Cancelled`.
+        """
+        return _file_format.load_simulation(path, cancel=cancel)
 
     @classmethod
     def from_dict(cls, data: dict, *, source: str | None = None) -> "Simulation":

@@ -20,10 +20,11 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
+from .errors import Cancelled
 from .history import SERIES, Buckets, reduced_problem
 from .state_arrays import matrix, vector
 from .state_json import check_finite, describe, fail, place, quote
@@ -431,9 +432,11 @@ def _history(heavy: dict, it: int, ep: int, source: str | None) -> dict[str, Any
     return hist
 
 
-def _parameters(heavy: dict, sizes: list[int], source: str | None) -> np.ndarray:
+def _parameters(heavy: dict, sizes: list[int], source: str | None,
+                cancel: Callable[[], bool] | None = None) -> np.ndarray:
     parts = []
     for l in range(len(sizes) - 1):
+        _poll(cancel)
         W = heavy[("network", "weights")][l]
         parts.append(matrix(W, ["network", "weights", l], (sizes[l + 1], sizes[l]), source,
                             f" (layer {l + 1} has {sizes[l + 1]} neurons)").ravel())
@@ -446,21 +449,31 @@ def _parameters(heavy: dict, sizes: list[int], source: str | None) -> np.ndarray
     return np.concatenate(parts)
 
 
-def check(doc: Any, source: str | None = None, *, trusted: bool = False) -> Checked:
+def _poll(cancel: Callable[[], bool] | None) -> None:
+    if cancel is not None and cancel():
+        raise Cancelled("cancelled")
+
+
+def check(doc: Any, source: str | None = None, *, trusted: bool = False,
+          cancel: Callable[[], bool] | None = None) -> Checked:
     """Check *doc* completely (see the module docstring) and return its contents as arrays.
 
     *trusted* skips only the JSON Schema stage, for the examples shipped inside the
-    package (the test suite checks them against the schema).
+    package (the test suite checks them against the schema).  *cancel* is asked
+    between the stages and the big arrays (:class:`Cancelled` once it returns True).
     """
     skel, heavy = _check_skeleton(doc, source, trusted)
+    _poll(cancel)
     sizes, _ = _check_sizes(skel, heavy, source)
     net, tr = skel["network"], skel["training"]
     acts = [ly["activation"] for ly in net["layers"][1:]]
     _check_training(tr, source)
-    theta = None if "init" in net else _parameters(heavy, sizes, source)
+    _poll(cancel)
+    theta = None if "init" in net else _parameters(heavy, sizes, source, cancel)
     n0, nL = sizes[0], sizes[-1]
     data = {}
     for key, n in (("inputs", n0), ("targets", nL), ("test_inputs", n0), ("test_targets", nL)):
+        _poll(cancel)
         if ("data", key) in heavy:
             rows = heavy[("data", key)]
             data[key] = matrix(rows, ["data", key], (len(rows), n), source)
@@ -470,6 +483,7 @@ def check(doc: Any, source: str | None = None, *, trusted: bool = False) -> Chec
                 check_targets(data[key], acts[-1], f"data.{key}", source)
     prog = skel.get("progress", {})
     it = prog.get("iteration", 0)
+    _poll(cancel)
     history = _history(heavy, it, prog.get("epoch", 0), source) if "history" in skel else None
     opt: dict[str, Any] = {k: v for k, v in skel.get("optimizer", {}).items() if k == "t"}
     for key in ("velocity", "m", "v"):
