@@ -353,7 +353,7 @@ class LossHistory:
         return {name: s.buckets() for name, s in zip(SERIES, self._series()) if s.reduced}
 
     def epoch_points(self, series: BoundedSeries) -> tuple[np.ndarray, np.ndarray]:
-        """``(x, y)`` of a per-epoch *series* for drawing: x the iteration each epoch ended at (see :meth:`Buckets.points`)."""
+        """``(x, y)`` of a per-epoch *series* for drawing; x: the iteration each epoch ended at."""
         bx, by = series.buckets().points(self.epoch_end.buckets()) if series.reduced else (np.empty(0), np.empty(0))
         return (np.concatenate([bx, self.epoch_end.view().astype(np.float64)]),
                 np.concatenate([by, series.view().astype(np.float64)]))
