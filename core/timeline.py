@@ -46,7 +46,9 @@ class Snapshot:
 
     @property
     def nbytes(self) -> int:
-        n = self.theta.nbytes + self.optimizer.nbytes + 200
+        # ~600 bytes of Python objects per snapshot besides its arrays (the snapshot, its run, theta's header, the
+        # structure tuple, the counters): measured as RSS growth over 10⁷ iterations of the worked example.
+        n = self.theta.nbytes + self.optimizer.nbytes + 600
         if self.history is not None:
             n += self.history.nbytes
         return n
