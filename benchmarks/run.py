@@ -25,7 +25,7 @@ from backprop_lab.core import Network, Simulation, TrainingSettings, initialize,
 
 from .baselines import numpy_loop, torch_available, torch_loop
 
-SECTIONS = ("throughput", "traced", "gui", "actions", "startup", "stepback", "scaling")
+SECTIONS = ("throughput", "traced", "gui", "actions", "startup", "stepback", "scaling", "memory")
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -323,6 +323,12 @@ def scaling(quick: bool) -> dict:
             "iterations_per_s_by_samples_fullbatch": by_samples}
 
 
+# -- 7. memory and stalls (each in its own process: benchmarks/memory.py) ---------------------------------------
+def memory(quick: bool) -> dict:
+    from . import memory as mem
+    return {name: mem.run_isolated(name, quick) for name in mem.SECTIONS}
+
+
 # -- report ---------------------------------------------------------------------------------------------
 def report(res: dict) -> str:
     lines = []
@@ -381,6 +387,10 @@ def report(res: dict) -> str:
             f"{k}: {v:,.0f}" for k, v in s["iterations_per_s_by_hidden_width_batch10"].items()))
         lines.append("  samples (2-8-8-1, full batch):    " + ", ".join(
             f"{k}: {v:,.0f}" for k, v in s["iterations_per_s_by_samples_fullbatch"].items()))
+    if "memory" in res:
+        from . import memory as mem
+        lines.append("")
+        lines.extend(mem.report(res["memory"]))
     return "\n".join(lines)
 
 

@@ -10,7 +10,7 @@ Scripting API::
 from . import simulation as _simulation
 from . import statefile as _statefile
 from .activations import ACTIVATIONS, Activation, get_activation
-from .errors import BackpropLabError, ConfigError, DivergenceError, StateFileError
+from .errors import BackpropLabError, Cancelled, ConfigError, DivergenceError, StateFileError
 from .gradcheck import GradientCheck
 from .losses import LOSSES, Loss, get_loss
 from .network import INIT_SCHEMES, Element, Network, initialize, symmetric_groups
@@ -26,7 +26,7 @@ from .tracing import shared_bias_layers
 _simulation.register_file_format(_statefile)
 
 __all__ = [
-    "ACTIVATIONS", "Activation", "get_activation", "BackpropLabError", "ConfigError", "DivergenceError",
+    "ACTIVATIONS", "Activation", "get_activation", "BackpropLabError", "Cancelled", "ConfigError", "DivergenceError",
     "StateFileError", "LOSSES", "Loss", "get_loss", "INIT_SCHEMES", "Element", "Network", "initialize",
     "symmetric_groups", "shared_bias_layers",
     "GradientCheck", "OptimizerState", "RunResult", "Simulation", "TrainingSettings",

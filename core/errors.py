@@ -27,6 +27,10 @@ class StateFileError(BackpropLabError, ValueError):
         super().__init__(text)
 
 
+class Cancelled(BackpropLabError):
+    """Long work (e.g. loading a state file) stopped because the caller asked it to; nothing was changed."""
+
+
 class ConfigError(BackpropLabError, ValueError):
     """A setting or an edited value is not acceptable (e.g. a NaN weight)."""
 

@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ConfigError
+from .history import SERIES, Buckets, as_buckets, reduced_problem
 from .optimizer import OptimizerState
 from .settings import TrainingSettings
 
@@ -30,23 +31,30 @@ def _vector(v: Any, what: str, n: int | None = None, finite: bool = False) -> np
 
 def check_progress(n_samples: int, n_params: int, settings: TrainingSettings, iteration: Any, epoch: Any,
                    position: Any, batch_loss: Any, epoch_loss: Any, epoch_end: Any,
-                   optimizer_state: dict | None, test_loss: Any) -> tuple[tuple, OptimizerState]:
-    """Validate saved progress; return ``((batch, epoch, end, test) arrays, optimizer state)``.
+                   optimizer_state: dict | None, test_loss: Any,
+                   reduced: dict | None = None) -> tuple[tuple, OptimizerState]:
+    """Validate saved progress; return ``((batch, epoch, end, test, reduced), optimizer state)``.
 
+    *reduced* maps series names (:data:`~.history.SERIES`) to the buckets of the history's reduced
+    part (:class:`~.history.Buckets` or dicts); the lists then hold the entries after them.
     Raises :class:`ConfigError` saying which value disagrees with what.
     """
     it, ep, pos = _count(iteration, "iteration"), _count(epoch, "epoch"), _count(position, "position")
     if pos >= n_samples:
         raise ConfigError(f"position must be less than the number of samples ({n_samples}), got {pos}")
+    red = _reduced(reduced or {})
     bl = _vector(batch_loss if len(batch_loss) else np.empty(0), "batch_loss")
-    if len(bl) != it:
-        raise ConfigError(f"batch_loss must have one entry per iteration ({it}), got {len(bl)}")
+    done = red["batch_loss"].covered if "batch_loss" in red else 0
+    if len(bl) + done != it:
+        after = f" after the {done} reduced ones" if done else ""
+        raise ConfigError(f"batch_loss must have one entry per iteration{after} ({it - done}), got {len(bl)}")
     el = _vector(epoch_loss if len(epoch_loss) else np.empty(0), "epoch_loss")
     ee_raw = np.array(epoch_end if len(epoch_end) else np.empty(0, dtype=np.int64), ndmin=1)
     if len(ee_raw) != len(el):
         raise ConfigError(f"epoch_end must have one entry per epoch loss ({len(el)}), got {len(ee_raw)}")
-    if len(el) > ep:
-        raise ConfigError(f"epoch_loss has {len(el)} entries but only {ep} epochs are complete")
+    e_done = red["epoch_loss"].covered if "epoch_loss" in red else 0
+    if len(el) + e_done > ep:
+        raise ConfigError(f"epoch_loss has {len(el) + e_done} entries but only {ep} epochs are complete")
     if len(ee_raw) and (not np.all(np.equal(np.mod(ee_raw, 1), 0)) or ee_raw.min() < 1):
         raise ConfigError("epoch_end must hold iteration numbers ≥ 1")
     ee = ee_raw.astype(np.int64)
@@ -60,7 +68,17 @@ def check_progress(n_samples: int, n_params: int, settings: TrainingSettings, it
         tl = _vector(test_loss if len(test_loss) else np.empty(0), "test_loss")
         if len(tl) != len(el):
             raise ConfigError(f"test_loss must have one entry per epoch loss ({len(el)}), got {len(tl)}")
-    return (bl, el, ee, tl), _optimizer_state(settings, n_params, optimizer_state or {})
+    problem = reduced_problem(red, ee, it)
+    if problem:
+        raise ConfigError(f"{problem[0]}: {problem[1]}")
+    return (bl, el, ee, tl, red), _optimizer_state(settings, n_params, optimizer_state or {})
+
+
+def _reduced(reduced: dict) -> dict[str, Buckets]:
+    if not isinstance(reduced, dict) or not set(reduced) <= set(SERIES):
+        raise ConfigError(f"reduced must map some of {', '.join(SERIES)} to buckets")
+    out = {k: as_buckets(v, np.int64 if k == "epoch_end" else np.float64) for k, v in reduced.items()}
+    return {k: b for k, b in out.items() if len(b)}
 
 
 def _optimizer_state(settings: TrainingSettings, n: int, saved: dict) -> OptimizerState:

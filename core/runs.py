@@ -111,13 +111,15 @@ class RunRecord:
     @classmethod
     def from_simulation(cls, sim, label: str = "", *, init: dict | None = None,
                         max_points: int = MAX_POINTS) -> "RunRecord":
-        """The simulation's loss history now, decimated to about *max_points* per curve."""
-        y = np.asarray(sim.batch_loss.view(), dtype=np.float64)
-        x = np.arange(1, len(y) + 1, dtype=np.int64)
-        xi, yi = decimate(x, y, max_points)
-        ex = np.asarray(sim.epoch_end.view(), dtype=np.int64)
-        ey = np.asarray(sim.epoch_loss.view(), dtype=np.float64)
-        exi, eyi = decimate(ex, ey, max_points)
+        """The simulation's loss history now, decimated to about *max_points* per curve.
+
+        The reduced part of a long history (min/max buckets) enters as its polyline (each bucket's
+        min at its first iteration, its max at its last), so a record stays bounded whatever the length.
+        """
+        x, y = sim.batch_loss.points()
+        xi, yi = decimate(x.astype(np.int64), y, max_points)
+        ex, ey = sim.history.epoch_points(sim.history.epoch_loss)
+        exi, eyi = decimate(ex.astype(np.int64), ey, max_points)
         return cls(label, xi, yi, exi, eyi, True, _settings_dict(sim.settings), init)
 
     @property

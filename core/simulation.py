@@ -24,7 +24,7 @@ from .dataset import Dataset
 from .edits import Editing
 from .errors import DivergenceError
 from .gradcheck import MAX_CHECKED_WEIGHTS, GradientCheck, choose_parameters, gradient_check
-from .history import Growable, LossHistory
+from .history import Growable, HistoryAccess, LossHistory
 from .iteration import Computed, IterationEngine
 from .kernel import dataset_outputs
 from .network import Network
@@ -72,7 +72,7 @@ class RunResult:
     seconds: float = 0.0
 
 
-class Simulation(Editing, SteppingInto):
+class Simulation(Editing, SteppingInto, HistoryAccess):
     """A network, its training data and settings, and the timeline of everything done to it.
 
     Parameters
@@ -119,9 +119,13 @@ class Simulation(Editing, SteppingInto):
 
     # -- files (see register_file_format) ----------------------------------------------------------------
     @classmethod
-    def load(cls, path: str | Path) -> "Simulation":
-        """Load a state file; raises :class:`StateFileError` naming the file and place."""
-        return _file_format.load_simulation(path)
+    def load(cls, path: str | Path, *, cancel: Callable[[], bool] | None = None) -> "Simulation":
+        """Load a state file; raises :class:`StateFileError` naming the file and place.
+
+        *cancel* (a function, e.g. ``threading.Event().is_set``) is asked between pieces of the work;
+        once it returns True the load stops with :class:`~.errors.Cancelled`.
+        """
+        return _file_format.load_simulation(path, cancel=cancel)
 
     @classmethod
     def from_dict(cls, data: dict, *, source: str | None = None) -> "Simulation":
@@ -156,27 +160,6 @@ class Simulation(Editing, SteppingInto):
     @property
     def n_samples(self) -> int:
         return self.data.n_samples
-
-    # -- history -----------------------------------------------------------------------------------------
-    @property
-    def batch_loss(self) -> Growable:
-        return self.history.batch_loss
-
-    @batch_loss.setter
-    def batch_loss(self, values: Growable) -> None:
-        self.history.batch_loss = values
-
-    @property
-    def epoch_loss(self) -> Growable:
-        return self.history.epoch_loss
-
-    @property
-    def epoch_end(self) -> Growable:
-        return self.history.epoch_end
-
-    @property
-    def test_epoch_loss(self) -> Growable:
-        return self.history.test_epoch_loss
 
     # -- optimizer state ---------------------------------------------------------------------------------
     @property
@@ -434,15 +417,18 @@ class Simulation(Editing, SteppingInto):
         self._initial = self._snapshot(full_history=True)
 
     def restore_progress(self, iteration: int, epoch: int, position: int, batch_loss: Any, epoch_loss: Any,
-                         epoch_end: Any, optimizer_state: dict | None = None, test_loss: Any = None) -> None:
+                         epoch_end: Any, optimizer_state: dict | None = None, test_loss: Any = None,
+                         reduced: dict | None = None) -> None:
         """Set the counters, loss history and optimizer state of a saved state (used after construction).
 
-        Checks that they agree with each other, the data and the settings
+        *reduced* holds the buckets of the history's older part (:meth:`LossHistory.reduced`); the
+        lists are then the entries after them.  Checks that they agree with each other, the data and the settings
         (:class:`ConfigError` naming the problem; nothing changes then), then
         clears the timeline and makes this the state :meth:`reset` returns to.
         """
         hist, state = check_progress(self.n_samples, self.network.n_params, self.settings, iteration, epoch,
-                                     position, batch_loss, epoch_loss, epoch_end, optimizer_state, test_loss)
+                                     position, batch_loss, epoch_loss, epoch_end, optimizer_state, test_loss,
+                                     reduced)
         self.abandon_pending()
         self.iteration, self.epoch, self.position = int(iteration), int(epoch), int(position)
         self.history.replace(*hist)
@@ -461,7 +447,7 @@ class Simulation(Editing, SteppingInto):
         opt = _NO_STATE if st.velocity is None and st.m is None and st.t == 0 else st.copy()
         return Snapshot(net.theta.copy(), opt, self.iteration, self.epoch, self.position,
                         n_loss, n_epoch, self.settings, self.data,
-                        self.history.arrays() if full_history else None,
+                        self.history.copy() if full_history else None,
                         (net.sizes, tuple(net.activation_names)), self.structure_edits, self._new_params)
 
     def _adopt_network(self, network: Network) -> None:
@@ -479,7 +465,7 @@ class Simulation(Editing, SteppingInto):
         self.state = s.optimizer.copy()
         self.iteration, self.epoch, self.position = s.iteration, s.epoch, s.position
         if s.history is not None:
-            self.history.replace(*s.history)
+            self.history.restore(s.history)
         self.history.truncate(s.n_loss, s.n_epoch)
         self.settings = s.settings
         self.data = s.data

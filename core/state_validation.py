@@ -20,10 +20,12 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
+from .errors import Cancelled
+from .history import SERIES, Buckets, reduced_problem
 from .state_arrays import matrix, vector
 from .state_json import check_finite, describe, fail, place, quote
 
@@ -40,14 +42,16 @@ DISPLAY_MAX_BYTES = 16 * 1024
 #: A softmax cross-entropy target row must sum to 1 within this.
 TARGET_SUM_TOLERANCE = 1e-6
 
-# Arrays that can hold millions of numbers, with their nesting depth: counted in stage 2, read in stage 3.
-HEAVY: dict[tuple[str, str], int] = {
+# Arrays that can hold many numbers (by their path), with their nesting depth: counted in stage 2, read in stage 3.
+HEAVY: dict[tuple[str, ...], int] = {
     ("network", "weights"): 3, ("network", "biases"): 2,
     ("data", "inputs"): 2, ("data", "targets"): 2, ("data", "test_inputs"): 2, ("data", "test_targets"): 2,
     ("history", "batch_loss"): 1, ("history", "epoch_loss"): 1, ("history", "epoch_end"): 1,
     ("history", "test_loss"): 1,
+    **{("history", f"{name}_reduced", part): 1 for name in SERIES for part in ("start", "end", "min", "max")},
     ("optimizer", "velocity"): 1, ("optimizer", "m"): 1, ("optimizer", "v"): 1,
 }
+_BUCKET_PARTS = ("start", "end", "min", "max")
 
 
 @dataclass
@@ -66,7 +70,7 @@ class Checked:
     iteration: int
     epoch: int
     position: int
-    history: dict[str, np.ndarray] | None
+    history: dict[str, Any] | None  # the arrays by key, and "reduced": {series name: Buckets}
     optimizer: dict[str, Any] = field(default_factory=dict)
     display: dict = field(default_factory=dict)
     name: str = ""
@@ -92,8 +96,11 @@ def _skeleton_validator():
     """A validator of the schema with each heavy array reduced to ``{"type": "array"}``."""
     import jsonschema
     s = copy.deepcopy(schema())
-    for section, key in HEAVY:
-        s["properties"][section]["properties"][key] = {"type": "array"}
+    for path in HEAVY:
+        node = s
+        for key in path[:-1]:
+            node = node["properties"][key]
+        node["properties"][path[-1]] = {"type": "array"}
     return jsonschema.validators.validator_for(s)(s)
 
 
@@ -136,26 +143,32 @@ def _schema_message(err) -> str:
     return f"does not satisfy the schema's {v!r} rule"
 
 
-def _split(doc: dict, source: str | None) -> tuple[dict, dict[tuple[str, str], list]]:
+def _split(doc: dict, source: str | None) -> tuple[dict, dict[tuple[str, ...], list]]:
     """The skeleton (heavy arrays replaced by ``[]``) and the heavy arrays, whose lengths are checked here."""
     skel = dict(doc)
-    heavy: dict[tuple[str, str], list] = {}
-    for (section, key), _ in HEAVY.items():
-        part = doc.get(section)
-        if not isinstance(part, dict) or not isinstance(part.get(key), (list, np.ndarray)):
+    heavy: dict[tuple[str, ...], list] = {}
+    for path in HEAVY:
+        part: Any = doc
+        for key in path[:-1]:
+            part = part.get(key) if isinstance(part, dict) else None
+        if not isinstance(part, dict) or not isinstance(part.get(path[-1]), (list, np.ndarray)):
             continue  # absent, or not an array: the schema reports it (arrays come from the saver)
-        value = part[key]
-        node = schema_at((section, key))
+        value = part[path[-1]]
+        node = schema_at(path)
         if len(value) > node.get("maxItems", len(value)):
             raise fail(f"too many entries ({len(value):,}; the limit is {node['maxItems']:,})",
-                       where=place([section, key]), source=source)
+                       where=place(list(path)), source=source)
         if len(value) < node.get("minItems", 0):
             raise fail(f"needs at least {node['minItems']} entries, got {len(value)}",
-                       where=place([section, key]), source=source)
-        heavy[(section, key)] = value
-        if skel[section] is part:
-            skel[section] = dict(part)
-        skel[section][key] = []
+                       where=place(list(path)), source=source)
+        heavy[path] = value
+        sk, orig = skel, doc
+        for key in path[:-1]:  # copy the skeleton's objects on the way, once (the document stays as it is)
+            orig = orig[key]
+            if sk[key] is orig:
+                sk[key] = dict(orig)
+            sk = sk[key]
+        sk[path[-1]] = []
     return skel, heavy
 
 
@@ -297,23 +310,41 @@ def _check_progress(skel: dict, heavy: dict, N: int, has_test: bool, source: str
 
     def n(key: str) -> int:
         return len(heavy.get(("history", key), ()))
-    if n("batch_loss") != it:
+
+    def buckets(name: str) -> int:  # buckets of a reduced series (each covers at least one entry); 0 without
+        return len(heavy.get(("history", f"{name}_reduced", "start"), ()))
+    hist = skel["history"]
+    b_batch, b_epoch = buckets("batch_loss"), buckets("epoch_loss")
+    if "batch_loss_reduced" in hist:  # exact counts need the buckets' numbers: stage 4
+        if n("batch_loss") + b_batch > it:
+            need("history.batch_loss", f"{n('batch_loss'):,} entries after {b_batch:,} buckets of "
+                                       f"batch_loss_reduced are more than the {it:,} iterations done")
+    elif n("batch_loss") != it:
         need("history.batch_loss", f"expected {it:,} entries (one per iteration), got {n('batch_loss'):,}")
     if n("epoch_end") != n("epoch_loss"):
         need("history.epoch_end", f"expected {n('epoch_loss'):,} entries (one per epoch loss), got {n('epoch_end'):,}")
-    if n("epoch_loss") != ep:
+    if "epoch_loss_reduced" in hist or "epoch_end_reduced" in hist:
+        if n("epoch_loss") + b_epoch > ep:
+            need("history.epoch_loss", f"{n('epoch_loss'):,} entries after {b_epoch:,} buckets of "
+                                       f"epoch_loss_reduced are more than the {ep:,} epochs done")
+    elif n("epoch_loss") != ep:
         need("history.epoch_loss", f"expected {ep:,} entries (one per epoch; progress.epoch is {ep:,}), "
                                    f"got {n('epoch_loss'):,}")
     if ("history", "test_loss") in heavy:
         if not has_test:
             need("history.test_loss", "there is no test set (data.test_inputs) for a test loss")
-        if n("test_loss") != ep:
-            need("history.test_loss", f"expected {ep:,} entries (one per epoch), got {n('test_loss'):,}")
+        if n("test_loss") != n("epoch_loss"):
+            need("history.test_loss", f"expected {n('epoch_loss'):,} entries (one per epoch loss), "
+                                      f"got {n('test_loss'):,}")
+        if ("epoch_loss_reduced" in hist) != ("test_loss_reduced" in hist):
+            need("history.test_loss_reduced", "with a test loss, test_loss_reduced and epoch_loss_reduced go together")
+    elif "test_loss_reduced" in hist:
+        need("history.test_loss_reduced", "there is no test_loss (and no test set) for a reduced test loss")
 
 
 # -- stage 3: the numbers (vectorised, in .state_arrays) ----------------------------------------------------
-def _item_rule(section: str, key: str) -> tuple[bool, float | None]:
-    items = schema_at((section, key))["items"]
+def _item_rule(*path: str) -> tuple[bool, float | None]:
+    items = schema_at(path)["items"]
     return items.get("type") == "integer", items.get("minimum")
 
 
@@ -356,8 +387,23 @@ def _check_training(tr: dict, source: str | None) -> None:
                 raise fail(f"a constant learning rate has no {key}", where=f"training.schedule.{key}", source=source)
 
 
-def _history(heavy: dict, it: int, source: str | None) -> dict[str, np.ndarray]:
-    hist = {}
+def _reduced(heavy: dict, source: str | None) -> dict[str, Buckets]:
+    """The reduced parts of the history (``history.<name>_reduced``), as checked arrays."""
+    out = {}
+    for name in SERIES:
+        if ("history", f"{name}_reduced", "start") not in heavy:
+            continue
+        parts = []
+        for part in _BUCKET_PARTS:
+            path = ("history", f"{name}_reduced", part)
+            integer, minimum = _item_rule(*path)
+            parts.append(vector(heavy[path], list(path), source, integer=integer, minimum=minimum))
+        out[name] = Buckets(*parts)
+    return out
+
+
+def _history(heavy: dict, it: int, ep: int, source: str | None) -> dict[str, Any]:
+    hist: dict[str, Any] = {}
     for key in ("batch_loss", "epoch_loss", "epoch_end", "test_loss"):
         if ("history", key) in heavy or key != "test_loss":
             integer, minimum = _item_rule("history", key)
@@ -371,12 +417,26 @@ def _history(heavy: dict, it: int, source: str | None) -> dict[str, np.ndarray]:
     if len(ends) and ends[-1] > it:
         raise fail(f"an epoch ends at iteration {ends[-1]:,}, after the current one ({it:,})",
                    where=f"history.epoch_end[{len(ends) - 1}]", source=source)
+    reduced = _reduced(heavy, source)
+    problem = reduced_problem(reduced, ends, it)
+    if problem:
+        raise fail(problem[1], where=f"history.{problem[0]}", source=source)
+    for name, total, what in (("batch_loss", it, "iteration"), ("epoch_loss", ep, "epoch")):
+        if name in reduced:
+            done, got = reduced[name].covered, len(hist[name])
+            if done + got != total:
+                raise fail(f"expected {total - done:,} entries (one per {what} after the {done:,} that "
+                           f"{name}_reduced covers; {total:,} in all), got {got:,}", where=f"history.{name}",
+                           source=source)
+    hist["reduced"] = reduced
     return hist
 
 
-def _parameters(heavy: dict, sizes: list[int], source: str | None) -> np.ndarray:
+def _parameters(heavy: dict, sizes: list[int], source: str | None,
+                cancel: Callable[[], bool] | None = None) -> np.ndarray:
     parts = []
     for l in range(len(sizes) - 1):
+        _poll(cancel)
         W = heavy[("network", "weights")][l]
         parts.append(matrix(W, ["network", "weights", l], (sizes[l + 1], sizes[l]), source,
                             f" (layer {l + 1} has {sizes[l + 1]} neurons)").ravel())
@@ -389,21 +449,31 @@ def _parameters(heavy: dict, sizes: list[int], source: str | None) -> np.ndarray
     return np.concatenate(parts)
 
 
-def check(doc: Any, source: str | None = None, *, trusted: bool = False) -> Checked:
+def _poll(cancel: Callable[[], bool] | None) -> None:
+    if cancel is not None and cancel():
+        raise Cancelled("cancelled")
+
+
+def check(doc: Any, source: str | None = None, *, trusted: bool = False,
+          cancel: Callable[[], bool] | None = None) -> Checked:
     """Check *doc* completely (see the module docstring) and return its contents as arrays.
 
     *trusted* skips only the JSON Schema stage, for the examples shipped inside the
-    package (the test suite checks them against the schema).
+    package (the test suite checks them against the schema).  *cancel* is asked
+    between the stages and the big arrays (:class:`Cancelled` once it returns True).
     """
     skel, heavy = _check_skeleton(doc, source, trusted)
+    _poll(cancel)
     sizes, _ = _check_sizes(skel, heavy, source)
     net, tr = skel["network"], skel["training"]
     acts = [ly["activation"] for ly in net["layers"][1:]]
     _check_training(tr, source)
-    theta = None if "init" in net else _parameters(heavy, sizes, source)
+    _poll(cancel)
+    theta = None if "init" in net else _parameters(heavy, sizes, source, cancel)
     n0, nL = sizes[0], sizes[-1]
     data = {}
     for key, n in (("inputs", n0), ("targets", nL), ("test_inputs", n0), ("test_targets", nL)):
+        _poll(cancel)
         if ("data", key) in heavy:
             rows = heavy[("data", key)]
             data[key] = matrix(rows, ["data", key], (len(rows), n), source)
@@ -413,7 +483,8 @@ def check(doc: Any, source: str | None = None, *, trusted: bool = False) -> Chec
                 check_targets(data[key], acts[-1], f"data.{key}", source)
     prog = skel.get("progress", {})
     it = prog.get("iteration", 0)
-    history = _history(heavy, it, source) if "history" in skel else None
+    _poll(cancel)
+    history = _history(heavy, it, prog.get("epoch", 0), source) if "history" in skel else None
     opt: dict[str, Any] = {k: v for k, v in skel.get("optimizer", {}).items() if k == "t"}
     for key in ("velocity", "m", "v"):
         if ("optimizer", key) in heavy:

@@ -24,12 +24,12 @@ import math
 import os
 import stat
 from importlib import resources
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from .atomic_save import SaveError, write_atomic
-from .errors import ConfigError, StateFileError
+from .errors import Cancelled, ConfigError, StateFileError
 from .state_json import MAX_FILE_BYTES, clean_source, decode, fail, parse_json, parse_text, place, quote
 from .state_validation import (
     DISPLAY_MAX_BYTES,
@@ -185,7 +185,7 @@ def _simulation(c: Checked, source: str | None, runs: Any = None):
     h = c.history or {"batch_loss": np.empty(0), "epoch_loss": np.empty(0), "epoch_end": np.empty(0, np.int64)}
     try:
         sim.restore_progress(c.iteration, c.epoch, c.position, h["batch_loss"], h["epoch_loss"], h["epoch_end"],
-                             optimizer_state=opt, test_loss=h.get("test_loss"))
+                             optimizer_state=opt, test_loss=h.get("test_loss"), reduced=h.get("reduced"))
     except ConfigError as e:
         raise fail(str(e)[:300], where="progress", source=source) from None
     sim.display = dict(c.display)
@@ -203,12 +203,25 @@ def simulation_from_dict(doc: Any, *, source: str | None = None, trusted: bool =
     return _simulation(check(doc, source, trusted=trusted), source, _runs_of(doc))
 
 
-def read_state_bytes(path: str | os.PathLike) -> bytes:
+#: Bytes read between two looks at the cancel flag of :func:`load_simulation`.
+READ_CHUNK = 4 * 2**20
+
+Cancel = Callable[[], bool] | None
+
+
+def poll(cancel: Cancel) -> None:
+    """Raise :class:`Cancelled` when *cancel* (a flag-reading function, or None) says so."""
+    if cancel is not None and cancel():
+        raise Cancelled("cancelled")
+
+
+def read_state_bytes(path: str | os.PathLike, cancel: Cancel = None) -> bytes:
     """The bytes of the state file *path*; refuses anything but a regular file before opening it.
 
     A FIFO would block ``open()`` forever and a device could be endless, so the
     type is checked with ``os.stat`` first, the file is opened non-blocking and
     checked again on the open descriptor (it may have been swapped in between).
+    Read in pieces of :data:`READ_CHUNK` bytes, asking *cancel* before each.
     """
     src = os.fspath(path)
     try:
@@ -217,7 +230,15 @@ def read_state_bytes(path: str | os.PathLike) -> bytes:
         fd = os.open(src, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         with os.fdopen(fd, "rb") as f:
             _check_regular(os.fstat(f.fileno()), src)
-            return f.read(MAX_FILE_BYTES + 1)
+            parts, size = [], 0
+            while size <= MAX_FILE_BYTES:
+                poll(cancel)
+                part = f.read(min(READ_CHUNK, MAX_FILE_BYTES + 1 - size))
+                if not part:
+                    break
+                parts.append(part)
+                size += len(part)
+            return b"".join(parts)
     except OSError as e:
         raise fail(f"cannot read the file: {e.strerror or e}", source=src) from None
 
@@ -232,18 +253,29 @@ def _check_regular(st: os.stat_result, src: str) -> None:
                    source=src)
 
 
-def load_simulation(path: str | os.PathLike):
-    """Read and check a state file; every failure is a :class:`StateFileError` naming the file and place."""
+def load_simulation(path: str | os.PathLike, *, cancel: Cancel = None):
+    """Read and check a state file; every failure is a :class:`StateFileError` naming the file and place.
+
+    *cancel*, a function returning True when the load should stop (e.g. ``threading.Event().is_set``),
+    is asked between pieces of the work (every few MB read, between the stages, between the big arrays
+    checked); once it says so, :class:`~.errors.Cancelled` is raised and nothing more is done.
+    """
     src = os.fspath(path)
     # Each stage drops what the previous one made as soon as it is done: the bytes once decoded, the
     # text once parsed, the parsed lists (~32 bytes per number) once checked into arrays, before the
     # Simulation makes its own copies. This keeps the peak memory of loading low.
-    text = decode(read_state_bytes(src), src)
+    raw = read_state_bytes(src, cancel)
+    poll(cancel)
+    text = decode(raw, src)
+    del raw
+    poll(cancel)
     doc = parse_text(text, src)
     del text
-    checked = check(doc, src)
+    poll(cancel)
+    checked = check(doc, src, cancel=cancel)
     runs = _runs_of(doc)
     del doc
+    poll(cancel)
     return _simulation(checked, src, runs)
 
 
@@ -280,6 +312,9 @@ def state_document(sim, *, arrays: bool = False) -> dict:
     if test:
         d["data"].update(test_inputs=conv(sim.test_inputs), test_targets=conv(sim.test_targets))
         d["history"]["test_loss"] = conv(sim.test_epoch_loss.view())
+    for name, b in sim.history.reduced().items():  # the older part of a long history, as min/max buckets
+        if name != "test_loss" or test:
+            d["history"][f"{name}_reduced"] = {k: conv(v) for k, v in b.as_dict().items()}
     runs = getattr(sim, "runs", None)
     if runs:
         d["history"]["runs"] = json.loads(json.dumps(runs))  # a plain copy (the runs view keeps its own)

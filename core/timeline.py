@@ -38,7 +38,7 @@ class Snapshot:
     n_epoch: int
     settings: TrainingSettings
     data: Dataset
-    history: tuple[np.ndarray, ...] | None = None  # only for actions that replace the history
+    history: Any = None  # a LossHistory copy, only for actions that replace the history
     #: ``(sizes, activation names)``: restoring a snapshot of another structure rebuilds the network.
     structure: tuple[tuple[int, ...], tuple[str, ...]] | None = None
     structure_edits: int = 0  # structure edits before this state (seeds the draw of new parameters)
@@ -46,9 +46,11 @@ class Snapshot:
 
     @property
     def nbytes(self) -> int:
-        n = self.theta.nbytes + self.optimizer.nbytes + 200
+        # ~600 bytes of Python objects per snapshot besides its arrays (the snapshot, its run, theta's header, the
+        # structure tuple, the counters): measured as RSS growth over 10⁷ iterations of the worked example.
+        n = self.theta.nbytes + self.optimizer.nbytes + 600
         if self.history is not None:
-            n += sum(h.nbytes for h in self.history)
+            n += self.history.nbytes
         return n
 
 

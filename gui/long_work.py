@@ -3,21 +3,24 @@
 Each runs as a :class:`~backprop_lab.gui.background.BackgroundJob` behind a window-modal progress dialog with
 Cancel, while a local event loop keeps the window painting and its timers running.  The work never touches
 the shown simulation: opening builds a new one, saving writes a copy of the state document taken on the GUI
-thread, and the gradient check works on a copy of the network and batch.  So Cancel just drops the outcome and
-the current state is exactly as it was.  Small work runs directly, as before (no dialog flashing up).
+thread, and the gradient check works on a copy of the network and batch.  So the current state is exactly as it
+was after Cancel.  Opening really stops: the loader asks a cancel flag between pieces of its work and ends with
+``Cancelled``, and the dialog ("Cancelling…") stays until it has; the other jobs cannot be interrupted, so their
+outcome is dropped when they end.  Small work runs directly, as before (no dialog flashing up).
 """
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QEventLoop, QObject, Qt
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtWidgets import QProgressDialog, QPushButton, QWidget
 
 from backprop_lab.core import Simulation, StateFileError
-from backprop_lab.core.errors import BackpropLabError
+from backprop_lab.core.errors import BackpropLabError, Cancelled
 from backprop_lab.core.statefile import save_atomic, state_document
 
 from .background import BackgroundJob
@@ -43,11 +46,14 @@ class Outcome:
 
 
 def run_with_progress(parent: QWidget | None, title: str, label: str, fn: Callable[[], object],
-                      expected: tuple[type[BaseException], ...] = ()) -> Outcome:
+                      expected: tuple[type[BaseException], ...] = (),
+                      cancel: threading.Event | None = None) -> Outcome:
     """Call *fn* on a worker thread behind a progress dialog with Cancel; return when it ends or is cancelled.
 
     The window stays responsive (a local event loop runs); the dialog is window-modal, so no other action
-    can start meanwhile.  After Cancel the worker's result, when it comes, is dropped.
+    can start meanwhile.  With *cancel* (an event *fn* watches, ending with :class:`Cancelled`), Cancel sets
+    it and the dialog waits ("Cancelling…") until the worker has stopped; without, Cancel returns at once and
+    the worker's result, when it comes, is dropped.
     """
     def guarded():
         try:
@@ -74,10 +80,26 @@ def run_with_progress(parent: QWidget | None, title: str, label: str, fn: Callab
             result.append(outcome)
             loop.quit()
 
-    job.succeeded.connect(lambda v: finish(Outcome("done", v[1]) if v[0] == "ok" else Outcome("bug", v[1])))
-    job.failed.connect(lambda e: finish(Outcome("failed", e)))
-    dialog.canceled.connect(lambda: finish(Outcome("cancelled")))
-    dialog.rejected.connect(lambda: finish(Outcome("cancelled")))  # Esc
+    def cancelled() -> None:
+        if cancel is None:
+            finish(Outcome("cancelled"))
+            return
+        if not cancel.is_set():  # the worker stops at its next look at the flag, then ends the loop
+            cancel.set()
+            dialog.setLabelText("Cancelling…")
+            for button in dialog.findChildren(QPushButton):
+                button.setEnabled(False)  # no second Cancel: it is under way
+        if not result:
+            dialog.show()  # (a cancelled or rejected dialog hides itself) until the worker has stopped
+
+    def ended(outcome: Outcome) -> None:
+        cancelled_now = cancel is not None and cancel.is_set() and outcome.status != "bug"
+        finish(Outcome("cancelled") if cancelled_now else outcome)
+
+    job.succeeded.connect(lambda v: ended(Outcome("done", v[1]) if v[0] == "ok" else Outcome("bug", v[1])))
+    job.failed.connect(lambda e: ended(Outcome("failed", e)))
+    dialog.canceled.connect(cancelled)
+    dialog.rejected.connect(cancelled)  # Esc
     job.start()
     dialog.show()
     if not result:
@@ -85,7 +107,7 @@ def run_with_progress(parent: QWidget | None, title: str, label: str, fn: Callab
     dialog.hide()
     dialog.deleteLater()
     if result[0].status == "cancelled":
-        # the worker cannot be interrupted; its outcome is dropped with its owner when it ends
+        # a worker that cannot be interrupted: its outcome is dropped with its owner when it ends
         job.succeeded.disconnect()
         job.failed.disconnect()
     owner.deleteLater()
@@ -105,8 +127,9 @@ def open_file(window, path: str) -> bool:
     if size <= OPEN_IN_BACKGROUND_BYTES:
         return c.open(path)
     c.pause()
+    stop = threading.Event()
     out = run_with_progress(window, "Opening", f"Opening {os.path.basename(path)} ({size / 1e6:,.1f} MB)…",
-                            lambda: Simulation.load(path), (StateFileError,))
+                            lambda: Simulation.load(path, cancel=stop.is_set), (StateFileError, Cancelled), stop)
     if out.status == "cancelled":
         c.say("Opening cancelled; nothing changed.")
         return False

@@ -6,7 +6,9 @@ log-scale toggle.  The axes read plainly (no "×0.001" factor, whole-number iter
 and the legend sits above the data.  After a step back the undone future stays, faded, while Redo can bring
 it back.  Curves are created once and updated with ``setData``;
 very long histories are reduced to min/max pairs per bin (kept from one redraw to the next) before
-drawing, so 10⁶ points stay smooth.
+drawing, so 10⁶ points stay smooth.  The engine's own bounded history keeps older iterations only as
+min/max buckets (``ViewState.reduced``): those are drawn as the polyline through each bucket's min and max,
+which at screen resolution is the same picture as the full curve.
 """
 from __future__ import annotations
 
@@ -115,8 +117,10 @@ class QtLossPlot(QWidget):
         legend.addItem(self.epoch_curve, "training loss (per epoch)")
         legend.addItem(self.test_curve, "test loss (per epoch)")
         self._future: np.ndarray | None = None  # batch losses of the undone iterations after the shown ones
-        self._future_start = 0
+        self._future_start = 0  # the iteration before the first undone one (absolute)
         self._prev_y: np.ndarray | None = None
+        self._prev_off = 0  # iterations before _prev_y (reduced to buckets)
+        self._dec_off = 0
         self.marker = pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("#27ae60", width=2, style=Qt.DashLine))
         self.marker.setToolTip("current iteration")
         self.plot.addItem(self.marker)
@@ -192,22 +196,29 @@ class QtLossPlot(QWidget):
         self.summary.setText(text)
         self.summary.setVisible(bool(text))
 
-    def _update_future(self, state: ViewState, y: np.ndarray) -> None:
-        """Keep the undone iterations' losses after a step back while Redo can restore them."""
-        n, prev = len(y), self._prev_y
-        if prev is not None and n < len(prev) and state.can_redo:
+    def _update_future(self, state: ViewState, y: np.ndarray, off: int) -> None:
+        """Keep the undone iterations' losses after a step back while Redo can restore them.
+
+        *y* holds iterations ``off + 1`` … ``off + len(y)`` (the older ones are reduced to buckets).
+        """
+        n, prev, p_off = off + len(y), self._prev_y, self._prev_off
+        if prev is not None and n < p_off + len(prev) and state.can_redo:
             # A step back: the old history's tail is still intact at this publication; keep a copy.
-            old_future = self._future if self._future is not None and self._future_start == len(prev) else None
-            self._future = np.concatenate([prev[n:], old_future]) if old_future is not None else prev[n:].copy()
-            self._future_start = n
+            p_end = p_off + len(prev)
+            old_future = self._future if self._future is not None and self._future_start == p_end else None
+            start = max(n, p_off)  # undone iterations that were already reduced are not drawn faded
+            cut = prev[start - p_off:]
+            self._future = np.concatenate([cut, old_future]) if old_future is not None else cut.copy()
+            self._future_start = start
         elif self._future is not None:
-            k = n - self._future_start
-            if not state.can_redo or k < 0 or k >= len(self._future) or \
-                    (k > 0 and not np.array_equal(y[self._future_start:n], self._future[:k])):
+            fs = self._future_start
+            k = n - fs
+            if not state.can_redo or k < 0 or k >= len(self._future) or fs < off or \
+                    (k > 0 and not np.array_equal(y[fs - off:n - off], self._future[:k])):
                 self._future = None  # replaced by new iterations, or all of it redone
             elif k > 0:
                 self._future, self._future_start = self._future[k:], n
-        self._prev_y = y
+        self._prev_y, self._prev_off = y, off
         if self._future is None:
             self.future_curve.setData([], [])
             return
@@ -222,18 +233,44 @@ class QtLossPlot(QWidget):
         """The faded undone batch losses (after the shown iterations), or None."""
         return self._future
 
-    def _update_curves(self, state: ViewState) -> None:
+    def _batch_points(self, state: ViewState) -> tuple[np.ndarray, np.ndarray, int]:
+        """The batch-loss curve to draw, ``(x, y, iterations before state.batch_loss)``."""
         y = state.batch_loss
         n = len(y)
+        red = state.reduced.get("batch_loss")
+        off = red.covered if red is not None else 0
+        # The points are shared out by the span of iterations each part covers (about MAX_POINTS in all).
+        share = MAX_POINTS if not off else max(64, MAX_POINTS * n // (n + off))
         # Bins kept from the last redraw: a growing history costs its new points, not all of it.
-        if self._decimator is None or not self._decimator.fits(y):
-            self._decimator = Decimator(MAX_POINTS)
-        xd, yd = self._decimator.extend(y) if n > MAX_POINTS else (np.arange(1, n + 1, dtype=np.float64), y)
+        if self._decimator is None or not self._decimator.fits(y) or off != self._dec_off:
+            self._decimator, self._dec_off = Decimator(share), off
+        xd, yd = self._decimator.extend(y) if n > share else (np.arange(1, n + 1, dtype=np.float64), y)
+        if red is not None:
+            bx, by = decimate(*red.points(), max(64, MAX_POINTS - share))
+            xd, yd = np.concatenate([bx, xd + off]), np.concatenate([by, yd])
+        return xd, yd, off
+
+    def _epoch_points(self, state: ViewState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(x, training loss, test loss)`` per epoch, a reduced part as min/max polylines first."""
+        ex, ey, ty = state.epoch_end.astype(np.float64), state.epoch_loss, state.test_epoch_loss
+        red, ends = state.reduced.get("epoch_loss"), state.reduced.get("epoch_end")
+        if red is None or ends is None:
+            return ex, ey, ty
+        rx, ry = red.points(ends)
+        test = state.reduced.get("test_loss")
+        tr = test.points(ends)[1] if test is not None else np.full(len(rx), np.nan)
+        if len(ty) != len(ey):
+            ty = np.full(len(ey), np.nan)
+        return np.concatenate([rx, ex]), np.concatenate([ry, ey]), np.concatenate([tr, ty])
+
+    def _update_curves(self, state: ViewState) -> None:
+        y = state.batch_loss
+        xd, yd, off = self._batch_points(state)
+        n = off + len(y)
         if self._log:  # zero or negative values have no logarithm; leave them out rather than warn
             yd = np.where(yd > 0, yd, np.nan)
         self.batch_curve.setData(xd, yd, connect="finite")
-        ey = state.epoch_loss
-        ex = state.epoch_end.astype(np.float64)
+        ex, ey, ty = self._epoch_points(state)
         if self._log:
             ey = np.where(ey > 0, ey, np.nan)
         exd, eyd = decimate(ex, ey)
@@ -244,7 +281,7 @@ class QtLossPlot(QWidget):
             self._symbol = symbol
             self.epoch_curve.setSymbol(symbol)
             self._epochs_drawn = None
-        tey = self._test_points(state, ex)
+        tey = self._test_points(ty, ex)
         txd, tyd = decimate(ex, tey) if len(tey) else (ex[:0], tey)
         # Most iterations end no epoch: the epoch curves are set again only when their points changed.
         drawn = self._epochs_drawn
@@ -255,7 +292,7 @@ class QtLossPlot(QWidget):
             self._epochs_drawn = (exd.copy(), eyd.copy(), txd.copy(), tyd.copy())
         eyd = np.concatenate([eyd, tyd])
         self.marker.setValue(state.iteration)
-        self._update_future(state, y)
+        self._update_future(state, y, off)
         shown = n if self._future is None else max(n, self._future_start + len(self._future))
         ys = np.concatenate([yd, eyd] if self._future is None else [yd, eyd, self._future])
         # the range keeps the faded future in view
@@ -264,12 +301,11 @@ class QtLossPlot(QWidget):
         now = time.perf_counter()
         if not state.fast_running or now - self._info_time >= TEXT_INTERVAL:  # text a person can read
             self._info_time = now
-            last = state.fmt(state.batch_loss[-1]) if n else "–"
+            last = state.fmt(y[-1]) if len(y) else "–"
             self.info.setText(f"iteration {state.iteration:,} · epoch {state.epoch:,} · last batch loss {last}")
 
-    def _test_points(self, state: ViewState, ex: np.ndarray) -> np.ndarray:
+    def _test_points(self, ty: np.ndarray, ex: np.ndarray) -> np.ndarray:
         """The test loss per epoch (NaN where there was no test set); empty when no epoch had one."""
-        ty = state.test_epoch_loss
         if len(ty) != len(ex) or not np.isfinite(ty).any():
             return ex[:0]
         return np.where(ty > 0, ty, np.nan) if self._log else ty
@@ -312,5 +348,7 @@ class QtLossPlot(QWidget):
 
     @property
     def n_points(self) -> int:
-        """Iterations the plot holds (before decimation for drawing)."""
-        return len(self.controller.state.batch_loss)
+        """Iterations the plot holds (before decimation for drawing; reduced ones included)."""
+        state = self.controller.state
+        red = state.reduced.get("batch_loss")
+        return len(state.batch_loss) + (red.covered if red is not None else 0)

@@ -313,10 +313,9 @@ class QtComparedRuns(QWidget):
         """Redraw the current run's curves from *sim*'s history."""
         self._sim = sim
         log = self.log_box.isChecked()
-        y = sim.batch_loss.view()
-        x = np.arange(1, len(y) + 1, dtype=np.float64)
+        x, y = sim.batch_loss.points()  # a long history's reduced part as its min/max polyline
         xd, yd = decimate(x, y, 3000)
-        ex, ey = decimate(sim.epoch_end.view().astype(np.float64), sim.epoch_loss.view(), 3000)
+        ex, ey = decimate(*sim.history.epoch_points(sim.epoch_loss), 3000)
         if log:
             yd, ey = np.where(yd > 0, yd, np.nan), np.where(ey > 0, ey, np.nan)
         self.batch_curve.setData(xd, yd, connect="finite")

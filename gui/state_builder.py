@@ -194,4 +194,4 @@ class StateBuilder:
             display=display, running=running, fast_running=fast, traceable=traceable,
             can_step_back=sim.can_step_back(), can_redo=sim.can_redo(), undo_label=sim.undo_label,
             redo_label=sim.redo_label, dirty=dirty, test_epoch_loss=frozen(sim.test_epoch_loss.view()),
-            test_loss=test_loss)
+            test_loss=test_loss, reduced=sim.history.reduced())

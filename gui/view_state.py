@@ -131,6 +131,9 @@ class ViewState:
     dirty: bool
     test_epoch_loss: np.ndarray = field(default_factory=lambda: np.zeros(0))  # NaN for epochs without a test set
     test_loss: float | None = None  # the test-set loss at the shown weights (None: no test set, or running fast)
+    #: The older part of a long history as min/max buckets (``LossHistory.reduced()``: series name -> Buckets);
+    #: ``batch_loss`` etc. then hold the entries after them. Empty while nothing is reduced.
+    reduced: Mapping = field(default_factory=dict)
     _index: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -- derived ------------------------------------------------------------------------------

@@ -33,3 +33,8 @@ def test_benchmarks_run_and_write_every_section(tmp_path):
     assert sb["timeline_mb"] > 0 and sb["step_back_from_end_ms"]["median"] > 0
     assert res["gui"]["plot_redraws_per_s"] > 0 and res["gui"]["gui_iterations_per_s"] > 0
     assert res["startup"]["ratio"] > 0
+    mem = res["memory"]
+    assert mem["history"]["iterations"] > 0 and 0 < mem["history"]["history_bytes"] < 16 * 2**20
+    assert mem["loss"]["peak_traced_mb"] > 0
+    for op in ("open", "save", "gradient_check"):
+        assert mem["stall"][op]["max_gap_ms"] > 0

@@ -9,7 +9,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QProgressDialog, QPushButton, QWidget
 
-from backprop_lab.core import Element, Simulation, load_example
+from backprop_lab.core import Cancelled, Element, Simulation, load_example
 from backprop_lab.gui import long_work
 from backprop_lab.gui.main_window import create_main_window
 from backprop_lab.gui.run_loop import MAX_SPEED
@@ -171,11 +171,16 @@ def test_failed_save_raising_anything_keeps_the_window_open(qtbot, win, tmp_path
 
 # -- 11.7: long work off the GUI thread, with Cancel ------------------------------------------------------------
 def slow(monkeypatch, seconds):
+    """Make Simulation.load take *seconds* more, looking at its cancel flag every 10 ms as the loader does."""
     real = Simulation.load
 
-    def load(path):
-        time.sleep(seconds)
-        return real(path)
+    def load(path, cancel=None):
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            if cancel is not None and cancel():
+                raise Cancelled("cancelled")
+            time.sleep(0.01)
+        return real(path, cancel=cancel)
 
     monkeypatch.setattr(Simulation, "load", staticmethod(load))
 
@@ -328,3 +333,79 @@ def test_escape_cancels_a_long_open_too(qtbot, win, tmp_path, monkeypatch):
     assert c.sim is before
     qtbot.wait(700)
     assert c.sim is before
+
+
+# -- 11.7: Cancel really stops a load -------------------------------------------------------------------------------
+def big_state_file(path, samples: int = 60_000) -> None:
+    """A state file of about 4 MB: xor's network with many samples (within every limit)."""
+    doc = load_example("xor").to_dict()
+    rng = np.random.default_rng(11)
+    x = rng.uniform(-1, 1, (samples, 2))
+    doc["data"] = {"inputs": x.tolist(), "targets": (x[:, :1] * x[:, 1:] > 0).astype(float).tolist()}
+    path.write_text(json.dumps(doc))
+
+
+def test_a_cancelled_load_stops_early_and_leaves_the_window_untouched(qtbot, win, tmp_path, monkeypatch):
+    from backprop_lab.core import statefile
+    c = win.controller
+    c.step()
+    before = (c.sim, c.sim.iteration, c.sim.network.theta.copy(), c.path, c.dirty)
+    path = tmp_path / "big.json"
+    big_state_file(path)
+    monkeypatch.setattr(long_work, "OPEN_IN_BACKGROUND_BYTES", 0)
+    monkeypatch.setattr(statefile, "READ_CHUNK", 64 * 1024)  # many pieces to read: Cancel lands among them
+    work = {"chunks": 0, "checked": 0, "built": 0}
+    real_read, real_check, real_build = statefile.read_state_bytes, statefile.check, statefile._simulation
+    cancel_seen, reading, clicked = [], [], []
+
+    def read(src, cancel=None):
+        def counting():
+            work["chunks"] += 1
+            if work["chunks"] == 3:  # the GUI thread presses Cancel while the file is being read
+                reading.append(1)
+                end = time.perf_counter() + 5
+                while not clicked and time.perf_counter() < end:
+                    time.sleep(0.005)
+            stop = cancel()
+            cancel_seen.append(stop)
+            return stop
+        return real_read(src, counting)
+
+    def press_cancel():
+        if reading and not clicked:
+            progress_dialog(win).findChild(QPushButton).click()
+            clicked.append(1)
+    poller = QTimer()
+    poller.timeout.connect(press_cancel)
+    poller.start(5)
+    monkeypatch.setattr(statefile, "read_state_bytes", read)
+    monkeypatch.setattr(statefile, "check", lambda *a, **k: work.__setitem__("checked", 1) or real_check(*a, **k))
+    monkeypatch.setattr(statefile, "_simulation", lambda *a, **k: work.__setitem__("built", 1) or real_build(*a, **k))
+    assert not win.open_file(str(path))
+    poller.stop()
+    assert clicked
+    # the load stopped at its next look at the flag: nothing after the reading ran
+    assert cancel_seen[-1] is True and cancel_seen.count(True) == 1
+    assert work["chunks"] < path.stat().st_size // (64 * 1024)
+    assert work["checked"] == 0 and work["built"] == 0
+    assert progress_dialog(win) is None
+    assert c.sim is before[0] and c.sim.iteration == before[1] and c.path == before[3] and c.dirty == before[4]
+    np.testing.assert_array_equal(c.sim.network.theta, before[2])
+
+
+def test_the_loader_stops_at_the_first_look_after_cancel(tmp_path):
+    from backprop_lab.core import statefile
+    path = tmp_path / "big.json"
+    big_state_file(path, 20_000)
+    for stop_at in (1, 2, 3, 4, 6):
+        looks = []
+
+        def cancel():
+            looks.append(1)
+            return len(looks) >= stop_at
+        with pytest.raises(Cancelled):
+            statefile.load_simulation(path, cancel=cancel)
+        assert len(looks) == stop_at  # not one look (nor any work) after it said stop
+    looks = []
+    sim = Simulation.load(path, cancel=lambda: looks.append(1) or False)
+    assert sim.n_samples == 20_000 and len(looks) >= 6  # never cancelled: loads, looking between its stages

@@ -60,7 +60,7 @@ def independent_copy(sim: Simulation) -> Simulation:
                    notes=sim.notes)
     c.restore_progress(sim.iteration, sim.epoch, sim.position, sim.batch_loss.view(), sim.epoch_loss.view(),
                        sim.epoch_end.view(), optimizer_state=sim.optimizer_state(),
-                       test_loss=sim.test_epoch_loss.view())
+                       test_loss=sim.test_epoch_loss.view(), reduced=sim.history.reduced())
     c.display = dict(sim.display)
     return c
 
