@@ -88,6 +88,7 @@ class QtInputSpace(QWidget):
         self._sim = None
         self._theta = None
         self.traced: int | None = None  # the training sample the diagram traces (marked)
+        self.chosen: int | None = None  # a sample picked for tracing that the shown batch does not hold
         self._traced_drawn: tuple | None = None
         self._last_draw = 0.0
         self._draw_seconds = 0.0  # CPU time of the last redraw
@@ -122,8 +123,11 @@ class QtInputSpace(QWidget):
         # The sample the diagram traces: a square ring in the highlight colour of the diagram's current step.
         self.traced_pt = pg.ScatterPlotItem(size=22, pen=pg.mkPen(TRACED_COLOR, width=2.5), brush=None, symbol="s",
                                             antialias=True)
+        # A chosen sample the shown batch does not hold (traced once a batch holds it): a dashed ring.
+        self.chosen_pt = pg.ScatterPlotItem(size=22, pen=pg.mkPen(TRACED_COLOR, width=2, style=Qt.DashLine),
+                                            brush=None, symbol="o", antialias=True)
         self.plane.scene().sigMouseClicked.connect(lambda ev: self._on_plot_clicked(ev, self.plane))
-        for item in (self.train_pts, self.test_pts, self.wrong_pts, self.traced_pt):
+        for item in (self.train_pts, self.test_pts, self.wrong_pts, self.traced_pt, self.chosen_pt):
             self.plane.addItem(item)
         self.plane_legend = legend_above(pi, columns=5)
         pi.vb.sigRangeChanged.connect(self._on_view_changed)
@@ -422,20 +426,24 @@ class QtInputSpace(QWidget):
             self.sample_clicked.emit(k)
 
     # -- the traced sample -----------------------------------------------------------------------------
-    def set_traced(self, index: int | None) -> None:
-        """Mark training sample *index* as the one the diagram traces (None: no mark)."""
+    def set_traced(self, index: int | None, chosen: int | None = None) -> None:
+        """Mark training sample *index* as the one the diagram traces (None: no mark), and *chosen* (the
+        sample the learner picked, when it differs: the shown batch does not hold it) with a dashed ring."""
         self.traced = None if index is None else int(index)
+        self.chosen = None if chosen is None or chosen == index else int(chosen)
         self._draw_traced()
 
     def _draw_traced(self) -> None:
-        sim, k = self._sim, self.traced
-        key = (self.mode, k, None if sim is None else id(sim.inputs))
+        sim, k, kc = self._sim, self.traced, self.chosen
+        key = (self.mode, k, kc, None if sim is None else id(sim.inputs))
         if key == self._traced_drawn or sim is None:
             return  # cheap to ask on every step: only a change is drawn
         self._traced_drawn = key
         ok = k is not None and 0 <= k < sim.n_samples
         if self.mode == "plane":
             self.traced_pt.setData(*(([sim.inputs[k, 0]], [sim.inputs[k, 1]]) if ok else ([], [])))
+            okc = kc is not None and 0 <= kc < sim.n_samples
+            self.chosen_pt.setData(*(([sim.inputs[kc, 0]], [sim.inputs[kc, 1]]) if okc else ([], [])))
         elif self.mode == "curve":
             t = sim.targets[k] if ok else []
             self.curve_traced.setData(*(([sim.inputs[k, 0]] * len(t), list(t)) if ok else ([], [])))

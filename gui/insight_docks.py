@@ -152,7 +152,7 @@ class InsightDocks(QObject):
         self.status_summary.setAccessibleName("Accuracy and loss")
         self.status_summary.setFixedWidth(self.status_summary.sizeHint().width())
         self.status_summary.setText("")
-        w.statusBar().addPermanentWidget(self.status_summary)
+        w.statusBar().addWidget(self.status_summary)  # like the counters: a message may take its place
         self.summary = ""
         self._summary_paced = _Paced(self, self._update_summary, SUMMARY_INTERVAL)
         self._pictures_paced = _Paced(self, self._update_pictures, LIVE_INTERVAL)
@@ -323,7 +323,8 @@ class InsightDocks(QObject):
         # The parameters the diagram shows (mid-iteration: before the update), or live during fast runs.
         theta = None if live else np.asarray(state.theta)
         self._theta = theta
-        self.input_space.set_traced(state.sample_index if state.trace is not None else None)
+        self.input_space.set_traced(state.sample_index if state.trace is not None else None,
+                                    state.display.traced_sample)
         if _shown(self.input_dock):
             if urgent:
                 self.input_space.update_from(sim, theta=theta)

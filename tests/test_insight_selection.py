@@ -150,7 +150,7 @@ def test_clicking_a_row_traces_that_sample_in_the_diagram_and_equations(qtbot, s
     rect = space.table.visualRect(space.model.index(k, 2))
     qtbot.mouseClick(space.table.viewport(), Qt.LeftButton, pos=rect.center())
     assert msgs[-1] == f"The diagram and equations now trace sample #{k + 1} (sample 3 of 4 in the batch)."
-    assert c.state.sample_index == k and w.status_sample.text().startswith("Sample 3 of 4")
+    assert c.state.sample_index == k and w.status_sample.text() == f"Sample #{k + 1} (3 of 4 in this batch)"
     assert_diagram_traces(w, sim, k)
     # the equations say which sample with its inputs, and its loss lines are that sample's
     w.equations_dock.raise_()
@@ -163,7 +163,7 @@ def test_clicking_a_row_traces_that_sample_in_the_diagram_and_equations(qtbot, s
     # a sample outside this batch: said plainly; the diagram shows the batch's first
     msgs.clear()
     space.sample_clicked.emit(6)
-    assert "Sample #7 is not in this iteration's batch (samples #1–#4), so it cannot be traced here" in msgs[-1]
+    assert "Sample #7 is not in this iteration's batch (samples #1–#4): the diagram shows #1 here" in msgs[-1]
     assert c.state.sample_index == 0
     assert_diagram_traces(w, sim, 0)
     # ... and it is traced in the first iteration whose batch holds it (F10 performs the shown iteration 1,
