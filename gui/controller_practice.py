@@ -104,8 +104,8 @@ class PracticeActions:
         shown = batch[st.sample] if st.sample < len(batch) else batch[0]
         if index not in batch:
             # Short enough for the status bar of a 1,400-pixel window (a longer message is cut off there).
-            return (f"Sample #{index + 1} is not in this iteration's batch ({_batch_words(batch)}): the diagram "
-                    f"shows #{shown + 1} here and traces #{index + 1} in the first batch that holds it.")
+            return (f"Sample #{index + 1} is not in this batch ({_batch_words(batch)}); "
+                    "it is traced once a batch holds it.")
         where = "" if len(batch) == 1 else f" (sample {batch.index(index) + 1} of {len(batch)} in the batch)"
         if shown != index:  # stepping through another sample's computations
             return (f"Sample #{index + 1}{where} is traced once you step past sample #{shown + 1}'s computations: "

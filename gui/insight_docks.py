@@ -152,7 +152,9 @@ class InsightDocks(QObject):
         self.status_summary.setAccessibleName("Accuracy and loss")
         self.status_summary.setFixedWidth(self.status_summary.sizeHint().width())
         self.status_summary.setText("")
-        w.statusBar().addWidget(self.status_summary)  # like the counters: a message may take its place
+        # Not permanent: a message takes its place while shown (the loss plot's header says the same). As a
+        # permanent widget it filled the bar with the counters at 1,400 px, and every message was hidden.
+        w.statusBar().addWidget(self.status_summary)
         self.summary = ""
         self._summary_paced = _Paced(self, self._update_summary, SUMMARY_INTERVAL)
         self._pictures_paced = _Paced(self, self._update_pictures, LIVE_INTERVAL)

@@ -44,8 +44,6 @@ from .view_state import RedrawOnce, ViewState
 
 FILE_FILTER = "Backprop Lab states (*.json);;All files (*)"
 MAX_RECENT = 8
-#: Seconds a status-bar message stays over the counters at least; the next step after that clears it.
-MESSAGE_READ_S = 4.0
 
 
 def app_icon() -> QIcon:
@@ -89,7 +87,6 @@ class MainWindow(QMainWindow):
 
         self._redraw = RedrawOnce(self)
         self._status_time = self._progress_time = 0.0
-        self._message_time, self._message_text = 0.0, ""
         c.error.connect(self._on_error)
         c.message.connect(self._on_message)
         for sig in (c.parameters_changed, c.history_changed, c.cursor_moved, c.settings_changed):
@@ -248,9 +245,7 @@ class MainWindow(QMainWindow):
         self.status_loss = QtTextLine("Loss −0.000000000000e−100")
         for w in (self.status_iter, self.status_sample, self.status_loss):
             w.setFixedWidth(w.sizeHint().width())
-            # Not permanent: a message (e.g. why a clicked sample is not traced) takes their place while shown.
-            # Permanent widgets filled the whole bar at the default size and hid every message.
-            sb.addWidget(w)
+            sb.addPermanentWidget(w)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(True)
@@ -263,11 +258,7 @@ class MainWindow(QMainWindow):
     # -- slots -------------------------------------------------------------------------------------
     def _on_engine_changed(self, state: ViewState) -> None:
         self._redraw.redraw(state, "status", "actions")
-        # A message hides the counters; once read (a few seconds), the learner's next step brings them back.
-        if self._message_time and time.perf_counter() - self._message_time > MESSAGE_READ_S:
-            self._message_time = 0.0
-            if self.statusBar().currentMessage() == self._message_text:
-                self.statusBar().clearMessage()
+
 
     def _on_simulation_replaced(self, state: ViewState) -> None:
         self._redraw.redraw(state, "status", "actions", "display")
@@ -278,7 +269,6 @@ class MainWindow(QMainWindow):
 
     def _on_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 15000)
-        self._message_time, self._message_text = time.perf_counter(), text
 
     def _on_error(self, title: str, message: str, details: str) -> None:
         self.statusBar().showMessage(f"{title}: {message.splitlines()[0] if message else ''}", 15000)

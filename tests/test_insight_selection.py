@@ -163,7 +163,7 @@ def test_clicking_a_row_traces_that_sample_in_the_diagram_and_equations(qtbot, s
     # a sample outside this batch: said plainly; the diagram shows the batch's first
     msgs.clear()
     space.sample_clicked.emit(6)
-    assert "Sample #7 is not in this iteration's batch (samples #1–#4): the diagram shows #1 here" in msgs[-1]
+    assert "Sample #7 is not in this batch (samples #1–#4); it is traced once a batch holds it." in msgs[-1]
     assert c.state.sample_index == 0
     assert_diagram_traces(w, sim, 0)
     # ... and it is traced in the first iteration whose batch holds it (F10 performs the shown iteration 1,

@@ -63,7 +63,7 @@ def test_clicking_a_point_after_37_iterations_says_so_visibly_and_marks_it(qtbot
     msgs = []
     c.message.connect(msgs.append)
     qtbot.mouseClick(space.plane.viewport(), Qt.LeftButton, pos=space.plane.mapFromScene(scene_pt))
-    assert msgs and f"Sample #{k + 1} is not in this iteration's batch" in msgs[-1]
+    assert msgs and f"Sample #{k + 1} is not in this batch" in msgs[-1]
     assert w.statusBar().currentMessage() == msgs[-1]
     need = w.statusBar().fontMetrics().horizontalAdvance(msgs[-1])
     assert message_room(w) >= need, (message_room(w), need)
