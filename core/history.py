@@ -49,7 +49,8 @@ class Growable:
         self.n += 1
 
     def _grow(self) -> None:
-        self._buf = np.concatenate([self._buf, np.empty_like(self._buf)])
+        # at least 64 more: a compact copy of an empty series (a snapshot at iteration 0) has no room at all
+        self._buf = np.concatenate([self._buf, np.empty(max(64, len(self._buf)), dtype=self._buf.dtype)])
 
     def extend(self, values: np.ndarray) -> None:
         """Append every value of *values*."""

@@ -30,7 +30,7 @@ from .input_space import QtInputSpace
 from .input_table import status_text
 from .landscape import QtLossLandscape
 from .neuron_pictures import neuron_image, neuron_images
-from .runs import QtComparedRuns
+from .runs import QtComparedRuns, runs_extent
 from .text_widgets import QtTextLine
 from .view_state import ViewState
 
@@ -114,7 +114,8 @@ class InsightDocks(QObject):
         self.runs.changed.connect(self._on_runs_changed)
         # saved with the state but outside the engine: the controller marks the window unsaved
         self.runs.edited.connect(c.mark_unsaved)
-        self.main_overlay = self.runs.attach(w.loss_plot.plot.getPlotItem())
+        # the main loss plot shows earlier runs as their batch loss, and keeps them in view
+        self.main_overlay = self.runs.attach(w.loss_plot.plot.getPlotItem(), epochs=False)
         self.second_combo = QComboBox()
         self.second_combo.setAccessibleName("Second parameter")
         # The combo shows the controller's second parameter and asks the controller to change it (the keyboard's
@@ -264,7 +265,12 @@ class InsightDocks(QObject):
         self._sync_combo(self.controller.state)  # refused (no first parameter): show the controller's choice
 
     def _on_display_changed(self, state: ViewState) -> None:
+        self._draw_main_overlay(state)
+
+    def _draw_main_overlay(self, state: ViewState) -> None:
+        """The earlier runs on the main loss plot, whose axes then hold them too."""
         self.main_overlay.set_runs(self.runs.model, state.display.log_scale)
+        self.window.loss_plot.set_runs_extent(runs_extent(self.runs.model, epochs=False))
 
     def _on_history_changed(self, state: ViewState) -> None:
         sim = self.controller.sim
@@ -278,8 +284,7 @@ class InsightDocks(QObject):
                 rec.label = f"run {len(self.runs.model) + 1}"
             self.runs.add_run(rec)
             self.runs.restart_log(sim.settings)
-        if _shown(self.runs_dock):
-            self.runs.update_from(sim)
+        self.runs.request_update(sim)  # drawn now if shown, else when its tab is raised
         if state.fast_running:
             # Fast runs publish parameters only twice a second; these views read the live network instead.
             self._refresh(state, live=True)
@@ -305,7 +310,7 @@ class InsightDocks(QObject):
 
     def _on_runs_changed(self) -> None:
         self.controller.sim.runs = self.runs.to_list()
-        self.main_overlay.set_runs(self.runs.model, self.controller.state.display.log_scale)
+        self._draw_main_overlay(self.controller.state)
 
     def _on_sample_clicked(self, index: int) -> None:
         c = self.controller

@@ -136,6 +136,7 @@ class QtLossPlot(QWidget):
         self._exact = True  # the next redraw fits the range to the data tightly
         self._log = False
         self._follow = True  # the view follows the data until the user zooms or pans
+        self._runs_extent: tuple[float, float, float] | None = None  # earlier runs shown: last x, min y, max y
         self.plot.getPlotItem().vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
         self._redraw = RedrawOnce(self)
         controller.history_changed.connect(self._on_history_changed)
@@ -319,6 +320,9 @@ class QtLossPlot(QWidget):
         vb = self.plot.getPlotItem().vb
         if not self._follow and any(vb.autoRangeEnabled()):
             self._follow = True  # pyqtgraph's "A" button turned auto-range back on
+        if self._runs_extent is not None:  # earlier runs drawn on this plot stay in view
+            n = max(n, int(np.ceil(self._runs_extent[0])))
+            ys = np.concatenate([ys, self._runs_extent[1:]])
         if n == 0:  # nothing to scale to yet: a sensible empty frame
             self._x_max, self._y_range = 10.0, None
             self.plot.setRange(xRange=(0, 10), yRange=(0, 1) if not self._log else (-1, 0), padding=0)
@@ -345,6 +349,14 @@ class QtLossPlot(QWidget):
         if exact or not fits:
             self._y_range = new
             self.plot.setYRange(*new, padding=0)
+
+    def set_runs_extent(self, extent: tuple[float, float, float] | None) -> None:
+        """The earlier runs drawn on this plot end at iteration ``extent[0]`` and span losses ``extent[1:]``
+        (None: none shown): the axes hold them as well as the current run, at once (e.g. right after Reset)."""
+        if extent != self._runs_extent:
+            self._runs_extent = extent
+            self._exact = True
+            self._update_curves(self.controller.state)
 
     @property
     def n_points(self) -> int:

@@ -27,8 +27,9 @@ from backprop_lab.core.runs import MAX_LABEL, RunRecord, RunsModel, decimate
 
 from .plot_style import legend_above, plain_axes, style_plot
 
-#: Colours of earlier runs (drawn translucent), in order of capture.
-RUN_COLORS = [(142, 68, 173), (22, 160, 133), (211, 84, 0), (52, 73, 94), (192, 57, 43), (127, 140, 141)]
+#: Colours of earlier runs (drawn translucent), in order of capture: none is a colour the loss plots' own
+#: curves use (batch loss #5d8aa8, training loss #c0392b, test loss #8e44ad, the marker #27ae60, settings marks).
+RUN_COLORS = [(204, 153, 0), (214, 51, 132), (0, 160, 190), (52, 73, 94), (128, 128, 0), (120, 72, 0)]
 RUN_ALPHA = 120
 CURRENT_BATCH, CURRENT_EPOCH = (93, 138, 168, 70), "#c0392b"
 #: Where the settings changed mid-run: a dashed line with what changed.
@@ -39,12 +40,32 @@ def run_color(k: int, alpha: int = RUN_ALPHA) -> tuple[int, int, int, int]:
     return RUN_COLORS[k % len(RUN_COLORS)] + (alpha,)
 
 
+def runs_extent(model: RunsModel, epochs: bool = True) -> tuple[float, float, float] | None:
+    """The last iteration and the lowest and highest loss drawn of *model*'s visible runs (batch loss, and
+    the per-epoch loss when *epochs*), or None when no run is shown: what a plot's axes must hold."""
+    xs, ys = [], []
+    for run in model:
+        if not run.visible:
+            continue
+        for x, y in ((run.iterations, run.batch_loss),) + (((run.epoch_end, run.epoch_loss),) if epochs else ()):
+            ok = np.isfinite(y)
+            if ok.any():
+                xs.append(float(np.max(x[ok])))
+                ys += [float(np.min(y[ok])), float(np.max(y[ok]))]
+    return (max(xs), min(ys), max(ys)) if xs else None
+
+
 class RunsOverlay:
     """Faint curves of earlier runs on a PlotItem, each labelled at its end; and the current run's setting
-    changes as labelled vertical lines."""
+    changes as labelled vertical lines.
 
-    def __init__(self, plot_item: pg.PlotItem) -> None:
+    Each run is drawn as its batch loss over its whole length (faint; min/max-reduced when long), and, when
+    *epochs*, its per-epoch training loss on top.
+    """
+
+    def __init__(self, plot_item: pg.PlotItem, *, epochs: bool = True) -> None:
         self.plot_item = plot_item
+        self.epochs = epochs
         self._items: list[tuple[pg.PlotDataItem, pg.PlotDataItem, pg.TextItem]] = []
         self._marks: list[pg.InfiniteLine] = []
         self.marks: tuple[SettingMark, ...] = ()
@@ -77,13 +98,14 @@ class RunsOverlay:
         """Draw the visible runs of *model* (curves are created once and reused)."""
         while len(self._items) < len(model):
             k = len(self._items)
-            batch = pg.PlotDataItem(pen=pg.mkPen(run_color(k, 90), width=1))
+            batch = pg.PlotDataItem(pen=pg.mkPen(run_color(k, 110), width=1))
             epoch = pg.PlotDataItem(pen=pg.mkPen(run_color(k, 160), width=2))
             # Anchored at its right end, above the curve's last point: stays inside the data's x range.
-            label = pg.TextItem(color=run_color(k, 240), anchor=(1, 1))
+            label = pg.TextItem(color=run_color(k, 255), anchor=(1, 1))
             for item in (batch, epoch, label):
                 item.setZValue(-2)
-                self.plot_item.addItem(item)
+                # the label's size is in pixels: it must not widen the data bounds an auto range fits
+                self.plot_item.addItem(item, ignoreBounds=item is label)
             self._items.append((batch, epoch, label))
         for k, (batch, epoch, label) in enumerate(self._items):
             run = model[k] if k < len(model) else None
@@ -93,17 +115,20 @@ class RunsOverlay:
                 continue
             by = np.where(run.batch_loss > 0, run.batch_loss, np.nan) if log else run.batch_loss
             ey = np.where(run.epoch_loss > 0, run.epoch_loss, np.nan) if log else run.epoch_loss
-            # The per-epoch training loss carries the comparison; a run shorter than an epoch
-            # shows its (noisy) batch loss instead.
-            has_epochs = len(run.epoch_end) > 0
-            batch.setData(*((run.iterations.astype(np.float64), by) if not has_epochs else ([], [])),
-                          connect="finite")
-            epoch.setData(run.epoch_end.astype(np.float64), ey, connect="finite")
+            # The batch loss over the whole run, from its first iteration (the per-epoch points start only
+            # after an epoch); the per-epoch training loss on top where asked for.
+            batch.setData(run.iterations.astype(np.float64), by, connect="finite")
+            if self.epochs:
+                epoch.setData(run.epoch_end.astype(np.float64), ey, connect="finite")
+            else:
+                epoch.setData([], [])
             label.setText(run.label)
-            x, y = (run.epoch_end, ey) if len(run.epoch_end) else (run.iterations, by)
-            if len(x):
-                yv = float(y[-1])
-                label.setPos(float(x[-1]), np.log10(yv) if log and yv > 0 else yv)
+            # At the run's end, above the curve there: the axes hold the whole run, so the label is in view.
+            x, y = (run.epoch_end, ey) if self.epochs and len(run.epoch_end) else (run.iterations, by)
+            ok = np.isfinite(y)
+            if ok.any():
+                yv = float(y[ok][-1])
+                label.setPos(float(x[ok][-1]), np.log10(yv) if log and yv > 0 else yv)
             for item in (batch, epoch, label):
                 item.show()
 
@@ -222,7 +247,7 @@ class QtComparedRuns(QWidget):
         self.batch_curve = self.plot.plot([], [], pen=pg.mkPen(CURRENT_BATCH, width=1))
         self.epoch_curve = self.plot.plot([], [], pen=pg.mkPen(CURRENT_EPOCH, width=2))
         self.batch_curve.setZValue(-5)  # under the earlier runs (-2); the current training loss on top
-        lg = legend_above(pi, columns=3)
+        self.legend = lg = legend_above(pi, columns=3)
         lg.addItem(self.batch_curve, "batch loss")
         lg.addItem(self.epoch_curve, "training loss (per epoch)")
         self.earlier_sample = pg.PlotDataItem(pen=pg.mkPen(run_color(0, 160), width=2))
@@ -239,11 +264,19 @@ class QtComparedRuns(QWidget):
         self.log = SettingsLog()  # the current run's settings and where they changed
         self.overlay = self.attach(pi, own=True)
         self._sim = None
+        self._dirty = False  # the current run changed while this view was hidden
+        # The axes fit the current run and every shown run, set here rather than by pyqtgraph's auto range
+        # (which ignored a run being hidden); a zoom or pan by hand stops that until "A" is clicked.
+        self._follow = True
+        pi.vb.disableAutoRange()
+        pi.vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
+        pi.vb.sigStateChanged.connect(self._on_view_state_changed)
         self.list.refresh()
 
-    def attach(self, plot_item: pg.PlotItem, *, own: bool = False) -> RunsOverlay:
-        """Also draw the earlier runs on *plot_item* (e.g. the main loss plot)."""
-        ov = RunsOverlay(plot_item)
+    def attach(self, plot_item: pg.PlotItem, *, own: bool = False, epochs: bool = True) -> RunsOverlay:
+        """Also draw the earlier runs on *plot_item* (e.g. the main loss plot; *epochs*: with their per-epoch
+        training loss)."""
+        ov = RunsOverlay(plot_item, epochs=epochs)
         self._overlays.append((ov, own))
         ov.set_runs(self.model, self.log_box.isChecked() if own else False)
         ov.set_marks(self.log.marks)
@@ -301,6 +334,7 @@ class QtComparedRuns(QWidget):
     def _redraw_overlays(self) -> None:
         for ov, own in self._overlays:
             ov.set_runs(self.model, self.log_box.isChecked() if own else False)
+        self.fit()
 
     def _on_log_toggled(self, on: bool) -> None:
         self.plot.setLogMode(y=on)
@@ -308,10 +342,60 @@ class QtComparedRuns(QWidget):
         if self._sim is not None:
             self.update_from(self._sim)
 
+    # -- the axes -------------------------------------------------------------------------------------------
+    def fit(self) -> None:
+        """Fit the axes to the current run's curves and the shown runs (unless zoomed or panned by hand)."""
+        if not self._follow:
+            return
+        log = self.log_box.isChecked()
+        ext = runs_extent(self.model)
+        x1, ys = (ext[0], list(ext[1:])) if ext else (0.0, [])
+        if log:  # the curves' shown data below are log10 already
+            ys = [float(np.log10(v)) for v in ys if v > 0]
+        for curve in (self.batch_curve, self.epoch_curve):
+            x, y = curve.getData()
+            if x is not None and len(x):
+                x1 = max(x1, float(np.nanmax(x)))
+                ys += [float(np.nanmin(y)), float(np.nanmax(y))] if np.isfinite(y).any() else []
+        vb = self.plot.getPlotItem().vb
+        ys = [v for v in ys if np.isfinite(v)]
+        if log:  # the view's y is log10 of the loss
+            lo, hi = (min(ys), max(ys)) if ys else (-1.0, 0.0)
+            y_range = (lo - 0.1, hi + 0.1)
+        else:
+            hi = max(ys) if ys else 1.0
+            y_range = (0.0, hi * 1.08 if hi > 0 else 1.0)
+        vb.setRange(xRange=(0, max(x1, 10.0)), yRange=y_range, padding=0.02)
+
+    def _on_range_changed_manually(self, *args) -> None:
+        self._follow = False
+
+    def _on_view_state_changed(self, *args) -> None:
+        vb = self.plot.getPlotItem().vb
+        if any(vb.autoRangeEnabled()):  # pyqtgraph's "A" button: follow the data again
+            vb.disableAutoRange()
+            self._follow = True
+            self.fit()
+
     # -- the current run -------------------------------------------------------------------------------
+    def request_update(self, sim) -> None:
+        """Redraw the current run from *sim* now if this view is shown, else when it is next shown."""
+        self._sim = sim
+        if self.isVisible():
+            self.update_from(sim)
+        else:
+            self._dirty = True
+
+    def showEvent(self, ev) -> None:
+        super().showEvent(ev)
+        if self._dirty and self._sim is not None:
+            self._dirty = False
+            self.update_from(self._sim)
+
     def update_from(self, sim) -> None:
         """Redraw the current run's curves from *sim*'s history."""
         self._sim = sim
+        self._dirty = False
         log = self.log_box.isChecked()
         x, y = sim.batch_loss.points()  # a long history's reduced part as its min/max polyline
         xd, yd = decimate(x, y, 3000)
@@ -320,3 +404,4 @@ class QtComparedRuns(QWidget):
             yd, ey = np.where(yd > 0, yd, np.nan), np.where(ey > 0, ey, np.nan)
         self.batch_curve.setData(xd, yd, connect="finite")
         self.epoch_curve.setData(ex, ey, connect="finite")
+        self.fit()

@@ -91,3 +91,99 @@ def test_status_bar_names_the_traced_sample_first(qtbot, settings):
     k = int(st.trace.batch[1])
     assert w.status_sample.text() == f"Sample #{k + 1} (2 of 10 in this batch)"
     assert np.isfinite(st.sample_index) and st.sample_index == k
+
+
+# -- 2./3. compared runs after a reset ---------------------------------------------------------------------
+def trained_then_reset(qtbot, settings):
+    """The tester's steps: 30 iterations, η changed, 30 more, Reset (Ctrl+R)."""
+    w = window(qtbot, settings, load_example("moons"))
+    c = w.controller
+    for _ in range(30):
+        c.step()
+    assert c.set_training(learning_rate=0.2)
+    for _ in range(30):
+        c.step()
+    earlier = c.sim.batch_loss.view().copy()
+    assert len(earlier) == 60
+    c.reset()
+    assert c.state.iteration == 0 and len(w.insight.runs.model) == 1
+    return w, earlier
+
+
+def view_box_contains(vb, x0, x1, y0, y1) -> bool:
+    (vx0, vx1), (vy0, vy1) = vb.viewRange()
+    return vx0 <= x0 and x1 <= vx1 and vy0 <= y0 and y1 <= vy1
+
+
+def test_compared_runs_fit_the_current_run_and_every_shown_run(qtbot, settings):
+    w, earlier = trained_then_reset(qtbot, settings)
+    c, runs = w.controller, w.insight.runs
+    for _ in range(40):
+        c.step()
+    now = c.sim.batch_loss.view().copy()
+    w.insight.runs_dock.raise_()
+    qtbot.waitUntil(lambda: runs.plot.isVisible(), timeout=3000)
+    vb = runs.plot.getPlotItem().vb
+    # the current run is drawn (it was left as it was when the tab was last shown)
+    x, y = runs.batch_curve.getData()
+    assert list(x) == list(range(1, 41)) and np.allclose(y, now)
+    qtbot.waitUntil(lambda: view_box_contains(vb, 1, 60, min(earlier.min(), now.min()),
+                                              max(earlier.max(), now.max())), timeout=2000)
+    # the earlier run hidden: the axes fit the current run alone
+    item = runs.list.list.item(0)
+    item.setCheckState(Qt.Unchecked)
+    qtbot.waitUntil(lambda: vb.viewRange()[0][1] < 50, timeout=2000)
+    assert view_box_contains(vb, 1, 40, now.min(), now.max())
+    assert vb.viewRange()[1][1] < 1.3 * max(now.max(), 0) + 0.05
+    # shown again: fitted to both; removed: to the current one
+    item.setCheckState(Qt.Checked)
+    qtbot.waitUntil(lambda: view_box_contains(vb, 1, 60, earlier.min(), earlier.max()), timeout=2000)
+    runs.list.list.setCurrentRow(0)
+    runs.list.remove_selected()
+    qtbot.waitUntil(lambda: vb.viewRange()[0][1] < 50, timeout=2000)
+    assert view_box_contains(vb, 1, 40, now.min(), now.max())
+
+
+def rgb_distance(a, b) -> float:
+    return float(np.linalg.norm(np.subtract(a[:3], b[:3], dtype=float)))
+
+
+def test_after_reset_the_earlier_run_shows_whole_on_the_loss_plot_in_a_colour_of_its_own(qtbot, settings):
+    w, earlier = trained_then_reset(qtbot, settings)
+    plot = w.loss_plot
+    vb = plot.plot.getPlotItem().vb
+    ov = w.insight.main_overlay
+    batch, _epoch, label = ov._items[0]
+    # a faint curve of its batch loss over its whole length
+    x, y = batch.getData()
+    assert batch.isVisible() and list(x) == list(range(1, 61)) and np.allclose(y, earlier)
+    assert batch.opts["pen"].color().alpha() < 160
+    # in view right after the reset, its label too
+    assert view_box_contains(vb, 1, 60, earlier.min(), earlier.max())
+    assert label.isVisible() and label.toPlainText()
+    qtbot.waitUntil(lambda: vb.sceneBoundingRect().contains(label.sceneBoundingRect()), timeout=2000)
+    # no legend entry of either loss plot uses a run's colour
+    from backprop_lab.gui.runs import RUN_COLORS
+    legends = [plot.legend, w.insight.runs.legend]
+    others = [pg_color(s.item.opts.get("pen")).getRgb() for lg in legends for s, lbl in lg.items
+              if lbl.text != "earlier runs"]
+    assert batch.opts["pen"].color().getRgb()[:3] == RUN_COLORS[0]
+    for rgb in RUN_COLORS:
+        for other in others:
+            assert rgb_distance(rgb, other) > 80, (rgb, other)
+
+
+def pg_color(pen):
+    import pyqtgraph as pg
+    return pg.mkPen(pen).color()
+
+
+def test_a_copied_empty_history_grows():
+    """Reset restores a compact copy of the history at iteration 0 (an empty buffer): the next step's loss must
+    still be appended (it raised IndexError: doubling an empty buffer left it empty)."""
+    from backprop_lab.core.history import LossHistory
+    h = LossHistory(keep=4, max_buckets=4).copy()
+    for k in range(20):
+        h.batch_loss.append(float(k))
+    x, y = h.batch_loss.points()
+    assert h.batch_loss.total == 20 and y.min() == 0.0 and y.max() == 19.0 and x[-1] == 20

@@ -192,9 +192,9 @@ def test_compared_runs_survive_reinitialise_save_and_load(qtbot, settings, tmp_p
     assert len(runs) == 1
     np.testing.assert_array_equal(runs[0].batch_loss, before)
     assert runs[0].label == "weights from the file"
-    _, epoch_curve, label = w.insight.main_overlay._items[0]  # still on the loss plot, labelled
-    assert epoch_curve.isVisible() and label.textItem.toPlainText() == "weights from the file"
-    np.testing.assert_array_equal(epoch_curve.getData()[1], runs[0].epoch_loss)
+    batch_curve, _, label = w.insight.main_overlay._items[0]  # still on the loss plot (its batch loss), labelled
+    assert batch_curve.isVisible() and label.textItem.toPlainText() == "weights from the file"
+    np.testing.assert_array_equal(batch_curve.getData()[1], runs[0].batch_loss)
     c.set_training(learning_rate=2.0)
     for _ in range(3):
         c.step()
