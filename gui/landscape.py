@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 import PySide6  # noqa: F401  (import before pyqtgraph so it picks this binding)
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from backprop_lab.core import Element, format_number
@@ -80,6 +80,35 @@ def _surface_rgb(values: np.ndarray) -> np.ndarray:
     return np.rint(a + (b - a) * np.clip(t, 0, 1)[..., None]).astype(np.uint8)
 
 
+class _LegendFitter(QObject):
+    """Keeps a plot with a legend above it within its widget: as many legend columns as fit the width.
+
+    A legend's row sets the plot's minimum width; wider than the dock, the plot was drawn past its right
+    edge (cut off) instead of being narrowed.
+    """
+
+    def __init__(self, plot: pg.PlotWidget, legend: pg.LegendItem, columns: int) -> None:
+        super().__init__(plot)
+        self.plot, self.legend, self.columns = plot, legend, columns
+        plot.installEventFilter(self)
+
+    def eventFilter(self, obj, ev) -> bool:
+        if ev.type() in (QEvent.Resize, QEvent.Show):
+            self.fit()
+        return False
+
+    def fit(self) -> None:
+        pi, width = self.plot.getPlotItem(), self.plot.viewport().width()
+        for cols in range(self.columns, 0, -1):
+            if self.legend.columnCount != cols:
+                self.legend.setColumnCount(cols)
+            if pi.layout.effectiveSizeHint(Qt.MinimumSize).width() <= width:
+                break
+        # lay the plot out again at the view's size (it kept the width the wider legend forced)
+        r = self.plot.viewport().rect()
+        pi.setGeometry(QRectF(0, 0, r.width(), r.height()))
+
+
 class QtLossLandscape(QWidget):
     """E over the selected weight or bias (or two of them)."""
 
@@ -140,6 +169,8 @@ class QtLossLandscape(QWidget):
         lg.addItem(self.tangent_line, "tangent, slope ∂E/∂w")
         lg.addItem(self.now_pt, "now")
         lg.addItem(self.next_pt, "after the next update")
+        self.legend1 = lg
+        self._fit1 = _LegendFitter(self.plot1, lg, 2)
         self.stack.addWidget(self.plot1)
 
     def _build_2d(self) -> None:
@@ -155,6 +186,8 @@ class QtLossLandscape(QWidget):
         lg.addItem(self.contours, "training loss (contours)")
         lg.addItem(self.path, "path of training")
         lg.addItem(self.now2, "now")
+        self.legend2 = lg
+        self._fit2 = _LegendFitter(self.plot2, lg, 3)
         self.stack.addWidget(self.plot2)
 
     # -- updates -----------------------------------------------------------------------------------

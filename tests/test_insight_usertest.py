@@ -187,3 +187,29 @@ def test_a_copied_empty_history_grows():
         h.batch_loss.append(float(k))
     x, y = h.batch_loss.points()
     assert h.batch_loss.total == 20 and y.min() == 0.0 and y.max() == 19.0 and x[-1] == 20
+
+
+# -- 4. the loss landscape fits its dock ---------------------------------------------------------------------
+@pytest.mark.parametrize("second", [False, True])
+def test_landscape_plot_fits_its_dock_at_the_default_size_and_when_resized(qtbot, settings, second):
+    w = window(qtbot, settings, load_example("moons"))
+    c, land = w.controller, w.insight.landscape
+    net = c.sim.network
+    c.select(net.element_of_index(86))
+    if second:
+        c.set_second(net.element_of_index(90))
+    w.insight.landscape_dock.raise_()
+    qtbot.waitUntil(lambda: land.mode == ("2d" if second else "1d"), timeout=3000)
+    plot = land.plot2 if second else land.plot1
+
+    def fits() -> bool:
+        pi = plot.getPlotItem()
+        return pi.sceneBoundingRect().right() <= plot.viewport().width() + 0.5
+
+    for width in (1400, 1180, 1600):
+        w.resize(width, 880)
+        qtbot.waitUntil(lambda: plot.isVisible() and plot.viewport().width() > 100)
+        qtbot.waitUntil(fits, timeout=2000)
+        # the legend is inside the plot's width too
+        lg = land.legend2 if second else land.legend1
+        assert lg.sceneBoundingRect().right() <= plot.viewport().width() + 0.5
