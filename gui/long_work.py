@@ -19,7 +19,7 @@ import numpy as np
 from PySide6.QtCore import QEventLoop, QObject, Qt
 from PySide6.QtWidgets import QProgressDialog, QPushButton, QWidget
 
-from backprop_lab.core import Simulation, StateFileError
+from backprop_lab.core import Simulation, StateFileError, load_in_process
 from backprop_lab.core.errors import BackpropLabError, Cancelled
 from backprop_lab.core.statefile import save_atomic, state_document
 
@@ -27,6 +27,9 @@ from .background import BackgroundJob
 
 #: Files larger than this many bytes are opened off the GUI thread.
 OPEN_IN_BACKGROUND_BYTES = 2_000_000
+#: Files at least this large are parsed by a separate process: parsing holds Python's interpreter lock, so on a
+#: worker thread a file this size would still stall the window for about half a second.
+OPEN_IN_PROCESS_BYTES = 16_000_000
 #: States with more numbers than this (parameters, data, history) are saved off the GUI thread.
 SAVE_IN_BACKGROUND_NUMBERS = 250_000
 #: Gradient checks costing more than this (checked parameters × batch × parameters) run off the GUI thread.
@@ -128,8 +131,14 @@ def open_file(window, path: str) -> bool:
         return c.open(path)
     c.pause()
     stop = threading.Event()
+    if size >= OPEN_IN_PROCESS_BYTES:
+        def load():
+            return load_in_process(path, cancel=stop.is_set)
+    else:
+        def load():
+            return Simulation.load(path, cancel=stop.is_set)
     out = run_with_progress(window, "Opening", f"Opening {os.path.basename(path)} ({size / 1e6:,.1f} MB)…",
-                            lambda: Simulation.load(path, cancel=stop.is_set), (StateFileError, Cancelled), stop)
+                            load, (StateFileError, Cancelled), stop)
     if out.status == "cancelled":
         c.say("Opening cancelled; nothing changed.")
         return False

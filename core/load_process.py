@@ -1,0 +1,85 @@
+"""Loading a large state file in a separate process, so that parsing it never holds up the caller's threads.
+
+Parsing JSON holds Python's global interpreter lock for the whole document (about a second for the largest
+accepted file), so a loader on a worker *thread* still stalls a window's event loop that long.  Here a child
+process (started fresh, never forked from a GUI process) reads, parses and validates the file and sends the
+finished :class:`~.simulation.Simulation` back pickled; its arrays arrive as raw bytes, which take the parent a
+few tens of milliseconds to unpickle.
+"""
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
+
+from .errors import Cancelled, StateFileError
+
+#: How often (seconds) the parent looks at its cancel flag while the child works.
+POLL_SECONDS = 0.05
+
+
+def _child(path: str) -> int:
+    """Run in the child process: load *path*, write the outcome to standard output (pickled)."""
+    from .simulation import Simulation
+    out = sys.stdout.buffer
+    try:
+        sim = Simulation.load(path)
+    except StateFileError as e:
+        out.write(pickle.dumps(("invalid", str(e))))
+        return 0
+    except Exception as e:  # noqa: BLE001 — reported to the parent, which loads in-process instead
+        out.write(pickle.dumps(("failed", f"{type(e).__name__}: {e}")))
+        return 0
+    try:
+        payload = pickle.dumps(("ok", sim), protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        # e.g. a tiny network whose plain-Python kernel keeps closures: the parent loads it itself
+        payload = pickle.dumps(("unpicklable", None))
+    out.write(payload)
+    out.flush()
+    return 0
+
+
+def load_in_process(path: str | Path, *, cancel: Callable[[], bool] | None = None):
+    """:meth:`Simulation.load(path) <.simulation.Simulation.load>` done by a child process.
+
+    Raises :class:`StateFileError` for an invalid file (the child's message) and :class:`Cancelled` when
+    *cancel* returns True before the child is done (the child is terminated).  Where the child cannot do
+    the work or send its result, the file is loaded in this process instead (same result, with the stall).
+    """
+    from .simulation import Simulation
+
+    # A fresh interpreter running this module (not multiprocessing, which would import the caller's main
+    # module, e.g. the whole window, into the child).
+    child = subprocess.Popen([sys.executable, "-m", __name__, str(path)], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            if cancel is not None and cancel():
+                raise Cancelled("loading cancelled")
+            try:
+                data, _ = child.communicate(timeout=POLL_SECONDS)
+                break
+            except subprocess.TimeoutExpired:  # retrying loses no output (see subprocess.communicate)
+                continue
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
+    try:
+        status, value = pickle.loads(data)
+    except Exception:  # noqa: BLE001 — the child died (e.g. out of memory): load here instead
+        return Simulation.load(path, cancel=cancel)
+    if status == "ok":
+        return value
+    if status == "invalid":
+        raise StateFileError(value)
+    return Simulation.load(path, cancel=cancel)
+
+
+if __name__ == "__main__":
+    sys.exit(_child(sys.argv[1]))
