@@ -35,7 +35,7 @@ ENGINE = frozenset({SIMULATION_REPLACED, PARAMETERS_CHANGED, HISTORY_CHANGED, SE
 
 def fingerprint(sim: Simulation) -> bytes:
     """A digest of what a state file of *sim* would hold (to tell whether there are unsaved changes)."""
-    h = hashlib.blake2b(sim.committed_theta().tobytes(), digest_size=16)
+    h = hashlib.blake2b(np.ascontiguousarray(sim.committed_theta()), digest_size=16)  # hashed in place
     h.update(repr((sim.iteration, sim.epoch, sim.position, sim.settings, _structure(sim), id(sim.data))).encode())
     return h.digest()
 
