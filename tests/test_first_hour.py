@@ -1,0 +1,183 @@
+"""What a new user hit in the first hour: networks of any input size with data, and the smaller GUI rough edges."""
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from backprop_lab.core import datasets as ds
+from backprop_lab.core.datasets import DataError
+from backprop_lab.gui import dialogs as gui_dialogs
+from backprop_lab.gui.data_panel import QtDataPanel
+from backprop_lab.gui.main_window import create_main_window
+from backprop_lab.gui.network_spec import NetworkSpec, build_simulation
+from backprop_lab.gui.new_network_dialog import NewNetworkDialog
+from backprop_lab.gui.structure_menu import find_action
+
+
+@pytest.fixture
+def win(qtbot, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append((a[1], a[2])))
+    monkeypatch.setattr(gui_dialogs, "show_plain_warning", lambda *a, **k: shown.append((a[1], a[2])))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Discard)
+    w = create_main_window(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    w.shown = shown
+    yield w
+    w.controller.pause()
+
+
+@pytest.fixture
+def new_dialog(qtbot):
+    d = NewNetworkDialog()
+    qtbot.addWidget(d)
+    d.show()
+    qtbot.waitExposed(d)
+    return d
+
+
+@pytest.fixture
+def panel(qtbot):
+    p = QtDataPanel()
+    qtbot.addWidget(p)
+    p.resize(360, 800)
+    p.show()
+    qtbot.waitExposed(p)
+    return p
+
+
+def three_column_csv(tmp_path):
+    """Six rows x1, x2, x3 → t (0/1), written here."""
+    path = tmp_path / "d3.csv"
+    rows = [(-0.7, 0.6, 0.5, 0), (-0.5, 0.0, -0.1, 0), (0.3, 0.2, 0.9, 1), (0.8, -0.4, 0.1, 1),
+            (0.1, 0.9, -0.6, 0), (0.6, 0.7, 0.2, 1)]
+    path.write_text("x1,x2,x3,t\n" + "".join(",".join(map(str, r)) + "\n" for r in rows))
+    return path, np.array([r[:3] for r in rows], dtype=float), np.array([[r[3]] for r in rows], dtype=float)
+
+
+# -- 1. data for any number of inputs ---------------------------------------------------------------------
+def test_clusters_in_n_dimensions_lie_around_their_centres():
+    x, t = ds.make("clusters", 400, 0.0, seed=7, inputs=5)
+    assert x.shape == (400, 5) and t.shape == (400, 1) and x.dtype == np.float64
+    assert sorted(np.unique(t)) == [0.0, 1.0] and t.sum() == 200  # half the samples each
+    # noise 0: each coordinate is centre ± N(0, 0.1), so the class means are within a few 0.1/√200 of ±0.5
+    for label, centre in ((1.0, 0.5), (0.0, -0.5)):
+        mean = x[t[:, 0] == label].mean(axis=0)
+        assert np.all(np.abs(mean - centre) < 4 * 0.1 / np.sqrt(200))
+    # the plane Σx = 0 separates them (2.5 apart from it along the diagonal, σ = 0.1·√5 across it)
+    assert np.array_equal(x.sum(axis=1) > 0, t[:, 0] == 1.0)
+    assert ds.input_size("clusters", inputs=5) == 5 and ds.output_size("clusters") == 1
+
+
+def test_linear_regression_in_n_dimensions_is_a_hidden_linear_function():
+    x, t = ds.make("linear", 60, 0.0, seed=2, inputs=4)
+    assert x.shape == (60, 4) and t.shape == (60, 1)
+    assert np.all(np.abs(x) <= 1.0)
+    w, *_ = np.linalg.lstsq(x, t[:, 0], rcond=None)  # recovered from the samples alone
+    assert np.allclose(x @ w, t[:, 0], atol=1e-12) and np.abs(w).sum() == pytest.approx(1.0, abs=1e-12)
+    # Σ|w| = 1 keeps |t| ≤ max|x| ≤ 1
+    assert np.all(np.abs(t) <= 1.0)
+    x2, t2 = ds.make("linear", 60, 0.0, seed=3, inputs=4)
+    w2, *_ = np.linalg.lstsq(x2, t2[:, 0], rcond=None)
+    assert not np.allclose(w, w2)  # the weights come from the seed
+
+
+@pytest.mark.parametrize("name", ["clusters", "linear"])
+def test_the_number_of_inputs_is_checked(name):
+    for bad in (0, ds.MAX_INPUTS + 1, 2.5, True):
+        with pytest.raises(DataError, match="inputs"):
+            ds.make(name, 10, inputs=bad)
+    assert ds.make(name, 10, inputs=1)[0].shape == (10, 1)
+    assert ds.takes_any_inputs(name) and not ds.takes_any_inputs("spiral")
+
+
+def test_new_network_3_4_1_switches_to_data_for_three_inputs_and_trains(new_dialog):
+    d = new_dialog
+    d.set_dataset("spiral")
+    assert d.set_sizes_text("3-4-1")
+    assert d._dataset() == "clusters" and d.problems() == [] and d.create_button.isEnabled()
+    sim = d.create()
+    assert sim.network.sizes == (3, 4, 1) and sim.inputs.shape[1] == 3
+    assert set(np.unique(sim.targets)) == {-1.0, 1.0}  # ±1 for the tanh output
+    sim.run(3)
+    # a regression curve gives way to the regression set, with the input spin box
+    d2 = NewNetworkDialog()
+    d2.set_dataset("sine")
+    d2.size_spins[0].setValue(6)
+    assert d2._dataset() == "linear" and d2._sizes[0] == 6 and d2.problems() == []
+    assert d2.create().inputs.shape[1] == 6
+    d2.deleteLater()
+
+
+def test_new_network_with_kept_data_of_another_width_says_what_to_do(new_dialog):
+    d = new_dialog
+    d.set_current_data(np.zeros((4, 2)), np.zeros((4, 1)), description="two columns")
+    d.set_dataset("")
+    d.size_spins[0].setValue(3)
+    assert d._dataset() == ""  # kept data is never swapped for another set behind the person's back
+    text = " ".join(d.problems())
+    assert "has 2 input(s); the input layer has 3" in text and "Gaussian clusters" in text
+    assert "inputs=" not in text and not d.create_button.isEnabled()
+
+
+def spiral_window(win):
+    spec = NetworkSpec(sizes=(2, 3, 1), activations=("tanh", "tanh"), loss="mse", init_scheme="xavier",
+                       init_seed=1, dataset_name="spiral",
+                       dataset_options={"n_samples": 40, "noise": 0.0, "seed": 5, "targets": "pm1"})
+    f = win.data_features
+    f.open_new(build_simulation(spec))
+    f.panel.choose_generator("spiral")
+    f.panel.samples.set_text("40")
+    f.panel.seed.set_text("5")
+    f.panel.test_fraction.set_text("0")
+    return f
+
+
+def test_plus_on_the_input_layer_makes_data_with_one_more_input(win):
+    c, f = win.controller, spiral_window(win)
+    before, data = c.sim.network.theta.tobytes(), c.sim.data
+    f.structure.add_neuron(0)
+    sim = c.sim
+    assert sim.network.sizes == (3, 3, 1)
+    x, t = ds.make("clusters", 40, 0.0, seed=5, inputs=3, targets="pm1")
+    assert np.array_equal(sim.inputs, x) and np.array_equal(sim.targets, t)
+    assert f.panel._generator() == "clusters" and f.panel.fit_problem() == ""
+    assert "made again" in win.statusBar().currentMessage() and win.shown == []
+    win.act_undo.trigger()
+    assert c.sim.network.theta.tobytes() == before and c.sim.data is data
+
+
+def test_plus_on_the_input_layer_with_csv_data_says_what_to_do_in_plain_words(win):
+    c, f = win.controller, spiral_window(win)
+    f.panel.source.setCurrentIndex(f.panel.source.findData("current"))
+    before = c.sim.network.sizes
+    f.structure.add_neuron(0)
+    assert c.sim.network.sizes == before
+    title, text = win.shown[-1]
+    assert title == "Cannot add a neuron"
+    assert "2 input column(s)" in text and "3 inputs" in text and "Gaussian clusters" in text
+    assert "inputs=" not in text and "…, targets" not in text
+
+
+def test_a_csv_that_does_not_fit_offers_a_network_made_for_it(win, tmp_path, monkeypatch):
+    c, f = win.controller, spiral_window(win)
+    path, x, t = three_column_csv(tmp_path)
+    data = ds.read_csv_data(path, inputs=["x1", "x2", "x3"], targets=["t"])
+    assert f.use_csv(data, str(path)) is False and c.sim.inputs.shape[1] == 2
+    p = f.panel
+    # the reason once (the fit line), not twice; the way out as a button
+    assert p.fit.text().count("d3.csv has 3 input(s)") == 1 and "d3.csv has" not in p.status.text()
+    assert p.network_button.isVisible() and "(3 → 1)" in p.network_button.text()
+    assert win.shown[-1][0] == "CSV not imported" and "New network for this data" in win.shown[-1][1]
+
+    def fill():
+        d = f.dialog
+        assert d._dataset() == "" and d._sizes[0] == 3 and d._sizes[-1] == 1
+        d.create()
+    QTimer.singleShot(0, fill)
+    p.network_button.click()
+    assert c.sim.network.sizes[0] == 3 and np.array_equal(c.sim.inputs, x) and np.array_equal(c.sim.targets, t)
+    QApplication.processEvents()
