@@ -1,13 +1,17 @@
 """What a new user hit in the first hour: networks of any input size with data, and the smaller GUI rough edges."""
+import re
+
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QRect, QSettings, QTimer
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from backprop_lab.core import datasets as ds
 from backprop_lab.core.datasets import DataError
 from backprop_lab.gui import dialogs as gui_dialogs
 from backprop_lab.gui.data_panel import QtDataPanel
+from backprop_lab.gui.equations_list import ROW_H, EquationDelegate, IterationModel
 from backprop_lab.gui.main_window import create_main_window
 from backprop_lab.gui.network_spec import NetworkSpec, build_simulation
 from backprop_lab.gui.new_network_dialog import NewNetworkDialog
@@ -181,3 +185,58 @@ def test_a_csv_that_does_not_fit_offers_a_network_made_for_it(win, tmp_path, mon
     p.network_button.click()
     assert c.sim.network.sizes[0] == 3 and np.array_equal(c.sim.inputs, x) and np.array_equal(c.sim.targets, t)
     QApplication.processEvents()
+
+
+# -- 2. the equations list shortens at term boundaries --------------------------------------------------
+class RecordingPainter(QPainter):
+    """A painter that keeps every text the delegate draws."""
+
+    def __init__(self, device):
+        super().__init__(device)
+        self.texts = []
+
+    def drawText(self, *args):
+        self.texts.append(args[-1])
+        super().drawText(*args)
+
+
+NUMBER = re.compile(r"−?\d+(?:\.\d+)?(?:e[−+]?\d+)?")
+
+
+def drawn_numbers_line(delegate, rec, width):
+    img = QImage(width, ROW_H, QImage.Format_RGB32)
+    p = RecordingPainter(img)
+    try:
+        delegate._paint_row(p, QRect(0, 0, width, ROW_H), delegate._row(rec, 9, False), False)
+    finally:
+        p.end()
+    return p.texts[0]  # then the result, drawn by itself
+
+
+def test_long_equation_rows_are_shortened_to_whole_terms(qtbot):
+    from backprop_lab.core import format_number, load_example
+    sim = load_example("moons")
+    tr = sim.step(trace=True)
+    model = IterationModel()
+    delegate = EquationDelegate(model)
+    shortened = 0
+    for rec in tr.records:
+        full = rec.substituted(9)
+        # the numbers a row may show: its operands as formatted, and the template's own constants (½, 1, / 10)
+        allowed = {format_number(v, 9) for _, v in rec.operands}
+        allowed |= set(NUMBER.findall(re.sub(r"\{\d+\}", " ", rec.template)))
+        for width in (230, 330):
+            line = drawn_numbers_line(delegate, rec, width)
+            assert line.startswith("= ") and line.endswith(" = ")
+            body = line[2:-3]
+            for num in NUMBER.findall(body):
+                assert num in allowed, (rec.kind, width, body)
+            if "…" in body and "…" not in full:
+                shortened += 1
+                # "…" stands for whole terms: between " + " separators or just inside the sum's parentheses
+                assert re.fullmatch(r"(.*(\+ |\())?…(( \+|\)).*)?", body), body
+                # the kept terms are the full line's terms, in order, with the last one (the bias) kept
+                head, _, tail = body.partition("…")
+                assert full.startswith(head) and full.endswith(tail)
+            assert body.count("(") == body.count(")")
+    assert shortened > 10  # the widths really did shorten the weighted sums and the means
