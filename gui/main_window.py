@@ -71,7 +71,12 @@ class MainWindow(QMainWindow):
         self.loss_plot = QtLossPlot(c)
         self.training = QtTrainingPanel(c)
         self.equations_dock = self._dock("Equations", "equations", self.equations, Qt.RightDockWidgetArea)
-        self.plot_dock = self._dock("Loss", "loss", self.loss_plot, Qt.BottomDockWidgetArea)
+        # The plot keeps a readable height (MIN_PLOT_HEIGHT); a squeezed dock scrolls rather than flattening it.
+        loss_scroll = QScrollArea()
+        loss_scroll.setWidget(self.loss_plot)
+        loss_scroll.setWidgetResizable(True)
+        loss_scroll.setFrameShape(QScrollArea.NoFrame)
+        self.plot_dock = self._dock("Loss", "loss", loss_scroll, Qt.BottomDockWidgetArea)
         scroll = QScrollArea()
         scroll.setWidget(self.training)
         scroll.setWidgetResizable(True)
@@ -102,7 +107,7 @@ class MainWindow(QMainWindow):
 
         self.resize(1400, 880)
         self.resizeDocks([self.training_dock, self.equations_dock], [260, 470], Qt.Horizontal)
-        self.resizeDocks([self.plot_dock], [200], Qt.Vertical)
+        self.resizeDocks([self.plot_dock], [220], Qt.Vertical)
         self._restore_settings()
         install_teach_features(self)  # practice mode, Compare, Getting Started (issue #14)
         install_export_menu(self)     # File ▸ Export

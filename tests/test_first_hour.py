@@ -240,3 +240,53 @@ def test_long_equation_rows_are_shortened_to_whole_terms(qtbot):
                 assert full.startswith(head) and full.endswith(tail)
             assert body.count("(") == body.count(")")
     assert shortened > 10  # the widths really did shorten the weighted sums and the means
+
+
+# -- 3, 4. the loss plot: the first iteration shows, and the plot has room ----------------------------------
+def moons_window(qtbot, tmp_path, monkeypatch, size=None):
+    from backprop_lab.core import load_example
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Discard)  # closing, unsaved
+    from backprop_lab.gui.controller import SimulationController
+    from backprop_lab.gui.main_window import MainWindow
+    w = MainWindow(SimulationController(load_example("moons")),
+                   settings=QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
+    qtbot.addWidget(w)
+    if size:
+        w.resize(*size)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.wait(20)
+    return w
+
+
+def test_the_first_iteration_shows_on_the_loss_plot_and_the_range_holds_the_data(qtbot, tmp_path, monkeypatch):
+    w = moons_window(qtbot, tmp_path, monkeypatch)
+    lp, c = w.loss_plot, w.controller
+    c.step()
+    QApplication.processEvents()
+    x, y = lp.batch_curve.getData()
+    assert list(x) == [1.0] and y[0] == pytest.approx(c.state.batch_loss[0])
+    assert lp.batch_curve.opts["symbol"] == "o"  # one point alone: drawn as a dot
+    vb = lp.plot.getPlotItem().vb
+    for k in range(30):
+        (x0, x1), (y0, y1) = vb.viewRange()
+        loss = np.asarray(c.state.batch_loss)
+        assert x0 <= 1 and len(loss) <= x1 and y0 <= loss.min() and loss.max() * 1.03 < y1, k
+        c.step()
+        QApplication.processEvents()
+    for _ in range(25):
+        c.step()
+    QApplication.processEvents()
+    assert len(c.state.batch_loss) > 50 and lp.batch_curve.opts["symbol"] is None  # a line is enough now
+    w.close()
+
+
+def test_the_loss_plot_has_room_at_the_default_size_and_scrolls_in_a_small_window(qtbot, tmp_path, monkeypatch):
+    from backprop_lab.gui.loss_plot import MIN_PLOT_HEIGHT
+    w = moons_window(qtbot, tmp_path, monkeypatch)
+    vb = w.loss_plot.plot.getPlotItem().vb
+    assert w.loss_plot.plot.height() >= MIN_PLOT_HEIGHT and vb.height() >= 65  # was 129 and 50 px
+    w.resize(800, 560)
+    qtbot.wait(20)
+    assert w.loss_plot.plot.height() >= MIN_PLOT_HEIGHT and w.height() <= 560
+    w.close()
