@@ -290,3 +290,34 @@ def test_the_loss_plot_has_room_at_the_default_size_and_scrolls_in_a_small_windo
     qtbot.wait(20)
     assert w.loss_plot.plot.height() >= MIN_PLOT_HEIGHT and w.height() <= 560
     w.close()
+
+
+# -- 5. a refusal under a training field goes once the field shows a valid value again ------------------------
+def test_a_refused_learning_rate_message_goes_after_esc_a_step_and_undo(win, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    lr = win.training.learning_rate
+    shown = lr.text()
+
+    def refuse():
+        lr.setFocus()
+        lr.selectAll()
+        QTest.keyClicks(lr, "-")
+        QTest.keyClick(lr, Qt.Key_Return)
+        assert lr.error.isVisible() and "not a number" in lr.error.text() and lr.text() == shown
+
+    refuse()
+    QTest.keyClick(lr, Qt.Key_Escape)
+    assert not lr.error.isVisible() and lr.text() == shown
+    refuse()
+    win.controller.step()
+    QApplication.processEvents()
+    assert not lr.error.isVisible()
+    refuse()
+    win.act_undo.trigger()
+    QApplication.processEvents()
+    assert not lr.error.isVisible() and lr.text() == shown
+    # a refusal still shows until something happens (it is not cleared on the spot)
+    refuse()
+    QApplication.processEvents()
+    assert lr.error.isVisible()
