@@ -321,3 +321,18 @@ def test_a_refused_learning_rate_message_goes_after_esc_a_step_and_undo(win, qtb
     refuse()
     QApplication.processEvents()
     assert lr.error.isVisible()
+
+
+# -- 9. the menu, the README and the example agree on what the symmetry example is ------------------------------
+def test_the_symmetry_example_is_named_for_what_it_is():
+    from pathlib import Path
+
+    from backprop_lab.core import EXAMPLES, load_example
+    net = load_example("symmetry").network
+    w_in, w_out = net.weights[0], net.weights[1]
+    # every hidden neuron has the same non-zero weights in and out: equal, not zero
+    assert (w_in == w_in[0]).all() and (w_out == w_out[0, 0]).all() and np.abs(w_in).min() > 0
+    title = EXAMPLES["symmetry"][1]
+    assert "equal non-zero starting weights" in title and "zero" not in title.replace("non-zero", "")
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "| `symmetry.json` | equal non-zero starting weights" in readme and "all weights zero" not in readme
