@@ -160,7 +160,9 @@ class DataFeatures:
                                     data.description, label="Keep the new data (from the Data panel)")
             dialog.set_dataset("")
         self.dialog = dialog  # tests drive the open dialog
-        if dialog.exec() != QDialog.Accepted or dialog.simulation() is None:
+        accepted = dialog.exec() == QDialog.Accepted
+        self.window.activateWindow()  # keys (shortcuts) go back to the window, even with no window manager
+        if not accepted or dialog.simulation() is None:
             return None
         return self.open_new(dialog.simulation())
 
@@ -173,7 +175,9 @@ class DataFeatures:
         """File ▸ Import CSV…: the CSV dialog, then the Data panel's split and scaling, then the controller."""
         dialog = CsvImportDialog(self.window)
         self.dialog = dialog
-        if dialog.exec() != QDialog.Accepted or dialog.result_data() is None:
+        accepted = dialog.exec() == QDialog.Accepted
+        self.window.activateWindow()
+        if not accepted or dialog.result_data() is None:
             return False
         return self.use_csv(dialog.result_data(), dialog.path())
 

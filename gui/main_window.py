@@ -278,6 +278,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{title}: {message.splitlines()[0] if message else ''}", 15000)
         # plain text, cut short: the message may quote a file (a key named <img src=...>)
         self.error_box = dialogs.show_plain_warning(self, title, message + (f"\n\n{details}" if details else ""))
+        if hasattr(self.error_box, "finished"):
+            # Keys go back to this window when the box closes: without a window manager (or with some)
+            # nothing is active then, and shortcuts such as Ctrl+N did nothing until a click.
+            self.error_box.finished.connect(lambda *_: self.activateWindow())
 
     def _on_dirty_changed(self, dirty: bool) -> None:
         self.setWindowModified(dirty)

@@ -336,3 +336,25 @@ def test_the_symmetry_example_is_named_for_what_it_is():
     assert "equal non-zero starting weights" in title and "zero" not in title.replace("non-zero", "")
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     assert "| `symmetry.json` | equal non-zero starting weights" in readme and "all weights zero" not in readme
+
+
+# -- 8. keys come back to the window when an error box closes (Ctrl+N did nothing after a refused CSV) ---------
+def test_the_window_is_active_again_when_the_error_box_closes(qtbot, tmp_path, monkeypatch):
+    w = moons_window(qtbot, tmp_path, monkeypatch)
+    w.controller.error.emit("CSV not imported", "d3.csv has 3 input(s)", "")
+    box = w.error_box
+    qtbot.waitUntil(box.isVisible)
+    box.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is box)
+    box.done(0)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=2000)
+    hits = []
+    w.data_features.act_new.triggered.disconnect()
+    w.data_features.act_new.triggered.connect(lambda *a: hits.append(1))
+    w.data_features.show_dock()
+    w.data_features.panel.table.setFocus()
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    QTest.keyClick(QApplication.focusWidget() or w, Qt.Key_N, Qt.ControlModifier)
+    assert hits == [1]
+    w.close()
