@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -50,6 +51,8 @@ __all__ = ["QtDataPanel", "DataRequest", "make_request"]
 Array = np.ndarray
 #: Datasets with more numbers than this are exported off the GUI thread (about 0.1 s of writing).
 BACKGROUND_NUMBERS = 200_000
+#: The sample table's least height: the header, about four rows and the Add row / Remove row line.
+TABLE_MIN_HEIGHT = 170
 SCALING_CHOICES = (("none", "none"), ("minmax", "min–max to [0, 1]"), ("standardise", "standardise (mean 0, sd 1)"))
 
 
@@ -106,6 +109,10 @@ class QtDataPanel(QWidget):
         self.table.sample_edited.connect(self.sample_edited)
         self.table.sample_added.connect(self.sample_added)
         self.table.sample_removed.connect(self.sample_removed)
+        # The table takes the height that is left, down to a few rows: its size hint (many rows) would make the
+        # panel taller than the dock, and the scroll area would cut off its Add row / Remove row line.
+        self.table.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Ignored)
+        self.table.setMinimumHeight(TABLE_MIN_HEIGHT)
         lay.addWidget(self.table, 1)
         self.scaling.currentIndexChanged.connect(self._update_fit)
 

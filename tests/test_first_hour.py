@@ -358,3 +358,39 @@ def test_the_window_is_active_again_when_the_error_box_closes(qtbot, tmp_path, m
     QTest.keyClick(QApplication.focusWidget() or w, Qt.Key_N, Qt.ControlModifier)
     assert hits == [1]
     w.close()
+
+
+# -- 7. Import CSV: a typed path is previewed on Tab and on Enter (which does not import as well) -------------
+@pytest.mark.parametrize("key", ["Tab", "Return"])
+def test_a_typed_csv_path_is_previewed_and_not_imported_at_once(qtbot, tmp_path, key):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from backprop_lab.gui.csv_import_dialog import CsvImportDialog
+    path, x, _ = three_column_csv(tmp_path)
+    d = CsvImportDialog()
+    qtbot.addWidget(d)
+    d.show()
+    qtbot.waitExposed(d)
+    d.activateWindow()
+    qtbot.waitUntil(d.isActiveWindow)
+    d.path_edit.setFocus()
+    qtbot.waitUntil(d.path_edit.hasFocus)
+    QTest.keyClicks(d.path_edit, str(path))
+    QTest.keyClick(d.path_edit, getattr(Qt, f"Key_{key}"))
+    QApplication.processEvents()
+    assert d.path() == str(path) and d.preview.rowCount() == len(x) and d.preview.columnCount() == 4
+    assert d.preview.item(0, 0).text() == "-0.7"
+    assert d.import_button.isEnabled() and d.result() == 0 and d.isVisible() and d.result_data() is None
+    d.import_button.click()
+    assert d.result_data() is not None and np.array_equal(d.result_data().inputs, x)
+
+
+def test_the_data_docks_row_buttons_show_at_the_default_size(win):
+    f = win.data_features
+    f.show_dock()
+    QApplication.processEvents()
+    scroll = f.dock.widget()
+    for b in (f.panel.table.findChildren(type(f.panel.apply_button))):
+        bottom = b.mapTo(scroll.viewport(), b.rect().bottomLeft()).y()
+        assert b.isVisible() and bottom < scroll.viewport().height(), b.text()
