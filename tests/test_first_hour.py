@@ -394,3 +394,22 @@ def test_the_data_docks_row_buttons_show_at_the_default_size(win):
     for b in (f.panel.table.findChildren(type(f.panel.apply_button))):
         bottom = b.mapTo(scroll.viewport(), b.rect().bottomLeft()).y()
         assert b.isVisible() and bottom < scroll.viewport().height(), b.text()
+
+
+# -- 6. the weight editor's refusal is inside the diagram ------------------------------------------------------
+def test_the_weight_editors_refusal_is_inside_the_viewport(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    w = moons_window(qtbot, tmp_path, monkeypatch, size=(1000, 700))
+    d = w.diagram
+    lay = d.layout_
+    # the weight whose label is furthest right: its editor sits by the viewport's right edge
+    el = max(lay.edges, key=lambda e: d.mapFromScene(d.label_anchor(e)).x())
+    ed = d.open_editor(el)
+    ed.setText("a very long text that is certainly not a number at all, and goes on")
+    QTest.keyClick(ed, Qt.Key_Return)
+    QApplication.processEvents()
+    err = d.editor_error
+    assert err.isVisible() and err.text()
+    assert d.viewport().rect().contains(err.geometry()), (err.geometry(), d.viewport().rect())
+    w.close()
