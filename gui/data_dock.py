@@ -26,6 +26,8 @@ __all__ = ["DataFeatures", "install_data_features", "MAX_OUTPUT_WORK"]
 
 #: The table's output columns are recomputed only when samples × parameters is at most this (about 2 ms).
 MAX_OUTPUT_WORK = 2_000_000
+#: The Data dock's least width: the form's labels and fields whole, beside each other.
+DATA_MIN_WIDTH = 270
 
 
 class DataFeatures:
@@ -41,6 +43,7 @@ class DataFeatures:
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setMinimumWidth(DATA_MIN_WIDTH)  # a small window scrolls the panel rather than cutting its labels
         self.dock.setWidget(scroll)
         window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
         window.tabifyDockWidget(window.equations_dock, self.dock)  # a tab beside the equations when shown

@@ -413,3 +413,25 @@ def test_the_weight_editors_refusal_is_inside_the_viewport(qtbot, tmp_path, monk
     assert err.isVisible() and err.text()
     assert d.viewport().rect().contains(err.geometry()), (err.geometry(), d.viewport().rect())
     w.close()
+
+
+# -- 10. a small window: docks keep a usable width, status fields elide instead of overlapping ----------------
+def test_a_small_window_keeps_usable_docks_and_status_fields(qtbot, tmp_path, monkeypatch):
+    from backprop_lab.gui.data_dock import DATA_MIN_WIDTH
+    from backprop_lab.gui.main_window import DOCK_MIN_WIDTH, STATUS_MIN_WIDTH
+    w = moons_window(qtbot, tmp_path, monkeypatch)
+    w.data_features.show_dock()
+    w.resize(800, 560)
+    w.controller.step()
+    qtbot.wait(30)
+    assert w.width() <= 800 and w.height() <= 560
+    assert w.training_dock.width() >= DOCK_MIN_WIDTH  # was about 55 px ("Tr…")
+    assert w.data_features.dock.widget().width() >= DATA_MIN_WIDTH
+    fields = [w.status_iter, w.status_sample, w.status_loss, w.insight.status_summary]
+    rects = [f.geometry() for f in fields if f.isVisible()]
+    for a, b in zip(rects, rects[1:]):
+        assert a.right() < b.left(), (a, b)  # side by side, never over each other
+    for f in fields[:3]:
+        assert f.width() >= min(STATUS_MIN_WIDTH, f.sizeHint().width())
+    assert rects[-1].right() <= w.statusBar().width()
+    w.close()
