@@ -1,4 +1,4 @@
-"""Dataset generators (logic gates, TensorFlow Playground's 2-D sets, blobs, 1-D curves) and the data API.
+"""Dataset generators (logic gates, TensorFlow Playground's 2-D sets, blobs, 1-D curves, n-D sets) and the data API.
 
 ``make(name, n_samples, noise, seed, **options)`` returns ``(inputs, targets)``
 as float64 arrays; every draw comes from ``numpy.random.default_rng(seed)``.
@@ -49,13 +49,17 @@ __all__ = [
     "target_problem", "n_test_samples", "split_problem", "MAX_DEGREE",
     "SUM_TOLERANCE", "as_dataset", "read_csv", "read_csv_data", "preview_csv", "write_csv", "CSVData",
     "MAX_CSV_BYTES", "MAX_CSV_COLUMNS", "MAX_CSV_ROWS", "MAX_SAMPLES", "MAX_CLASSES", "DataError", "CSVError",
-    "xor", "moons", "blobs",
+    "xor", "moons", "blobs", "ANY_INPUTS", "MAX_INPUTS", "takes_any_inputs", "any_inputs_set",
 ]
 
 #: Most classes ``make("blobs", classes=…)`` draws.
 MAX_CLASSES = 20
 #: Most ``degree`` of ``make("polynomial", degree=…)``.
 MAX_DEGREE = 10
+#: Most ``inputs`` of the sets that take any number of inputs (:data:`ANY_INPUTS`).
+MAX_INPUTS = 64
+#: The sets whose number of inputs is an option (``inputs=n``): one per kind, classification first.
+ANY_INPUTS = ("clusters", "linear")
 
 
 # -- the examples' fixed generators (scripts/make_examples.py; outputs must never change) ----
@@ -159,6 +163,24 @@ def _blobs(n: int, noise: float, rng: np.random.Generator, classes: int = 3) -> 
     return _shuffled(x, np.eye(classes)[label], rng)
 
 
+def _clusters(n: int, noise: float, rng: np.random.Generator, inputs: int = 3) -> tuple[Array, Array]:
+    # The Two Gaussians set in any number of dimensions: centres ±0.5 on every axis, so the classes are
+    # √inputs apart and a single neuron (a plane between them) separates them.
+    n1 = n // 2
+    centre = np.r_[np.full((n1, inputs), 0.5), np.full((n - n1, inputs), -0.5)]
+    x = centre + rng.normal(0.0, 0.1 + noise / 2, (n, inputs))
+    label = np.r_[np.ones(n1), np.zeros(n - n1)]
+    return _shuffled(x, label[:, None], rng)
+
+
+def _linear(n: int, noise: float, rng: np.random.Generator, inputs: int = 3) -> tuple[Array, Array]:
+    # Random weights scaled so that Σ|w| = 1: with x in [−1, 1]ⁿ the target stays in [−1, 1] (before noise).
+    w = rng.normal(0.0, 1.0, inputs)
+    w /= np.abs(w).sum()
+    x = rng.uniform(-1.0, 1.0, (n, inputs))
+    return x, (x @ w + rng.normal(0.0, noise, n))[:, None]
+
+
 def _curve(f: Callable[..., Array]) -> Callable[..., tuple[Array, Array]]:
     def gen(n: int, noise: float, rng: np.random.Generator, **opts: Any) -> tuple[Array, Array]:
         x = rng.uniform(-1.0, 1.0, n)
@@ -215,6 +237,9 @@ class DatasetInfo:
         An output activation and a loss that fit the default encoding.
     fixed_samples : bool
         True when the sample count cannot be chosen (the worked example).
+    any_inputs : bool
+        True when the number of inputs is the option ``inputs`` (*n_inputs*
+        is its default).
     """
 
     name: str
@@ -231,6 +256,7 @@ class DatasetInfo:
     suggested_output: str = "sigmoid"
     suggested_loss: str = "mse"
     fixed_samples: bool = False
+    any_inputs: bool = False
 
 
 _GATE_NOISE = "Gaussian jitter (standard deviation = noise) on the inputs of the copies beyond the first four"
@@ -307,6 +333,20 @@ _register(_moons01, name="moons", title="Two moons", kind="classification",
           default_noise=0.1)
 
 
+_register(_clusters, name="clusters", title="Gaussian clusters (any number of inputs)", kind="classification",
+          description="Two round clusters in as many dimensions as the network has inputs (option inputs=n, "
+                      "3 by default): class 1 around (0.5, …, 0.5), class 0 around (−0.5, …, −0.5).",
+          n_inputs=3, inputs="about [−1, 1]ⁿ (Gaussian, unbounded)", targets=_BINARY,
+          noise="standard deviation of each cluster = 0.1 + noise/2", default_samples=200, default_noise=0.0,
+          options={"targets": "01", "inputs": 3}, any_inputs=True)
+_register(_linear, name="linear", title="Linear regression (any number of inputs)", kind="regression",
+          description="t = w·x for random weights w (drawn with the seed, Σ|w| = 1) and x uniform in [−1, 1]ⁿ, "
+                      "with as many inputs as the network has (option inputs=n, 3 by default).",
+          n_inputs=3, inputs="x uniform in [−1, 1]ⁿ", targets="t = w·x ∈ [−1, 1] (targets='01': (t + 1)/2)",
+          noise=_CURVE_NOISE, default_samples=200, default_noise=0.0,
+          options={"targets": "pm1", "inputs": 3}, suggested_output="linear", any_inputs=True)
+
+
 def names() -> list[str]:
     """The dataset names :func:`make` accepts, in the order a list should show them."""
     return list(_INFO)
@@ -326,7 +366,8 @@ def describe(name: str) -> str:
     outs = output_size(name)
     opts = ", ".join(f"{k}={v!r}" for k, v in i.options.items())
     lines = [f"{i.title}: {i.description}",
-             f"Shape: {i.n_inputs} input(s) → {outs} output(s)"
+             "Shape: " + (f"1 to {MAX_INPUTS} inputs (option inputs=n), by default " if i.any_inputs else "")
+             + f"{i.n_inputs} input(s) → {outs} output(s)"
              + (" (one per class)" if name == "blobs" else "") + f"; {i.default_samples} sample(s) by default.",
              f"Inputs: {i.inputs}.", f"Targets: {i.targets}.", f"Noise: {i.noise}."]
     if opts:
@@ -335,9 +376,22 @@ def describe(name: str) -> str:
     return "\n".join(lines)
 
 
-def input_size(name: str) -> int:
-    """How many input neurons *name* needs."""
-    return info(name).n_inputs
+def input_size(name: str, **options: Any) -> int:
+    """How many input neurons *name* needs with these options (``inputs`` for :data:`ANY_INPUTS`)."""
+    i = info(name)
+    if i.any_inputs:
+        return _check_options(i, options)["inputs"]
+    return i.n_inputs
+
+
+def takes_any_inputs(name: str) -> bool:
+    """Whether *name* makes data for any number of inputs (the option ``inputs=n``)."""
+    return info(name).any_inputs
+
+
+def any_inputs_set(kind: str) -> str:
+    """The set of :data:`ANY_INPUTS` for a *kind* of problem: ``"linear"`` for regression, else ``"clusters"``."""
+    return "linear" if kind == "regression" else "clusters"
 
 
 def output_size(name: str, **options: Any) -> int:
@@ -379,6 +433,8 @@ def _check_options(i: DatasetInfo, options: dict[str, Any]) -> dict[str, Any]:
         opts["classes"] = _check_int(opts["classes"], f"{i.name}: classes", 3, MAX_CLASSES)
     if "degree" in opts:
         opts["degree"] = _check_int(opts["degree"], f"{i.name}: degree", 1, MAX_DEGREE)
+    if "inputs" in opts:
+        opts["inputs"] = _check_int(opts["inputs"], f"{i.name}: inputs", 1, MAX_INPUTS)
     return opts
 
 
@@ -405,12 +461,13 @@ def make(name: str, n_samples: int | None = None, noise: float | None = None, se
         outputs, ±1 for tanh; regression curves: their values in [−1, 1] for
         ``"pm1"``, the default, or mapped by (t + 1)/2 for ``"01"``);
         ``classes=k`` (3 … 20) for ``"blobs"``; ``degree=d`` (1 … 10) for
-        ``"polynomial"``.
+        ``"polynomial"``; ``inputs=n`` (1 … 64) for the sets that take any
+        number of inputs (``"clusters"``, ``"linear"``).
 
     Returns
     -------
     inputs, targets : numpy.ndarray
-        float64, shapes ``(n_samples, input_size(name))`` and
+        float64, shapes ``(n_samples, input_size(name, **options))`` and
         ``(n_samples, output_size(name, **options))``.
 
     Raises

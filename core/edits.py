@@ -246,9 +246,9 @@ class Editing:
         for k, what, side in ((0, "input", "inputs"), (-1, "target", "outputs")):
             have, want = self.data.inputs.shape[1] if k == 0 else self.data.targets.shape[1], plan.sizes[k]
             if have != want:
-                raise ConfigError(f"the data has {have} {what} column(s) and a network with {want} {side} does "
-                                  f"not fit it; give data that fits with the edit (inputs=…, targets=…), as the "
-                                  f"Data panel does for generated data")
+                raise ConfigError(f"the data has {have} {what} column(s), so a network with {want} {side} cannot "
+                                  f"train on it; first change the data to {want} {what} column(s) (set_data), or "
+                                  f"pass new data that fits along with this edit (inputs=…, targets=…)")
         return None
 
 

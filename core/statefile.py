@@ -59,7 +59,7 @@ __all__ = [
 EXAMPLES: dict[str, tuple[str, str]] = {
     "mazur": ("mazur.json", "Worked example: 2-2-2 sigmoid (Mazur)"),
     "xor": ("xor.json", "XOR with a 2-3-1 sigmoid network"),
-    "symmetry": ("symmetry.json", "The symmetry problem: all weights zero"),
+    "symmetry": ("symmetry.json", "The symmetry problem: equal non-zero starting weights"),
     "moons": ("moons.json", "Two moons: 2-8-8-1 tanh, 300 points, mini-batches"),
     "blobs": ("blobs.json", "Three classes: 2-6-3 softmax with cross-entropy"),
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -98,7 +98,10 @@ class CsvImportDialog(QDialog):
         self.path_edit.setAccessibleName("CSV file")
         self.path_edit.setToolTip("The file to import (type a path and press Enter, or choose one)")
         self.path_edit.setPlaceholderText("Choose a .csv file…")
-        self.path_edit.returnPressed.connect(lambda: self.set_path(self.path_edit.text()))
+        # Enter and Tab (leaving the field) both preview a typed path; Enter does not import as well (the
+        # dialog's default button would take it): the person sees the preview and the columns first.
+        self.path_edit.editingFinished.connect(self._on_path_typed)
+        self.path_edit.installEventFilter(self)
         self.browse = QPushButton("Choose…")
         self.browse.setAccessibleName("Choose a CSV file")
         self.browse.setToolTip("Open a file chooser")
@@ -166,6 +169,18 @@ class CsvImportDialog(QDialog):
         self.buttons.accepted.connect(self.import_data)
         self.buttons.rejected.connect(self.reject)
         lay.addWidget(self.buttons)
+
+    def _on_path_typed(self) -> None:
+        text = self.path_edit.text().strip()
+        if text and text != self._path:
+            self.set_path(text)
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.path_edit and event.type() == QEvent.KeyPress and event.key() in (Qt.Key_Return,
+                                                                                          Qt.Key_Enter):
+            self._on_path_typed()
+            return True  # previewed only: Import is a separate, deliberate press
+        return super().eventFilter(obj, event)
 
     # -- public --------------------------------------------------------------------------------
     def path(self) -> str:

@@ -13,6 +13,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog, QDockWidget, QMenu, QScrollArea
 
 from backprop_lab.core import Simulation
+from backprop_lab.core import datasets as ds
 
 from .csv_import_dialog import CsvImportDialog
 from .data_panel import QtDataPanel
@@ -25,6 +26,8 @@ __all__ = ["DataFeatures", "install_data_features", "MAX_OUTPUT_WORK"]
 
 #: The table's output columns are recomputed only when samples × parameters is at most this (about 2 ms).
 MAX_OUTPUT_WORK = 2_000_000
+#: The Data dock's least width: the form's labels and fields whole, beside each other.
+DATA_MIN_WIDTH = 270
 
 
 class DataFeatures:
@@ -40,6 +43,7 @@ class DataFeatures:
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setMinimumWidth(DATA_MIN_WIDTH)  # a small window scrolls the panel rather than cutting its labels
         self.dock.setWidget(scroll)
         window.addDockWidget(Qt.RightDockWidgetArea, self.dock)
         window.tabifyDockWidget(window.equations_dock, self.dock)  # a tab beside the equations when shown
@@ -52,6 +56,7 @@ class DataFeatures:
         self._data_key: tuple = ()
 
         self.panel.data_requested.connect(self._on_data_requested)
+        self.panel.network_requested.connect(lambda req: self.new_network_dialog(req))
         self.panel.sample_edited.connect(c.edit_sample)
         self.panel.sample_added.connect(c.add_sample)
         self.panel.sample_removed.connect(c.remove_sample)
@@ -114,30 +119,53 @@ class DataFeatures:
         """The Data panel's generator made again for a network of *sizes* (e.g. blobs with one class per
         output), with its split and scaling; None when the source cannot fit it (the edit then says why)."""
         net, loss = self.controller.state.network, self.controller.state.settings.loss
-        if self.panel._generator() is None:
+        gen = self.panel._generator()
+        if gen is None:
             return None
+        switched = None
+        if sizes[0] != net.sizes[0] and not ds.takes_any_inputs(gen) and ds.input_size(gen) != sizes[0]:
+            # The set cannot have this many inputs: the set of its kind that takes any number makes the data
+            # (the panel then shows it as the source, and Ctrl+Z brings the old data back with the old network).
+            switched = gen
+            self.panel.choose_generator(ds.any_inputs_set(ds.info(gen).kind), keep_fields=True)
         self.panel.set_network_shape(sizes[0], sizes[-1], net.activation_names[-1], loss)
+        req = None
         try:
-            if self.panel.fit_problem():
-                return None
-            return self.panel.request()
+            if not self.panel.fit_problem():
+                req = self.panel.request()
+            return req
         finally:  # the panel shows the real network's shape again (refresh does, after a change)
+            if req is None and switched is not None:
+                self.panel.choose_generator(switched, keep_fields=True)
             self.panel.set_network_shape(net.sizes[0], net.sizes[-1], net.activation_names[-1], loss)
 
     def _on_data_requested(self, req: DataRequest) -> None:
         self.controller.set_data(req.inputs, req.targets, req.test_inputs, req.test_targets, req.description)
 
     # -- dialogs ----------------------------------------------------------------------------------------
-    def new_network_dialog(self) -> Simulation | None:
-        """File ▸ New Network…: build a network and its data; it opens unsaved, like an example."""
+    def new_network_dialog(self, data: DataRequest | None = None) -> Simulation | None:
+        """File ▸ New Network…: build a network and its data; it opens unsaved, like an example.
+
+        With *data* (data that does not fit the open network, from the Data panel) the dialog offers to keep
+        that data instead of the current one, with the input and output layers sized for it.
+        """
+        if not isinstance(data, DataRequest):
+            data = None  # a menu action passes its checked flag
         if not self.window.maybe_save():
             return None
         sim = self.controller.sim
         dialog = NewNetworkDialog(self.window)
-        dialog.set_current_data(sim.inputs, sim.targets, sim.test_inputs, sim.test_targets,
-                                getattr(self.controller, "data_description", ""))
+        if data is None:
+            dialog.set_current_data(sim.inputs, sim.targets, sim.test_inputs, sim.test_targets,
+                                    getattr(self.controller, "data_description", ""))
+        else:
+            dialog.set_current_data(data.inputs, data.targets, data.test_inputs, data.test_targets,
+                                    data.description, label="Keep the new data (from the Data panel)")
+            dialog.set_dataset("")
         self.dialog = dialog  # tests drive the open dialog
-        if dialog.exec() != QDialog.Accepted or dialog.simulation() is None:
+        accepted = dialog.exec() == QDialog.Accepted
+        self.window.activateWindow()  # keys (shortcuts) go back to the window, even with no window manager
+        if not accepted or dialog.simulation() is None:
             return None
         return self.open_new(dialog.simulation())
 
@@ -150,7 +178,9 @@ class DataFeatures:
         """File ▸ Import CSV…: the CSV dialog, then the Data panel's split and scaling, then the controller."""
         dialog = CsvImportDialog(self.window)
         self.dialog = dialog
-        if dialog.exec() != QDialog.Accepted or dialog.result_data() is None:
+        accepted = dialog.exec() == QDialog.Accepted
+        self.window.activateWindow()
+        if not accepted or dialog.result_data() is None:
             return False
         return self.use_csv(dialog.result_data(), dialog.path())
 
@@ -160,8 +190,13 @@ class DataFeatures:
         before = id(self.controller.sim.data)
         req = self.panel.use_imported(data, path)
         if req is None:
-            reason = self.panel.status.text() or "the data does not fit the network"
-            self.controller.error.emit("CSV not imported", reason, "Nothing was changed.")
+            why = self.panel.fit_problem()
+            reason = why or self.panel.status.text() or "the data does not fit the network"
+            details = "Nothing was changed."
+            if why:
+                details += (" To train on this file, press “" + self.panel.network_button.text() + "” in the Data "
+                            "panel: it opens File ▸ New Network… with a network of the file's shape.")
+            self.controller.error.emit("CSV not imported", reason, details)
             return False
         return id(self.controller.sim.data) != before
 

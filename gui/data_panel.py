@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -50,6 +51,8 @@ __all__ = ["QtDataPanel", "DataRequest", "make_request"]
 Array = np.ndarray
 #: Datasets with more numbers than this are exported off the GUI thread (about 0.1 s of writing).
 BACKGROUND_NUMBERS = 200_000
+#: The sample table's least height: the header, about four rows and the Add row / Remove row line.
+TABLE_MIN_HEIGHT = 170
 SCALING_CHOICES = (("none", "none"), ("minmax", "min–max to [0, 1]"), ("standardise", "standardise (mean 0, sd 1)"))
 
 
@@ -62,6 +65,9 @@ class QtDataPanel(QWidget):
     data_requested(DataRequest)
         Apply was pressed (or a CSV file imported) and the data fits the
         network: the owner calls ``sim.set_data(...)`` and then :meth:`set_data`.
+    network_requested(DataRequest)
+        "New network for this data…" was pressed: the data does not fit the
+        network, and the owner offers File ▸ New Network… made for it.
     sample_edited(int row, int column, float value), sample_added(object, object), sample_removed(int)
         From the table (:class:`~backprop_lab.gui.sample_table.SampleTable`).
     export_finished(bool)
@@ -69,6 +75,7 @@ class QtDataPanel(QWidget):
     """
 
     data_requested = Signal(object)
+    network_requested = Signal(object)
     export_finished = Signal(bool)
     sample_edited = Signal(int, int, float)
     sample_added = Signal(object, object)
@@ -102,6 +109,10 @@ class QtDataPanel(QWidget):
         self.table.sample_edited.connect(self.sample_edited)
         self.table.sample_added.connect(self.sample_added)
         self.table.sample_removed.connect(self.sample_removed)
+        # The table takes the height that is left, down to a few rows: its size hint (many rows) would make the
+        # panel taller than the dock, and the scroll area would cut off its Add row / Remove row line.
+        self.table.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Ignored)
+        self.table.setMinimumHeight(TABLE_MIN_HEIGHT)
         lay.addWidget(self.table, 1)
         self.scaling.currentIndexChanged.connect(self._update_fit)
 
@@ -152,6 +163,12 @@ class QtDataPanel(QWidget):
         self.adapt_button.clicked.connect(self._adapt)
         self.adapt_button.hide()
         form.addRow(self.adapt_button)
+        self.network_button = QPushButton()
+        self.network_button.setAccessibleName("Make a network for this data")
+        self.network_button.setToolTip("Open File ▸ New Network… with this data and a network of its shape")
+        self.network_button.clicked.connect(self.request_network)
+        self.network_button.hide()
+        form.addRow(self.network_button)
         form.addRow(self._build_buttons())
         self.status = plain_label("", "Result of the last action")
         form.addRow(self.status)
@@ -273,13 +290,32 @@ class QtDataPanel(QWidget):
                 classes = parse_int(self.classes.text(), "Classes", 3, ds.MAX_CLASSES) if name == "blobs" else None
             except ValueError:
                 return None
-            return info.title, info.n_inputs, ds.output_size(name, **({"classes": classes} if classes else {}))
+            n_in = self._any_inputs(name) or info.n_inputs
+            return info.title, n_in, ds.output_size(name, **({"classes": classes} if classes else {}))
         if kind == "csv" and self._imported:
             data, path = self._imported
             return Path(path).name, data.inputs.shape[1], data.targets.shape[1]
         if kind == "current" and self._data is not None:
             return "The current data", self._data[0].shape[1], self._data[1].shape[1]
         return None
+
+    def _any_inputs(self, name: str) -> int | None:
+        """The ``inputs`` option for a set that takes any number of inputs: the network's (within its limits)."""
+        if not ds.takes_any_inputs(name):
+            return None
+        n_in = self._shape[0] if self._shape else ds.input_size(name)
+        return n_in if 1 <= n_in <= ds.MAX_INPUTS else None
+
+    def choose_generator(self, name: str, keep_fields: bool = False) -> None:
+        """Make the generator *name* the source: its fields reset to its defaults, or kept (*keep_fields*)."""
+        idx = self.source.findData(f"gen:{name}")
+        if idx < 0:
+            raise ValueError(f"no dataset {name!r} in the list")
+        kept = [(f, f.text()) for f in (self.samples, self.noise)] if keep_fields else []
+        self.source.setCurrentIndex(idx)
+        for f, text in kept:
+            f.set_text(text)
+        self._update_fit()
 
     def fit_problem(self) -> str:
         """Why the chosen source's columns cannot fit the network ("" when they do or nothing is known)."""
@@ -291,13 +327,11 @@ class QtDataPanel(QWidget):
     def _update_fit(self, *_: object) -> None:
         why = self.fit_problem()
         self.adapt_button.setVisible(False)
+        self.network_button.setVisible(False)
         if why:
             self.fit.setStyleSheet(f"color: {ERROR_COLOR};")
             self.fit.setText(why)
-            net_out = self._shape[1] if self._shape else 0
-            if self._generator() == "blobs" and 3 <= net_out <= ds.MAX_CLASSES:
-                self.adapt_button.setText(f"Use {net_out} classes")
-                self.adapt_button.setVisible(True)
+            self._offer_fixes()
             return
         self.fit.setStyleSheet(f"color: {MUTED_COLOR};")
         gen = self._generator()
@@ -311,10 +345,39 @@ class QtDataPanel(QWidget):
         else:
             self.fit.setText(f"Fits the network ({self._shape[0]} → {self._shape[1]}).")
 
+    def _offer_fixes(self) -> None:
+        """The buttons that make the data fit: an option of the set, a set of any inputs, or a new network."""
+        net_in, net_out = self._shape[:2] if self._shape else (0, 0)
+        gen, cols = self._generator(), self._columns()
+        if gen == "blobs" and cols is not None and cols[1] == net_in and 3 <= net_out <= ds.MAX_CLASSES:
+            self.adapt_button.setText(f"Use {net_out} classes")
+            self.adapt_button.setVisible(True)
+        elif gen and cols is not None and cols[1] != net_in and 1 <= net_in <= ds.MAX_INPUTS:
+            other = ds.any_inputs_set(ds.info(gen).kind)
+            if ds.output_size(other) == net_out:
+                self.adapt_button.setText(f"Use {ds.info(other).title.split(' (')[0]} with {net_in} inputs")
+                self.adapt_button.setVisible(True)
+        if cols is not None and not gen:
+            self.network_button.setText(f"New network for this data ({cols[1]} → {cols[2]})…")
+            self.network_button.setVisible(True)
+
     def _adapt(self) -> None:
-        if self._shape is not None and self._generator() == "blobs":
+        gen = self._generator()
+        if self._shape is None or not gen:
+            return
+        if gen == "blobs" and self._shape[1] != self._columns()[2]:  # type: ignore[index]
             self.classes.set_text(str(self._shape[1]))
-            self._update_fit()
+        else:
+            self.choose_generator(ds.any_inputs_set(ds.info(gen).kind), keep_fields=True)
+        self._update_fit()
+
+    def request_network(self) -> DataRequest | None:
+        """The chosen data (split and scaled) for a new network of its shape: emits :attr:`network_requested`."""
+        req = self.request(fit=False)
+        if req is not None:
+            set_status(self.status, "Make the network in the New Network window (Keep the data).", ok=True)
+            self.network_requested.emit(req)
+        return req
 
     # -- apply -------------------------------------------------------------------------------
     def _fields(self) -> dict[str, Any] | None:
@@ -338,13 +401,13 @@ class QtDataPanel(QWidget):
         if kind == "generator":
             info = ds.info(name)
             out_act = self._shape[2] if self._shape else None
-            opts = generator_options(name, out_act, v.get("classes"), v.get("degree"))
+            opts = generator_options(name, out_act, v.get("classes"), v.get("degree"), self._any_inputs(name))
             n = 1 if info.fixed_samples else v["samples"]
             if n < ds.min_samples(name):
                 self.samples.set_error(f"Samples: {info.title} needs at least {ds.min_samples(name)}")
                 raise _Refused()
             x, t = ds.make(name, n_samples=n, noise=v["noise"], seed=v["seed"], **opts)
-            extra = "".join(f", {k} {opts[k]}" for k in ("classes", "degree") if k in opts)
+            extra = "".join(f", {k} {opts[k]}" for k in ("inputs", "classes", "degree") if k in opts)
             enc = {"01": ", targets 0/1", "pm1": ", targets ±1"}.get(opts.get("targets", ""), "")
             return x, t, f"{info.title}: {n:,} samples, noise {v['noise']:g}, seed {v['seed']}{extra}{enc}"
         if kind == "csv" and self._imported:
@@ -359,17 +422,20 @@ class QtDataPanel(QWidget):
         first = self._description.partition("\n")[0] or "Current data"
         return x, t, first
 
-    def request(self) -> DataRequest | None:
-        """The :class:`DataRequest` the fields describe, or None with the reasons shown (nothing emitted)."""
+    def request(self, fit: bool = True) -> DataRequest | None:
+        """The :class:`DataRequest` the fields describe, or None with the reasons shown (nothing emitted).
+
+        *fit* False makes the data even when it does not fit the network (for a new network made for it).
+        """
         self.status.setStyleSheet(f"color: {ERROR_COLOR};")
         show_error(self.status, "")
         v = self._fields()
         if v is None:
             show_error(self.status, "Not applied: correct the field(s) marked in red.")
             return None
-        why = self.fit_problem()
-        if why:
-            show_error(self.status, "Not applied: " + why)
+        if fit and self.fit_problem():
+            # The reason is already shown in red just above (the fit line); saying it twice only adds noise.
+            show_error(self.status, "Not applied: the data does not fit the network (see above).")
             return None
         try:
             x, t, first = self._raw_data(v)
@@ -387,7 +453,7 @@ class QtDataPanel(QWidget):
             return None
         try:
             x_tr, t_tr, x_te, t_te, lines = split_and_scale(x, t, v["test"], v["seed"], self.scaling.currentData())
-            if self._shape is not None:
+            if self._shape is not None and fit:
                 for arr in (t_tr, t_te):
                     if arr is not None:
                         ds.check_targets(arr, self._shape[3], self._shape[2])

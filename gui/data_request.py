@@ -62,8 +62,8 @@ def target_encoding(name: str, output_activation: str | None) -> str | None:
 
 
 def generator_options(name: str, output_activation: str | None, classes: int | None = None,
-                      degree: int | None = None) -> dict[str, Any]:
-    """The ``make`` options for *name*: the target encoding, and ``classes``/``degree`` where they apply."""
+                      degree: int | None = None, inputs: int | None = None) -> dict[str, Any]:
+    """The ``make`` options for *name*: the target encoding, and ``classes``/``degree``/``inputs`` where they apply."""
     opts: dict[str, Any] = {}
     enc = target_encoding(name, output_activation)
     if enc is not None:
@@ -72,6 +72,8 @@ def generator_options(name: str, output_activation: str | None, classes: int | N
         opts["classes"] = classes
     if name == "polynomial" and degree is not None:
         opts["degree"] = degree
+    if ds.takes_any_inputs(name) and inputs is not None:
+        opts["inputs"] = inputs
     return opts
 
 
@@ -90,6 +92,13 @@ def fit_problem(what: str, n_in: int, n_out: int, net_in: int, net_out: int, gen
             return why + f" Use {net_out} classes to fit it."
         return why + (f" Blobs needs 3 to {ds.MAX_CLASSES} outputs (one per class): choose another set or change "
                       f"the output layer.")
+    # Name the way out in the words of the buttons and menus, with the network's own numbers.
+    if generator is None:
+        return why + (f" Press “New network for this data” below to make a {n_in} → {n_out} network for it, or "
+                      f"choose data with {net_in} input(s) → {net_out} target(s).")
+    if n_in != net_in:
+        return why + (" Choose a set that takes any number of inputs (Gaussian clusters, Linear regression), or "
+                      "make a network for this set with File ▸ New Network….")
     return why + " Choose data with that shape, or change the network (File ▸ New Network…)."
 
 

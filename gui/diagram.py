@@ -395,9 +395,7 @@ class QtNetworkDiagram(QGraphicsView):
             return
         check = self.controller.check_parameter(self._editing, text)
         if not check.ok:  # the reason goes next to the field; nothing changes
-            self.editor_error.setText(check.reason)
-            self.editor_error.adjustSize()
-            self.editor_error.move(self.editor.x(), self.editor.y() + self.editor.height() + 2)
+            self._place_editor_error(check.reason)
             self.editor_error.show()
             self.editor_error.raise_()
             self.editor.selectAll()
@@ -405,6 +403,27 @@ class QtNetworkDiagram(QGraphicsView):
         element = self._editing
         self.close_editor()
         self.controller.edit_parameter(element, check.value)
+
+
+    def _place_editor_error(self, reason: str) -> None:
+        """Put *reason* under the editor, wrapped and moved so that all of it is inside the viewport."""
+        err, vp = self.editor_error, self.viewport().rect()
+        err.setText(reason)
+        err.setWordWrap(False)
+        err.adjustSize()
+        if err.width() > vp.width() - 8:  # too wide for one line: wrap to the viewport's width
+            err.setWordWrap(True)
+            err.setFixedWidth(max(vp.width() - 8, 60))
+            err.setFixedHeight(err.heightForWidth(err.width()))
+        else:
+            err.setMinimumSize(0, 0)
+            err.setMaximumSize(16777215, 16777215)
+            err.adjustSize()
+        x = min(max(self.editor.x(), 4), vp.width() - err.width() - 4)
+        y = self.editor.y() + self.editor.height() + 2
+        if y + err.height() > vp.height() - 4:  # no room below the editor: above it
+            y = self.editor.y() - err.height() - 2
+        err.move(max(x, 4), max(y, 4))
 
 
 def item_name(state: ViewState, el: Element) -> str:

@@ -198,8 +198,8 @@ class EquationDelegate(QStyledItemDelegate):
         base = p.transform()
         p.setTransform(QTransform(k, 0, 0, k, x0 + 6, y0 + 3 + (1 - k) * LINE_H / 2), True)
         row.doc.drawContents(p)
-        # the numbers: a little smaller if that is enough, else shortened in the middle ("…"), so that the
-        # result always shows (the whole line is in the row's tooltip and in the selection's equations)
+        # the numbers: a little smaller if that is enough, else whole terms left out in the middle ("…"), so
+        # that the result always shows (the whole line is in the row's tooltip and in the selection's equations)
         room = rect.width() - 26
         k = max(0.8, min(1.0, room / max(row.second_w, 1.0)))
         numbers = row.numbers
@@ -211,7 +211,10 @@ class EquationDelegate(QStyledItemDelegate):
             p.drawText(QPointF(0, 0), "= ?")
             return
         if row.second_w * k > room:
-            numbers = self._fm.elidedText(numbers[:-3], Qt.ElideMiddle, int(room / k - row.result_w - 12)) + " = "
+            width = room / k - row.result_w
+            if numbers.endswith(" = "):  # "= numbers = ": whole terms of the numbers go, never part of one
+                numbers = "= " + shorten_terms(numbers[2:-3],
+                                               lambda t: self._fm.horizontalAdvance(f"= {t} = ") <= width) + " = "
         w = self._fm.horizontalAdvance(numbers)
         p.setTransform(base)
         p.setTransform(QTransform(k, 0, 0, k, x0 + 22, y0 + 3 + 2 * LINE_H - 4), True)
@@ -274,6 +277,70 @@ class QtIterationList(QTableView):
         m = self.model_
         return "\n".join(r if isinstance(r, str) else r.text(m.digits) if not m.hidden(r) else hidden_text(r)
                          for r in m.rows)
+
+
+def _sum_terms(text: str) -> tuple[str, list[str], str] | None:
+    """*text* as (prefix, terms, suffix) split at the outermost " + " (None when it is not a sum).
+
+    The outermost level is the least nested one that has a " + ": the whole line for a weighted sum
+    ("a·b + c·d + b"), inside the parentheses for a mean ("(a·b + c·d) / 10"). Parentheses around a negative
+    number ("(−0.5)") are deeper, so a term is never cut inside.
+    """
+    depth, at = 0, []
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif text.startswith(" + ", i):
+            at.append((depth, i))
+    if not at:
+        return None
+    level = min(d for d, _ in at)
+    cuts = [i for d, i in at if d == level]
+    lo = 0
+    if level > 0:  # the group holding the first cut: from its opening parenthesis to its closing one
+        depth = 0
+        for i in range(cuts[0], -1, -1):
+            if text[i] == "(" and depth == 0:
+                lo = i + 1
+                break
+            depth += {")": 1, "(": -1}.get(text[i], 0)
+    hi, depth = len(text), 0
+    for i in range(cuts[-1], len(text)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth < 0:
+            hi = i
+            break
+    cuts = [c for c in cuts if lo <= c < hi]
+    bounds = [lo] + [c + 3 for c in cuts]
+    ends = cuts + [hi]
+    return text[:lo], [text[a:b] for a, b in zip(bounds, ends)], text[hi:]
+
+
+def shorten_terms(text: str, fits) -> str:
+    """*text* shortened to whole terms ("a·b + c·d + … + y·z + b") until ``fits(text)``; "…" when none fits.
+
+    A number is never cut: the shortened line keeps the first terms and the last ones (the bias is the last
+    term of a weighted sum), and "…" stands for the terms left out.
+    """
+    if fits(text):
+        return text
+    parts = _sum_terms(text)
+    if parts is None:
+        return "…"
+    prefix, terms, suffix = parts
+    n = len(terms)
+    for keep in range(n - 1, 0, -1):  # terms kept in all, the first ones and at least one at the end
+        tail = max(1, keep // 3)
+        shown = terms[:keep - tail] + ["…"] + terms[n - tail:]
+        # two "…" side by side (the template's own and ours) say the same thing once
+        merged = [t for k, t in enumerate(shown) if not (t == "…" and k and shown[k - 1] == "…")]
+        line = prefix + " + ".join(merged) + suffix
+        if fits(line):
+            return line
+    line = prefix + "…" + suffix
+    return line if fits(line) else "…"
 
 
 def hidden_text(rec: Computation) -> str:

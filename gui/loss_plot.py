@@ -29,6 +29,12 @@ from .view_state import RedrawOnce, ViewState
 
 #: During fast runs, texts (counters, last loss) change at most this often: faster is unreadable anyway.
 TEXT_INTERVAL = 0.25
+#: The plot's least height in pixels, legend and axes included.
+MIN_PLOT_HEIGHT = 150
+#: Up to this many iterations, each batch loss is drawn with a dot (one point alone has no line to show it).
+FEW_POINTS = 50
+#: The data's top stays at least this far below the top of a linear axis (a dot on the edge is cut in half).
+TOP_ROOM = 1.04
 
 
 class _LightGrid(pg.GraphicsObject):
@@ -105,7 +111,8 @@ class QtLossPlot(QWidget):
         pi.hideButtons()
         self.legend = legend = legend_above(pi, columns=3)  # above the data, never over a curve
         self.plot.setClipToView(True)
-        self.batch_curve = self.plot.plot([], [], pen=pg.mkPen("#5d8aa8", width=1))
+        self.batch_curve = self.plot.plot([], [], pen=pg.mkPen("#5d8aa8", width=1), symbol=None, symbolSize=5,
+                                          symbolBrush="#5d8aa8", symbolPen=None)
         self.epoch_curve = self.plot.plot([], [], pen=pg.mkPen("#c0392b", width=2), symbol="o", symbolSize=5,
                                           symbolBrush="#c0392b", symbolPen=None)
         self.test_curve = self.plot.plot([], [], pen=pg.mkPen("#8e44ad", width=2, style=Qt.DashLine), symbol="t",
@@ -124,6 +131,9 @@ class QtLossPlot(QWidget):
         self.marker = pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen("#27ae60", width=2, style=Qt.DashLine))
         self.marker.setToolTip("current iteration")
         self.plot.addItem(self.marker)
+        # Room for the legend, the axes and about 90 px of data: shorter, the curve is a flat line and the
+        # loss labels crowd each other (the dock scrolls or the diagram gives way instead).
+        self.plot.setMinimumHeight(MIN_PLOT_HEIGHT)
         lay.addWidget(self.plot)
         self.plot.setToolTip("Double-click to step back to that iteration")
         self.plot.scene().sigMouseClicked.connect(self._on_plot_clicked)
@@ -131,6 +141,7 @@ class QtLossPlot(QWidget):
         self._info_time = 0.0
         self._decimator: Decimator | None = None
         self._symbol = "o"
+        self._batch_symbol: str | None = None
         self._epochs_drawn: tuple | None = None  # the epoch and test points last set on their curves
         self._y_range: tuple[float, float] | None = None
         self._exact = True  # the next redraw fits the range to the data tightly
@@ -271,6 +282,11 @@ class QtLossPlot(QWidget):
         if self._log:  # zero or negative values have no logarithm; leave them out rather than warn
             yd = np.where(yd > 0, yd, np.nan)
         self.batch_curve.setData(xd, yd, connect="finite")
+        # A lone first point has no line to show it: with few iterations each gets a dot.
+        batch_symbol = "o" if n <= FEW_POINTS and not state.fast_running else None
+        if batch_symbol != self._batch_symbol:
+            self._batch_symbol = batch_symbol
+            self.batch_curve.setSymbol(batch_symbol)
         ex, ey, ty = self._epoch_points(state)
         if self._log:
             ey = np.where(ey > 0, ey, np.nan)
@@ -344,7 +360,7 @@ class QtLossPlot(QWidget):
             new = (lo - (0.1 if exact else 1.0), hi + 0.1)
         else:  # a loss is never negative: the axis starts at 0, so only a new maximum moves it
             lo = min(lo, 0.0)
-            fits = r is not None and r[0] <= lo and hi <= r[1] and hi >= 0.4 * r[1]
+            fits = r is not None and r[0] <= lo and hi * TOP_ROOM <= r[1] and hi >= 0.4 * r[1]
             new = (lo, hi * 1.08 if hi > 0 else 1.0)
         if exact or not fits:
             self._y_range = new

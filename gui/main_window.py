@@ -44,6 +44,12 @@ from .view_state import RedrawOnce, ViewState
 
 FILE_FILTER = "Backprop Lab states (*.json);;All files (*)"
 MAX_RECENT = 8
+#: The least width of the Training and Data docks: narrower, their labels and fields are cut to a few letters.
+DOCK_MIN_WIDTH = 180
+#: The diagram's least width (its own minimum, 420, left the Training dock 55 px in an 800 px window).
+DIAGRAM_MIN_WIDTH = 300
+#: The least width of each of the first status-bar fields (they elide below their full text).
+STATUS_MIN_WIDTH = 110
 
 
 def app_icon() -> QIcon:
@@ -66,16 +72,24 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
 
         self.diagram = QtNetworkDiagram(c)
+        # The diagram scales itself to any size; 300 px leaves a small window (800 px) room for usable docks.
+        self.diagram.setMinimumWidth(DIAGRAM_MIN_WIDTH)
         self.setCentralWidget(self.diagram)
         self.equations = QtEquationsPanel(c)
         self.loss_plot = QtLossPlot(c)
         self.training = QtTrainingPanel(c)
         self.equations_dock = self._dock("Equations", "equations", self.equations, Qt.RightDockWidgetArea)
-        self.plot_dock = self._dock("Loss", "loss", self.loss_plot, Qt.BottomDockWidgetArea)
+        # The plot keeps a readable height (MIN_PLOT_HEIGHT); a squeezed dock scrolls rather than flattening it.
+        loss_scroll = QScrollArea()
+        loss_scroll.setWidget(self.loss_plot)
+        loss_scroll.setWidgetResizable(True)
+        loss_scroll.setFrameShape(QScrollArea.NoFrame)
+        self.plot_dock = self._dock("Loss", "loss", loss_scroll, Qt.BottomDockWidgetArea)
         scroll = QScrollArea()
         scroll.setWidget(self.training)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll.setMinimumWidth(DOCK_MIN_WIDTH)  # a small window scrolls the panel rather than squeezing it to "Tr…"
         self.training_dock = self._dock("Training", "training", scroll, Qt.LeftDockWidgetArea)
 
         self._make_actions()
@@ -84,6 +98,7 @@ class MainWindow(QMainWindow):
         self._make_statusbar()
         install_data_features(self)  # the Data dock, New Network…, Import CSV…, structure editing
         install_insight_features(self)  # input space, loss landscape, compared runs (issue #13)
+        self._let_status_fields_give_way()
 
         self._redraw = RedrawOnce(self)
         self._status_time = self._progress_time = 0.0
@@ -102,7 +117,7 @@ class MainWindow(QMainWindow):
 
         self.resize(1400, 880)
         self.resizeDocks([self.training_dock, self.equations_dock], [260, 470], Qt.Horizontal)
-        self.resizeDocks([self.plot_dock], [200], Qt.Vertical)
+        self.resizeDocks([self.plot_dock], [220], Qt.Vertical)
         self._restore_settings()
         install_teach_features(self)  # practice mode, Compare, Getting Started (issue #14)
         install_export_menu(self)     # File ▸ Export
@@ -244,7 +259,9 @@ class MainWindow(QMainWindow):
         self.status_sample = QtTextLine("Sample #100,000 (10 of 10 in this batch)")
         self.status_loss = QtTextLine("Loss −0.000000000000e−100")
         for w in (self.status_iter, self.status_sample, self.status_loss):
-            w.setFixedWidth(w.sizeHint().width())
+            # As wide as their longest text, but they may give way in a small window: then they elide ("…")
+            # instead of being drawn over each other at fixed widths.
+            w.setMaximumWidth(w.sizeHint().width())
             sb.addPermanentWidget(w)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
@@ -254,6 +271,17 @@ class MainWindow(QMainWindow):
         self.eta.setFixedWidth(self.eta.sizeHint().width())
         sb.addPermanentWidget(self.progress)
         sb.addPermanentWidget(self.eta)
+
+    def _let_status_fields_give_way(self) -> None:
+        """In a narrow window every status field shrinks and elides ("Iteration 40 · Ep…"), none is drawn over
+        another; the accuracy summary (it repeats the Loss dock's line) gives way first."""
+        for w in (self.status_iter, self.status_sample, self.status_loss):
+            w.setMinimumWidth(min(w.sizeHint().width(), STATUS_MIN_WIDTH))
+        summary = getattr(getattr(self, "insight", None), "status_summary", None)
+        if summary is not None:
+            width = summary.sizeHint().width()
+            summary.setMinimumWidth(20)
+            summary.setMaximumWidth(width)
 
     # -- slots -------------------------------------------------------------------------------------
     def _on_engine_changed(self, state: ViewState) -> None:
@@ -274,6 +302,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{title}: {message.splitlines()[0] if message else ''}", 15000)
         # plain text, cut short: the message may quote a file (a key named <img src=...>)
         self.error_box = dialogs.show_plain_warning(self, title, message + (f"\n\n{details}" if details else ""))
+        if hasattr(self.error_box, "finished"):
+            # Keys go back to this window when the box closes: without a window manager (or with some)
+            # nothing is active then, and shortcuts such as Ctrl+N did nothing until a click.
+            self.error_box.finished.connect(lambda *_: self.activateWindow())
 
     def _on_dirty_changed(self, dirty: bool) -> None:
         self.setWindowModified(dirty)

@@ -52,7 +52,9 @@ class NetworkSpec:
         (then pass it to :func:`build_simulation`).
     dataset_options : Mapping
         ``n_samples``, ``noise``, ``seed`` and the generator's options
-        (``targets``, ``classes``, ``degree``), as ``datasets.make`` takes them.
+        (``targets``, ``classes``, ``degree``, ``inputs``), as ``datasets.make``
+        takes them; a set that takes any number of inputs gets ``inputs`` =
+        the input layer's size when it is not given.
     test_fraction : float
         In [0, 1): the part held out as a test set, chosen with the dataset's seed.
     """
@@ -160,6 +162,10 @@ def _data_problems(spec: NetworkSpec, data_shape: tuple[int, int] | None) -> lis
             return [str(e)]
         what = info.title
         d_in = info.n_inputs
+        if info.any_inputs:  # made for the input layer (build_simulation fills in inputs=n)
+            d_in = spec.dataset_options.get("inputs", n_in)
+            if not 1 <= d_in <= ds.MAX_INPUTS:
+                return [f"{what} takes 1 to {ds.MAX_INPUTS} inputs; the input layer has {n_in}."]
         if spec.dataset_name == "blobs":
             classes = spec.dataset_options.get("classes", 3)
             if not 3 <= n_out <= ds.MAX_CLASSES:
@@ -171,7 +177,10 @@ def _data_problems(spec: NetworkSpec, data_shape: tuple[int, int] | None) -> lis
             return [f"The test fraction must be in [0, 1), got {spec.test_fraction!r}."]
     problems = []
     if d_in != n_in:
-        problems.append(f"{what} has {d_in} input(s); the input layer has {n_in}.")
+        fix = (" Choose Gaussian clusters or Linear regression, which take any number of inputs" if spec.dataset_name
+               else " Choose a dataset instead (Gaussian clusters or Linear regression take any number of inputs)")
+        problems.append(f"{what} has {d_in} input(s); the input layer has {n_in}.{fix}, or set the inputs to "
+                        f"{d_in}.")
     if d_out != n_out:
         problems.append(f"{what} has {d_out} target column(s); the output layer has {n_out}.")
     return problems
@@ -223,6 +232,8 @@ def build_simulation(spec: NetworkSpec, data: tuple | None = None) -> Simulation
         how = "the data it was made from"
     else:
         opts = dict(spec.dataset_options)
+        if ds.takes_any_inputs(spec.dataset_name):
+            opts.setdefault("inputs", spec.sizes[0])
         x, t = ds.make(spec.dataset_name, **opts)
         x_te = t_te = None
         if spec.test_fraction > 0:

@@ -281,12 +281,33 @@ class NewNetworkDialog(QDialog):
         hidden = (hidden_old + [fill] * n_hidden)[:n_hidden]
         self._sizes, self._acts = sizes, hidden + [self._acts[-1]]
         self._rebuild_layers()
+        self._follow_inputs()
 
     def _on_size_changed(self, k: int, v: int) -> None:
         self._sizes[k] = v
         self.sizes_edit.setText("-".join(map(str, self._sizes)))
         show_error(self.sizes_error, "")
+        if k == 0 and self._follow_inputs():
+            return
         self._refresh()
+
+    def _follow_inputs(self) -> bool:
+        """Switch to a set made for any number of inputs when the chosen one cannot have this many.
+
+        The last thing a person changed wins, as choosing a dataset sets the input size: a classification
+        set gives way to Gaussian clusters, a regression curve to Linear regression. True if it switched.
+        """
+        name = self._dataset()
+        if name == KEEP:
+            return False
+        info = ds.info(name)
+        if info.any_inputs or info.n_inputs == self._sizes[0]:
+            return False
+        spin = self.size_spins[0] if self.size_spins and self.size_spins[0].hasFocus() else None
+        self.set_dataset(ds.any_inputs_set(info.kind))
+        if spin is not None and self.size_spins[0] is not spin:  # the rows were rebuilt under the cursor
+            self.size_spins[0].setFocus()
+        return True
 
     def _on_act_changed(self, k: int, a: str) -> None:
         self._acts[k - 1] = a
@@ -331,14 +352,16 @@ class NewNetworkDialog(QDialog):
             self._rebuild_layers()
 
     # -- data ---------------------------------------------------------------------------------
-    def set_current_data(self, inputs, targets, test_inputs=None, test_targets=None, description: str = "") -> None:
-        """Offer "Keep current data" (first in the list) for this data."""
+    def set_current_data(self, inputs, targets, test_inputs=None, test_targets=None, description: str = "",
+                         label: str = "Keep the current data") -> None:
+        """Offer "Keep current data" (first in the list, named *label*) for this data."""
         self._current = (np.asarray(inputs, dtype=np.float64), np.asarray(targets, dtype=np.float64),
                          None if test_inputs is None else np.asarray(test_inputs, dtype=np.float64),
                          None if test_targets is None else np.asarray(test_targets, dtype=np.float64))
         self._current_description = description
         if self.dataset.findData(KEEP) < 0:
-            self.dataset.insertItem(0, "Keep the current data", KEEP)
+            self.dataset.insertItem(0, label, KEEP)
+        self.dataset.setItemText(0, label)
         self.dataset.setItemData(0, plain_tooltip(description or "The data of the open network"), Qt.ToolTipRole)
 
     def set_dataset(self, name: str) -> None:
@@ -374,6 +397,8 @@ class NewNetworkDialog(QDialog):
             self.dataset_help.setText(f"{info.description}\nSuggested: a {info.suggested_output} output with "
                                       f"{dict(LOSS_CHOICES)[info.suggested_loss]}.")
             n_in, n_out = info.n_inputs, ds.output_size(name)
+            if info.any_inputs:  # made for the input layer as it is
+                n_in = self._sizes[0]
             if name == "blobs":  # one class per output: the data adapts when it can
                 n_out = self._sizes[-1] if 3 <= self._sizes[-1] <= ds.MAX_CLASSES else 3
         else:
@@ -419,7 +444,7 @@ class NewNetworkDialog(QDialog):
             classes = self._sizes[-1] if name == "blobs" else None
             opts = {"n_samples": 1 if ds.info(name).fixed_samples else values.get("samples", 1),
                     "noise": values.get("noise", 0.0), "seed": values.get("seed", 0),
-                    **generator_options(name, self._acts[-1], classes, values.get("degree"))}
+                    **generator_options(name, self._acts[-1], classes, values.get("degree"), self._sizes[0])}
             fraction = values.get("test", 0.0)
         return NetworkSpec(tuple(self._sizes), tuple(self._acts), self.loss.currentData(), self.scheme.currentText(),
                            values.get("init_seed", 0), name, MappingProxyType(opts), fraction)

@@ -53,10 +53,30 @@ class QtNumberField(QLineEdit):
         return box
 
     def show_value(self, text: str, force: bool = False) -> None:
-        """Show the model's value (not while the person is typing in the field, unless *force*)."""
+        """Show the model's value (not while the person is typing in the field, unless *force*).
+
+        A refusal shown under the field goes: the model changed since (an undo, a redo, another edit), so
+        the reason no longer belongs to what the field shows.
+        """
         self._shown = text
         if force or not self.hasFocus():
             self.setText(text)
+        if self.text().strip() == text:
+            self.clear_error()
+
+    def clear_error(self) -> None:
+        """Hide the reason of the last refusal (the field shows a valid value)."""
+        self.error.hide()
+        self.error.clear()
+
+    def keyPressEvent(self, event) -> None:
+        # Esc gives up the typing: the model's value comes back, and with it the refusal goes.
+        if event.key() == Qt.Key_Escape and (self.error.isVisible() or self.text() != self._shown):
+            self.setText(self._shown)
+            self.clear_error()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def refuse(self, reason: str) -> None:
         """Show why the typed value was refused, and the model's value again."""

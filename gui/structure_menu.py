@@ -113,25 +113,51 @@ class StructureEditing(QObject):
     def _remove_last(self, layer: int) -> None:
         self.remove_neuron(layer, self.controller.state.network.sizes[layer] - 1)
 
-    def _adapted(self, layer: int, delta: int) -> dict:
-        """Data for the input or output layer's new size, when the Data panel's generator can make it."""
+    def _adapted(self, layer: int, delta: int) -> dict | None:
+        """Data for the input or output layer's new size, when the Data panel's generator can make it.
+
+        ``{}`` for a hidden layer (the data stays); None when the data cannot fit the new size (the reason is
+        shown in plain words, and nothing changes).
+        """
         sizes = list(self.controller.state.network.sizes)
-        if self.adapt is None or layer not in (0, len(sizes) - 1):
+        if layer not in (0, len(sizes) - 1) or not 0 <= layer < len(sizes):
             return {}
         sizes[layer] += delta
-        req = self.adapt(tuple(sizes))
-        if req is None:
-            return {}
-        return {"data": (req.inputs, req.targets, req.test_inputs, req.test_targets),
-                "description": req.description}
+        req = self.adapt(tuple(sizes)) if self.adapt is not None and sizes[layer] >= 1 else None
+        if req is not None:
+            return {"data": (req.inputs, req.targets, req.test_inputs, req.test_targets),
+                    "description": req.description}
+        if sizes[layer] < 1:
+            return {}  # the engine's own refusal (a layer needs a neuron) says it best
+        title = "Cannot add a neuron" if delta > 0 else "Cannot remove the neuron"
+        text = self.refusal(layer, sizes[layer])
+        self.controller.message.emit(f"{title}: {text}")
+        self.controller.error.emit(title, text, "")
+        return None
+
+    def refusal(self, layer: int, size: int) -> str:
+        """Why the input or output layer cannot have *size* neurons with the data, and what to do instead."""
+        sim = self.controller.sim
+        if layer == 0:
+            have = sim.inputs.shape[1]
+            return (f"The data has {have} input column(s), so a network with {size} inputs cannot train on it. "
+                    f"First choose data with {size} inputs: in the Data panel, Gaussian clusters or Linear "
+                    f"regression (they take any number of inputs) or a CSV file with {size} input columns; "
+                    f"or make a new network with File ▸ New Network….")
+        have = sim.targets.shape[1]
+        return (f"The data has {have} target column(s), so a network with {size} outputs cannot train on it. "
+                f"First choose data with {size} target column(s) in the Data panel (Gaussian blobs has one per "
+                f"class), or make a new network with File ▸ New Network….")
 
     def add_neuron(self, layer: int) -> bool:
         """Add a neuron to *layer*; in the input or output layer with data adapted where it can be."""
-        return self.controller.add_neuron(layer, **self._adapted(layer, +1))
+        data = self._adapted(layer, +1)
+        return data is not None and self.controller.add_neuron(layer, **data)
 
     def remove_neuron(self, layer: int, j: int) -> bool:
         """Remove neuron *j* of *layer*; in the input or output layer with data adapted where it can be."""
-        return self.controller.remove_neuron(layer, j, **self._adapted(layer, -1))
+        data = self._adapted(layer, -1)
+        return data is not None and self.controller.remove_neuron(layer, j, **data)
 
     def new_elements(self) -> list[Element]:
         """The weights and biases the last structure edit created (highlighted until the next step)."""

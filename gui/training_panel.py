@@ -142,6 +142,10 @@ class QtTrainingPanel(QWidget):
 
         self._redraw = RedrawOnce(self)
         controller.settings_changed.connect(self._on_settings_changed)
+        # A refusal explains the last thing typed; once the network moves on (a step, an undo, a redo, a run)
+        # the field shows a valid value that the old reason does not belong to.
+        for sig in (controller.history_changed, controller.cursor_moved, controller.parameters_changed):
+            sig.connect(self._clear_stale_errors)
         controller.simulation_replaced.connect(self._on_simulation_replaced)
         controller.display_changed.connect(self._on_display_changed)
         controller.run_started.connect(self._on_run_state)
@@ -171,6 +175,11 @@ class QtTrainingPanel(QWidget):
     # -- slots -------------------------------------------------------------------------------------
     def _on_settings_changed(self, state: ViewState) -> None:
         self._redraw.redraw(state, "fields", "about")  # iterations per epoch follow the batch size
+
+    def _clear_stale_errors(self, *_: object) -> None:
+        for f in (self.learning_rate, self.batch_size, self.momentum, self.epochs, self.seed):
+            if f.error.isVisible() and f.text().strip() == f._shown:
+                f.clear_error()
 
     def _on_simulation_replaced(self, state: ViewState) -> None:
         self._redraw.redraw(state, "about", "fields", "run_fields")
