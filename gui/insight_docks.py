@@ -28,7 +28,7 @@ from backprop_lab.core.runs import RunRecord
 
 from .input_space import QtInputSpace
 from .input_table import status_text
-from .landscape import QtLossLandscape
+from .landscape import QtLossLandscape, parameter_place
 from .neuron_pictures import neuron_image, neuron_images
 from .runs import QtComparedRuns, runs_extent
 from .text_widgets import QtTextLine
@@ -118,6 +118,9 @@ class InsightDocks(QObject):
         self.main_overlay = self.runs.attach(w.loss_plot.plot.getPlotItem(), epochs=False)
         self.second_combo = QComboBox()
         self.second_combo.setAccessibleName("Second parameter")
+        # the rows say where each parameter is ("w37 (h1_3 → h2_5)"): the popup widens to them, the dock need not
+        self.second_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.second_combo.setMinimumContentsLength(16)
         # The combo shows the controller's second parameter and asks the controller to change it (the keyboard's
         # way to what Ctrl+click does); it never decides by itself.
         self.second_combo.activated.connect(self._on_combo_chosen)
@@ -399,7 +402,7 @@ class InsightDocks(QObject):
             for k in range(net.n_params):
                 e = net.element_of_index(k)
                 self._combo_rows[e] = combo.count()
-                combo.addItem(net.element_name(e), e)
+                combo.addItem(parameter_place(net, e), e)
         else:
             combo.setToolTip(f"{net.n_params:,} parameters: too many to list; Ctrl+click one in the diagram")
         combo.blockSignals(False)

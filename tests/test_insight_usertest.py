@@ -213,3 +213,70 @@ def test_landscape_plot_fits_its_dock_at_the_default_size_and_when_resized(qtbot
         # the legend is inside the plot's width too
         lg = land.legend2 if second else land.legend1
         assert lg.sceneBoundingRect().right() <= plot.viewport().width() + 0.5
+
+
+# -- 5. Ctrl+click discoverable, the second parameter's rows say where, the contour has a colour scale ------
+def test_landscape_says_how_to_get_the_contour_and_the_combo_rows_say_where(qtbot, settings):
+    w = window(qtbot, settings, load_example("moons"))
+    c, land, combo = w.controller, w.insight.landscape, w.insight.second_combo
+    net = c.sim.network
+    w.insight.landscape_dock.raise_()
+    c.select(net.element_of_index(36))  # w37
+    qtbot.waitUntil(lambda: land.mode == "1d", timeout=3000)
+    # the one-parameter view names the way to the contour, in view under the plot
+    assert land.tip.isVisible() and "Ctrl+click a second weight" in land.tip.text()
+    assert land.tip.geometry().bottom() <= land.height()
+    # 2-8-8-1: w1..w16 are i→h1 (row j = target h1_j+1, column i = source), b_h1_1..8, w17..w80 h1→h2, …, w88.
+    # w37 is the 21st h1→h2 weight: row 20 // 8 = 2 (h2_3), column 20 % 8 = 4 (h1_5).
+    texts = [combo.itemText(r) for r in range(combo.count())]
+    assert "w37 (h1_5 → h2_3)" in texts and "w1 (i1 → h1_1)" in texts and "w16 (i2 → h1_8)" in texts
+    assert "b_h1_1 (bias of h1_1)" in texts and "w88 (h2_8 → o1)" in texts
+    assert texts[texts.index("w88 (h2_8 → o1)") + 1] == "b_o1 (bias of o1)"
+    # two parameters: the tip says how to go back and which way the loss goes down
+    c.set_second(net.element_of_index(90))
+    qtbot.waitUntil(lambda: land.mode == "2d", timeout=3000)
+    assert "Light is low loss" in land.tip.text() and "again" in land.tip.text()
+    w.close()
+
+
+def test_the_contour_has_a_colour_scale_from_low_to_high_loss(qtbot, settings):
+    w = window(qtbot, settings, load_example("moons"))
+    c, land = w.controller, w.insight.landscape
+    net = c.sim.network
+    c.select(net.element_of_index(86))
+    c.set_second(net.element_of_index(90))
+    w.insight.landscape_dock.raise_()
+    qtbot.waitUntil(lambda: land.mode == "2d", timeout=3000)
+    losses = land.last["losses"]
+    # the scale spans the painted losses (linear here: they span far less than 50×) ...
+    assert losses.max() < 50 * losses.min()
+    lo, hi = land.scale.levels()
+    assert lo == pytest.approx(losses.min(), rel=1e-12) and hi == pytest.approx(losses.max(), rel=1e-12)
+    assert land.scale.isVisible()
+    # ... as drawn, its bottom (low loss) has the surface's lightest colour, its top the darkest
+    img = land.surface.image
+    shot = land.plot2.viewport().grab().toImage()
+    r = land.plot2.mapFromScene(land.scale.bar.sceneBoundingRect()).boundingRect()
+    bottom = shot.pixelColor(r.center().x(), r.bottom() - 3).getRgb()
+    top = shot.pixelColor(r.center().x(), r.top() + 3).getRgb()
+    light = img.reshape(-1, 3)[np.argmax(img.reshape(-1, 3).sum(axis=1))]
+    dark = img.reshape(-1, 3)[np.argmin(img.reshape(-1, 3).sum(axis=1))]
+    assert rgb_distance(light, bottom) < 12 and rgb_distance(dark, top) < 12, (light, bottom, dark, top)
+    fine_lo = np.unravel_index(np.argmin(img.sum(axis=2)), img.shape[:2])
+    assert img[fine_lo].sum() < light.sum()  # (the darkest pixel is the high loss, not the low)
+    w.close()
+
+
+def test_a_log_scaled_surface_names_losses_on_its_scale(qtbot):
+    from backprop_lab.gui.landscape import QtLossLandscape, log_ticks
+    assert [t for _, t in log_ticks(np.log(0.03), np.log(2.0))] == ["0.05", "0.1", "0.2", "0.5", "1", "2"]
+    assert [v for v, _ in log_ticks(np.log(0.03), np.log(2.0))] == pytest.approx(
+        np.log([0.05, 0.1, 0.2, 0.5, 1.0, 2.0]), rel=1e-12)
+    land = QtLossLandscape()
+    qtbot.addWidget(land)
+    g = np.linspace(-1.0, 1.0, 9)
+    losses = 0.01 * np.exp(3.0 * (g[None, :] ** 2 + g[:, None] ** 2))  # 0.01 … 4.03: 403×
+    land._paint_surface(g, g, losses)
+    assert land.last["scale"] == pytest.approx((losses.min(), losses.max()), rel=1e-9)
+    ticks = land.scale.axis._tickLevels[0]
+    assert [t for _, t in ticks] == ["0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1", "2"]
