@@ -280,3 +280,44 @@ def test_a_log_scaled_surface_names_losses_on_its_scale(qtbot):
     assert land.last["scale"] == pytest.approx((losses.min(), losses.max()), rel=1e-9)
     ticks = land.scale.axis._tickLevels[0]
     assert [t for _, t in ticks] == ["0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1", "2"]
+
+
+# -- 6. after F10 the equations list opens at the traced sample ---------------------------------------------
+def first_shown_row(lst) -> int:
+    return lst.rowAt(0)
+
+
+def test_after_f10_the_equations_list_opens_at_the_traced_samples_forward_pass(qtbot, settings):
+    w = window(qtbot, settings, load_example("moons"))
+    c, lst = w.controller, w.equations.iteration_list
+    m = lst.model_
+    press(qtbot, w, Qt.Key_F11, 25)  # into sample 2's forward pass: the list follows it
+    assert c.state.sample == 1 and c.state.current.sample == 1
+    qtbot.waitUntil(lambda: lst.visualRect(m.index(m.row_of[c.state.current.index])).bottom() > 0)
+    assert first_shown_row(lst) > 10
+    press(qtbot, w, Qt.Key_F10)  # the iteration finishes: the diagram and Loss section show batch position 0
+    st = c.state
+    assert st.mode == "complete" and st.sample == 0
+    # the list is at the top: the "Forward pass" title, then sample 1's first computation (net of h1_1)
+    qtbot.waitUntil(lambda: first_shown_row(lst) == 0, timeout=2000)
+    assert isinstance(m.rows[0], str) and m.rows[1].sample == 0 and m.rows[1].phase == "forward"
+    # the learner scrolls, then selects an element: the list stays where they put it
+    lst.verticalScrollBar().setValue(lst.verticalScrollBar().maximum() // 2)
+    mid = first_shown_row(lst)
+    c.select(c.sim.network.element_of_index(3))
+    qtbot.wait(50)
+    assert first_shown_row(lst) == mid
+    # traced sample #k (position 4 in this batch) chosen: the list opens at its forward pass
+    k = int(st.trace.batch[4])
+    c.trace_sample(k)
+    assert c.state.sample == 4
+    first = next(r.index for r in st.trace.records if r.sample == 4)
+    qtbot.waitUntil(lambda: first_shown_row(lst) == m.row_of[first], timeout=2000)
+    assert m.rows[m.row_of[first]].target.startswith("net")
+    # the next F10: a new iteration, its traced sample's forward pass (position 0 unless the batch holds #k)
+    press(qtbot, w, Qt.Key_F10)
+    st = c.state
+    first = next(r.index for r in st.trace.records if r.sample == st.sample)
+    want = m.row_of[first] - (1 if st.sample == 0 else 0)
+    qtbot.waitUntil(lambda: first_shown_row(lst) == want, timeout=2000)
+    w.close()
