@@ -44,8 +44,12 @@ PICTURE_RESOLUTION, LARGE_RESOLUTION, LARGE_SIZE = 24, 64, 220
 #: closer than PACE times their last cost.
 LIVE_INTERVAL = 0.1
 PACE = 5.0
-#: The accuracy line is recomputed at most this often (s) during runs.
+#: The accuracy line is recomputed at most this often (s) during fast runs, and with each action while it costs
+#: less than SUMMARY_AT_ONCE (s; about 1 ms on moons); costlier, it is paced and says so until it catches up.
 SUMMARY_INTERVAL = 0.25
+SUMMARY_AT_ONCE = 0.008
+#: What the accuracy line says while a newer one is being computed (an older value would contradict the diagram).
+SUMMARY_PENDING = "training: accuracy and loss …"
 #: Largest network whose parameters are all listed in the "Second parameter" combo.
 COMBO_PARAMS = 400
 SECOND_TIP = ("A second weight or bias, besides the one selected in the diagram: the loss over both, with the "
@@ -55,17 +59,30 @@ AFTER_ACTION_MS = 40
 
 
 class _Paced:
-    """Calls *fn* at most every *interval* s (and PACE times its last duration); the last request wins."""
+    """Calls *fn* at most every *interval* s (and PACE times its last duration); the last request wins.
 
-    def __init__(self, parent: QObject, fn, interval: float) -> None:
-        self.fn, self.interval = fn, interval
+    With *at_once_below* (s), a request outside fast runs calls *fn* at once while one of its last three calls
+    cost less (a first call or a collection alone does not make it paced): a readout that cheap is never left
+    showing an older state than the views drawn with the same press.
+    """
+
+    def __init__(self, parent: QObject, fn, interval: float, *, at_once_below: float | None = None) -> None:
+        self.fn, self.interval, self.at_once_below = fn, interval, at_once_below
         self._last, self._cost = 0.0, 0.0
+        self._costs: list[float] = []  # the last three
         self._timer = QTimer(parent)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.now)
 
-    def request(self, *, urgent: bool = False) -> None:
-        if urgent:
+    @property
+    def pending(self) -> bool:
+        """Whether a call is waiting for its timer (what it shows is older than the last request)."""
+        return self._timer.isActive()
+
+    def request(self, *, urgent: bool = False, live: bool = False) -> None:
+        # (fewer than three calls yet: at once, to measure)
+        if urgent or (not live and self.at_once_below is not None and (len(self._costs) < 3 or min(self._costs)
+                                                                        < self.at_once_below)):
             self._timer.stop()
             self.now()
             return
@@ -77,10 +94,12 @@ class _Paced:
         self._timer.start(max(AFTER_ACTION_MS, int(wait * 1000)))
 
     def now(self) -> None:
+        self._timer.stop()
         self._last = time.perf_counter()
         cpu = time.process_time()
         self.fn()
         self._cost = time.process_time() - cpu
+        self._costs = self._costs[-2:] + [self._cost]
 
 
 class _PictureItem(QGraphicsPixmapItem):
@@ -160,7 +179,8 @@ class InsightDocks(QObject):
         # permanent widget it filled the bar with the counters at 1,400 px, and every message was hidden.
         w.statusBar().addWidget(self.status_summary)
         self.summary = ""
-        self._summary_paced = _Paced(self, self._update_summary, SUMMARY_INTERVAL)
+        self._summary_for: tuple = ()  # (state serial, live) the last summary was asked for
+        self._summary_paced = _Paced(self, self._update_summary, SUMMARY_INTERVAL, at_once_below=SUMMARY_AT_ONCE)
         self._pictures_paced = _Paced(self, self._update_pictures, LIVE_INTERVAL)
         self._pictures: dict[tuple[int, int], tuple[object, _PictureItem]] = {}
         self.picture_images: dict = {}
@@ -340,7 +360,12 @@ class InsightDocks(QObject):
                 self.input_space.update_from(sim, theta=theta)
             else:
                 self.input_space.request_update(sim, theta=theta)
-        self._summary_paced.request(urgent=urgent)
+        if urgent or (state.serial, live) != self._summary_for:
+            # (one action sends two or three signals with the same state: computed once)
+            self._summary_for = (state.serial, live)
+            self._summary_paced.request(urgent=urgent, live=live or state.fast_running)
+        if self._summary_paced.pending and not (live or state.fast_running) and self.summary:
+            self._show_summary(SUMMARY_PENDING)  # never a number older than the diagram's
         # The pictures change the diagram, which repaints at its own pace during fast runs (twice a second).
         if self.act_pictures.isChecked() and not live:
             self._pictures_paced.request(urgent=urgent)
@@ -351,6 +376,9 @@ class InsightDocks(QObject):
             text = status_text(self.controller.sim, theta=self._theta)
         except (BackpropLabError, ValueError, FloatingPointError):
             text = ""
+        self._show_summary(text)
+
+    def _show_summary(self, text: str) -> None:
         self.summary = text
         self.status_summary.setText(text)
         self.window.loss_plot.set_summary(text)

@@ -321,3 +321,65 @@ def test_after_f10_the_equations_list_opens_at_the_traced_samples_forward_pass(q
     want = m.row_of[first] - (1 if st.sample == 0 else 0)
     qtbot.waitUntil(lambda: first_shown_row(lst) == want, timeout=2000)
     w.close()
+
+
+# -- 8. the accuracy/loss readout keeps up with held stepping keys ------------------------------------------
+def hand_summary(sim) -> tuple[float, float]:
+    """Accuracy (sign of the tanh output against the ±1 target) and ½·squared-error loss of the training set,
+    from the network's weights by hand."""
+    net = sim.network
+    a = sim.inputs
+    for l in range(net.n_layers):
+        a = np.tanh(a @ net.weights[l].T + net.biases[l])
+    acc = float(np.mean(np.sign(a[:, 0]) == sim.targets[:, 0]))
+    return acc, float(np.mean(np.sum(0.5 * (sim.targets - a) ** 2, axis=1)))
+
+
+def shown_summary(text: str) -> tuple[float, float]:
+    import re
+    m = re.match(r"training: accuracy ([\d.]+) % \((\d+)/(\d+)\) · loss ([\d.e−-]+)", text)
+    assert m, text
+    return int(m.group(2)) / int(m.group(3)), float(m.group(4).replace("−", "-"))
+
+
+@pytest.mark.parametrize("key,mod", [(Qt.Key_F10, Qt.NoModifier), (Qt.Key_F10, Qt.ShiftModifier)])
+def test_accuracy_line_agrees_with_the_diagram_after_every_press_of_a_burst(qtbot, settings, key, mod):
+    w = window(qtbot, settings, load_example("moons"))
+    c, ins = w.controller, w.insight
+    assert c.sim.network.activation_names == ["tanh", "tanh", "tanh"] and c.sim.settings.loss == "mse"
+    if mod == Qt.ShiftModifier:
+        press(qtbot, w, Qt.Key_F10, 30)
+        qtbot.wait(400)
+    for n in range(20):
+        qtbot.keyClick(w.diagram, key, mod)  # as auto-repeat delivers them: no time for timers in between
+        acc, loss = hand_summary(c.sim)
+        assert c.state.training_loss == pytest.approx(loss, rel=1e-12)  # what the E_total box shows
+        for text in (ins.status_summary.text(), w.loss_plot.summary.text()):
+            got_acc, got_loss = shown_summary(text)
+            assert got_acc == acc, (n, text)
+            assert got_loss == pytest.approx(loss, rel=5e-4, abs=1e-9), (n, text)
+    w.close()
+
+
+def test_a_costly_accuracy_line_never_shows_an_older_value_and_catches_up(qtbot, settings):
+    w = window(qtbot, settings, load_example("moons"))
+    c, ins = w.controller, w.insight
+    qtbot.waitUntil(lambda: bool(ins.summary), timeout=2000)
+    ins._summary_paced.at_once_below = 0.0  # as on a data set where it costs more than the budget
+    ins._summary_paced._costs = [0.001] * 3
+    pending = 0
+    for _ in range(12):
+        qtbot.keyClick(w.diagram, Qt.Key_F10)
+        text = ins.status_summary.text()
+        assert text == w.loss_plot.summary.text()
+        if text.startswith("training: accuracy ") and "%" in text:
+            assert shown_summary(text) == pytest.approx(hand_summary(c.sim), rel=5e-4)
+        else:
+            assert text == "training: accuracy and loss …"
+            pending += 1
+    assert pending >= 6  # (paced: most presses of a quick burst wait for it)
+    # the end of the burst: it catches up within its pace
+    qtbot.waitUntil(lambda: "%" in ins.status_summary.text(), timeout=1000)
+    assert shown_summary(ins.status_summary.text()) == pytest.approx(hand_summary(c.sim), rel=5e-4)
+    assert shown_summary(w.loss_plot.summary.text()) == pytest.approx(hand_summary(c.sim), rel=5e-4)
+    w.close()
