@@ -7,8 +7,6 @@ draws from the engine read-only; costly views are paced by their own redraw time
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPointF, Qt, QTimer
 from PySide6.QtGui import QAction, QPixmap
@@ -30,6 +28,7 @@ from .input_space import QtInputSpace
 from .input_table import status_text
 from .landscape import QtLossLandscape, parameter_place
 from .neuron_pictures import neuron_image, neuron_images
+from .paced import Paced
 from .runs import QtComparedRuns, runs_extent
 from .text_widgets import QtTextLine
 from .view_state import ViewState
@@ -41,9 +40,8 @@ PICTURES_MIN_SAMPLES = 4
 #: Grid edge of the small neuron pictures, and of the large one shown on hover.
 PICTURE_RESOLUTION, LARGE_RESOLUTION, LARGE_SIZE = 24, 64, 220
 #: During runs the neuron pictures and the accuracy line are recomputed at most this often (s), and never
-#: closer than PACE times their last cost.
+#: closer than PACE (backprop_lab.gui.paced) times their last cost.
 LIVE_INTERVAL = 0.1
-PACE = 5.0
 #: The accuracy line is recomputed at most this often (s) during fast runs, and with each action while it costs
 #: less than SUMMARY_AT_ONCE (s; about 1 ms on moons); costlier, it is paced and says so until it catches up.
 SUMMARY_INTERVAL = 0.25
@@ -54,52 +52,6 @@ SUMMARY_PENDING = "training: accuracy and loss …"
 COMBO_PARAMS = 400
 SECOND_TIP = ("A second weight or bias, besides the one selected in the diagram: the loss over both, with the "
               "path training took (or Ctrl+click it in the diagram)")
-#: Paced views redraw at least this long after the action that asked for it (ms).
-AFTER_ACTION_MS = 40
-
-
-class _Paced:
-    """Calls *fn* at most every *interval* s (and PACE times its last duration); the last request wins.
-
-    With *at_once_below* (s), a request outside fast runs calls *fn* at once while one of its last three calls
-    cost less (a first call or a collection alone does not make it paced): a readout that cheap is never left
-    showing an older state than the views drawn with the same press.
-    """
-
-    def __init__(self, parent: QObject, fn, interval: float, *, at_once_below: float | None = None) -> None:
-        self.fn, self.interval, self.at_once_below = fn, interval, at_once_below
-        self._last, self._cost = 0.0, 0.0
-        self._costs: list[float] = []  # the last three
-        self._timer = QTimer(parent)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.now)
-
-    @property
-    def pending(self) -> bool:
-        """Whether a call is waiting for its timer (what it shows is older than the last request)."""
-        return self._timer.isActive()
-
-    def request(self, *, urgent: bool = False, live: bool = False) -> None:
-        # (fewer than three calls yet: at once, to measure)
-        if urgent or (not live and self.at_once_below is not None and (len(self._costs) < 3 or min(self._costs)
-                                                                        < self.at_once_below)):
-            self._timer.stop()
-            self.now()
-            return
-        if self._timer.isActive():
-            return
-        wait = max(self.interval, PACE * self._cost) - (time.perf_counter() - self._last)
-        # Never inside the handling of the action itself: the press is handled and repainted first, and
-        # this view follows a moment later (a burst of presses coalesces into one redraw).
-        self._timer.start(max(AFTER_ACTION_MS, int(wait * 1000)))
-
-    def now(self) -> None:
-        self._timer.stop()
-        self._last = time.perf_counter()
-        cpu = time.process_time()
-        self.fn()
-        self._cost = time.process_time() - cpu
-        self._costs = self._costs[-2:] + [self._cost]
 
 
 class _PictureItem(QGraphicsPixmapItem):
@@ -180,8 +132,8 @@ class InsightDocks(QObject):
         w.statusBar().addWidget(self.status_summary)
         self.summary = ""
         self._summary_for: tuple = ()  # (state serial, live) the last summary was asked for
-        self._summary_paced = _Paced(self, self._update_summary, SUMMARY_INTERVAL, at_once_below=SUMMARY_AT_ONCE)
-        self._pictures_paced = _Paced(self, self._update_pictures, LIVE_INTERVAL)
+        self._summary_paced = Paced(self, self._update_summary, SUMMARY_INTERVAL, at_once_below=SUMMARY_AT_ONCE)
+        self._pictures_paced = Paced(self, self._update_pictures, LIVE_INTERVAL)
         self._pictures: dict[tuple[int, int], tuple[object, _PictureItem]] = {}
         self.picture_images: dict = {}
         # A child of the diagram's viewport, not a tool-tip window: drawn over the diagram near the pointer.
