@@ -398,10 +398,51 @@ class DiagramLayout:
         if r is None:
             r = self._on_demand.get(element)
             if r is None:
-                options = self._free_spots(element, self.labels.values())
-                r = options[0][1] if options else self._fallback(element)
+                r = self._on_demand_spot(element)
                 self._on_demand[element] = r
         return r
+
+    def _on_demand_spot(self, element: Element) -> Rect:
+        """The best spot for a label shown on demand: along its edge clear of the reserved labels, else
+        beside the edge (still touching it), else over a reserved label; with no spot on the edge clear of
+        every node and box, the one over the fewest neurons, then boxes and titles, then labels.  (A short
+        steep edge beside a neuron has no room for a centred label: its middle fell half under the neuron.)"""
+        placed = list(self.labels.values())
+        for spots in (self._spots(element), self._beside_spots(element)):
+            free = [r for _, r in spots if not any(r.intersects(o, LABEL_PAD) for o in placed)]
+            if free:
+                return free[0]
+        for spots in (self._spots(element), self._beside_spots(element)):
+            if spots:
+                return spots[0][1]
+        circles = list(self.neurons.values())
+        boxes = [o for o in self._obstacles if not any(o == c.rect for c in circles)]
+
+        def cost(spot: tuple[float, bool, Rect]) -> tuple:
+            t, _, r = spot
+            return (sum(r.hits_circle(c) for c in circles), sum(r.intersects(o) for o in boxes),
+                    sum(r.intersects(o) for o in placed), abs(t - 0.5))
+        return min(self._along(element), key=cost)[2]
+
+    def _along(self, element: Element) -> list[tuple[float, bool, Rect]]:
+        """``(t, beside, rect)``: the label centred on the edge at t, or beside it (a point of the edge just
+        inside one of its sides: left, right, above, below)."""
+        seg = self.edges[element].segment
+        w, h = self.label_size(element)
+        out = []
+        for k in range(41):  # (the ends too, for the last resort: beside a box rather than over a neuron)
+            t = k / 40
+            cx, cy = seg.at(t)
+            for dx, dy in ((0.0, 0.0), (w / 2 - 2, 0.0), (-(w / 2 - 2), 0.0), (0.0, h / 2 - 2), (0.0, -(h / 2 - 2))):
+                out.append((t, bool(dx or dy), Rect.around(cx + dx, cy + dy, w, h)))
+        return out
+
+    def _beside_spots(self, element: Element) -> list[tuple[float, Rect]]:
+        """Spots beside the edge (see :meth:`_along`) clear of every node and box, nearest its middle first."""
+        spots = [(6.0 * abs(t - 0.5), r) for t, beside, r in self._along(element)
+                 if beside and 0.05 <= t <= 0.95 and not any(r.intersects(o, LABEL_PAD) for o in self._obstacles)]
+        spots.sort(key=lambda sr: sr[0])
+        return spots
 
     def label_shown(self, element: Element, selection: Element | None, current: Element | None) -> bool:
         """THE rule for edge labels: every label of a small layer pair, and the selected and current edge."""

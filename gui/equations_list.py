@@ -256,6 +256,7 @@ class QtIterationList(QTableView):
         self.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
         self.setAccessibleName("Every computation of this iteration")
         self.setToolTip("")
+        self._opened_at: tuple | None = None  # (trace, sample) the list last opened at, with no current row
 
     def show_state(self, state: ViewState) -> None:
         changed = self.model_.set_state(state)
@@ -263,15 +264,35 @@ class QtIterationList(QTableView):
         target = m.current if m.current >= 0 else m.revealed if state.mode != READY and m.revealed else -1
         row = m.row_of.get(target)
         if row is not None:
+            self._opened_at = None
             rect = self.visualRect(m.index(row))
             view = self.viewport().rect()
             margin = view.height() // 4
             if not view.adjusted(0, margin, 0, -margin).contains(rect.center()):
                 self.scrollTo(m.index(row), QAbstractItemView.PositionAtCenter)
+        else:
+            self._open_at_sample(state)
         if changed is not None and changed[1] >= changed[0]:
             top = self.visualRect(m.index(changed[0]))
             bottom = self.visualRect(m.index(changed[1]))
             self.viewport().update(top.united(bottom))
+
+    def _open_at_sample(self, state: ViewState) -> None:
+        """With no computation to follow (an iteration finished, or the next one previewed), open at the traced
+        sample's forward pass, as the diagram and the Loss section show it — once per iteration and sample, so
+        a list the learner scrolled stays where they put it while they select or edit."""
+        old = self._opened_at
+        if state.trace is None or (old is not None and old[0] is state.trace and old[1] == state.sample):
+            return
+        self._opened_at = (state.trace, state.sample)
+        m = self.model_
+        first = next((r.index for r in state.trace.records if r.sample == state.sample), None)
+        row = m.row_of.get(first) if first is not None else None
+        if row is None:
+            return
+        if row > 0 and isinstance(m.rows[row - 1], str):
+            row -= 1  # its phase's title too ("Forward pass")
+        self.scrollTo(m.index(row), QAbstractItemView.PositionAtTop)
 
     def plain_text(self) -> str:
         m = self.model_

@@ -7,8 +7,6 @@ draws from the engine read-only; costly views are paced by their own redraw time
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPointF, Qt, QTimer
 from PySide6.QtGui import QAction, QPixmap
@@ -28,8 +26,9 @@ from backprop_lab.core.runs import RunRecord
 
 from .input_space import QtInputSpace
 from .input_table import status_text
-from .landscape import QtLossLandscape
+from .landscape import QtLossLandscape, parameter_place
 from .neuron_pictures import neuron_image, neuron_images
+from .paced import Paced
 from .runs import QtComparedRuns, runs_extent
 from .text_widgets import QtTextLine
 from .view_state import ViewState
@@ -41,46 +40,18 @@ PICTURES_MIN_SAMPLES = 4
 #: Grid edge of the small neuron pictures, and of the large one shown on hover.
 PICTURE_RESOLUTION, LARGE_RESOLUTION, LARGE_SIZE = 24, 64, 220
 #: During runs the neuron pictures and the accuracy line are recomputed at most this often (s), and never
-#: closer than PACE times their last cost.
+#: closer than PACE (backprop_lab.gui.paced) times their last cost.
 LIVE_INTERVAL = 0.1
-PACE = 5.0
-#: The accuracy line is recomputed at most this often (s) during runs.
+#: The accuracy line is recomputed at most this often (s) during fast runs, and with each action while it costs
+#: less than SUMMARY_AT_ONCE (s; about 1 ms on moons); costlier, it is paced and says so until it catches up.
 SUMMARY_INTERVAL = 0.25
+SUMMARY_AT_ONCE = 0.008
+#: What the accuracy line says while a newer one is being computed (an older value would contradict the diagram).
+SUMMARY_PENDING = "training: accuracy and loss …"
 #: Largest network whose parameters are all listed in the "Second parameter" combo.
 COMBO_PARAMS = 400
 SECOND_TIP = ("A second weight or bias, besides the one selected in the diagram: the loss over both, with the "
               "path training took (or Ctrl+click it in the diagram)")
-#: Paced views redraw at least this long after the action that asked for it (ms).
-AFTER_ACTION_MS = 40
-
-
-class _Paced:
-    """Calls *fn* at most every *interval* s (and PACE times its last duration); the last request wins."""
-
-    def __init__(self, parent: QObject, fn, interval: float) -> None:
-        self.fn, self.interval = fn, interval
-        self._last, self._cost = 0.0, 0.0
-        self._timer = QTimer(parent)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.now)
-
-    def request(self, *, urgent: bool = False) -> None:
-        if urgent:
-            self._timer.stop()
-            self.now()
-            return
-        if self._timer.isActive():
-            return
-        wait = max(self.interval, PACE * self._cost) - (time.perf_counter() - self._last)
-        # Never inside the handling of the action itself: the press is handled and repainted first, and
-        # this view follows a moment later (a burst of presses coalesces into one redraw).
-        self._timer.start(max(AFTER_ACTION_MS, int(wait * 1000)))
-
-    def now(self) -> None:
-        self._last = time.perf_counter()
-        cpu = time.process_time()
-        self.fn()
-        self._cost = time.process_time() - cpu
 
 
 class _PictureItem(QGraphicsPixmapItem):
@@ -118,6 +89,9 @@ class InsightDocks(QObject):
         self.main_overlay = self.runs.attach(w.loss_plot.plot.getPlotItem(), epochs=False)
         self.second_combo = QComboBox()
         self.second_combo.setAccessibleName("Second parameter")
+        # the rows say where each parameter is ("w37 (h1_3 → h2_5)"): the popup widens to them, the dock need not
+        self.second_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.second_combo.setMinimumContentsLength(16)
         # The combo shows the controller's second parameter and asks the controller to change it (the keyboard's
         # way to what Ctrl+click does); it never decides by itself.
         self.second_combo.activated.connect(self._on_combo_chosen)
@@ -157,8 +131,9 @@ class InsightDocks(QObject):
         # permanent widget it filled the bar with the counters at 1,400 px, and every message was hidden.
         w.statusBar().addWidget(self.status_summary)
         self.summary = ""
-        self._summary_paced = _Paced(self, self._update_summary, SUMMARY_INTERVAL)
-        self._pictures_paced = _Paced(self, self._update_pictures, LIVE_INTERVAL)
+        self._summary_for: tuple = ()  # (state serial, live) the last summary was asked for
+        self._summary_paced = Paced(self, self._update_summary, SUMMARY_INTERVAL, at_once_below=SUMMARY_AT_ONCE)
+        self._pictures_paced = Paced(self, self._update_pictures, LIVE_INTERVAL)
         self._pictures: dict[tuple[int, int], tuple[object, _PictureItem]] = {}
         self.picture_images: dict = {}
         # A child of the diagram's viewport, not a tool-tip window: drawn over the diagram near the pointer.
@@ -337,7 +312,12 @@ class InsightDocks(QObject):
                 self.input_space.update_from(sim, theta=theta)
             else:
                 self.input_space.request_update(sim, theta=theta)
-        self._summary_paced.request(urgent=urgent)
+        if urgent or (state.serial, live) != self._summary_for:
+            # (one action sends two or three signals with the same state: computed once)
+            self._summary_for = (state.serial, live)
+            self._summary_paced.request(urgent=urgent, live=live or state.fast_running)
+        if self._summary_paced.pending and not (live or state.fast_running) and self.summary:
+            self._show_summary(SUMMARY_PENDING)  # never a number older than the diagram's
         # The pictures change the diagram, which repaints at its own pace during fast runs (twice a second).
         if self.act_pictures.isChecked() and not live:
             self._pictures_paced.request(urgent=urgent)
@@ -348,6 +328,9 @@ class InsightDocks(QObject):
             text = status_text(self.controller.sim, theta=self._theta)
         except (BackpropLabError, ValueError, FloatingPointError):
             text = ""
+        self._show_summary(text)
+
+    def _show_summary(self, text: str) -> None:
         self.summary = text
         self.status_summary.setText(text)
         self.window.loss_plot.set_summary(text)
@@ -399,7 +382,7 @@ class InsightDocks(QObject):
             for k in range(net.n_params):
                 e = net.element_of_index(k)
                 self._combo_rows[e] = combo.count()
-                combo.addItem(net.element_name(e), e)
+                combo.addItem(parameter_place(net, e), e)
         else:
             combo.setToolTip(f"{net.n_params:,} parameters: too many to list; Ctrl+click one in the diagram")
         combo.blockSignals(False)

@@ -53,8 +53,40 @@ FIRST_COLOR, SECOND_COLOR = "#2ca02c", "#8e24aa"
 LABEL_COLOR = "#444444"
 
 
+#: Under the plot: how to get to the other view (Ctrl+click was found by nobody who was not told).
+TIP_1D = ("Ctrl+click a second weight or bias in the diagram (or choose it under Second parameter) "
+          "for a contour map of the loss over both.")
+TIP_2D = ("Light is low loss, dark blue high (scale on the right). Ctrl+click the second parameter again "
+          "for the loss along the selected one.")
+
+
 def _fmt(v: float) -> str:
     return format_number(v, 6)
+
+
+def parameter_place(network, e: Element) -> str:
+    """A weight or bias with where it sits in the diagram: ``w37 (h1_3 → h2_5)``, ``b_h1_3 (bias of h1_3)``.
+
+    The diagram of a larger network shows values on its edges, not names: a bare ``w37`` cannot be found there.
+    """
+    name = network.element_name(e)
+    if e.kind == "weight":
+        return f"{name} ({network.neuron_name(e.layer, e.i)} → {network.neuron_name(e.layer + 1, e.j)})"
+    if e.kind == "bias":
+        return f"{name} (bias of {network.neuron_name(e.layer + 1, e.j)})"
+    return name
+
+
+def log_ticks(lo: float, hi: float) -> list[tuple[float, str]]:
+    """Ticks at 1-2-5 loss values between ``exp(lo)`` and ``exp(hi)``, placed at their logarithms."""
+    a, b = np.exp(lo) * (1 - 1e-9), np.exp(hi) * (1 + 1e-9)  # (the ends themselves, despite rounding)
+    ticks = []
+    for dec in range(int(np.floor(np.log10(a))), int(np.ceil(np.log10(b))) + 1):
+        for m in (1, 2, 5):
+            v = m * 10.0 ** dec
+            if a <= v <= b:
+                ticks.append((float(np.log(v)), format_number(v, 3)))
+    return ticks
 
 
 def surface_resolution(sim, e1: Element, e2: Element) -> int:
@@ -138,6 +170,12 @@ class QtLossLandscape(QWidget):
         lay.addWidget(self.header)
         self.stack = QStackedWidget()
         lay.addWidget(self.stack, 1)
+        self.tip = QLabel("")
+        self.tip.setTextFormat(Qt.PlainText)
+        self.tip.setWordWrap(True)
+        self.tip.setStyleSheet("QLabel { padding: 1px 6px; color: #666; }")
+        self.tip.hide()
+        lay.addWidget(self.tip)
         self.hint = QLabel("Select a weight or a bias in the diagram to see the loss as a function of it "
                            "(Ctrl+click a second one for the loss over both).")
         self.hint.setTextFormat(Qt.PlainText)
@@ -187,6 +225,16 @@ class QtLossLandscape(QWidget):
         lg.addItem(self.path, "path of training")
         lg.addItem(self.now2, "now")
         self.legend2 = lg
+        # The colour scale: which way the loss goes down (the contours alone do not say).
+        cmap = pg.ColorMap([0.0, 1.0], [SURFACE_LOW, SURFACE_HIGH])
+        self.scale = pg.ColorBarItem(values=(0.0, 1.0), width=12, colorMap=cmap, interactive=False,
+                                     colorMapMenu=False, pen="#999")
+        self.scale.axis.enableAutoSIPrefix(False)
+        self.scale.axis.setWidth(52)
+        self.scale.axis.setTextPen(pg.mkPen("#444"))
+        self.scale.setToolTip("Training loss E: light is low, dark blue is high (a log scale when it spans 50×)")
+        pi.layout.addItem(self.scale, 2, 5)
+        pi.layout.setColumnFixedWidth(4, 5)
         self._fit2 = _LegendFitter(self.plot2, lg, 3)
         self.stack.addWidget(self.plot2)
 
@@ -245,6 +293,7 @@ class QtLossLandscape(QWidget):
             self.mode = "hint"
             self.stack.setCurrentWidget(self.hint)
             self.header.setText("")
+            self.tip.hide()
         elif len(ok) == 1 or ok[0] == ok[1]:
             self._draw_1d(sim, ok[0], trace, live)
         else:
@@ -292,6 +341,12 @@ class QtLossLandscape(QWidget):
         elif live:
             text += "\n(the next update is shown when the run pauses)"
         self.header.setText(text)
+        self._tip(TIP_1D)
+
+    def _tip(self, text: str) -> None:
+        if self.tip.text() != text:
+            self.tip.setText(text)
+        self.tip.show()
 
     def _x_range(self, w0: float, w1: float, span: float) -> tuple[float, float]:
         """Keep the view while the point stays in its middle 70 % and the wanted width is similar:
@@ -332,6 +387,7 @@ class QtLossLandscape(QWidget):
 
     def _draw_2d(self, sim, e1: Element, e2: Element, path: list | None, live: bool) -> None:
         self.stack.setCurrentWidget(self.plot2)
+        self._tip(TIP_2D)
         theta = base_theta(sim)
         now = (theta[param_index(sim.network, e1)], theta[param_index(sim.network, e2)])
         thetas = path if path is not None else self.history.thetas
@@ -378,7 +434,16 @@ class QtLossLandscape(QWidget):
         self.surface.setImage(_surface_rgb(shown), autoLevels=False, levels=(0, 255))
         dx, dy = fx[1] - fx[0], fy[1] - fy[0]
         self.surface.setRect(QRectF(fx[0] - dx / 2, fy[0] - dy / 2, fx[-1] - fx[0] + dx, fy[-1] - fy[0] + dy))
+        self._set_scale(float(shown.min()), float(shown.max()), shown is not fine)
         levels = np.linspace(shown.min(), shown.max(), CONTOURS + 2)[1:-1]
         segs = [contour_segments(fx, fy, shown, lv) for lv in levels] if shown.max() > shown.min() else []
         segs = np.concatenate(segs).reshape(-1, 2) if segs else np.empty((0, 2))
         self.contours.setData(segs[:, 0], segs[:, 1], connect="pairs")
+
+    def _set_scale(self, lo: float, hi: float, log: bool) -> None:
+        """The colour bar over the painted range; on a log-scaled surface its ticks name losses, not logarithms."""
+        if hi <= lo:
+            hi = lo + (abs(lo) * 1e-6 or 1e-12)
+        self.scale.setLevels((lo, hi))
+        self.scale.axis.setTicks([log_ticks(lo, hi)] if log else None)
+        self.last["scale"] = (float(np.exp(lo)), float(np.exp(hi))) if log else (lo, hi)

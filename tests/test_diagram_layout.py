@@ -140,3 +140,30 @@ def test_qt_free_modules_do_not_import_qt():
             "print(bad); assert not bad")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("example", ["moons", "blobs", "symmetry", "xor", "mazur"])
+@pytest.mark.parametrize("names", [False, True])
+def test_a_label_shown_on_demand_sits_on_its_edge_and_under_no_neuron(example, names):
+    """A current or selected edge's label (shown on demand) touches its edge and no neuron; with values only,
+    no bias box, loss box or title either.  (With names, moons' 150-pixel labels are wider than the gap between
+    its hidden layers: there is no room clear of everything.)  On moons the label of b2 → h2_2 (a short steep
+    edge beside h2_1) was centred on the edge's middle, half under h2_1 and away from its edge."""
+    net = load_example(example).network
+    lay = DiagramLayout(net, label_sample(net, names=names))
+    bad = []
+    for el, edge in lay.edges.items():
+        r = lay.label_rect(el)
+        if not edge.segment.hits_rect(Rect(r.x - 2, r.y - 2, r.w + 4, r.h + 4)):
+            bad.append((el, "off its edge"))
+        bad += [(el, k) for k, c in lay.neurons.items() if r.hits_circle(c)]
+        if names:
+            continue
+        bad += [(el, f"bias box {l}") for l, box in lay.bias_boxes.items() if r.intersects(box)]
+        bad += [(el, t) for q, t in lay.titles if r.intersects(q)]
+        if r.intersects(lay.loss_box):
+            bad.append((el, "loss box"))
+    assert bad == []
+    if example == "moons":  # the tester's edge
+        r = lay.label_rect(Element("bias", 1, 1))
+        assert not r.hits_circle(lay.neurons[(2, 0)])

@@ -213,3 +213,173 @@ def test_landscape_plot_fits_its_dock_at_the_default_size_and_when_resized(qtbot
         # the legend is inside the plot's width too
         lg = land.legend2 if second else land.legend1
         assert lg.sceneBoundingRect().right() <= plot.viewport().width() + 0.5
+
+
+# -- 5. Ctrl+click discoverable, the second parameter's rows say where, the contour has a colour scale ------
+def test_landscape_says_how_to_get_the_contour_and_the_combo_rows_say_where(qtbot, settings):
+    w = window(qtbot, settings, load_example("moons"))
+    c, land, combo = w.controller, w.insight.landscape, w.insight.second_combo
+    net = c.sim.network
+    w.insight.landscape_dock.raise_()
+    c.select(net.element_of_index(36))  # w37
+    qtbot.waitUntil(lambda: land.mode == "1d", timeout=3000)
+    # the one-parameter view names the way to the contour, in view under the plot
+    assert land.tip.isVisible() and "Ctrl+click a second weight" in land.tip.text()
+    assert land.tip.geometry().bottom() <= land.height()
+    # 2-8-8-1: w1..w16 are i→h1 (row j = target h1_j+1, column i = source), b_h1_1..8, w17..w80 h1→h2, …, w88.
+    # w37 is the 21st h1→h2 weight: row 20 // 8 = 2 (h2_3), column 20 % 8 = 4 (h1_5).
+    texts = [combo.itemText(r) for r in range(combo.count())]
+    assert "w37 (h1_5 → h2_3)" in texts and "w1 (i1 → h1_1)" in texts and "w16 (i2 → h1_8)" in texts
+    assert "b_h1_1 (bias of h1_1)" in texts and "w88 (h2_8 → o1)" in texts
+    assert texts[texts.index("w88 (h2_8 → o1)") + 1] == "b_o1 (bias of o1)"
+    # two parameters: the tip says how to go back and which way the loss goes down
+    c.set_second(net.element_of_index(90))
+    qtbot.waitUntil(lambda: land.mode == "2d", timeout=3000)
+    assert "Light is low loss" in land.tip.text() and "again" in land.tip.text()
+    w.close()
+
+
+def test_the_contour_has_a_colour_scale_from_low_to_high_loss(qtbot, settings):
+    w = window(qtbot, settings, load_example("moons"))
+    c, land = w.controller, w.insight.landscape
+    net = c.sim.network
+    c.select(net.element_of_index(86))
+    c.set_second(net.element_of_index(90))
+    w.insight.landscape_dock.raise_()
+    qtbot.waitUntil(lambda: land.mode == "2d", timeout=3000)
+    losses = land.last["losses"]
+    # the scale spans the painted losses (linear here: they span far less than 50×) ...
+    assert losses.max() < 50 * losses.min()
+    lo, hi = land.scale.levels()
+    assert lo == pytest.approx(losses.min(), rel=1e-12) and hi == pytest.approx(losses.max(), rel=1e-12)
+    assert land.scale.isVisible()
+    # ... as drawn, its bottom (low loss) has the surface's lightest colour, its top the darkest
+    img = land.surface.image
+    shot = land.plot2.viewport().grab().toImage()
+    r = land.plot2.mapFromScene(land.scale.bar.sceneBoundingRect()).boundingRect()
+    bottom = shot.pixelColor(r.center().x(), r.bottom() - 3).getRgb()
+    top = shot.pixelColor(r.center().x(), r.top() + 3).getRgb()
+    light = img.reshape(-1, 3)[np.argmax(img.reshape(-1, 3).sum(axis=1))]
+    dark = img.reshape(-1, 3)[np.argmin(img.reshape(-1, 3).sum(axis=1))]
+    assert rgb_distance(light, bottom) < 12 and rgb_distance(dark, top) < 12, (light, bottom, dark, top)
+    fine_lo = np.unravel_index(np.argmin(img.sum(axis=2)), img.shape[:2])
+    assert img[fine_lo].sum() < light.sum()  # (the darkest pixel is the high loss, not the low)
+    w.close()
+
+
+def test_a_log_scaled_surface_names_losses_on_its_scale(qtbot):
+    from backprop_lab.gui.landscape import QtLossLandscape, log_ticks
+    assert [t for _, t in log_ticks(np.log(0.03), np.log(2.0))] == ["0.05", "0.1", "0.2", "0.5", "1", "2"]
+    assert [v for v, _ in log_ticks(np.log(0.03), np.log(2.0))] == pytest.approx(
+        np.log([0.05, 0.1, 0.2, 0.5, 1.0, 2.0]), rel=1e-12)
+    land = QtLossLandscape()
+    qtbot.addWidget(land)
+    g = np.linspace(-1.0, 1.0, 9)
+    losses = 0.01 * np.exp(3.0 * (g[None, :] ** 2 + g[:, None] ** 2))  # 0.01 … 4.03: 403×
+    land._paint_surface(g, g, losses)
+    assert land.last["scale"] == pytest.approx((losses.min(), losses.max()), rel=1e-9)
+    ticks = land.scale.axis._tickLevels[0]
+    assert [t for _, t in ticks] == ["0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1", "2"]
+
+
+# -- 6. after F10 the equations list opens at the traced sample ---------------------------------------------
+def first_shown_row(lst) -> int:
+    return lst.rowAt(0)
+
+
+def test_after_f10_the_equations_list_opens_at_the_traced_samples_forward_pass(qtbot, settings):
+    w = window(qtbot, settings, load_example("moons"))
+    c, lst = w.controller, w.equations.iteration_list
+    m = lst.model_
+    press(qtbot, w, Qt.Key_F11, 25)  # into sample 2's forward pass: the list follows it
+    assert c.state.sample == 1 and c.state.current.sample == 1
+    qtbot.waitUntil(lambda: lst.visualRect(m.index(m.row_of[c.state.current.index])).bottom() > 0)
+    assert first_shown_row(lst) > 10
+    press(qtbot, w, Qt.Key_F10)  # the iteration finishes: the diagram and Loss section show batch position 0
+    st = c.state
+    assert st.mode == "complete" and st.sample == 0
+    # the list is at the top: the "Forward pass" title, then sample 1's first computation (net of h1_1)
+    qtbot.waitUntil(lambda: first_shown_row(lst) == 0, timeout=2000)
+    assert isinstance(m.rows[0], str) and m.rows[1].sample == 0 and m.rows[1].phase == "forward"
+    # the learner scrolls, then selects an element: the list stays where they put it
+    lst.verticalScrollBar().setValue(lst.verticalScrollBar().maximum() // 2)
+    mid = first_shown_row(lst)
+    c.select(c.sim.network.element_of_index(3))
+    qtbot.wait(50)
+    assert first_shown_row(lst) == mid
+    # traced sample #k (position 4 in this batch) chosen: the list opens at its forward pass
+    k = int(st.trace.batch[4])
+    c.trace_sample(k)
+    assert c.state.sample == 4
+    first = next(r.index for r in st.trace.records if r.sample == 4)
+    qtbot.waitUntil(lambda: first_shown_row(lst) == m.row_of[first], timeout=2000)
+    assert m.rows[m.row_of[first]].target.startswith("net")
+    # the next F10: a new iteration, its traced sample's forward pass (position 0 unless the batch holds #k)
+    press(qtbot, w, Qt.Key_F10)
+    st = c.state
+    first = next(r.index for r in st.trace.records if r.sample == st.sample)
+    want = m.row_of[first] - (1 if st.sample == 0 else 0)
+    qtbot.waitUntil(lambda: first_shown_row(lst) == want, timeout=2000)
+    w.close()
+
+
+# -- 8. the accuracy/loss readout keeps up with held stepping keys ------------------------------------------
+def hand_summary(sim) -> tuple[float, float]:
+    """Accuracy (sign of the tanh output against the ±1 target) and ½·squared-error loss of the training set,
+    from the network's weights by hand."""
+    net = sim.network
+    a = sim.inputs
+    for l in range(net.n_layers):
+        a = np.tanh(a @ net.weights[l].T + net.biases[l])
+    acc = float(np.mean(np.sign(a[:, 0]) == sim.targets[:, 0]))
+    return acc, float(np.mean(np.sum(0.5 * (sim.targets - a) ** 2, axis=1)))
+
+
+def shown_summary(text: str) -> tuple[float, float]:
+    import re
+    m = re.match(r"training: accuracy ([\d.]+) % \((\d+)/(\d+)\) · loss ([\d.e−-]+)", text)
+    assert m, text
+    return int(m.group(2)) / int(m.group(3)), float(m.group(4).replace("−", "-"))
+
+
+@pytest.mark.parametrize("key,mod", [(Qt.Key_F10, Qt.NoModifier), (Qt.Key_F10, Qt.ShiftModifier)])
+def test_accuracy_line_agrees_with_the_diagram_after_every_press_of_a_burst(qtbot, settings, key, mod):
+    w = window(qtbot, settings, load_example("moons"))
+    c, ins = w.controller, w.insight
+    assert c.sim.network.activation_names == ["tanh", "tanh", "tanh"] and c.sim.settings.loss == "mse"
+    if mod == Qt.ShiftModifier:
+        press(qtbot, w, Qt.Key_F10, 30)
+        qtbot.wait(400)
+    for n in range(20):
+        qtbot.keyClick(w.diagram, key, mod)  # as auto-repeat delivers them: no time for timers in between
+        acc, loss = hand_summary(c.sim)
+        assert c.state.training_loss == pytest.approx(loss, rel=1e-12)  # what the E_total box shows
+        for text in (ins.status_summary.text(), w.loss_plot.summary.text()):
+            got_acc, got_loss = shown_summary(text)
+            assert got_acc == acc, (n, text)
+            assert got_loss == pytest.approx(loss, rel=5e-4, abs=1e-9), (n, text)
+    w.close()
+
+
+def test_a_costly_accuracy_line_never_shows_an_older_value_and_catches_up(qtbot, settings):
+    w = window(qtbot, settings, load_example("moons"))
+    c, ins = w.controller, w.insight
+    qtbot.waitUntil(lambda: bool(ins.summary), timeout=2000)
+    ins._summary_paced.at_once_below = 0.0  # as on a data set where it costs more than the budget
+    ins._summary_paced._costs = [0.001] * 3
+    pending = 0
+    for _ in range(12):
+        qtbot.keyClick(w.diagram, Qt.Key_F10)
+        text = ins.status_summary.text()
+        assert text == w.loss_plot.summary.text()
+        if text.startswith("training: accuracy ") and "%" in text:
+            assert shown_summary(text) == pytest.approx(hand_summary(c.sim), rel=5e-4)
+        else:
+            assert text == "training: accuracy and loss …"
+            pending += 1
+    assert pending >= 6  # (paced: most presses of a quick burst wait for it)
+    # the end of the burst: it catches up within its pace
+    qtbot.waitUntil(lambda: "%" in ins.status_summary.text(), timeout=1000)
+    assert shown_summary(ins.status_summary.text()) == pytest.approx(hand_summary(c.sim), rel=5e-4)
+    assert shown_summary(w.loss_plot.summary.text()) == pytest.approx(hand_summary(c.sim), rel=5e-4)
+    w.close()

@@ -159,7 +159,7 @@ def test_landscape_tangent_is_the_gradient_and_next_point_is_the_step(qtbot, set
     assert sim.network.weights[0][0, 0] == pytest.approx(0.149780716, abs=1e-9)
     # the second-parameter combo (a person's choice: activated) asks the controller, and the view follows
     combo = w.insight.second_combo
-    combo.activated.emit(combo.findText(sim.network.element_name(Element("weight", 0, 1, 0))))
+    combo.activated.emit(combo.findText("w3 (i1 → h2)"))  # each row says where its parameter is
     assert w.controller.state.second == Element("weight", 0, 1, 0)
     land._draw_requested()
     assert land.mode == "2d"
