@@ -91,7 +91,7 @@ class InsightDocks(QObject):
         self.second_combo.setAccessibleName("Second parameter")
         # the rows say where each parameter is ("w37 (h1_3 → h2_5)"): the popup widens to them, the dock need not
         self.second_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.second_combo.setMinimumContentsLength(16)
+        self.second_combo.setMinimumContentsLength(10)  # the dock shares its column with narrower views
         # The combo shows the controller's second parameter and asks the controller to change it (the keyboard's
         # way to what Ctrl+click does); it never decides by itself.
         self.second_combo.activated.connect(self._on_combo_chosen)
