@@ -17,6 +17,8 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 
 import numpy as np
@@ -230,22 +232,35 @@ sys.exit(main([]))
 """
 
 
-def _time_to_shown(cmd, env) -> float:
+def _time_to_shown(cmd, env, timeout: float = 120.0) -> float:
     t = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
-    for line in p.stdout:
-        if line.strip() == "shown":
-            dt = time.perf_counter() - t
-            break
-    else:
-        raise RuntimeError(f"{cmd} never showed a window")
-    p.wait(timeout=60)
+    # A window that never shows (e.g. a dialog waiting for a click) must not hang the run: killed after *timeout*.
+    killer = threading.Timer(timeout, p.kill)
+    killer.start()
+    try:
+        for line in p.stdout:
+            if line.strip() == "shown":
+                dt = time.perf_counter() - t
+                break
+        else:
+            raise RuntimeError(f"{cmd} never showed a window (killed after {timeout:.0f} s)")
+        p.wait(timeout=60)
+    finally:
+        killer.cancel()
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        p.stdout.close()
     return dt
 
 
 def startup(quick: bool) -> dict:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
-               XDG_CONFIG_HOME=os.path.join(os.environ.get("TMPDIR", "/tmp"), "bpl-bench-config"))
+    # Its own settings and data folders: a recovery file left in the user's data folder by a killed session
+    # would make the app ask about it before showing its window.
+    home = tempfile.mkdtemp(prefix="bpl-bench-home-")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=os.path.join(home, "config"),
+               XDG_DATA_HOME=os.path.join(home, "data"))
     app_cmd = [sys.executable, "-c", APP]
     bare_cmd = [sys.executable, "-c", BARE]
     _time_to_shown(app_cmd, env)  # warm the file cache
