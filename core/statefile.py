@@ -409,9 +409,8 @@ def _enc(x: Any, ind: int) -> Iterator[str]:
             yield "]"
             return
         yield "[\n"
-        for k in range(0, len(x), 1024):  # rows, a block at a time
-            yield ("" if k == 0 else ",\n") + ",\n".join(
-                f"{pad}  " + "".join(_enc(row, ind + 1)) for row in x[k:k + 1024])
+        for k, row in enumerate(x):  # a row per piece: a writer on a worker thread gives way often
+            yield ("" if k == 0 else ",\n") + f"{pad}  " + "".join(_enc(row, ind + 1))
         yield f"\n{pad}]"
     elif isinstance(x, list):
         kinds = set(map(type, x))
