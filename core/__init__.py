@@ -12,7 +12,7 @@ from . import statefile as _statefile
 from .activations import ACTIVATIONS, Activation, get_activation
 from .errors import BackpropLabError, Cancelled, ConfigError, DivergenceError, StateFileError
 from .gradcheck import GradientCheck
-from .load_process import load_in_process
+from .load_process import load_in_process, save_in_process
 from .losses import LOSSES, Loss, get_loss
 from .network import INIT_SCHEMES, Element, Network, initialize, symmetric_groups
 from .optimizer import OptimizerState
@@ -31,5 +31,6 @@ __all__ = [
     "StateFileError", "LOSSES", "Loss", "get_loss", "INIT_SCHEMES", "Element", "Network", "initialize",
     "symmetric_groups", "shared_bias_layers",
     "GradientCheck", "OptimizerState", "RunResult", "Simulation", "TrainingSettings",
-    "Computation", "Trace", "format_number", "example_path", "load_example", "EXAMPLES", "load_in_process",
+    "Computation", "Trace", "format_number", "example_path", "load_example", "EXAMPLES",
+    "load_in_process", "save_in_process",
 ]

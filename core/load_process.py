@@ -1,10 +1,11 @@
-"""Loading a large state file in a separate process, so that parsing it never holds up the caller's threads.
+"""Loading and saving a large state file in a separate process, so that the text never holds up the caller's threads.
 
 Parsing JSON holds Python's global interpreter lock for the whole document (about a second for the largest
 accepted file), so a loader on a worker *thread* still stalls a window's event loop that long.  Here a child
 process (started fresh, never forked from a GUI process) reads, parses and validates the file and sends the
 finished :class:`~.simulation.Simulation` back pickled; its arrays arrive as raw bytes, which take the parent a
-few tens of milliseconds to unpickle.
+few tens of milliseconds to unpickle.  Saving is the same the other way: the state document goes to the child
+pickled, and the child writes the file atomically (:func:`save_in_process`).
 """
 from __future__ import annotations
 
@@ -81,5 +82,56 @@ def load_in_process(path: str | Path, *, cancel: Callable[[], bool] | None = Non
     return Simulation.load(path, cancel=cancel)
 
 
+def _save_child(path: str) -> int:
+    """Run in the child process: read a pickled state document from standard input, write it to *path*."""
+    from .statefile import save_atomic
+    doc = pickle.load(sys.stdin.buffer)
+    try:
+        save_atomic(doc, path)
+    except Exception as e:  # noqa: BLE001 — every failure goes back to the parent as its message
+        sys.stdout.buffer.write(pickle.dumps(("failed", str(e) or type(e).__name__)))
+        return 0
+    sys.stdout.buffer.write(pickle.dumps(("ok", None)))
+    return 0
+
+
+def save_in_process(doc: dict, path: str | Path, *, cancel: Callable[[], bool] | None = None) -> None:
+    """:func:`~.statefile.save_atomic` (*doc*, *path*) done by a child process.
+
+    Raises :class:`~.statefile.SaveError` with the child's message when the save fails and :class:`Cancelled`
+    when *cancel* returns True first (the child is killed; the old file stays, the write being atomic).
+    """
+    from .atomic_save import SaveError
+    child = subprocess.Popen([sys.executable, "-m", __name__, "--save", str(path)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    payload = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
+    data = b""
+    try:
+        first = True
+        while True:
+            if cancel is not None and cancel():
+                raise Cancelled("saving cancelled")
+            try:
+                data, _ = child.communicate(payload if first else None, timeout=POLL_SECONDS)
+                break
+            except subprocess.TimeoutExpired:  # retrying loses no output (see subprocess.communicate)
+                first = False
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        for pipe in (child.stdin, child.stdout):
+            if pipe is not None and not pipe.closed:
+                pipe.close()
+    try:
+        status, text = pickle.loads(data)
+    except Exception:  # noqa: BLE001 — the child died before it answered
+        raise SaveError(f"cannot save {path}: the saving process ended unexpectedly; nothing was changed") from None
+    if status != "ok":
+        raise SaveError(text)
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "--save":
+        sys.exit(_save_child(sys.argv[2]))
     sys.exit(_child(sys.argv[1]))

@@ -19,7 +19,7 @@ import numpy as np
 from PySide6.QtCore import QEventLoop, QObject, Qt
 from PySide6.QtWidgets import QProgressDialog, QPushButton, QWidget
 
-from backprop_lab.core import Simulation, StateFileError, load_in_process
+from backprop_lab.core import Simulation, StateFileError, load_in_process, save_in_process
 from backprop_lab.core.errors import BackpropLabError, Cancelled
 from backprop_lab.core.statefile import save_atomic, state_document
 
@@ -32,6 +32,9 @@ OPEN_IN_BACKGROUND_BYTES = 2_000_000
 OPEN_IN_PROCESS_BYTES = 16_000_000
 #: States with more numbers than this (parameters, data, history) are saved off the GUI thread.
 SAVE_IN_BACKGROUND_NUMBERS = 250_000
+#: States of at least this many numbers are written by a separate process: writing the text holds Python's
+#: interpreter lock for long stretches, so on a worker thread the window would stall for up to a second.
+SAVE_IN_PROCESS_NUMBERS = 1_000_000
 #: Gradient checks costing more than this (checked parameters × batch × parameters) run off the GUI thread.
 CHECK_IN_BACKGROUND_COST = 20_000_000
 
@@ -181,8 +184,16 @@ def save(window, path: str | None = None) -> bool:
     except Exception as e:  # noqa: BLE001 — a failed save keeps the work: report, never raise
         c.error.emit("Cannot save", f"{type(e).__name__}: {e}", "Nothing was saved and your work is still open.")
         return False
-    out = run_with_progress(window, "Saving", f"Saving {os.path.basename(path)}…",
-                            lambda: save_atomic(doc, path), (Exception,))
+    if _numbers(c.sim) >= SAVE_IN_PROCESS_NUMBERS:
+        stop = threading.Event()
+        out = run_with_progress(window, "Saving", f"Saving {os.path.basename(path)}…",
+                                lambda: save_in_process(doc, path, cancel=stop.is_set), (Exception,), stop)
+        if out.status == "cancelled":
+            c.say("Save cancelled: nothing was written (the file is as it was); the work is still unsaved.")
+            return False
+    else:
+        out = run_with_progress(window, "Saving", f"Saving {os.path.basename(path)}…",
+                                lambda: save_atomic(doc, path), (Exception,))
     if out.status == "cancelled":
         # the write goes on to its end (it is atomic either way); whether it landed is not known here
         c.say("Save cancelled: the work is still unsaved (the file may or may not have been replaced).")

@@ -8,7 +8,15 @@ import subprocess
 import numpy as np
 import pytest
 
-from backprop_lab.core import Cancelled, Simulation, StateFileError, load_example, load_in_process, load_process
+from backprop_lab.core import (
+    Cancelled,
+    Simulation,
+    StateFileError,
+    load_example,
+    load_in_process,
+    load_process,
+    save_in_process,
+)
 
 
 def _saved(tmp_path, name: str, steps: int = 3) -> str:
@@ -77,3 +85,32 @@ def test_the_window_opens_a_large_file_through_the_child(qtbot, tmp_path, monkey
     assert used and w.controller.sim.iteration == 5 and w.controller.path == path
     assert np.array_equal(w.controller.sim.network.theta, Simulation.load(path).network.theta)
     w.controller.pause()
+
+
+def test_the_child_writes_the_same_file_and_reports_failures(tmp_path):
+    from backprop_lab.core.statefile import SaveError, dumps, state_document
+    sim = load_example("moons")
+    for _ in range(4):
+        sim.step()
+    doc = state_document(sim, arrays=True)
+    target = tmp_path / "saved.json"
+    save_in_process(doc, target)
+    assert target.read_text(encoding="utf-8") == dumps(doc)  # the text the in-process writer makes
+    assert np.array_equal(Simulation.load(target).network.theta, sim.network.theta)
+    with pytest.raises(SaveError, match="missing"):
+        save_in_process(doc, tmp_path / "missing" / "x.json")  # no such folder: the child's message comes back
+
+
+def test_a_cancelled_save_kills_the_child_and_leaves_the_old_file(tmp_path, monkeypatch):
+    from backprop_lab.core.statefile import state_document
+    children = []
+    real = subprocess.Popen
+    monkeypatch.setattr(load_process.subprocess, "Popen",
+                        lambda *a, **k: children.append(real(*a, **k)) or children[-1])
+    target = tmp_path / "old.json"
+    target.write_text("old", encoding="utf-8")
+    asked = []
+    with pytest.raises(Cancelled):
+        save_in_process(state_document(load_example("moons"), arrays=True), target,
+                        cancel=lambda: asked.append(1) or len(asked) > 1)
+    assert children[0].poll() is not None and target.read_text(encoding="utf-8") == "old"

@@ -409,3 +409,24 @@ def test_the_loader_stops_at_the_first_look_after_cancel(tmp_path):
     looks = []
     sim = Simulation.load(path, cancel=lambda: looks.append(1) or False)
     assert sim.n_samples == 20_000 and len(looks) >= 6  # never cancelled: loads, looking between its stages
+
+
+def test_a_very_large_save_is_written_by_a_child_process(qtbot, win, tmp_path, monkeypatch):
+    c = win.controller
+    c.step()
+    monkeypatch.setattr(long_work, "SAVE_IN_BACKGROUND_NUMBERS", 0)
+    monkeypatch.setattr(long_work, "SAVE_IN_PROCESS_NUMBERS", 0)  # every state counts as very large
+    calls = []
+    real = long_work.save_in_process
+    monkeypatch.setattr(long_work, "save_in_process", lambda doc, path, **k: calls.append(path) or real(doc, path, **k))
+    path = tmp_path / "child.json"
+    assert long_work.save(win, str(path))
+    assert calls == [str(path)] and not c.dirty and c.path == str(path)
+    np.testing.assert_array_equal(Simulation.load(str(path)).network.theta, c.sim.network.theta)
+    folder = tmp_path / "taken.json"
+    folder.mkdir()
+    c.step()
+    assert not long_work.save(win, str(folder))  # the child's failure reaches the window; the work stays
+    assert c.dirty and c.path == str(path)
+    qtbot.waitUntil(lambda: win.error_box.isVisible(), timeout=2000)
+    assert "folder" in win.error_box.text()
