@@ -52,9 +52,9 @@ def load_in_process(path: str | Path, *, cancel: Callable[[], bool] | None = Non
     """
     from .simulation import Simulation
 
-    # A fresh interpreter running this module (not multiprocessing, which would import the caller's main
-    # module, e.g. the whole window, into the child).
-    child = subprocess.Popen([sys.executable, "-m", __name__, str(path)], stdin=subprocess.DEVNULL,
+    # A fresh interpreter running this module's main (not multiprocessing, which would import the caller's
+    # main module, e.g. the whole window, into the child).
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(path)], stdin=subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
         while True:
@@ -102,27 +102,36 @@ def save_in_process(doc: dict, path: str | Path, *, cancel: Callable[[], bool] |
     when *cancel* returns True first (the child is killed; the old file stays, the write being atomic).
     """
     from .atomic_save import SaveError
-    child = subprocess.Popen([sys.executable, "-m", __name__, "--save", str(path)], stdin=subprocess.PIPE,
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, "--save", str(path)], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    payload = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
     data = b""
     try:
-        first = True
+        # The document goes in whole before anything is read back: the child answers with a few bytes only
+        # when it is done (they fit in the pipe), so waiting for it to exit cannot deadlock.
+        try:
+            pickle.dump(doc, child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            child.stdin.close()
+        except BrokenPipeError:
+            pass  # the child ended early: what it said, if anything, is read below
         while True:
             if cancel is not None and cancel():
                 raise Cancelled("saving cancelled")
             try:
-                data, _ = child.communicate(payload if first else None, timeout=POLL_SECONDS)
+                child.wait(timeout=POLL_SECONDS)
                 break
-            except subprocess.TimeoutExpired:  # retrying loses no output (see subprocess.communicate)
-                first = False
+            except subprocess.TimeoutExpired:
+                continue
+        data = child.stdout.read()
     finally:
         if child.poll() is None:
             child.kill()
             child.wait()
         for pipe in (child.stdin, child.stdout):
             if pipe is not None and not pipe.closed:
-                pipe.close()
+                try:
+                    pipe.close()
+                except BrokenPipeError:
+                    pass
     try:
         status, text = pickle.loads(data)
     except Exception:  # noqa: BLE001 — the child died before it answered
@@ -131,7 +140,10 @@ def save_in_process(doc: dict, path: str | Path, *, cancel: Callable[[], bool] |
         raise SaveError(text)
 
 
-if __name__ == "__main__":
-    if sys.argv[1] == "--save":
-        sys.exit(_save_child(sys.argv[2]))
-    sys.exit(_child(sys.argv[1]))
+def main(argv: list[str]) -> int:
+    """The child's entry point: ``PATH`` loads, ``--save PATH`` saves (see the two functions above)."""
+    return _save_child(argv[1]) if argv[0] == "--save" else _child(argv[0])
+
+
+# The child imports this module by name (``-m`` would run a second copy of it beside the package's).
+_CHILD = "import sys; from backprop_lab.core.load_process import main; sys.exit(main(sys.argv[1:]))"
