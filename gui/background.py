@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from . import gc_guard
+
 
 class BackgroundJob(QObject):
     """One call of *fn* on a worker thread.
@@ -49,6 +51,7 @@ class BackgroundJob(QObject):
         if self._thread is not None:
             raise RuntimeError("a BackgroundJob runs once")
         self._thread = threading.Thread(target=self._run, name="backprop-lab job", daemon=True)
+        gc_guard.worker_starting()
         self._thread.start()
 
     @property
@@ -64,15 +67,19 @@ class BackgroundJob(QObject):
 
     def _run(self) -> None:
         try:
-            outcome = (True, self._fn())
-        except BaseException as e:  # delivered, never lost in a thread
-            outcome = (False, e)
-        try:
-            self._done.emit(*outcome)
-        except RuntimeError:  # the owner, and this job with it, was deleted meanwhile
-            pass
+            try:
+                outcome = (True, self._fn())
+            except BaseException as e:  # delivered, never lost in a thread
+                outcome = (False, e)
+            try:
+                self._done.emit(*outcome)
+            except RuntimeError:  # the owner, and this job with it, was deleted meanwhile
+                pass
+        finally:
+            gc_guard.worker_ended()
 
     def _deliver(self, ok: bool, value: object) -> None:
+        gc_guard.collect_here()
         if ok:
             self.succeeded.emit(value)
         elif isinstance(value, self._expected):

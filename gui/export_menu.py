@@ -26,6 +26,7 @@ from backprop_lab.core import BackpropLabError, Simulation
 from backprop_lab.core.export import MAX_ITERATION, ExportError, write_export
 from backprop_lab.core.export.iteration import independent_copy, simulation_at
 
+from . import gc_guard
 from .export_images import PNG_SCALE, render_image, render_scene
 from .teach_features import find_menu
 
@@ -73,6 +74,10 @@ class _Job(QObject):
         self._work = work
         self.thread = threading.Thread(target=self._run, name="backprop-lab-export", daemon=True)
 
+    def start(self) -> None:
+        gc_guard.worker_starting()
+        self.thread.start()
+
     def _run(self) -> None:
         try:
             self.finished.emit(self._work())
@@ -80,6 +85,8 @@ class _Job(QObject):
             self.failed.emit(str(e))
         except Exception as e:  # a bug must reach the person, not die silently with the thread
             self.failed.emit(f"{type(e).__name__}: {e}")
+        finally:
+            gc_guard.worker_ended()
 
 
 class ExportMenu(QObject):
@@ -216,7 +223,7 @@ class ExportMenu(QObject):
         dlg.setWindowModality(Qt.WindowModal)
         dlg.setMinimumDuration(200)
         self._t0 = time.perf_counter()
-        job.thread.start()
+        job.start()
 
     def wait(self, timeout: float = 30.0) -> None:
         """Block until the running export (if any) has finished and been reported (for tests and closing)."""
@@ -227,6 +234,7 @@ class ExportMenu(QObject):
             QApplication.processEvents()
 
     def _finish_job(self) -> None:
+        gc_guard.collect_here()  # what piled up while the worker ran, collected on this (the GUI) thread
         if self.progress is not None:
             self.progress.reset()
             self.progress.deleteLater()
