@@ -251,16 +251,16 @@ class VisibleValues:
     """
 
     def __init__(self) -> None:
-        self._key: tuple | None = None
         self._trace: Trace | None = None
+        self._key: tuple = ()  # (sample, number of records) of the filtered list
         self._indices: list[int] = []
         self._entries: list[tuple[tuple, Computation]] = []
 
     def get(self, trace: Trace | None, revealed: int, mode: str, sample: int, hide_future: bool = False) -> Mapping:
         if trace is None:
             return MappingProxyType({})
-        if self._trace is not trace or self._key != (id(trace), sample, len(trace.records)):
-            self._trace, self._key = trace, (id(trace), sample, len(trace.records))
+        if self._trace is not trace or self._key != (sample, len(trace.records)):
+            self._trace, self._key = trace, (sample, len(trace.records))
             chosen = [r for r in trace.records
                       if r.sample is None or r.sample == sample or r.kind == "total_loss"]
             self._indices = [r.index for r in chosen]
