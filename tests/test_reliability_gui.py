@@ -1,6 +1,7 @@
 """Issue 11 on the window: file text shown as plain text, failed saves keep the work, long work off the GUI thread."""
 import json
 import re
+import threading
 import time
 
 import numpy as np
@@ -170,19 +171,30 @@ def test_failed_save_raising_anything_keeps_the_window_open(qtbot, win, tmp_path
 
 
 # -- 11.7: long work off the GUI thread, with Cancel ------------------------------------------------------------
-def slow(monkeypatch, seconds):
-    """Make Simulation.load take *seconds* more, looking at its cancel flag every 10 ms as the loader does."""
-    real = Simulation.load
+class Gate:
+    """Simulation.load made to wait until the test opens the gate, looking at its cancel flag every 10 ms as
+    the real loader does; ``log`` says how each load ended.  No wall-clock: what the window did while the
+    load waited is the evidence.  A gate never opened opens itself after 20 s so that a failing test fails
+    instead of hanging."""
 
-    def load(path, cancel=None):
-        end = time.perf_counter() + seconds
-        while time.perf_counter() < end:
-            if cancel is not None and cancel():
-                raise Cancelled("cancelled")
-            time.sleep(0.01)
-        return real(path, cancel=cancel)
+    def __init__(self, monkeypatch):
+        self.event, self.log = threading.Event(), []
+        real = Simulation.load
 
-    monkeypatch.setattr(Simulation, "load", staticmethod(load))
+        def load(path, cancel=None):
+            self.log.append("started")
+            end = time.monotonic() + 20
+            while not self.event.wait(0.01) and time.monotonic() < end:
+                if cancel is not None and cancel():
+                    self.log.append("cancelled")
+                    raise Cancelled("cancelled")
+            self.log.append("loaded")
+            return real(path, cancel=cancel)
+
+        monkeypatch.setattr(Simulation, "load", staticmethod(load))
+
+    def open(self):
+        self.event.set()
 
 
 def progress_dialog(win):
@@ -190,19 +202,31 @@ def progress_dialog(win):
     return found[0] if found else None
 
 
+def when_dialog_shows(win, act):
+    """Call act(dialog) from a GUI-thread timer as soon as the progress dialog is visible."""
+    timer = QTimer(win)
+
+    def poll():
+        d = progress_dialog(win)
+        if d is not None:
+            timer.stop()
+            act(d)
+
+    timer.timeout.connect(poll)
+    timer.start(10)
+    return timer
+
+
 def test_opening_a_large_file_keeps_the_window_responsive(qtbot, win, tmp_path, monkeypatch):
     path = tmp_path / "xor.json"
     load_example("xor").save(str(path))
     monkeypatch.setattr(long_work, "OPEN_IN_BACKGROUND_BYTES", 0)  # every file counts as large
-    slow(monkeypatch, 1.0)
-    fired, seen_dialog = [], []
-    t0 = time.perf_counter()
-    QTimer.singleShot(50, lambda: fired.append(time.perf_counter() - t0))
-    QTimer.singleShot(300, lambda: seen_dialog.append(progress_dialog(win) is not None))
+    gate, seen_dialog = Gate(monkeypatch), []
+    # the load can only end when a timer on the GUI thread opens the gate: so the event loop ran meanwhile
+    when_dialog_shows(win, lambda d: (seen_dialog.append(gate.log[:]), gate.open()))
     assert win.open_file(str(path))
-    assert time.perf_counter() - t0 >= 1.0  # the load really took its second
-    assert fired and fired[0] < 0.05 + 0.1, fired  # the event loop ran timers meanwhile
-    assert seen_dialog == [True]
+    assert seen_dialog == [["started"]]  # the dialog was up while the load was under way
+    assert gate.log == ["started", "loaded"]
     assert win.controller.state.name == load_example("xor").name
     assert progress_dialog(win) is None
 
@@ -214,14 +238,14 @@ def test_cancel_while_opening_keeps_the_current_state(qtbot, win, tmp_path, monk
     load_example("xor").save(str(path))
     before = (c.sim, c.sim.iteration, c.sim.network.theta.copy(), c.path)
     monkeypatch.setattr(long_work, "OPEN_IN_BACKGROUND_BYTES", 0)
-    slow(monkeypatch, 0.6)
-    QTimer.singleShot(150, lambda: progress_dialog(win).findChild(QPushButton).click())  # the Cancel button
-    t0 = time.perf_counter()
+    gate = Gate(monkeypatch)
+    when_dialog_shows(win, lambda d: d.findChild(QPushButton).click())  # the Cancel button
     assert not win.open_file(str(path))
-    assert time.perf_counter() - t0 < 0.5  # Cancel acts at once, not when the load ends
+    assert gate.log == ["started", "cancelled"]  # Cancel stopped the load: it never got to the end
     assert c.sim is before[0] and c.sim.iteration == before[1] and c.path == before[3]
     np.testing.assert_array_equal(c.sim.network.theta, before[2])
-    qtbot.wait(700)  # the dropped load ends; its outcome must change nothing either
+    gate.open()
+    qtbot.wait(50)  # anything the stopped worker left queued is delivered: it must change nothing either
     assert c.sim is before[0] and c.sim.iteration == before[1]
 
 
@@ -327,11 +351,13 @@ def test_escape_cancels_a_long_open_too(qtbot, win, tmp_path, monkeypatch):
     path = tmp_path / "xor.json"
     load_example("xor").save(str(path))
     monkeypatch.setattr(long_work, "OPEN_IN_BACKGROUND_BYTES", 0)
-    slow(monkeypatch, 0.6)
-    QTimer.singleShot(150, lambda: qtbot.keyClick(progress_dialog(win), Qt.Key_Escape))
+    gate = Gate(monkeypatch)
+    when_dialog_shows(win, lambda d: qtbot.keyClick(d, Qt.Key_Escape))
     assert not win.open_file(str(path))
+    assert gate.log == ["started", "cancelled"]
     assert c.sim is before
-    qtbot.wait(700)
+    gate.open()
+    qtbot.wait(50)
     assert c.sim is before
 
 

@@ -5,7 +5,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from importlib import resources
 
 import pytest
@@ -83,9 +82,7 @@ HOSTILE = {
 @pytest.mark.parametrize("case", sorted(HOSTILE))
 def test_messages_are_short_and_quote_file_content_escaped(case, tmp_path):
     d, expected = HOSTILE[case]
-    t0 = time.perf_counter()
-    msg = refused(d, tmp_path)
-    assert time.perf_counter() - t0 < 10  # 34 s before (10 MB notes); mostly JSON parsing here
+    msg = refused(d, tmp_path)  # (10 MB notes froze the window 34 s building its message: now bounded)
     body = msg.split(": ", 1)[1]  # after the file name
     assert len(body) <= 300, body
     assert body.isprintable(), body  # control characters escaped, as repr shows them
