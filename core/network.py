@@ -7,8 +7,7 @@ vectorised operation.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
@@ -16,14 +15,16 @@ from .activations import Activation, get_activation
 from .errors import ConfigError
 
 
-@dataclass(frozen=True)
-class Element:
-    """A part of the network a computation belongs to (for highlighting).
+class Element(NamedTuple):
+    """A part of the network a computation belongs to (for highlighting); immutable and hashable.
 
     ``kind`` is ``"neuron"`` (``layer`` 0..L, 0 = inputs; ``j`` the neuron),
     ``"weight"`` (``layer`` = weight matrix l, from neuron ``i`` of layer l to
     neuron ``j`` of layer l+1), ``"bias"`` (``layer`` = l, neuron ``j`` of layer
     l+1) or ``"loss"``.
+
+    A named tuple: elements are dictionary keys in every view, hashed thousands of times per key press, and a
+    tuple's hash is computed in C.
     """
 
     kind: str

@@ -8,7 +8,7 @@ the named operand values and the result.  Records are built by
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 import numpy as np
 
@@ -20,9 +20,11 @@ __all__ = ["PHASES", "Computation", "Trace", "format_number"]
 PHASES = ("forward", "loss", "backward", "update")
 
 
-@dataclass(frozen=True, slots=True)
-class Computation:
-    """One computation of an iteration.
+class Computation(NamedTuple):
+    """One computation of an iteration (immutable).
+
+    A named tuple rather than a frozen dataclass: an iteration of the moons example makes about a thousand
+    records per key press, and a tuple is made four times faster.
 
     Attributes
     ----------

@@ -1,6 +1,5 @@
 """Explanations and the "Why?" chain, checked on the worked example and every shipped example."""
 import math
-from dataclasses import replace
 
 import pytest
 
@@ -205,7 +204,7 @@ def test_blobs_momentum_and_cross_entropy_sources():
 def test_unknown_kind_gets_a_generic_explanation_and_operand_sources(mazur_trace):
     sim, tr = mazur_trace
     g = record(tr, "gradient", W5)
-    fake = replace(g, index=len(tr), phase="update", kind="adam_moment", target="m_w5⁺",
+    fake = g._replace(index=len(tr), phase="update", kind="adam_moment", target="m_w5⁺",
                    expansion="β1·m_w5 + (1 − β1)·∂E/∂w5", template="{0}·{1} + (1 − {0})·{2}",
                    operands=(("β1", 0.9), ("m_w5", 0.0), (g.target, g.result)), result=0.1 * g.result)
     tr2 = Trace(tr.iteration, tr.batch, list(tr.records) + [fake], tr.loss)
@@ -219,7 +218,7 @@ def test_unknown_kind_gets_a_generic_explanation_and_operand_sources(mazur_trace
 def test_sources_do_not_depend_on_symbol_names(mazur_trace):
     """After the refactor biases may be called b_h1 and symbols may change: matching is structural."""
     _, tr = mazur_trace
-    renamed = [replace(r, target="X" + r.target, operands=tuple(("Y" + n, v) for n, v in r.operands))
+    renamed = [r._replace(target="X" + r.target, operands=tuple(("Y" + n, v) for n, v in r.operands))
                for r in tr.records]
     tr2 = Trace(tr.iteration, tr.batch, renamed, tr.loss)
     for a, b in zip(tr.records, renamed, strict=True):
@@ -232,10 +231,10 @@ def test_hidden_error_from_already_updated_weights_points_at_the_update(mazur_tr
     upd_w5 = record(tr, "update", W5)
     he = record(tr, "hidden_error", H1)
     recs = list(tr.records[:he.index])
-    recs.append(replace(upd_w5, index=len(recs)))
+    recs.append(upd_w5._replace(index=len(recs)))
     ops = list(he.operands)
     ops[1] = (ops[1][0], upd_w5.result)
-    recs.append(replace(he, index=len(recs), operands=tuple(ops)))
+    recs.append(he._replace(index=len(recs), operands=tuple(ops)))
     tr2 = Trace(tr.iteration, tr.batch, recs, tr.loss)
     fs = chain_factors(recs[-1], tr2)
     assert fs[1].source_index == len(recs) - 2 and "ALREADY UPDATED" in fs[1].meaning
@@ -245,7 +244,7 @@ def test_hidden_error_from_already_updated_weights_points_at_the_update(mazur_tr
 def test_malformed_record_falls_back_to_its_operands(mazur_trace):
     sim, tr = mazur_trace
     g = record(tr, "gradient", W5)
-    odd = replace(g, operands=())  # no operands at all: nothing to index
+    odd = g._replace(operands=())  # no operands at all: nothing to index
     assert chain_factors(odd, tr) == []
     assert "w5" in explain(odd, tr, sim.network)
 

@@ -1,5 +1,4 @@
 """The practice panel, the explanation view and the Getting started tour, driven like a user would (offscreen)."""
-from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import Qt
@@ -140,7 +139,7 @@ def test_faded_plan_shows_the_first_iteration_and_asks_updates_next(practice, qt
 def test_record_text_is_shown_as_plain_text(qtbot):
     sim = load_example("mazur")
     tr = sim.preview()
-    odd = replace(tr[0], target="<b>net</b>", expansion="<img src='x'>")
+    odd = tr[0]._replace(target="<b>net</b>", expansion="<img src='x'>")
     tr2 = Trace(tr.iteration, tr.batch, [odd] + list(tr.records[1:]), tr.loss)
     panel = QtPracticePanel()
     qtbot.addWidget(panel)
