@@ -28,7 +28,7 @@ from .input_space import QtInputSpace
 from .input_table import status_text
 from .landscape import QtLossLandscape, parameter_place
 from .neuron_pictures import neuron_image, neuron_images
-from .paced import Paced
+from .paced import Paced, on_screen
 from .runs import QtComparedRuns, runs_extent
 from .text_widgets import QtTextLine
 from .view_state import ViewState
@@ -172,8 +172,12 @@ class InsightDocks(QObject):
         self.window.addDockWidget(self.window.dockWidgetArea(beside), d)
         self._beside[d] = beside
         # A dock brought to the front redraws at once (its view skipped work while it was hidden).
-        d.visibilityChanged.connect(lambda on: on and self._refresh(self.controller.state, urgent=True))
+        d.visibilityChanged.connect(lambda on: on and self._on_dock_shown())
         return d
+
+    def _on_dock_shown(self) -> None:
+        self._refresh(self.controller.state, urgent=True)
+        self.runs.catch_up()
 
     def eventFilter(self, obj, ev) -> bool:
         if obj is self.window and ev.type() == QEvent.Show:
@@ -307,7 +311,7 @@ class InsightDocks(QObject):
         self._theta = theta
         self.input_space.set_traced(state.sample_index if state.trace is not None else None,
                                     state.display.traced_sample)
-        if _shown(self.input_dock):
+        if on_screen(self.input_dock.widget()):
             if urgent:
                 self.input_space.update_from(sim, theta=theta)
             else:
@@ -339,7 +343,7 @@ class InsightDocks(QObject):
         sel, second = state.selection, state.second
         trace = state.trace if state.mode == "ready" else None
         live = live or state.fast_running
-        if _shown(self.landscape_dock):
+        if on_screen(self.landscape_dock.widget()):
             self.landscape.request_update(self.controller.sim, sel, second, trace=trace, live=live)
         else:
             self.landscape.observe(self.controller.sim)  # the path of training, even while not shown
@@ -464,11 +468,6 @@ class InsightDocks(QObject):
 
     def hide_large_picture(self) -> None:
         self._large.hide()
-
-
-def _shown(dock: QDockWidget) -> bool:
-    """Whether *dock* can be seen: open, and the front tab of its group (a tab behind is "visible" to Qt)."""
-    return dock.isVisible() and not dock.widget().visibleRegion().isEmpty()
 
 
 def install_insight_features(window) -> InsightDocks:

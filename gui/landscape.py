@@ -30,6 +30,7 @@ from backprop_lab.core.landscape import (
     tangent,
 )
 
+from .paced import on_screen
 from .plot_style import heatmap_plot, legend_above, plain_axes, style_plot
 
 CURVE_POINTS = 121
@@ -252,7 +253,7 @@ class QtLossLandscape(QWidget):
         """Observe *sim* and redraw soon (coalesced; nothing is computed while hidden)."""
         self.history.observe(sim)
         self._args = (sim, element, element2, trace, live)
-        if not self.isVisible():
+        if not on_screen(self):
             self._dirty = True
             return
         if self._timer.isActive():

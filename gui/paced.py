@@ -11,6 +11,11 @@ PACE = 5.0
 AFTER_ACTION_MS = 40
 
 
+def on_screen(widget) -> bool:
+    """Whether *widget* can be seen: shown, and not in a dock tab behind another (Qt calls that "visible")."""
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
+
+
 class Paced:
     """Calls *fn* at most every *interval* s (and PACE times its last duration); the last request wins.
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from backprop_lab.core.run_marks import SettingMark, SettingsLog
 from backprop_lab.core.runs import MAX_LABEL, RunRecord, RunsModel, decimate
 
+from .paced import on_screen
 from .plot_style import legend_above, plain_axes, style_plot
 
 #: Colours of earlier runs (drawn translucent), in order of capture: none is a colour the loss plots' own
@@ -381,16 +382,20 @@ class QtComparedRuns(QWidget):
     def request_update(self, sim) -> None:
         """Redraw the current run from *sim* now if this view is shown, else when it is next shown."""
         self._sim = sim
-        if self.isVisible():
+        if on_screen(self):
             self.update_from(sim)
         else:
             self._dirty = True
 
-    def showEvent(self, ev) -> None:
-        super().showEvent(ev)
+    def catch_up(self) -> None:
+        """Redraw what was skipped while this view could not be seen (its tab was brought to the front)."""
         if self._dirty and self._sim is not None:
             self._dirty = False
             self.update_from(self._sim)
+
+    def showEvent(self, ev) -> None:
+        super().showEvent(ev)
+        self.catch_up()
 
     def update_from(self, sim) -> None:
         """Redraw the current run's curves from *sim*'s history."""
