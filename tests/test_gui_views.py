@@ -5,45 +5,20 @@ import json
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, QSettings, Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from backprop_lab.core import Element, Simulation, load_example
 from backprop_lab.gui import diagram, equations, loss_plot, main_window
-from backprop_lab.gui import dialogs as gui_dialogs
 from backprop_lab.gui.controller import SimulationController
-from backprop_lab.gui.main_window import MainWindow, create_main_window
+from backprop_lab.gui.main_window import MainWindow
+
+# Message boxes are recorded in ``dialogs``, never modal (fixtures in conftest.py).
+pytestmark = pytest.mark.usefixtures("dialogs")
 
 GUI = Path(__file__).resolve().parent.parent / "gui"
 W1, W5 = Element("weight", 0, 0, 0), Element("weight", 1, 0, 0)
-
-
-@pytest.fixture(autouse=True)
-def dialogs(monkeypatch):
-    shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(("warning", a[1], a[2])))
-    monkeypatch.setattr(gui_dialogs, "show_plain_warning", lambda *a, **k: shown.append(("warning", a[1], a[2])))
-    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(("information", a[1], a[2])))
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: shown.append(("question", a[1], a[2])) or QMessageBox.Discard)
-    return shown
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-
-
-@pytest.fixture
-def win(qtbot, settings):
-    w = create_main_window(settings=settings)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.diagram.setFocus()
-    yield w
-    w.controller.pause()
 
 
 def press(qtbot, w, key, mod=Qt.NoModifier):
