@@ -6,14 +6,13 @@ records it on its :class:`~.timeline.Timeline` so that :meth:`step_back`
 restores the state before it bit for bit.  The work is done by the modules it
 composes: :mod:`.dataset` (the data), :mod:`.schedule` (which samples),
 :mod:`.iteration` (loss, gradient, update), :mod:`.tracing` (the records),
-:mod:`.cursor` (stepping into), :mod:`.timeline` (undo/redo) and
-:mod:`.history` (the loss curves).
+:mod:`.cursor` (stepping into), :mod:`.timeline` (undo/redo) with :mod:`.rewind` (this
+simulation's snapshots, step back and redo), :mod:`.fast_run` (many iterations without traces),
+:mod:`.edits` (hand edits) and :mod:`.history` (the loss curves).
 """
 from __future__ import annotations
 
 import math
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -23,6 +22,7 @@ from .cursor import StepCursor, SteppingInto
 from .dataset import Dataset
 from .edits import Editing
 from .errors import DivergenceError
+from .fast_run import FastRuns, RunResult
 from .gradcheck import MAX_CHECKED_WEIGHTS, GradientCheck, choose_parameters, gradient_check
 from .history import Growable, HistoryAccess, LossHistory
 from .iteration import Computed, IterationEngine
@@ -30,9 +30,10 @@ from .kernel import dataset_outputs
 from .network import Network
 from .optimizer import OptimizerState
 from .progress import check_progress
+from .rewind import Rewinding
 from .schedule import BatchSchedule, iterations_per_epoch, iterations_until_epoch
 from .settings import TrainingSettings
-from .timeline import Snapshot, Timeline
+from .timeline import Timeline
 from .trace import Trace
 from .tracing import TraceBuilder
 
@@ -41,7 +42,6 @@ __all__ = ["GradientCheck", "Growable", "RunResult", "Simulation", "TrainingSett
 # State files are read and written by .statefile, which imports this module; to keep the import graph
 # acyclic it registers its functions here (the package's __init__ does so on import).
 _file_format: Any = None
-_NO_STATE = OptimizerState()  # shared by snapshots only; never assigned to
 
 
 def register_file_format(module: Any) -> None:
@@ -50,29 +50,7 @@ def register_file_format(module: Any) -> None:
     _file_format = module
 
 
-@dataclass
-class RunResult:
-    """What a run of iterations did.
-
-    Attributes
-    ----------
-    iterations : int
-        Iterations completed by this run.
-    diverged : bool
-        True when the run stopped because the next update was not finite.
-    reason : str
-        Why it stopped early (empty when it did not).
-    seconds : float
-        Wall-clock time of the run.
-    """
-
-    iterations: int = 0
-    diverged: bool = False
-    reason: str = ""
-    seconds: float = 0.0
-
-
-class Simulation(Editing, SteppingInto, HistoryAccess):
+class Simulation(Editing, SteppingInto, HistoryAccess, Rewinding, FastRuns):
     """A network, its training data and settings, and the timeline of everything done to it.
 
     Parameters
@@ -354,46 +332,6 @@ class Simulation(Editing, SteppingInto, HistoryAccess):
             raise
         self.last_trace = pend.trace
 
-    # -- fast runs ---------------------------------------------------------------------------------------
-    def run(self, iterations: int, *, time_budget: float | None = None) -> RunResult:
-        """Run up to *iterations* iterations without traces (the fast path).
-
-        Stops early when *time_budget* seconds have passed (checked every
-        iteration) or when an update diverges; the state is then the last finite one.
-        """
-        self.abandon_pending()
-        self.timeline.redo_stack.clear()
-        self.last_trace = None
-        self.cursor_state.last = None
-        t0 = time.perf_counter()
-        deadline = None if time_budget is None else t0 + time_budget
-        done = 0
-        batch, compute, commit = self.schedule.batch, self.engine.compute, self._commit
-        try:
-            with np.errstate(all="ignore"):
-                while done < iterations:
-                    x, t, _ = batch(self.data, self.settings, self.epoch, self.position)
-                    commit(compute(x, t, self.data, self.settings, self.state, self.iteration))
-                    done += 1
-                    if deadline is not None and time.perf_counter() >= deadline:
-                        break
-        except DivergenceError as e:
-            return RunResult(done, True, str(e), time.perf_counter() - t0)
-        return RunResult(done, False, "", time.perf_counter() - t0)
-
-    def run_epochs(self, epochs: int) -> RunResult:
-        """Run until *epochs* more epochs are complete (fast path)."""
-        target = self.epoch + int(epochs)
-        total = RunResult()
-        while self.epoch < target:
-            r = self.run(self.iterations_until_epoch(1))
-            total.iterations += r.iterations
-            total.seconds += r.seconds
-            if r.diverged:
-                total.diverged, total.reason = True, r.reason
-                break
-        return total
-
     # -- edits (recorded as actions) ---------------------------------------------------------------------
     def _action(self, label: str, apply: Callable[[], None], *, cuts_history: bool = False) -> None:
         abandoned = self.abandon_pending()
@@ -437,72 +375,3 @@ class Simulation(Editing, SteppingInto, HistoryAccess):
         self.last_trace = None
         self.cursor_state.last = None
         self.mark_initial()
-
-    # -- timeline ----------------------------------------------------------------------------------------
-    def _snapshot(self, full_history: bool = False) -> Snapshot:
-        n_loss, n_epoch = self.history.counts()
-        net = self.network
-        st = self.state
-        # Plain SGD keeps no state: every such snapshot shares one empty object (restore copies it).
-        opt = _NO_STATE if st.velocity is None and st.m is None and st.t == 0 else st.copy()
-        return Snapshot(net.theta.copy(), opt, self.iteration, self.epoch, self.position,
-                        n_loss, n_epoch, self.settings, self.data,
-                        self.history.copy() if full_history else None,
-                        (net.sizes, tuple(net.activation_names)), self.structure_edits, self._new_params)
-
-    def _adopt_network(self, network: Network) -> None:
-        """Make *network* (another structure) the simulation's; the engine's caches belong to the old one."""
-        self.network = network
-        self.engine = IterationEngine(network)
-
-    def _restore(self, s: Snapshot) -> None:
-        net = self.network
-        if s.structure is not None and s.structure != (net.sizes, tuple(net.activation_names)):
-            self._adopt_network(Network(*s.structure, s.theta))
-        else:
-            net.theta[:] = s.theta
-        self.structure_edits, self._new_params = s.structure_edits, s.new_params
-        self.state = s.optimizer.copy()
-        self.iteration, self.epoch, self.position = s.iteration, s.epoch, s.position
-        if s.history is not None:
-            self.history.restore(s.history)
-        self.history.truncate(s.n_loss, s.n_epoch)
-        self.settings = s.settings
-        self.data = s.data
-
-    def _replay(self, n: int) -> None:
-        # Replaying re-creates snapshots every checkpoint_every steps, so a long
-        # merged run becomes dense again as the user steps back through it.
-        with np.errstate(all="ignore"):
-            for _ in range(n):
-                self._commit(self._compute())
-
-    def step_back(self) -> bool:
-        """Undo the last iteration or edit, restoring the exact state before it.
-
-        A pending (partly stepped-into) iteration is abandoned instead.  Returns
-        False when there is nothing to undo.
-        """
-        self.cursor_state.last = None
-        if self.abandon_pending():
-            return True
-        self.last_trace = None
-        return self.timeline.undo(self._restore, self._replay)
-
-    def step_back_to(self, iteration: int) -> int:
-        """Step back until the iteration counter is at most *iteration*, exactly (redoable).
-
-        Returns how many iterations and edits were undone.
-        """
-        self.abandon_pending()
-        self.last_trace = None
-        self.cursor_state.last = None
-        return self.timeline.undo_to(max(0, int(iteration)), lambda: self.iteration, self._restore, self._replay)
-
-    def redo(self) -> bool:
-        """Redo the last undone iteration or edit. Returns False when there is none."""
-        self.abandon_pending()
-        self.last_trace = None
-        self.cursor_state.last = None
-        return self.timeline.redo(self._restore, self._replay)
-

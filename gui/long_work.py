@@ -51,6 +51,66 @@ class Outcome:
         return self.status == "done"
 
 
+class _ProgressRun:
+    """The progress dialog, local event loop and outcome of one :func:`run_with_progress` call."""
+
+    def __init__(self, parent: QWidget | None, title: str, label: str, cancel: threading.Event | None) -> None:
+        self.cancel = cancel
+        self.dialog = dialog = QProgressDialog(label, "Cancel", 0, 0, parent)
+        dialog.setWindowTitle(title)
+        dialog.setWindowModality(Qt.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.setAutoReset(False)
+        dialog.setAutoClose(False)
+        dialog.setAccessibleName(title)
+        self.loop = QEventLoop()
+        self.result: list[Outcome] = []
+        dialog.canceled.connect(self.cancelled)
+        dialog.rejected.connect(self.cancelled)  # Esc
+
+    def finish(self, outcome: Outcome) -> None:
+        if not self.result:
+            self.result.append(outcome)
+            self.loop.quit()
+
+    def cancelled(self) -> None:
+        if self.cancel is None:
+            self.finish(Outcome("cancelled"))
+            return
+        if not self.cancel.is_set():  # the worker stops at its next look at the flag, then ends the loop
+            self.cancel.set()
+            self.dialog.setLabelText("Cancelling…")
+            for button in self.dialog.findChildren(QPushButton):
+                button.setEnabled(False)  # no second Cancel: it is under way
+        if not self.result:
+            self.dialog.show()  # (a cancelled or rejected dialog hides itself) until the worker has stopped
+
+    def ended(self, outcome: Outcome) -> None:
+        cancelled_now = self.cancel is not None and self.cancel.is_set() and outcome.status != "bug"
+        self.finish(Outcome("cancelled") if cancelled_now else outcome)
+
+    def wait(self) -> Outcome:
+        """Show the dialog and run the local event loop until the job has ended or is cancelled."""
+        self.dialog.show()
+        if not self.result:
+            self.loop.exec()
+        self.dialog.hide()
+        self.dialog.deleteLater()
+        return self.result[0]
+
+
+def _guarded(fn: Callable[[], object], expected: tuple[type[BaseException], ...]) -> Callable[[], tuple]:
+    """*fn* returning ``("ok", value)``, or ``("bug", exception)`` for an exception that is not *expected*."""
+    def guarded():
+        try:
+            return ("ok", fn())
+        except expected:
+            raise
+        except BaseException as e:  # noqa: BLE001 — a bug: raised again on the GUI thread by run_with_progress
+            return ("bug", e)
+    return guarded
+
+
 def run_with_progress(parent: QWidget | None, title: str, label: str, fn: Callable[[], object],
                       expected: tuple[type[BaseException], ...] = (),
                       cancel: threading.Event | None = None) -> Outcome:
@@ -61,65 +121,21 @@ def run_with_progress(parent: QWidget | None, title: str, label: str, fn: Callab
     it and the dialog waits ("Cancelling…") until the worker has stopped; without, Cancel returns at once and
     the worker's result, when it comes, is dropped.
     """
-    def guarded():
-        try:
-            return ("ok", fn())
-        except expected:
-            raise
-        except BaseException as e:  # noqa: BLE001 — a bug: raised again on the GUI thread below
-            return ("bug", e)
-
     owner = QObject()
-    job = BackgroundJob(guarded, expected, owner)
-    dialog = QProgressDialog(label, "Cancel", 0, 0, parent)
-    dialog.setWindowTitle(title)
-    dialog.setWindowModality(Qt.WindowModal)
-    dialog.setMinimumDuration(0)
-    dialog.setAutoReset(False)
-    dialog.setAutoClose(False)
-    dialog.setAccessibleName(title)
-    loop = QEventLoop()
-    result: list[Outcome] = []
-
-    def finish(outcome: Outcome) -> None:
-        if not result:
-            result.append(outcome)
-            loop.quit()
-
-    def cancelled() -> None:
-        if cancel is None:
-            finish(Outcome("cancelled"))
-            return
-        if not cancel.is_set():  # the worker stops at its next look at the flag, then ends the loop
-            cancel.set()
-            dialog.setLabelText("Cancelling…")
-            for button in dialog.findChildren(QPushButton):
-                button.setEnabled(False)  # no second Cancel: it is under way
-        if not result:
-            dialog.show()  # (a cancelled or rejected dialog hides itself) until the worker has stopped
-
-    def ended(outcome: Outcome) -> None:
-        cancelled_now = cancel is not None and cancel.is_set() and outcome.status != "bug"
-        finish(Outcome("cancelled") if cancelled_now else outcome)
-
-    job.succeeded.connect(lambda v: ended(Outcome("done", v[1]) if v[0] == "ok" else Outcome("bug", v[1])))
-    job.failed.connect(lambda e: ended(Outcome("failed", e)))
-    dialog.canceled.connect(cancelled)
-    dialog.rejected.connect(cancelled)  # Esc
+    job = BackgroundJob(_guarded(fn, expected), expected, owner)
+    run = _ProgressRun(parent, title, label, cancel)
+    job.succeeded.connect(lambda v: run.ended(Outcome("done", v[1]) if v[0] == "ok" else Outcome("bug", v[1])))
+    job.failed.connect(lambda e: run.ended(Outcome("failed", e)))
     job.start()
-    dialog.show()
-    if not result:
-        loop.exec()
-    dialog.hide()
-    dialog.deleteLater()
-    if result[0].status == "cancelled":
+    outcome = run.wait()
+    if outcome.status == "cancelled":
         # a worker that cannot be interrupted: its outcome is dropped with its owner when it ends
         job.succeeded.disconnect()
         job.failed.disconnect()
     owner.deleteLater()
-    if result[0].status == "bug":
-        raise result[0].value  # to the crash handler, with its traceback
-    return result[0]
+    if outcome.status == "bug":
+        raise outcome.value  # to the crash handler, with its traceback
+    return outcome
 
 
 # -- opening ----------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -29,11 +29,6 @@ def dark_palette() -> QPalette:
                     (QPalette.HighlightedText, "#000000")):
         p.setColor(role, QColor(c))
     return p
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
 
 
 @pytest.fixture

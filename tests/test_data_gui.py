@@ -27,22 +27,12 @@ from backprop_lab.core import datasets as ds
 from backprop_lab.core.numbers import parse_int, parse_number
 from backprop_lab.gui import csv_import_dialog, data_panel
 from backprop_lab.gui.csv_import_dialog import CsvImportDialog
-from backprop_lab.gui.data_panel import DataRequest, QtDataPanel
-from backprop_lab.gui.new_network_dialog import NetworkSpec, NewNetworkDialog, build_simulation, spec_problems
+from backprop_lab.gui.data_panel import DataRequest
+from backprop_lab.gui.new_network_dialog import NetworkSpec, build_simulation, spec_problems
 from backprop_lab.gui.sample_table import SampleTable
 
 CSV = Path(__file__).parent / "data" / "csv"
 SIM_TAKES_TEST_SET = "test_inputs" in inspect.signature(Simulation.__init__).parameters
-
-
-@pytest.fixture
-def panel(qtbot):
-    p = QtDataPanel()
-    qtbot.addWidget(p)
-    p.resize(360, 800)
-    p.show()
-    qtbot.waitExposed(p)
-    return p
 
 
 def emitted(signal):
@@ -479,15 +469,6 @@ def test_csv_choices_that_cannot_import(csv_dialog):
 
 
 # -- File ▸ New Network… ---------------------------------------------------------------------------------
-@pytest.fixture
-def new_dialog(qtbot):
-    d = NewNetworkDialog()
-    qtbot.addWidget(d)
-    d.show()
-    qtbot.waitExposed(d)
-    return d
-
-
 def test_new_network_2_4_4_1_tanh_on_the_spiral_with_a_test_split_trains(new_dialog, qtbot):
     d = new_dialog
     d.set_dataset("spiral")

@@ -7,41 +7,20 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from backprop_lab.core.export.iteration import independent_copy
-from backprop_lab.gui import dialogs as gui_dialogs
 from backprop_lab.gui.export_menu import KINDS
-from backprop_lab.gui.main_window import create_main_window
 
-
-@pytest.fixture(autouse=True)
-def no_leaked_threads():
-    before = set(threading.enumerate())
-    yield
-    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
-    assert not leaked, f"threads leaked: {leaked}"
-
-
-@pytest.fixture(autouse=True)
-def dialogs(monkeypatch):
-    shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(("warning", a[1], a[2])))
-    monkeypatch.setattr(gui_dialogs, "show_plain_warning", lambda *a, **k: shown.append(("warning", a[1], a[2])))
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Discard)
-    return shown
+# Threads a test starts end with it; message boxes are recorded, never modal (fixtures in conftest.py).
+pytestmark = pytest.mark.usefixtures("no_leaked_threads", "dialogs")
 
 
 @pytest.fixture
-def win(qtbot, tmp_path):
-    w = create_main_window(settings=QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.export_menu.wait()
-    w.controller.pause()
+def win(win):
+    """The shared window (conftest.py), whose export worker has ended before the window goes."""
+    yield win
+    win.export_menu.wait()
 
 
 @pytest.fixture
@@ -175,7 +154,7 @@ def test_unwritable_path_comes_through_the_error_signal(win, tmp_path, answers, 
 def test_cancelling_the_file_dialog_writes_nothing(win, tmp_path, answers):
     answers["path"] = ""
     win.export_menu.actions["md"].trigger()
-    assert not list(tmp_path.iterdir()) or all(p.name == "s.ini" for p in tmp_path.iterdir())
+    assert not list(tmp_path.iterdir()) or all(p.name == "settings.ini" for p in tmp_path.iterdir())
 
 
 def test_the_export_runs_on_a_worker_and_the_window_stays_responsive(win, tmp_path, answers, qtbot, monkeypatch):

@@ -9,47 +9,17 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from backprop_lab.core import datasets as ds
 from backprop_lab.core.datasets import DataError
-from backprop_lab.gui import dialogs as gui_dialogs
-from backprop_lab.gui.data_panel import QtDataPanel
 from backprop_lab.gui.equations_list import ROW_H, EquationDelegate, IterationModel
-from backprop_lab.gui.main_window import create_main_window
 from backprop_lab.gui.network_spec import NetworkSpec, build_simulation
 from backprop_lab.gui.new_network_dialog import NewNetworkDialog
 
 
 @pytest.fixture
-def win(qtbot, tmp_path, monkeypatch):
-    shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append((a[1], a[2])))
-    monkeypatch.setattr(gui_dialogs, "show_plain_warning", lambda *a, **k: shown.append((a[1], a[2])))
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Discard)
-    w = create_main_window(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitExposed(w)
-    w.shown = shown
-    yield w
-    w.controller.pause()
-
-
-@pytest.fixture
-def new_dialog(qtbot):
-    d = NewNetworkDialog()
-    qtbot.addWidget(d)
-    d.show()
-    qtbot.waitExposed(d)
-    return d
-
-
-@pytest.fixture
-def panel(qtbot):
-    p = QtDataPanel()
-    qtbot.addWidget(p)
-    p.resize(360, 800)
-    p.show()
-    qtbot.waitExposed(p)
-    return p
+def win(open_window, warnings_shown):
+    """A large window whose warnings are in ``win.shown`` as (title, text)."""
+    w = open_window(size=(1400, 900))
+    w.shown = warnings_shown
+    return w
 
 
 def three_column_csv(tmp_path):

@@ -1,59 +1,20 @@
 """The main window, driven like a user would (pytest-qt, offscreen)."""
 import json
-import threading
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QTextBrowser
 
 from backprop_lab.core import Element, Network, Simulation, TrainingSettings, load_example
-from backprop_lab.gui import dialogs as gui_dialogs
 from backprop_lab.gui.controller import SimulationController
 from backprop_lab.gui.main_window import MainWindow, create_main_window
 
+# Threads a test starts end with it; message boxes are recorded, never modal (fixtures in conftest.py).
+pytestmark = pytest.mark.usefixtures("no_leaked_threads", "dialogs")
+
 W5 = Element("weight", 1, 0, 0)
 W1 = Element("weight", 0, 0, 0)
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_threads():
-    before = set(threading.enumerate())
-    yield
-    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
-    assert not leaked, f"threads leaked: {leaked}"
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-
-
-@pytest.fixture(autouse=True)
-def dialogs(monkeypatch):
-    """Record message boxes instead of blocking on them (a modal dialog would hang headless tests).
-
-    Questions are answered "Discard" unless a test patches them itself.
-    """
-    shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(("warning", a[1], a[2])))
-    monkeypatch.setattr(gui_dialogs, "show_plain_warning", lambda *a, **k: shown.append(("warning", a[1], a[2])))
-    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(("information", a[1], a[2])))
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: shown.append(("question", a[1], a[2])) or QMessageBox.Discard)
-    return shown
-
-
-@pytest.fixture
-def win(qtbot, settings, dialogs):
-    w = create_main_window(settings=settings)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    w.diagram.setFocus()
-    yield w
-    w.controller.pause()
 
 
 def press(qtbot, w, key, mod=Qt.NoModifier):

@@ -5,45 +5,20 @@ import json
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, QSettings, Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from backprop_lab.core import Element, Simulation, load_example
 from backprop_lab.gui import diagram, equations, loss_plot, main_window
-from backprop_lab.gui import dialogs as gui_dialogs
 from backprop_lab.gui.controller import SimulationController
-from backprop_lab.gui.main_window import MainWindow, create_main_window
+from backprop_lab.gui.main_window import MainWindow
+
+# Message boxes are recorded in ``dialogs``, never modal (fixtures in conftest.py).
+pytestmark = pytest.mark.usefixtures("dialogs")
 
 GUI = Path(__file__).resolve().parent.parent / "gui"
 W1, W5 = Element("weight", 0, 0, 0), Element("weight", 1, 0, 0)
-
-
-@pytest.fixture(autouse=True)
-def dialogs(monkeypatch):
-    shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(("warning", a[1], a[2])))
-    monkeypatch.setattr(gui_dialogs, "show_plain_warning", lambda *a, **k: shown.append(("warning", a[1], a[2])))
-    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(("information", a[1], a[2])))
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *a, **k: shown.append(("question", a[1], a[2])) or QMessageBox.Discard)
-    return shown
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-
-
-@pytest.fixture
-def win(qtbot, settings):
-    w = create_main_window(settings=settings)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.diagram.setFocus()
-    yield w
-    w.controller.pause()
 
 
 def press(qtbot, w, key, mod=Qt.NoModifier):
@@ -125,7 +100,7 @@ def test_one_state_per_action_carries_the_changes(qtbot, win):
 def test_views_never_read_engine_internals():
     """No view module touches ``sim``, a private attribute of the controller or of the engine."""
     views = ["diagram.py", "diagram_items.py", "equations.py", "equations_list.py", "loss_plot.py",
-             "training_panel.py", "main_window.py", "tooltips.py", "dialogs.py", "number_field.py"]
+             "training_panel.py", "main_window.py", "window_actions.py", "tooltips.py", "dialogs.py", "number_field.py"]
     for name in views:
         tree = ast.parse((GUI / name).read_text())
         for node in ast.walk(tree):
@@ -426,7 +401,7 @@ def test_save_as_writes_display(qtbot, win, tmp_path, monkeypatch):
 
 
 def test_main_window_module_has_no_view_internals_calls():
-    text = (GUI / "main_window.py").read_text()
+    text = (GUI / "main_window.py").read_text() + (GUI / "window_actions.py").read_text()
     assert "_on_reinit_clicked" not in text and "sim.gradient_check" not in text
     assert main_window.MainWindow is not None
 

@@ -1,7 +1,7 @@
 """Compared runs: setting changes marked mid-run, runs labelled with what they trained through, edits unsaved."""
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from backprop_lab.core import TrainingSettings, load_example
@@ -44,11 +44,6 @@ def test_a_kept_run_is_labelled_with_its_start_and_the_changes_it_trained_throug
 
 
 # -- in the window ----------------------------------------------------------------------------------------
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-
-
 @pytest.fixture
 def asked(monkeypatch):
     """The questions the window asked (answered Cancel: nothing is closed or lost)."""

@@ -1,29 +1,18 @@
 """Choosing in the insight views: a second parameter by Ctrl+click (or the combo), the sample the diagram traces."""
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtCore import QPointF, Qt
 from test_insight import hand_layers, sine_sim
 
 from backprop_lab.core import Element, Network, Simulation, TrainingSettings, load_example
-from backprop_lab.gui import dialogs as gui_dialogs
 from backprop_lab.gui.controller import SimulationController
 from backprop_lab.gui.diagram_items import SELECT, SELECT2
 from backprop_lab.gui.main_window import MainWindow
 
+# Message boxes are answered at once (fixture in conftest.py).
+pytestmark = pytest.mark.usefixtures("no_dialogs")
+
 W1, W2, W4 = Element("weight", 0, 0, 0), Element("weight", 0, 0, 1), Element("weight", 0, 1, 1)
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-
-
-@pytest.fixture(autouse=True)
-def no_dialogs(monkeypatch):
-    from PySide6.QtWidgets import QMessageBox
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: QMessageBox.Ok))
-    monkeypatch.setattr(gui_dialogs, "show_plain_warning", lambda *a, **k: None)
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Discard))
 
 
 def window(qtbot, settings, sim):

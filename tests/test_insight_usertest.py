@@ -1,26 +1,15 @@
 """What a new user hit in the insight views: each test replays the tester's steps and checks what they saw."""
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QWidget
 
 from backprop_lab.core import load_example
-from backprop_lab.gui import dialogs as gui_dialogs
 from backprop_lab.gui.controller import SimulationController
 from backprop_lab.gui.main_window import MainWindow
 
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-
-
-@pytest.fixture(autouse=True)
-def no_dialogs(monkeypatch):
-    from PySide6.QtWidgets import QMessageBox
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: QMessageBox.Ok))
-    monkeypatch.setattr(gui_dialogs, "show_plain_warning", lambda *a, **k: None)
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Discard))
+# Message boxes are answered at once (fixture in conftest.py).
+pytestmark = pytest.mark.usefixtures("no_dialogs")
 
 
 def window(qtbot, settings, sim, size=(1400, 880)):

@@ -1,29 +1,17 @@
 """The insight views wired into the main window: docks, neuron pictures, status line, compared runs, loss plot."""
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 from test_insight import hand_layers
 
 from backprop_lab.core import Element, Network, Simulation, load_example
 from backprop_lab.core import insight as ins
-from backprop_lab.gui import dialogs as gui_dialogs
 from backprop_lab.gui.controller import SimulationController
 from backprop_lab.gui.main_window import MainWindow
 from backprop_lab.gui.neuron_pictures import picture_image
 from backprop_lab.gui.plot_style import PlainAxis
 
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-
-
-@pytest.fixture(autouse=True)
-def no_dialogs(monkeypatch):
-    from PySide6.QtWidgets import QMessageBox
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: QMessageBox.Ok))
-    monkeypatch.setattr(gui_dialogs, "show_plain_warning", lambda *a, **k: None)
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Discard))
+# Message boxes are answered at once (fixture in conftest.py).
+pytestmark = pytest.mark.usefixtures("no_dialogs")
 
 
 def window(qtbot, settings, sim):

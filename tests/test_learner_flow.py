@@ -1,27 +1,17 @@
 """Issue #12's learner's flow, in the window alone: New Network → run → add a neuron → undo → edit a sample → CSV."""
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import Qt, QTimer
 
-from backprop_lab.gui import dialogs as gui_dialogs
-from backprop_lab.gui.main_window import create_main_window
 from backprop_lab.gui.structure_menu import find_action
 
 
 @pytest.fixture
-def win(qtbot, tmp_path, monkeypatch):
-    shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append((a[1], a[2])))
-    monkeypatch.setattr(gui_dialogs, "show_plain_warning", lambda *a, **k: shown.append((a[1], a[2])))
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Discard)
-    w = create_main_window(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.shown = shown
-    yield w
-    w.controller.pause()
+def win(open_window, warnings_shown):
+    """The window with its warnings in ``win.shown`` as (title, text)."""
+    w = open_window()
+    w.shown = warnings_shown
+    return w
 
 
 def while_open(win, fill):

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from backprop_lab.core import Element, Simulation, load_example
@@ -88,11 +88,6 @@ def click_when_shown(button_texts, seen):
         by_text = {b.text(): b for b in box.buttons()}
         by_text[next(t for t in button_texts if t in by_text)].click()
     QTimer.singleShot(0, click)
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
 
 
 # -- the real thing: kill -9 after an edit, restore at the next start ---------------------------------------

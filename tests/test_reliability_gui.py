@@ -6,13 +6,12 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QProgressDialog, QPushButton, QWidget
 
 from backprop_lab.core import Cancelled, Element, Simulation, load_example
 from backprop_lab.gui import long_work
-from backprop_lab.gui.main_window import create_main_window
 from backprop_lab.gui.run_loop import MAX_SPEED
 
 IMG = "<img src=\"{}\">"
@@ -21,20 +20,11 @@ W5_ELEMENT = Element("weight", 1, 0, 0)
 
 
 @pytest.fixture
-def settings(tmp_path):
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-
-
-@pytest.fixture
-def win(qtbot, settings, monkeypatch):
-    # questions are answered Discard; errors use the window's own (non-blocking) plain message box
+def win(open_window, monkeypatch):
+    """The window showing errors in its own (non-blocking) plain message box; questions are answered Discard."""
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Discard)
-    w = create_main_window(settings=settings)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+    w = open_window()
     yield w
-    w.controller.pause()
     box = getattr(w, "error_box", None)
     if box is not None:
         try:

@@ -3,46 +3,18 @@
 Reference numbers are the published worked example's (Mazur; see /work/shared/NOTES.md) and the issue's:
 E after one update is 0.291027774 with the right algorithm and 0.291027924 with the classic mistake.
 """
-import threading
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QInputDialog, QMessageBox
+from PySide6.QtWidgets import QInputDialog
 
 from backprop_lab.core import Element, format_number
-from backprop_lab.gui import dialogs as gui_dialogs
 from backprop_lab.gui.main_window import create_main_window
 
+# Threads a test starts end with it; message boxes are recorded, never modal (fixtures in conftest.py).
+pytestmark = pytest.mark.usefixtures("no_leaked_threads", "dialogs")
+
 H1 = Element("neuron", 1, 0)
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_threads():
-    before = set(threading.enumerate())
-    yield
-    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
-    assert not leaked, f"threads leaked: {leaked}"
-
-
-@pytest.fixture(autouse=True)
-def dialogs(monkeypatch):
-    shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(("warning", a[1], a[2])))
-    monkeypatch.setattr(gui_dialogs, "show_plain_warning", lambda *a, **k: shown.append(("warning", a[1], a[2])))
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Discard)
-    return shown
-
-
-@pytest.fixture
-def win(qtbot, tmp_path):
-    w = create_main_window(settings=QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    w.diagram.setFocus()
-    yield w
-    w.controller.pause()
 
 
 def key(qtbot, w, k, mod=Qt.NoModifier):
