@@ -1,25 +1,18 @@
 """Views in a dock tab behind another do no work per key press, and catch up when their tab comes to the front."""
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from backprop_lab.core import Element, load_example
-from backprop_lab.gui.controller import SimulationController
-from backprop_lab.gui.main_window import MainWindow
+from backprop_lab.core import Element
 from backprop_lab.gui.paced import on_screen
 
 
 @pytest.fixture
-def moons(qtbot, tmp_path):
-    w = MainWindow(SimulationController(load_example("moons")),
-                   settings=QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat))
-    qtbot.addWidget(w)
-    w.resize(1400, 880)
-    w.show()
-    qtbot.waitExposed(w)
+def moons(qtbot, open_window, no_dialogs):
+    w = open_window((1400, 880))
+    assert w.controller.open_example("moons")
     qtbot.waitUntil(lambda: w.insight.runs_dock.isVisible())  # tabbed behind the loss plot once shown
-    yield w
-    w.controller.pause()
+    return w
 
 
 def test_compared_runs_behind_the_loss_tab_are_not_redrawn_per_key_but_when_raised(qtbot, moons, monkeypatch):
