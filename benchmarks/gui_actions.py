@@ -81,6 +81,9 @@ def measure(example: str, presses: int = 50, gap_ms: float = 0.0) -> dict:
     app = QApplication.instance() or QApplication([])
     win = _window(example)
     _settle(app, 20)
+    from backprop_lab.gui import gc_guard
+    gc_guard.keep_off_long_lived()  # as the application does (its window settles half a second after showing)
+    gc_guard.settle()
     target = win.diagram
     target.setFocus()
     keys = {"F10": (Qt.Key_F10, Qt.NoModifier), "F11": (Qt.Key_F11, Qt.NoModifier),
@@ -118,6 +121,7 @@ def measure(example: str, presses: int = 50, gap_ms: float = 0.0) -> dict:
     win.controller.pause()
     win.hide()
     win.deleteLater()
+    gc_guard.keep_off_long_lived(False)
     _settle(app)
     return {name: _summary(v) for name, v in out.items()}
 

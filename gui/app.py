@@ -14,6 +14,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from . import gc_guard
 from .paths import APP_ID, data_dir
 from .paths import data_home as default_data_home
 from .version import version
@@ -152,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     win = create_main_window(args.file)
     win.show()
     _nothing_lost(app, win)
+    gc_guard.keep_off_long_lived()  # full collections skip the window's objects (see gc_guard)
+    win.settle_soon()
     return app.exec()
 
 

@@ -125,6 +125,7 @@ class QtLossPlot(QWidget):
         legend.addItem(self.test_curve, "test loss (per epoch)")
         self._future: np.ndarray | None = None  # batch losses of the undone iterations after the shown ones
         self._future_start = 0  # the iteration before the first undone one (absolute)
+        self._future_drawn = False
         self._prev_y: np.ndarray | None = None
         self._prev_off = 0  # iterations before _prev_y (reduced to buckets)
         self._dec_off = 0
@@ -232,8 +233,11 @@ class QtLossPlot(QWidget):
                 self._future, self._future_start = self._future[k:], n
         self._prev_y, self._prev_off = y, off
         if self._future is None:
-            self.future_curve.setData([], [])
+            if self._future_drawn:  # (an empty setData still costs a PlotDataItem update per key press)
+                self.future_curve.setData([], [])
+                self._future_drawn = False
             return
+        self._future_drawn = True
         fx = np.arange(self._future_start + 1, self._future_start + len(self._future) + 1, dtype=np.float64)
         fx, fy = decimate(fx, self._future)
         if self._log:

@@ -13,7 +13,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from backprop_lab.core import load_example
 
-from . import accessibility, dialogs, long_work
+from . import accessibility, dialogs, gc_guard, long_work
 from .controller import SimulationController
 from .data_dock import install_data_features
 from .diagram import QtNetworkDiagram
@@ -43,6 +43,9 @@ from .text_widgets import QtTextLine
 from .training_panel import QtTrainingPanel
 from .view_state import RedrawOnce, ViewState
 from .window_actions import WindowActions
+
+#: After a simulation is opened (or the window shown), this long before the long-lived objects are frozen.
+SETTLE_MS = 500
 
 FILE_FILTER = "Backprop Lab states (*.json);;All files (*)"
 MAX_RECENT = 8
@@ -104,6 +107,10 @@ class MainWindow(WindowActions, QMainWindow):
 
         self._redraw = RedrawOnce(self)
         self._status_time = self._progress_time = 0.0
+        self._settle_timer = QTimer(self)
+        self._settle_timer.setSingleShot(True)
+        self._settle_timer.setInterval(SETTLE_MS)
+        self._settle_timer.timeout.connect(gc_guard.settle)
         self._connect_controller(c)
 
         self.resize(1400, 880)
@@ -177,6 +184,11 @@ class MainWindow(WindowActions, QMainWindow):
 
     def _on_simulation_replaced(self, state: ViewState) -> None:
         self._redraw.redraw(state, "status", "actions", "display")
+        self.settle_soon()
+
+    def settle_soon(self) -> None:
+        """Once the views are drawn, keep the long-lived objects out of garbage collections (see gc_guard)."""
+        self._settle_timer.start()
 
     def _on_display_changed(self, state: ViewState) -> None:
         self._redraw.redraw(state, "display")
