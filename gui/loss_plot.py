@@ -16,8 +16,8 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QLineF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QVBoxLayout, QWidget
 
 from .controller import SimulationController
@@ -72,6 +72,52 @@ class _LightGrid(pg.GraphicsObject):
         return lines
 
 
+class _Dots(pg.GraphicsObject):
+    """Round dots of a fixed size in pixels at a few data points, painted in one call.
+
+    pyqtgraph's symbols (a PlotDataItem with ``symbol``) cost about 1 ms per ``setData`` for 40 points, and
+    the batch loss gets a new point with every key press; these dots cost a few microseconds to set.
+    """
+
+    def __init__(self, color: str, size: float = 5.0) -> None:
+        super().__init__()
+        self._brush = QBrush(QColor(color))
+        self._r = size / 2
+        self._x = self._y = np.zeros(0)
+
+    def setData(self, x: np.ndarray, y: np.ndarray) -> None:
+        ok = np.isfinite(y)
+        if not len(self._x) and not ok.any():
+            return  # (nothing shown, nothing to show)
+        self.prepareGeometryChange()
+        self._x, self._y = np.asarray(x, dtype=np.float64)[ok], np.asarray(y, dtype=np.float64)[ok]
+        self.update()
+
+    def getData(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._x, self._y
+
+    def viewTransformChanged(self) -> None:
+        self.prepareGeometryChange()  # the margin of a dot's radius is in pixels: new zoom, new bounds
+
+    def boundingRect(self) -> QRectF:
+        if not len(self._x):
+            return QRectF()
+        pw, ph = self.pixelWidth() or 0.0, self.pixelHeight() or 0.0
+        x0, x1, y0, y1 = self._x.min(), self._x.max(), self._y.min(), self._y.max()
+        m = self._r + 2
+        return QRectF(x0 - m * pw, y0 - m * ph, x1 - x0 + 2 * m * pw, y1 - y0 + 2 * m * ph)
+
+    def paint(self, p: QPainter, *args) -> None:
+        tr = p.transform()
+        points = [tr.map(QPointF(x, y)) for x, y in zip(self._x.tolist(), self._y.tolist())]
+        p.resetTransform()  # round dots in pixels, whatever the axes' scales
+        p.setRenderHint(QPainter.Antialiasing, True)
+        p.setPen(Qt.NoPen)
+        p.setBrush(self._brush)
+        for q in points:
+            p.drawEllipse(q, self._r, self._r)
+
+
 class QtLossPlot(QWidget):
     """See the module docstring; redrawn on ``history_changed`` (and the log-scale display setting)."""
 
@@ -111,8 +157,12 @@ class QtLossPlot(QWidget):
         pi.hideButtons()
         self.legend = legend = legend_above(pi, columns=3)  # above the data, never over a curve
         self.plot.setClipToView(True)
-        self.batch_curve = self.plot.plot([], [], pen=pg.mkPen("#5d8aa8", width=1), symbol=None, symbolSize=5,
-                                          symbolBrush="#5d8aa8", symbolPen=None)
+        # A bare curve (its data set with every key press) and, while there are few points, dots on it.
+        # The curve's y is log10 of the loss on a log axis (a PlotCurveItem does not transform by itself).
+        self.batch_curve = pg.PlotCurveItem(pen=pg.mkPen("#5d8aa8", width=1))
+        self.plot.addItem(self.batch_curve)
+        self.batch_dots = _Dots("#5d8aa8")
+        self.plot.addItem(self.batch_dots)
         self.epoch_curve = self.plot.plot([], [], pen=pg.mkPen("#c0392b", width=2), symbol="o", symbolSize=5,
                                           symbolBrush="#c0392b", symbolPen=None)
         self.test_curve = self.plot.plot([], [], pen=pg.mkPen("#8e44ad", width=2, style=Qt.DashLine), symbol="t",
@@ -142,7 +192,6 @@ class QtLossPlot(QWidget):
         self._info_time = 0.0
         self._decimator: Decimator | None = None
         self._symbol = "o"
-        self._batch_symbol: str | None = None
         self._epochs_drawn: tuple | None = None  # the epoch and test points last set on their curves
         self._y_range: tuple[float, float] | None = None
         self._exact = True  # the next redraw fits the range to the data tightly
@@ -285,12 +334,11 @@ class QtLossPlot(QWidget):
         n = off + len(y)
         if self._log:  # zero or negative values have no logarithm; leave them out rather than warn
             yd = np.where(yd > 0, yd, np.nan)
-        self.batch_curve.setData(xd, yd, connect="finite")
+        drawn_y = np.log10(yd, where=np.isfinite(yd), out=np.full(len(yd), np.nan)) if self._log else yd
+        self.batch_curve.setData(xd, drawn_y, connect="finite")
         # A lone first point has no line to show it: with few iterations each gets a dot.
-        batch_symbol = "o" if n <= FEW_POINTS and not state.fast_running else None
-        if batch_symbol != self._batch_symbol:
-            self._batch_symbol = batch_symbol
-            self.batch_curve.setSymbol(batch_symbol)
+        dots = n <= FEW_POINTS and not state.fast_running
+        self.batch_dots.setData(xd if dots else xd[:0], drawn_y if dots else drawn_y[:0])
         ex, ey, ty = self._epoch_points(state)
         if self._log:
             ey = np.where(ey > 0, ey, np.nan)

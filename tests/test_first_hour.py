@@ -235,7 +235,7 @@ def test_the_first_iteration_shows_on_the_loss_plot_and_the_range_holds_the_data
     QApplication.processEvents()
     x, y = lp.batch_curve.getData()
     assert list(x) == [1.0] and y[0] == pytest.approx(c.state.batch_loss[0])
-    assert lp.batch_curve.opts["symbol"] == "o"  # one point alone: drawn as a dot
+    assert list(lp.batch_dots.getData()[0]) == [1.0]  # one point alone: drawn as a dot
     vb = lp.plot.getPlotItem().vb
     for k in range(30):
         (x0, x1), (y0, y1) = vb.viewRange()
@@ -246,7 +246,7 @@ def test_the_first_iteration_shows_on_the_loss_plot_and_the_range_holds_the_data
     for _ in range(25):
         c.step()
     QApplication.processEvents()
-    assert len(c.state.batch_loss) > 50 and lp.batch_curve.opts["symbol"] is None  # a line is enough now
+    assert len(c.state.batch_loss) > 50 and not len(lp.batch_dots.getData()[0])  # a line is enough now
     w.close()
 
 
