@@ -17,7 +17,17 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QLabel, QLineEdit, 
 from backprop_lab.core import Element, shared_bias_layers
 
 from .controller import SimulationController
-from .diagram_items import BiasItem, EdgeItem, LabelItem, LossItem, NeuronItem, TextItem, measure, qrect
+from .diagram_items import (
+    BiasItem,
+    EdgeItem,
+    EdgesLayer,
+    LabelItem,
+    LossItem,
+    NeuronItem,
+    TextItem,
+    measure,
+    qrect,
+)
 from .diagram_layout import DiagramLayout, parameter_name
 from .theme import colors
 from .tooltips import element_tooltip
@@ -132,10 +142,10 @@ class QtNetworkDiagram(QGraphicsView):
             self._scene.addItem(TextItem(rect, title))
         for l, rect in lay.bias_boxes.items():
             self._scene.addItem(BiasItem(rect, net.bias_name(l)))
+        edge_layer = EdgesLayer()
+        self._scene.addItem(edge_layer)
         for el, geo in lay.edges.items():
-            item = EdgeItem(geo)
-            self._scene.addItem(item)
-            self.edges[el] = item
+            self.edges[el] = EdgeItem(geo, edge_layer)
             label = LabelItem(el, lay.label_size(el))
             self._scene.addItem(label)
             self.labels[el] = label

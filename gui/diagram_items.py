@@ -244,31 +244,35 @@ class LossItem(_Item):
             p.drawText(QRectF(inner.x(), inner.y() + k * h, inner.width(), h), Qt.AlignCenter, line)
 
 
-class EdgeItem(_Item):
+class EdgeItem:
     """A weight or bias connection: look = (positive, width, highlighted, selected); the sign sets the colour.
     *selected* is 0, 1 (the selection: a green band) or 2 (the second parameter: a dashed violet band).
-    Its label is a separate :class:`LabelItem`, drawn above every line."""
+    Drawn by its :class:`EdgesLayer` (one scene item for all edges); its label is a separate
+    :class:`LabelItem`, drawn above every line."""
 
-    def __init__(self, geometry: EdgeGeometry) -> None:
-        super().__init__(geometry.element, cached=False)  # long diagonal lines: a pixmap would be mostly empty
+    __slots__ = ("element", "line", "dashed", "look", "_pens", "bounds", "_layer")
+
+    def __init__(self, geometry: EdgeGeometry, layer: "EdgesLayer") -> None:
+        self.element = geometry.element
         s = geometry.segment
         self.line = QLineF(s.x1, s.y1, s.x2, s.y2)
         self.dashed = geometry.dashed
         self.look = (True, 1.0, False, False)
         self._pens: tuple = ()
         self._set_pens()
-        self.setZValue(0)
         # fixed: wide enough for the widest line and the highlight band, so the geometry never changes
-        self._bounds = QRectF(self.line.p1(), self.line.p2()).normalized().adjusted(-10, -10, 10, 10)
+        self.bounds = QRectF(self.line.p1(), self.line.p2()).normalized().adjusted(-10, -10, 10, 10)
+        self._layer = layer
+        layer.add(self)
 
     def set_look(self, *look) -> None:
         if look != self.look:
             self.look = look
             self._set_pens()
-            self.update()
+            self._layer.update(self.bounds)  # only this edge's part of the layer is painted again
 
     def _set_pens(self) -> None:
-        """The pens of this look, made once per change rather than on every paint."""
+        """The pens of this look, made once per change rather than on every paint (bands, then the line)."""
         _, width, highlighted, selected = self.look
         pens = []
         if highlighted:
@@ -280,16 +284,46 @@ class EdgeItem(_Item):
         pens.append(QPen(self.color(), width, Qt.DashLine if self.dashed else Qt.SolidLine, Qt.FlatCap))
         self._pens = tuple(pens)
 
-    def boundingRect(self) -> QRectF:
-        return self._bounds
-
     def color(self) -> QColor:
         return edge_color(self.look[0], self.dashed)
 
-    def paint(self, p: QPainter, opt, w=None) -> None:
+    def isVisible(self) -> bool:  # (as a scene item would say: the layer is always shown)
+        return self._layer.isVisible()
+
+    def paint(self, p: QPainter) -> None:
         for pen in self._pens:
             p.setPen(pen)
             p.drawLine(self.line)
+
+
+class EdgesLayer(QGraphicsItem):
+    """Every edge of the diagram as one scene item under the neurons and labels.
+
+    A hundred edges as a hundred items cost the view a hundred paint calls and as many item transforms per
+    repaint; one item paints the edges that cross the part being repainted, in one call.  An edge's change
+    repaints only its own rectangle (``update(rect)``; the exposed rectangle comes with the paint call).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.edges: list[EdgeItem] = []
+        self._bounds = QRectF()
+        self.setZValue(0)
+        self.setFlag(QGraphicsItem.ItemUsesExtendedStyleOption)  # the exposed rectangle, to skip the others
+
+    def add(self, edge: EdgeItem) -> None:
+        self.prepareGeometryChange()
+        self.edges.append(edge)
+        self._bounds = self._bounds.united(edge.bounds)
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def paint(self, p: QPainter, opt: QStyleOptionGraphicsItem, w: QWidget | None = None) -> None:
+        exposed = opt.exposedRect
+        for edge in self.edges:
+            if exposed.intersects(edge.bounds):
+                edge.paint(p)
 
 
 class LabelItem(_Item):
