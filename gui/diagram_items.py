@@ -63,6 +63,31 @@ def measure(text: str, px: float, bold: bool = False) -> float:
     return w
 
 
+def draw_text(p: QPainter, rect: QRectF, align: Qt.AlignmentFlag, text: str) -> None:
+    """One line of *text* in *rect*, aligned as ``drawText(rect, align, text)`` would, in the painter's font
+    (one made by :func:`font`): placed here from cached widths and metrics and drawn at a point, which costs a
+    third of the rectangle form (that one lays the text out each time: ~20 µs against ~7 µs a call, and a
+    diagram repaint draws dozens)."""
+    f = p.font()
+    px, bold = f.pixelSize(), f.bold()
+    fm = _metrics.get((px, bold))
+    if fm is None:
+        fm = _metrics[(px, bold)] = QFontMetricsF(f)
+    if align & Qt.AlignHCenter:
+        x = rect.center().x() - measure(text, px, bold) / 2
+    elif align & Qt.AlignRight:
+        x = rect.right() - measure(text, px, bold)
+    else:
+        x = rect.left()
+    if align & Qt.AlignTop:
+        y = rect.top() + fm.ascent()
+    elif align & Qt.AlignBottom:
+        y = rect.bottom() - fm.descent()
+    else:  # vertically centred, as Qt centres a line: its ascent plus descent in the middle
+        y = rect.center().y() + (fm.ascent() - fm.descent()) / 2
+    p.drawText(QPointF(x, y), text)
+
+
 def fitted_font(text: str, px: float, width: float, bold: bool = False) -> QFont:
     """The largest font up to *px* (not below MIN_PX) in which *text* fits *width*."""
     w = measure(text, px, bold)
@@ -161,10 +186,10 @@ class NeuronItem(_Item):
         p.setPen(qcolor(t.ink))
         chord = 2 * math.sqrt(r * r - (NAME_PX + 2) ** 2) - 8
         p.setFont(fitted_font(self.name, NAME_PX, chord, True))
-        p.drawText(QRectF(-r, -NAME_PX - 4, 2 * r, NAME_PX + 4), Qt.AlignHCenter | Qt.AlignBottom, self.name)
+        draw_text(p, QRectF(-r, -NAME_PX - 4, 2 * r, NAME_PX + 4), Qt.AlignHCenter | Qt.AlignBottom, self.name)
         if value:
             p.setFont(fitted_font(value, VALUE_PX, chord))
-            p.drawText(QRectF(-r, 2, 2 * r, VALUE_PX + 6), Qt.AlignHCenter | Qt.AlignTop, value)
+            draw_text(p, QRectF(-r, 2, 2 * r, VALUE_PX + 6), Qt.AlignHCenter | Qt.AlignTop, value)
         if symmetric:
             p.setFont(font(18))
             p.setPen(SYMMETRY)
@@ -188,7 +213,7 @@ class BiasItem(_Item):
         p.drawRoundedRect(self.rect, 6, 6)
         p.setFont(fitted_font(self.name, 14, self.rect.width() - 6, True))
         p.setPen(qcolor(t.bias_ink))
-        p.drawText(self.rect, Qt.AlignCenter, self.name)
+        draw_text(p, self.rect, Qt.AlignCenter, self.name)
 
 
 class TextItem(_Item):
@@ -241,7 +266,7 @@ class LossItem(_Item):
         h = inner.height() / max(1, len(lines))
         for k, line in enumerate(lines):
             p.setFont(fitted_font(line, LOSS_PX, inner.width(), bold=k == 0))
-            p.drawText(QRectF(inner.x(), inner.y() + k * h, inner.width(), h), Qt.AlignCenter, line)
+            draw_text(p, QRectF(inner.x(), inner.y() + k * h, inner.width(), h), Qt.AlignCenter, line)
 
 
 class EdgeItem:
@@ -371,6 +396,6 @@ class LabelItem(_Item):
         p.setPen(qcolor(t.ink))
         if name:
             p.setFont(bold)
-            p.drawText(QRectF(x, 0, nw, self.h), Qt.AlignVCenter | Qt.AlignLeft, name)
+            draw_text(p, QRectF(x, 0, nw, self.h), Qt.AlignVCenter | Qt.AlignLeft, name)
         p.setFont(f)
-        p.drawText(QRectF(x + nw, 0, box.right() - x - nw, self.h), Qt.AlignVCenter | Qt.AlignLeft, text)
+        draw_text(p, QRectF(x + nw, 0, box.right() - x - nw, self.h), Qt.AlignVCenter | Qt.AlignLeft, text)
