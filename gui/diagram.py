@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QGuiApplication, QPainter
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QLabel, QLineEdit, QToolTip, QWidget
 
 from backprop_lab.core import Element, shared_bias_layers
@@ -35,6 +35,7 @@ from .view_state import RedrawOnce, ViewState
 
 MAX_ZOOM_ON_FIT = 1.6
 HIT_TOLERANCE_PX = 7.0  # how close (on screen) to a line a click still picks it
+DRAG_PX = 4  # a press on empty canvas that moves less than this before its release is a click (deselects)
 PREFIX = {"weight": "", "gradient": "∂ ", "delta": "Δ "}
 
 
@@ -71,6 +72,7 @@ class QtNetworkDiagram(QGraphicsView):
         self.editor_error.hide()
         self._editing: Element | None = None
         self._scrub: tuple[Element, float, float] | None = None
+        self._empty_press: QPointF | None = None  # where a press on empty canvas began (a click or a pan)
         self._user_zoomed = False
         self._redraw = RedrawOnce(self)
         c = controller
@@ -79,6 +81,9 @@ class QtNetworkDiagram(QGraphicsView):
         c.cursor_moved.connect(self._on_cursor_moved)
         c.selection_changed.connect(self._on_selection_changed)
         c.display_changed.connect(self._on_display_changed)
+        app = QGuiApplication.instance()
+        if app is not None:
+            app.paletteChanged.connect(self._on_palette_changed)
         self._build(c.state)
         self._redraw.redraw(c.state, "edges", "neurons", "loss")
 
@@ -272,13 +277,25 @@ class QtNetworkDiagram(QGraphicsView):
 
     # -- view --------------------------------------------------------------------------------------------
     def changeEvent(self, event) -> None:
-        # the system switched between light and dark: new canvas, items repainted in the new colours
         if event.type() in (QEvent.PaletteChange, QEvent.ApplicationPaletteChange):
-            self.setBackgroundBrush(QColor(colors().background))
-            self._edges_drawn = None  # label colours are set from the theme when drawn: all again next time
-            for item in self._scene.items():
-                item.update()
+            self._on_palette_changed()
         super().changeEvent(event)
+
+    def _on_palette_changed(self, *_: object) -> None:
+        """The system switched between light and dark: new canvas, every item in the new colours.
+
+        Connected to the application's ``paletteChanged`` as well: the focus frame's style sheet keeps palette
+        events from reaching this view."""
+        self.setBackgroundBrush(QColor(colors().background))
+        self._edges_drawn = None  # label colours are set from the theme when drawn: all again next time
+        for edge in self.edges.values():
+            edge.refresh_pens()  # (an edge's pens are made when its look changes, in the theme's colours)
+        for item in self._scene.items():
+            item.update()
+        state = self.controller.state  # (drawn for this state already: redrawn here, past RedrawOnce)
+        self._update_edges(state)
+        self._update_neurons(state)
+        self._update_loss(state)
 
     def fit(self) -> None:
         """Fit the whole network into the window (Ctrl+0), up to a readable zoom."""
@@ -331,7 +348,8 @@ class QtNetworkDiagram(QGraphicsView):
                 self.controller.select(el)
                 event.accept()
                 return
-            self.controller.select(None)
+            # On empty canvas: a click lets the selection go, a drag pans and keeps it (decided on release).
+            self._empty_press = event.position()
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:
@@ -346,6 +364,10 @@ class QtNetworkDiagram(QGraphicsView):
 
     def mouseReleaseEvent(self, event) -> None:
         self._scrub = None
+        press, self._empty_press = self._empty_press, None
+        if press is not None and event.button() == Qt.LeftButton and \
+                (event.position() - press).manhattanLength() < DRAG_PX:
+            self.controller.select(None)
         super().mouseReleaseEvent(event)
 
     def mouseDoubleClickEvent(self, event) -> None:

@@ -312,6 +312,11 @@ class EdgeItem:
     def color(self) -> QColor:
         return edge_color(self.look[0], self.dashed)
 
+    def refresh_pens(self) -> None:
+        """Make the pens again (the theme changed) and repaint."""
+        self._set_pens()
+        self._layer.update(self.bounds)
+
     def isVisible(self) -> bool:  # (as a scene item would say: the layer is always shown)
         return self._layer.isVisible()
 

@@ -155,7 +155,7 @@ class QtLossPlot(QWidget):
         pi = self.plot.getPlotItem()
         style_plot(pi, x_min=0)
         pi.hideButtons()
-        self.legend = legend = legend_above(pi, columns=3)  # above the data, never over a curve
+        self.legend = legend = legend_above(pi, columns=3, text_color=colors().ink)  # above the data
         self.plot.setClipToView(True)
         # A bare curve (its data set with every key press) and, while there are few points, dots on it.
         # The curve's y is log10 of the loss on a log axis (a PlotCurveItem does not transform by itself).
@@ -198,7 +198,11 @@ class QtLossPlot(QWidget):
         self._log = False
         self._follow = True  # the view follows the data until the user zooms or pans
         self._runs_extent: tuple[float, float, float] | None = None  # earlier runs shown: last x, min y, max y
-        self.plot.getPlotItem().vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
+        vb = self.plot.getPlotItem().vb
+        vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
+        # View All (the plot's context menu) fits everything and follows the data again, as before a zoom.
+        if getattr(vb, "menu", None) is not None and hasattr(vb.menu, "viewAll"):
+            vb.menu.viewAll.triggered.connect(self.follow_again)
         self._redraw = RedrawOnce(self)
         controller.history_changed.connect(self._on_history_changed)
         controller.simulation_replaced.connect(self._on_simulation_replaced)
@@ -241,6 +245,11 @@ class QtLossPlot(QWidget):
 
     def _on_range_changed_manually(self, *args) -> None:
         self._follow = False
+
+    def follow_again(self) -> None:
+        """Fit the axes to everything shown (the faded undone iterations too) and follow new data again."""
+        self._follow = self._exact = True
+        self._update_curves(self.controller.state)
 
     # -- redraw parts ------------------------------------------------------------------------------
     def _update_scale(self, state: ViewState) -> None:

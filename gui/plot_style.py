@@ -74,13 +74,14 @@ def style_plot(plot_item: pg.PlotItem, *, x_min: float | None = None, y_min: flo
         ax.setPen(pg.mkPen("#999"))
 
 
-def legend_above(plot_item: pg.PlotItem, columns: int = 4) -> pg.LegendItem:
+def legend_above(plot_item: pg.PlotItem, columns: int = 4, text_color: str = "#333") -> pg.LegendItem:
     """A legend in a row of its own above the data (where the title goes), so it never covers a curve.
 
     Items added to the plot with a ``name`` afterwards are not picked up automatically:
-    add them with ``legend.addItem(item, name)``.
+    add them with ``legend.addItem(item, name)``.  *text_color*: the labels' colour (a plot on the theme's
+    background passes the theme's ink; the default dark grey was unreadable on a dark plot).
     """
-    legend = pg.LegendItem(colCount=columns, verSpacing=-6, horSpacing=6, labelTextColor="#333",
+    legend = pg.LegendItem(colCount=columns, verSpacing=-6, horSpacing=6, labelTextColor=text_color,
                            labelTextSize="8pt")
     legend.setParentItem(plot_item)
     # The legend takes the title's cell (a plot with a legend above needs no title).
