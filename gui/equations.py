@@ -212,7 +212,6 @@ class QtEquationsPanel(QWidget):
 
     def _fit_explanation(self) -> None:
         ex, scroll = self.explanation, self.explanation_scroll
-        ex.layout().activate()
         lay = ex.layout()  # wrapped sentences: their height depends on the width they get
         w = scroll.viewport().width()
         h = lay.heightForWidth(w) if lay.hasHeightForWidth() and w > 0 else -1
