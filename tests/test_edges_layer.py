@@ -1,7 +1,9 @@
 """The diagram's edges are one scene item whose edges repaint their own rectangles: after any sequence of
 highlight, selection and value changes the picture equals one drawn afresh (no ghost of an old highlight band
 or an old line width is left)."""
+import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -10,8 +12,19 @@ from backprop_lab.gui.diagram_items import EdgesLayer
 
 
 def picture(d):
+    """What the window shows (its backing store, as the screen has it), not a fresh rendering."""
     QApplication.processEvents()
-    return d.viewport().grab().toImage()
+    vp = d.viewport()
+    top = vp.window()
+    at = vp.mapTo(top, vp.rect().topLeft())
+    return QGuiApplication.primaryScreen().grabWindow(top.winId(), at.x(), at.y(), vp.width(),
+                                                      vp.height()).toImage()
+
+
+def largest_difference(a, b) -> int:
+    def rgb(im):
+        return np.frombuffer(im.constBits(), np.uint8, im.sizeInBytes()).reshape(im.height(), -1, 4)[..., :3]
+    return int(np.abs(rgb(a).astype(int) - rgb(b).astype(int)).max())
 
 
 def test_partial_redraws_of_the_edges_leave_no_ghosts(qtbot, open_window, no_dialogs):
@@ -32,5 +45,7 @@ def test_partial_redraws_of_the_edges_leave_no_ghosts(qtbot, open_window, no_dia
             QTest.keyClick(d, Qt.Key_F10)
         shown = picture(d)
         if k % 10 == 9:
-            layer.update()  # everything drawn afresh
-            assert picture(d) == shown, k
+            layer.update()  # every edge drawn afresh
+            d.viewport().update()
+            # the same picture, but for antialiasing rounding where partial repaints meet (a few levels)
+            assert largest_difference(picture(d), shown) <= 8, k
