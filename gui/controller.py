@@ -439,10 +439,15 @@ class SimulationController(BuildEdits, FileActions, PracticeActions, QObject):
     def select(self, element: Element | None) -> None:
         """Select one element (a click); a second parameter chosen with Ctrl+click is let go."""
         if element != self._selection or self._display.second is not None:
+            first, second = self._selection, self._display.second
             self._selection = element
-            if self._display.second is not None:
+            if second is not None:
                 self._display = replace(self._display, second=None)
             self._sync(vs.SELECTION_CHANGED)
+            if second is not None:  # (the status bar said both were selected: it must not go on saying so)
+                gone = first if element == second else second  # Ctrl+click on the first: the second stays
+                self.message.emit(f"Let go of {self._sim.network.element_name(gone)}: one parameter is selected"
+                                  " again (Ctrl+click adds a second).")
 
     def _set_display(self, **changes) -> None:
         new = replace(self._display, **changes)

@@ -65,12 +65,16 @@ class PracticeActions:
         if element == self._selection:
             element = None
         if element != self._display.second:
+            old = self._display.second
             self._display = replace(self._display, second=element)
             self._sync(vs.SELECTION_CHANGED)
+            net = self._sim.network
             if element is not None:
-                net = self._sim.network
                 self.message.emit(f"Selected {net.element_name(self._selection)} and {net.element_name(element)}: "
                                   "the Loss landscape shows the training loss over both.")
+            else:
+                self.message.emit(f"Let go of {net.element_name(old)}: the Loss landscape shows "
+                                  f"{net.element_name(self._selection)} alone.")
 
     # -- the traced sample ---------------------------------------------------------------------------------
     def trace_sample(self, index: int) -> None:
