@@ -207,8 +207,16 @@ class SimulationController(BuildEdits, FileActions, PracticeActions, QObject):
         else:
             cache.put(before, tr)
         self._sync(step=True)
-        self.message.emit(f"Iteration {sim.iteration} done: batch loss {self.state.fmt(sim.batch_loss.view()[-1])}"
-                          + ("" if tr is not None else " (network too large to trace every computation)"))
+        self._say_step(f"Iteration {sim.iteration} done: batch loss {self.state.fmt(sim.batch_loss.view()[-1])}"
+                       + ("" if tr is not None else " (network too large to trace every computation)"))
+
+    def _say_step(self, text: str) -> None:
+        """A stepping key's message; while a held key's presses are drawn together it waits for the
+        publication that shows its state (else it would name an iteration the counters do not show yet)."""
+        if self._pub.coalescing:
+            self._pub.after_flush(lambda: self.message.emit(text))
+        else:
+            self.message.emit(text)
 
     def step_into(self) -> None:
         """Perform the next single computation (F11)."""
@@ -225,7 +233,7 @@ class SimulationController(BuildEdits, FileActions, PracticeActions, QObject):
         self._sync(step=True)
         sim = self._sim
         if sim.pending is None:
-            self.message.emit(f"Iteration {sim.iteration} complete: batch loss "
+            self._say_step(f"Iteration {sim.iteration} complete: batch loss "
                               f"{self.state.fmt(sim.batch_loss.view()[-1])} before the update; "
                               f"{updated_what(sim.settings)}.")
 
@@ -237,7 +245,7 @@ class SimulationController(BuildEdits, FileActions, PracticeActions, QObject):
         label = sim.undo_label if sim.pending is None else "the computations of this iteration"
         if sim.step_back():
             self._sync(step=True)
-            self.message.emit(f"Stepped back: undid {label}.")
+            self._say_step(f"Stepped back: undid {label}.")
         else:
             self.message.emit("Nothing to step back to: this is the start of the timeline.")
 

@@ -59,6 +59,7 @@ class Publisher(QObject):
         self.builder = StateBuilder()
         self._coalescing = False
         self._held: set[str] = set()
+        self._after_flush = None  # what to say once the waiting changes are published
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.timeout.connect(self._flush)
@@ -142,11 +143,23 @@ class Publisher(QObject):
         if not on:
             self._flush()
 
+    @property
+    def coalescing(self) -> bool:
+        """Whether publications wait for the next flush (a stepping key is held down)."""
+        return self._coalescing
+
+    def after_flush(self, fn) -> None:
+        """Call *fn* once the waiting changes are published (the last one asked for wins)."""
+        self._after_flush = fn
+
     def _flush(self) -> None:
         self._flush_timer.stop()
         extra, self._held = self._held, set()
         self._coalescing = False
         self.sync(*extra)
+        fn, self._after_flush = self._after_flush, None
+        if fn is not None:
+            fn()
 
     def _prefetch(self) -> None:
         """Compute the next iteration's trace while the window is idle (it changes nothing)."""

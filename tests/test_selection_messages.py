@@ -21,3 +21,18 @@ def test_letting_go_of_the_second_parameter_says_so(qtbot, open_window, no_dialo
     c.toggle_second(W6)
     c.toggle_second(W4)  # Ctrl+click on the selected one: it goes, the second becomes the selection
     assert c.selection == W6 and said[-1].startswith("Let go of w5")
+
+
+def test_while_a_held_key_is_drawn_together_the_message_waits_for_the_counters(qtbot, open_window, no_dialogs):
+    w = open_window()
+    c = w.controller
+    said = []
+    c.message.connect(said.append)
+    c.set_coalescing(True)  # what a repeating (held) stepping key turns on
+    for _ in range(3):
+        c.step()
+    assert said == [] and c.state.iteration == 0  # neither the counters nor the message moved yet
+    qtbot.waitUntil(lambda: bool(said))
+    assert c.state.iteration == 3 and said == [said[0]] and said[0].startswith("Iteration 3 done")
+    c.step()  # a single press: said at once, with its publication
+    assert said[-1].startswith("Iteration 4 done") and c.state.iteration == 4
