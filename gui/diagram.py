@@ -276,16 +276,11 @@ class QtNetworkDiagram(QGraphicsView):
         return element_tooltip(self.controller.state, element)
 
     # -- view --------------------------------------------------------------------------------------------
-    def changeEvent(self, event) -> None:
-        if event.type() in (QEvent.PaletteChange, QEvent.ApplicationPaletteChange):
-            self._on_palette_changed()
-        super().changeEvent(event)
-
     def _on_palette_changed(self, *_: object) -> None:
         """The system switched between light and dark: new canvas, every item in the new colours.
 
-        Connected to the application's ``paletteChanged`` as well: the focus frame's style sheet keeps palette
-        events from reaching this view."""
+        Connected to the application's ``paletteChanged`` (the colours follow the application's palette), not
+        to this view's palette events, which the focus frame's style sheet keeps from reaching it."""
         self.setBackgroundBrush(QColor(colors().background))
         self._edges_drawn = None  # label colours are set from the theme when drawn: all again next time
         for edge in self.edges.values():

@@ -348,12 +348,8 @@ class EdgeItem:
         return edge_color(self.look[0], self.dashed)
 
     def refresh_pens(self) -> None:
-        """Make the pens again (the theme changed) and repaint."""
+        """Make the pens again in the theme's colours (the theme changed; the caller repaints the layer)."""
         self._set_pens()
-        self._layer.update(self.bounds)
-
-    def isVisible(self) -> bool:  # (as a scene item would say: the layer is always shown)
-        return self._layer.isVisible()
 
     def paint(self, p: QPainter) -> None:
         for pen in self._pens:

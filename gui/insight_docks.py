@@ -31,9 +31,11 @@ from .neuron_pictures import neuron_image, neuron_images
 from .paced import Paced, on_screen
 from .runs import QtComparedRuns, runs_extent
 from .text_widgets import QtTextLine
-from .view_state import ViewState
+from .view_state import PARAMETERS_CHANGED, SETTINGS_CHANGED, SIMULATION_REPLACED, ViewState
 
 #: Neuron pictures are on by default for 2-input networks with at most this many hidden neurons.
+#: What the accuracy line and the neuron pictures depend on (the network, its parameters, its data and loss).
+NETWORK_CHANGES = frozenset({SIMULATION_REPLACED, PARAMETERS_CHANGED, SETTINGS_CHANGED})
 PICTURES_UP_TO = 64
 #: ... and at least this many training samples (XOR has 4).
 PICTURES_MIN_SAMPLES = 4
@@ -132,7 +134,6 @@ class InsightDocks(QObject):
         w.statusBar().addWidget(self.status_summary)
         self.summary = ""
         self._summary_for: tuple = ()  # (state serial, live) the last summary was asked for
-        self._network_seen: tuple | None = None  # (network and data, parameters) of the last refresh
         self._summary_paced = Paced(self, self._update_summary, SUMMARY_INTERVAL, at_once_below=SUMMARY_AT_ONCE)
         self._pictures_paced = Paced(self, self._update_pictures, LIVE_INTERVAL)
         self._pictures: dict[tuple[int, int], tuple[object, _PictureItem]] = {}
@@ -319,7 +320,7 @@ class InsightDocks(QObject):
                 self.input_space.request_update(sim, theta=theta)
         # Stepping into an iteration changes no parameter until an update: the accuracy line and the neuron
         # pictures, which depend only on the network and its data, stay as they are.
-        unchanged = not urgent and self._same_network(state, live)
+        unchanged = not (urgent or live or state.changes & NETWORK_CHANGES)
         if not unchanged and (urgent or (state.serial, live) != self._summary_for):
             # (one action sends two or three signals with the same state: computed once)
             self._summary_for = (state.serial, live)
@@ -330,16 +331,6 @@ class InsightDocks(QObject):
         if self.act_pictures.isChecked() and not live and not unchanged:
             self._pictures_paced.request(urgent=urgent)
         self._update_landscape(state, live=live)
-
-    def _same_network(self, state: ViewState, live: bool) -> bool:
-        """Whether the network, its parameters and its data are those of the last call (never while live)."""
-        sim = self.controller.sim
-        key = (id(sim), id(sim.data), sim.settings, tuple(sim.network.sizes), tuple(sim.network.activation_names))
-        theta, last = np.asarray(state.theta), self._network_seen
-        same = not live and last is not None and last[0] == key and last[1].shape == theta.shape and \
-            np.array_equal(last[1], theta)
-        self._network_seen = None if live else (key, theta)
-        return same
 
     def _update_summary(self) -> None:
         try:

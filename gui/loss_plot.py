@@ -175,7 +175,6 @@ class QtLossPlot(QWidget):
         legend.addItem(self.test_curve, "test loss (per epoch)")
         self._future: np.ndarray | None = None  # batch losses of the undone iterations after the shown ones
         self._future_start = 0  # the iteration before the first undone one (absolute)
-        self._future_drawn = False
         self._prev_y: np.ndarray | None = None
         self._prev_off = 0  # iterations before _prev_y (reduced to buckets)
         self._dec_off = 0
@@ -291,11 +290,9 @@ class QtLossPlot(QWidget):
                 self._future, self._future_start = self._future[k:], n
         self._prev_y, self._prev_off = y, off
         if self._future is None:
-            if self._future_drawn:  # (an empty setData still costs a PlotDataItem update per key press)
-                self.future_curve.setData([], [])
-                self._future_drawn = False
+            if self.future_curve.xData is not None and len(self.future_curve.xData):
+                self.future_curve.setData([], [])  # (only when drawn: an empty setData costs an update per press)
             return
-        self._future_drawn = True
         fx = np.arange(self._future_start + 1, self._future_start + len(self._future) + 1, dtype=np.float64)
         fx, fy = decimate(fx, self._future)
         if self._log:
