@@ -141,6 +141,9 @@ class QtEquationsPanel(QWidget):
         split = QSplitter(Qt.Vertical)
         self.details = QTextBrowser()
         self.details.setOpenLinks(False)
+        # a scroll bar that came and went with each new text resized the view twice per key press (two layouts
+        # and two paints of the whole panel); always there, the view keeps its width
+        self.details.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOn)
         self.details.setAccessibleName("Equations of the selection and the loss")
         self.details.document().setDefaultStyleSheet(
             f"h3 {{ color:{t.heading}; margin-top:6px; margin-bottom:2px; }} .todo {{ color:{t.todo}; }} "

@@ -72,6 +72,11 @@ class _LightGrid(pg.GraphicsObject):
         return lines
 
 
+def _log10(y: np.ndarray) -> np.ndarray:
+    """log10 of the finite values, NaN elsewhere (curves on a log axis are given their logarithms)."""
+    return np.log10(y, where=np.isfinite(y), out=np.full(len(y), np.nan))
+
+
 class _Dots(pg.GraphicsObject):
     """Round dots of a fixed size in pixels at a few data points, painted in one call.
 
@@ -79,10 +84,11 @@ class _Dots(pg.GraphicsObject):
     the batch loss gets a new point with every key press; these dots cost a few microseconds to set.
     """
 
-    def __init__(self, color: str, size: float = 5.0) -> None:
+    def __init__(self, color: str, size: float = 5.0, triangle: bool = False) -> None:
         super().__init__()
         self._brush = QBrush(QColor(color))
         self._r = size / 2
+        self._triangle = triangle
         self._x = self._y = np.zeros(0)
 
     def setData(self, x: np.ndarray, y: np.ndarray) -> None:
@@ -114,8 +120,13 @@ class _Dots(pg.GraphicsObject):
         p.setRenderHint(QPainter.Antialiasing, True)
         p.setPen(Qt.NoPen)
         p.setBrush(self._brush)
+        r = self._r
         for q in points:
-            p.drawEllipse(q, self._r, self._r)
+            if self._triangle:  # pointing down, as pyqtgraph's "t"
+                x, y = q.x(), q.y()
+                p.drawPolygon([QPointF(x - r, y - r * 0.6), QPointF(x + r, y - r * 0.6), QPointF(x, y + r)])
+            else:
+                p.drawEllipse(q, r, r)
 
 
 class QtLossPlot(QWidget):
@@ -163,10 +174,14 @@ class QtLossPlot(QWidget):
         self.plot.addItem(self.batch_curve)
         self.batch_dots = _Dots("#5d8aa8")
         self.plot.addItem(self.batch_dots)
-        self.epoch_curve = self.plot.plot([], [], pen=pg.mkPen("#c0392b", width=2), symbol="o", symbolSize=5,
-                                          symbolBrush="#c0392b", symbolPen=None)
-        self.test_curve = self.plot.plot([], [], pen=pg.mkPen("#8e44ad", width=2, style=Qt.DashLine), symbol="t",
-                                         symbolSize=6, symbolBrush="#8e44ad", symbolPen=None)
+        # The epoch curves the same way: on the worked example every iteration ends an epoch, and pyqtgraph's
+        # symbols re-rendered the markers with each point (about 1 ms a press).
+        self.epoch_curve = pg.PlotCurveItem(pen=pg.mkPen("#c0392b", width=2))
+        self.epoch_dots = _Dots("#c0392b")
+        self.test_curve = pg.PlotCurveItem(pen=pg.mkPen("#8e44ad", width=2, style=Qt.DashLine))
+        self.test_dots = _Dots("#8e44ad", size=6, triangle=True)
+        for item in (self.epoch_curve, self.epoch_dots, self.test_curve, self.test_dots):
+            self.plot.addItem(item)
         # The undone future after a step back: faded, until a new step replaces it.
         self.future_curve = self.plot.plot([], [], pen=pg.mkPen(93, 138, 168, 70, width=1))
         self.future_curve.setZValue(-3)
@@ -190,7 +205,7 @@ class QtLossPlot(QWidget):
         self._x_max = 10.0
         self._info_time = 0.0
         self._decimator: Decimator | None = None
-        self._symbol = "o"
+        self._marked = True  # the epoch points have markers (not with hundreds of epochs nor in a fast run)
         self._epochs_drawn: tuple | None = None  # the epoch and test points last set on their curves
         self._y_range: tuple[float, float] | None = None
         self._exact = True  # the next redraw fits the range to the data tightly
@@ -253,6 +268,7 @@ class QtLossPlot(QWidget):
     # -- redraw parts ------------------------------------------------------------------------------
     def _update_scale(self, state: ViewState) -> None:
         self._log = state.display.log_scale
+        self._epochs_drawn = None  # the same points, drawn as their logarithms or not
         if self.log_box.isChecked() != self._log:
             self.log_box.blockSignals(True)  # showing the setting must not write it back
             self.log_box.setChecked(self._log)
@@ -340,7 +356,7 @@ class QtLossPlot(QWidget):
         n = off + len(y)
         if self._log:  # zero or negative values have no logarithm; leave them out rather than warn
             yd = np.where(yd > 0, yd, np.nan)
-        drawn_y = np.log10(yd, where=np.isfinite(yd), out=np.full(len(yd), np.nan)) if self._log else yd
+        drawn_y = _log10(yd) if self._log else yd
         self.batch_curve.setData(xd, drawn_y, connect="finite")
         # A lone first point has no line to show it: with few iterations each gets a dot.
         dots = n <= FEW_POINTS and not state.fast_running
@@ -351,10 +367,9 @@ class QtLossPlot(QWidget):
         exd, eyd = decimate(ex, ey)
         # Markers help with a few epochs; with hundreds, or while a fast run redraws 30 times a second, they
         # only cost drawing time.  (Setting the symbol again on every redraw would render it each time.)
-        symbol = "o" if len(ex) <= 300 and not state.fast_running else None
-        if symbol != self._symbol:
-            self._symbol = symbol
-            self.epoch_curve.setSymbol(symbol)
+        marked = len(ex) <= 300 and not state.fast_running
+        if marked != self._marked:
+            self._marked = marked
             self._epochs_drawn = None
         tey = self._test_points(ty, ex)
         txd, tyd = decimate(ex, tey) if len(tey) else (ex[:0], tey)
@@ -362,8 +377,11 @@ class QtLossPlot(QWidget):
         drawn = self._epochs_drawn
         if drawn is None or not all(np.array_equal(a, b, equal_nan=True)
                                     for a, b in zip(drawn, (exd, eyd, txd, tyd))):
-            self.epoch_curve.setData(exd, eyd, connect="finite")
-            self.test_curve.setData(txd, tyd, connect="finite")
+            for curve, dots, x, v in ((self.epoch_curve, self.epoch_dots, exd, eyd),
+                                      (self.test_curve, self.test_dots, txd, tyd)):
+                v = _log10(v) if self._log else v
+                curve.setData(x, v, connect="finite")
+                dots.setData(x if marked else x[:0], v if marked else v[:0])
             self._epochs_drawn = (exd.copy(), eyd.copy(), txd.copy(), tyd.copy())
         eyd = np.concatenate([eyd, tyd])
         self.marker.setValue(state.iteration)

@@ -1,4 +1,5 @@
 """The loss plot stops following the data after a zoom by hand, and View All makes it follow again."""
+import numpy as np
 from PySide6.QtWidgets import QApplication
 
 
@@ -26,3 +27,25 @@ def test_view_all_after_a_zoom_follows_the_data_again(qtbot, open_window, no_dia
     QApplication.processEvents()
     x0, x1 = vb.viewRange()[0]
     assert x0 <= 1 and x1 >= 49 and x1 >= lp.marker.value()  # following again: the newest point and the marker
+
+
+def test_epoch_points_are_marked_while_few_and_drawn_on_the_log_axis_as_logarithms(qtbot, open_window, no_dialogs):
+    w = open_window((1400, 880))
+    c, lp = w.controller, w.loss_plot  # the worked example: one sample, so every iteration ends an epoch
+    for _ in range(3):
+        c.step()
+    QApplication.processEvents()
+    loss = np.asarray(c.state.epoch_loss, dtype=float)
+    x, y = lp.epoch_curve.getData()
+    assert list(x) == [1.0, 2.0, 3.0] and np.array_equal(y, loss)
+    assert np.array_equal(lp.epoch_dots.getData()[1], loss)  # three epochs: each has its marker
+    c.set_log_scale(True)
+    QApplication.processEvents()
+    assert np.allclose(lp.epoch_curve.getData()[1], np.log10(loss), rtol=0, atol=1e-15)
+    assert np.allclose(lp.epoch_dots.getData()[1], np.log10(loss), rtol=0, atol=1e-15)
+    c.set_log_scale(False)
+    for _ in range(300):
+        c.step()
+    QApplication.processEvents()
+    assert len(lp.epoch_curve.getData()[0]) == 303 and not len(lp.epoch_dots.getData()[0])  # a line is enough
+    lp.grab()  # the dots and the curves paint without error
