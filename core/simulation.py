@@ -39,6 +39,9 @@ from .tracing import TraceBuilder
 
 __all__ = ["GradientCheck", "Growable", "RunResult", "Simulation", "TrainingSettings", "register_file_format"]
 
+#: Parameters up to this many bytes get a snapshot before each step a person takes (see ``_finish_pending``).
+SNAPSHOT_EACH_STEP_BYTES = 2**20
+
 # State files are read and written by .statefile, which imports this module; to keep the import graph
 # acyclic it registers its functions here (the package's __init__ does so on import).
 _file_format: Any = None
@@ -260,9 +263,12 @@ class Simulation(Editing, SteppingInto, HistoryAccess, Rewinding, FastRuns):
             return self._tracer.build(self.iteration + 1, self.next_batch(), c.targets, c, self.state,
                                       self.iteration, self.network), c
 
-    def _commit(self, c: Computed) -> None:
-        """Apply a computed iteration and advance the counters and history; recorded on the timeline."""
-        run = self.timeline.before_step(self._snapshot)
+    def _commit(self, c: Computed, own_run: bool = False) -> None:
+        """Apply a computed iteration and advance the counters and history; recorded on the timeline.
+
+        *own_run*: the step gets its own snapshot (see :meth:`.Timeline.before_step`).
+        """
+        run = self.timeline.before_step(self._snapshot, own_run)
         theta = self.network.theta
         ends_epoch = self.position + c.batch_size >= self.data.n_samples
         if ends_epoch:
@@ -324,9 +330,13 @@ class Simulation(Editing, SteppingInto, HistoryAccess, Rewinding, FastRuns):
 
     def _finish_pending(self) -> None:
         pend = self.cursor_state.take(self.network.theta)
+        # A step a person took gets its own snapshot while parameters are small (a hundred thousand of them
+        # copy in well under a millisecond): stepping back is then a restore, not a replay of up to
+        # checkpoint_every iterations.  Larger networks share snapshots as scripts' steps do.
+        own = self.network.theta.nbytes <= SNAPSHOT_EACH_STEP_BYTES
         try:
             with np.errstate(all="ignore"):
-                self._commit(pend.computed)
+                self._commit(pend.computed, own)
         except DivergenceError:
             self.cursor_state.last = None  # the iteration was not kept: no current step of it
             raise

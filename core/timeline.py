@@ -92,11 +92,13 @@ class Timeline:
         self.redo_stack: list[Any] = []
 
     # -- recording ------------------------------------------------------------------------------
-    def before_step(self, snapshot: Callable[[], Snapshot]) -> Run:
+    def before_step(self, snapshot: Callable[[], Snapshot], own_run: bool = False) -> Run:
         """The run the next step joins: a new one (taking a snapshot) when the current one is full or there is
-        none.  The caller adds 1 to its ``count`` once the step is kept (:meth:`cancel_step` otherwise)."""
+        none, or when *own_run* asks for a snapshot right before this step (a step a person took: stepping back
+        over it then restores without replaying).  The caller adds 1 to its ``count`` once the step is kept
+        (:meth:`cancel_step` otherwise)."""
         tl = self.entries
-        if tl:
+        if tl and not own_run:
             last = tl[-1]
             if type(last) is Run and last.count < self.checkpoint_every:
                 return last

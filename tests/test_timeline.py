@@ -324,3 +324,38 @@ def test_step_back_to_an_iteration_far_back_is_exact_and_redoable():
     assert state(sim) == hist[2000]
     sim.redo()
     assert sim.network.weights[0][0, 0] == 1.5
+
+
+def test_a_step_a_person_took_is_stepped_back_over_by_a_restore_not_a_replay():
+    sim = moons()
+    states = [state(sim)]
+    for _ in range(40):  # more than one checkpoint interval
+        sim.step()
+        states.append(state(sim))
+    calls = []
+    real = sim.engine.compute
+    sim.engine.compute = lambda *a, **k: calls.append(1) or real(*a, **k)
+    for k in range(39, 29, -1):
+        assert sim.step_back()
+        assert state(sim) == states[k], k  # exact
+    assert not calls  # every traced step had its own snapshot: nothing was recomputed
+    before = state(sim)
+    sim.run(40)  # steps without a trace share snapshots, as before: the last run's are replayed
+    calls.clear()
+    for _ in range(40):
+        sim.step_back()
+    assert state(sim) == before and calls
+
+
+def test_large_networks_share_snapshots_between_steps():
+    from backprop_lab.core import simulation as S
+    sim = moons()
+    sim.step()
+    S.SNAPSHOT_EACH_STEP_BYTES, real_limit = 0, S.SNAPSHOT_EACH_STEP_BYTES
+    try:
+        for _ in range(5):
+            sim.step()
+    finally:
+        S.SNAPSHOT_EACH_STEP_BYTES = real_limit
+    runs = [e for e in sim.timeline.entries if type(e).__name__ == "Run"]
+    assert [r.count for r in runs] == [6]  # the later steps joined the first one's run
