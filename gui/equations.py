@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -124,8 +124,8 @@ class QtEquationsPanel(QWidget):
         self.explanation.jump_to.connect(self.show_record)
         # its chain of factors must not be squeezed by the list below: it gets the height it needs (up to
         # what the window has room for, at least EXPLANATION_MIN_HEIGHT, then it scrolls)
-        # (once the opened or closed "Why?" section is laid out)
-        self.explanation.why_button.toggled.connect(lambda _on: QTimer.singleShot(0, self._fit_explanation))
+        # (at once when "Why?" opens or closes, so that a click right after meets the chips where they show)
+        self.explanation.why_button.toggled.connect(lambda _on: self._fit_explanation())
         self.explanation_scroll = QScrollArea()
         self.explanation_scroll.setWidget(self.explanation)
         self.explanation_scroll.setWidgetResizable(True)
@@ -157,6 +157,7 @@ class QtEquationsPanel(QWidget):
         lay.addWidget(split, 1)
         self._details_html: str | None = None
         self._explained: tuple = (None, 0)  # (record, digits) the explanation shows
+        self._fitted_trace = None  # the iteration whose explanations the card's height was fitted to
         self._redraw = RedrawOnce(self)
         c = controller
         c.simulation_replaced.connect(self._on_simulation_replaced)
@@ -206,23 +207,46 @@ class QtEquationsPanel(QWidget):
             self.explanation.show_computation(cur, state.trace, state.network, state.display.precision)
         self._explained = (self.explanation.record, state.display.precision)
         if self._explained[0] is not before[0] or self._explained[1] != before[1]:
-            # fitting lays the card out at once: only when its text changed
-            self._fit_explanation()
+            # Fitting lays the card out: only when its text changed.  Within one iteration the card keeps the
+            # height of its longest explanation so far (it does not jump up and down with each F11, and an
+            # unchanged height costs no layout); a new iteration fits it afresh.
+            self._fit_explanation(grow_only=state.trace is self._fitted_trace)
+            self._fitted_trace = state.trace
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_explanation()
 
-    def _fit_explanation(self) -> None:
+    def _fit_explanation(self, grow_only: bool = False) -> None:
         ex, scroll = self.explanation, self.explanation_scroll
-        lay = ex.layout()  # wrapped sentences: their height depends on the width they get
         w = scroll.viewport().width()
-        h = lay.heightForWidth(w) if lay.hasHeightForWidth() and w > 0 else -1
-        need = max(h, ex.sizeHint().height()) + 4
+        need = self._explanation_height(w) + 4
+        if grow_only and scroll.maximumHeight() < 2**20:  # (the maximum is Qt's "none" until the first fit)
+            need = max(need, scroll.maximumHeight())
         ex.setMinimumHeight(need - 4)  # inside the scroll area: scroll rather than squeeze
         # up to 45 % of the panel (at least EXPLANATION_MIN_HEIGHT): in a short window it scrolls
         scroll.setMinimumHeight(min(need, max(EXPLANATION_MIN_HEIGHT, self.height() * 45 // 100)))
         scroll.setMaximumHeight(need)
+
+    def _explanation_height(self, w: int) -> int:
+        """The height the explanation needs at width *w*: its wrapped sentences and the "Why?" button.
+
+        Added up from the two widgets (a label's height for a width is one text measurement); asking the
+        layout instead sets up its whole geometry, about a millisecond on every step into an iteration.
+        With the "Why?" chain open (chips, more labels) the layout is asked.
+        """
+        ex = self.explanation
+        lay = ex.layout()
+        if ex.why_frame.isVisibleTo(ex) or w <= 0:
+            h = lay.heightForWidth(w) if lay.hasHeightForWidth() and w > 0 else -1
+            return max(h, ex.sizeHint().height())
+        m = lay.contentsMargins()
+        inner = w - m.left() - m.right()
+        shown = [wd for wd in (ex.sentences, ex.why_button) if not wd.isHidden()]
+        h = m.top() + m.bottom() + lay.spacing() * max(0, len(shown) - 1)
+        for wd in shown:
+            h += wd.heightForWidth(inner) if wd.hasHeightForWidth() else wd.sizeHint().height()
+        return h
 
     def show_record(self, index: int) -> None:
         """Go to computation *index* of the shown iteration: select its element, scroll the list there."""

@@ -169,6 +169,9 @@ class QtExplanation(QWidget):
         self._restyle()
         why.addWidget(self.legend)
         lay.addWidget(self.why_frame)
+        # room the card keeps from a longer explanation goes below the text, not between its parts
+        self.sentences.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+        lay.addStretch(1)
         self._chips: list[FactorChip] = []
         # The "Why?" chain is built when it is seen (opened), not on every step: building its widgets was
         # most of the cost of a step while it is closed.

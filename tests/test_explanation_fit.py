@@ -20,3 +20,25 @@ def test_the_explanation_fits_its_text_at_every_computation(open_window, no_dial
         room = max(EXPLANATION_MIN_HEIGHT, panel.height() * 45 // 100)
         assert scroll.viewport().height() >= min(need, room), (ex.record.target, need, scroll.height())
     assert len(heights) >= 3  # explanations of different lengths were fitted, not one size for all
+
+
+def test_the_card_keeps_its_height_within_an_iteration_and_fits_afresh_in_the_next(open_window, no_dialogs):
+    w = open_window((1400, 880))
+    panel = w.equations
+    scroll = panel.explanation_scroll
+    heights, needs = [], set()
+    QTest.keyClick(w.diagram, Qt.Key_F11)
+    QApplication.processEvents()
+    while w.controller.state.mode != "complete":  # through the first iteration, computation by computation
+        QTest.keyClick(w.diagram, Qt.Key_F11)
+        QApplication.processEvents()
+        heights.append(scroll.maximumHeight())
+        needs.add(panel._explanation_height(scroll.viewport().width()) + 4)
+        assert len(heights) <= 43
+    assert heights == sorted(heights) and len(needs) >= 3  # it grew to the longest, never jumped back
+    assert heights[-1] == max(needs)
+    QTest.keyClick(w.diagram, Qt.Key_F11)  # computation 1 of the next iteration: fitted to its own text
+    QApplication.processEvents()
+    assert scroll.maximumHeight() == panel._explanation_height(scroll.viewport().width()) + 4 < heights[-1]
+    # the text starts at the top of the card, whatever room is left below it
+    assert panel.explanation.sentences.alignment() & Qt.AlignTop
