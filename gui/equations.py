@@ -242,7 +242,7 @@ class QtEquationsPanel(QWidget):
             return max(h, ex.sizeHint().height())
         m = lay.contentsMargins()
         inner = w - m.left() - m.right()
-        shown = [wd for wd in (ex.sentences, ex.why_button) if not wd.isHidden()]
+        shown = [wd for wd in (ex.sentences_box, ex.why_button) if not wd.isHidden()]
         h = m.top() + m.bottom() + lay.spacing() * max(0, len(shown) - 1)
         for wd in shown:
             h += wd.heightForWidth(inner) if wd.hasHeightForWidth() else wd.sizeHint().height()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
@@ -121,6 +121,44 @@ def _operator(text: str) -> QLabel:
     return lab
 
 
+class _LabelBox(QWidget):
+    """Holds one word-wrapped label without a layout, so that a new text repaints the label only.
+
+    A label in a layout asks the whole card (and the panel around it) to lay out again on every new text:
+    about a millisecond on each F11.  Here the label's request reaches a parent with no layout, which ignores
+    it, and the box asks its own layout again only when the text's height at its width changed.
+    """
+
+    def __init__(self, label: QLabel) -> None:
+        super().__init__()
+        self.label = label
+        label.setParent(self)
+        policy = QSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def setText(self, text: str) -> None:
+        before = self.label.heightForWidth(self.width())
+        self.label.setText(text)
+        if self.label.heightForWidth(self.width()) != before:
+            self.updateGeometry()
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, w: int) -> int:
+        return self.label.heightForWidth(w)
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.label.sizeHint().width(), self.heightForWidth(max(self.width(), 200)))
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, 0)
+
+    def resizeEvent(self, event) -> None:
+        self.label.setGeometry(self.rect())
+
+
 class QtExplanation(QWidget):
     """The meaning of one computation and its "Why?" chain.
 
@@ -141,7 +179,8 @@ class QtExplanation(QWidget):
         self.sentences = plain_label()
         self.sentences.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.sentences.setAccessibleName("What this computation means")
-        lay.addWidget(self.sentences)
+        self.sentences_box = _LabelBox(self.sentences)
+        lay.addWidget(self.sentences_box)
         self.why_button = QToolButton()
         self.why_button.setText("Why?")
         self.why_button.setCheckable(True)
@@ -187,7 +226,7 @@ class QtExplanation(QWidget):
             self.clear()
             return
         self.record = rec
-        self.sentences.setText(explain(rec, trace, network, digits))
+        self.sentences_box.setText(explain(rec, trace, network, digits))
         factors = chain_factors(rec, trace)
         self._pending_chain = (rec, factors, digits)
         if self.why_frame.isVisibleTo(self):
@@ -200,7 +239,7 @@ class QtExplanation(QWidget):
     def clear(self, message: str = "") -> None:
         """Show *message* (plain text) instead of an explanation."""
         self.record = None
-        self.sentences.setText(message)
+        self.sentences_box.setText(message)
         self._pending_chain = None
         self._fill_chain(None, [], 9)
         self.why_button.setVisible(False)
