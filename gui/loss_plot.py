@@ -374,15 +374,17 @@ class QtLossPlot(QWidget):
         tey = self._test_points(ty, ex)
         txd, tyd = decimate(ex, tey) if len(tey) else (ex[:0], tey)
         # Most iterations end no epoch: the epoch curves are set again only when their points changed.
-        drawn = self._epochs_drawn
-        if drawn is None or not all(np.array_equal(a, b, equal_nan=True)
-                                    for a, b in zip(drawn, (exd, eyd, txd, tyd))):
-            for curve, dots, x, v in ((self.epoch_curve, self.epoch_dots, exd, eyd),
-                                      (self.test_curve, self.test_dots, txd, tyd)):
-                v = _log10(v) if self._log else v
-                curve.setData(x, v, connect="finite")
-                dots.setData(x if marked else x[:0], v if marked else v[:0])
-            self._epochs_drawn = (exd.copy(), eyd.copy(), txd.copy(), tyd.copy())
+        # Each curve is set only when its own points changed (a curve set again, even empty, is measured and
+        # repainted again).
+        drawn = self._epochs_drawn or (None, None)
+        for k, (curve, dots, x, v) in enumerate(((self.epoch_curve, self.epoch_dots, exd, eyd),
+                                                 (self.test_curve, self.test_dots, txd, tyd))):
+            if drawn[k] is not None and all(np.array_equal(a, b, equal_nan=True) for a, b in zip(drawn[k], (x, v))):
+                continue
+            self._epochs_drawn = drawn = (*drawn[:k], (x.copy(), v.copy()), *drawn[k + 1:])
+            v = _log10(v) if self._log else v
+            curve.setData(x, v, connect="finite")
+            dots.setData(x if marked else x[:0], v if marked else v[:0])
         eyd = np.concatenate([eyd, tyd])
         self.marker.setValue(state.iteration)
         self._update_future(state, y, off)
