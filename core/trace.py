@@ -7,15 +7,17 @@ the named operand values and the result.  Records are built by
 """
 from __future__ import annotations
 
+import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Iterator, NamedTuple
+from typing import Callable, Iterator, NamedTuple
 
 import numpy as np
 
 from .network import Element
 from .notation import format_number, substitute
 
-__all__ = ["PHASES", "Computation", "Trace", "format_number"]
+__all__ = ["PHASES", "Computation", "LazyRecords", "Segment", "Trace", "format_number"]
 
 PHASES = ("forward", "loss", "backward", "update")
 
@@ -92,6 +94,75 @@ class Computation(NamedTuple):
         raise KeyError(name)
 
 
+class Segment(NamedTuple):
+    """A run of consecutive records of one phase (and one batch position, or ``None`` for several or none)."""
+
+    start: int
+    count: int
+    phase: str
+    sample: int | None
+
+
+class LazyRecords(Sequence):
+    """A trace's records, each segment made when it is first read.
+
+    A window showing an iteration reads the records of one sample, the loss and the rows on screen: on the
+    moons example about a third of the thousand records.  Each segment is made by its function (which must
+    return exactly ``count`` records numbered from ``start``) at most once; reading them all gives the same
+    list an eager build gives.
+    """
+
+    __slots__ = ("segments", "_makers", "_made", "_starts", "_n")
+
+    def __init__(self, segments: list[tuple[Segment, Callable[[], list[Computation]]]]) -> None:
+        self.segments = [seg for seg, _ in segments]
+        self._makers = [make for _, make in segments]
+        self._made: list[list[Computation] | None] = [None] * len(segments)
+        self._starts = [seg.start for seg in self.segments]
+        self._n = sum(seg.count for seg in self.segments)
+
+    def segment(self, k: int) -> list[Computation]:
+        """The records of segment *k* (made now if they were not yet)."""
+        got = self._made[k]
+        if got is None:
+            seg = self.segments[k]
+            got = self._makers[k]()
+            if len(got) != seg.count or (got and got[0].index != seg.start):
+                raise RuntimeError(f"trace segment {k} ({seg.phase}) made {len(got)} records, "
+                                   f"{seg.count} expected")  # a builder's counts are wrong: never shown wrong
+            self._made[k] = got
+            self._makers[k] = None  # what it read may go
+        return got
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(self._n))]
+        if k < 0:
+            k += self._n
+        if not 0 <= k < self._n:
+            raise IndexError("record index out of range")
+        j = bisect.bisect_right(self._starts, k) - 1
+        return self.segment(j)[k - self._starts[j]]
+
+    def __iter__(self) -> Iterator[Computation]:
+        for j in range(len(self.segments)):
+            yield from self.segment(j)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (LazyRecords, list, tuple)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def made(self) -> int:
+        """How many segments were made so far (for tests and benchmarks)."""
+        return sum(m is not None for m in self._made)
+
+
 @dataclass
 class Trace:
     """The ordered computations of one iteration.
@@ -110,7 +181,7 @@ class Trace:
 
     iteration: int
     batch: np.ndarray
-    records: list[Computation] = field(default_factory=list)
+    records: Sequence[Computation] = field(default_factory=list)  # a list, or LazyRecords from the builder
     loss: float = float("nan")
 
     def __len__(self) -> int:
@@ -128,6 +199,55 @@ class Trace:
             if r.target == target and (sample is None or r.sample == sample):
                 return r
         raise KeyError(target)
+
+    def _segments(self) -> list[tuple[Segment, Callable[[], list[Computation]]]]:
+        """The records as segments: the lazy ones' own, else runs of one phase and sample found by reading."""
+        recs = self.records
+        if isinstance(recs, LazyRecords):
+            return [(seg, (lambda j=j: recs.segment(j))) for j, seg in enumerate(recs.segments)]
+        out, k = [], 0
+        while k < len(recs):
+            r, j = recs[k], k
+            while j < len(recs) and recs[j].phase == r.phase and recs[j].sample == r.sample:
+                j += 1
+            out.append((Segment(k, j - k, r.phase, r.sample), (lambda a=k, b=j: list(recs[a:b]))))
+            k = j
+        return out
+
+    def phases(self) -> list[tuple[str, int, int]]:
+        """``(phase, first index, count)`` of each run of records of one phase, in order (without reading
+        the records of a lazily built trace)."""
+        out: list[list] = []
+        for seg, _ in self._segments():
+            if out and out[-1][0] == seg.phase:
+                out[-1][2] += seg.count
+            else:
+                out.append([seg.phase, seg.start, seg.count])
+        return [tuple(p) for p in out]
+
+    def sample_records(self, sample: int | None) -> list[Computation]:
+        """The records shown for batch position *sample*: its own, those of no sample (gradients, updates, the
+        batch's loss) and the total loss, in order.  A lazily built trace makes only the segments they are in."""
+        out = []
+        for seg, make in self._segments():
+            if seg.sample is None or seg.sample == sample or seg.phase == "loss":
+                out += [r for r in make() if r.sample is None or r.sample == sample or r.kind == "total_loss"]
+        return out
+
+    def phase_records(self, phase: str) -> list[Computation]:
+        """The records of *phase*, in order."""
+        return [r for seg, make in self._segments() if seg.phase == phase for r in make()]
+
+    def first_index(self, sample: int) -> int | None:
+        """The index of the first record of batch position *sample* (None when none belongs to it)."""
+        for seg, make in self._segments():
+            if seg.sample == sample:
+                return seg.start
+            if seg.sample is None and seg.phase == "loss":  # a loss segment mixes samples: look inside
+                k = next((r.index for r in make() if r.sample == sample), None)
+                if k is not None:
+                    return k
+        return None
 
     def for_element(self, element: Element) -> list[Computation]:
         """Every record that belongs to *element* (a neuron's forward values and

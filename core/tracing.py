@@ -12,7 +12,9 @@ are equal, as in the worked example — where the layer's name ``b1`` is used.
 """
 from __future__ import annotations
 
-from typing import Any
+import copy
+from functools import partial
+from typing import Any, Callable
 
 import numpy as np
 
@@ -23,7 +25,19 @@ from .notation import MAX_TERMS, elide, sample_suffix, sum_template
 from .optimizer import OptimizerState, schedule_record, update_records
 from .regularization import Regularizer
 from .settings import TrainingSettings
-from .trace import Computation, Trace
+from .trace import Computation, LazyRecords, Segment, Trace
+
+
+class _Numbered(list):
+    """A segment's records as they are made: ``len`` counts from the segment's first index, which numbers
+    each record as in the whole trace."""
+
+    def __init__(self, start: int) -> None:
+        super().__init__()
+        self.start = start
+
+    def __len__(self) -> int:
+        return self.start + super().__len__()
 
 
 def shared_bias_layers(network: Network, settings: TrainingSettings) -> list[bool]:
@@ -60,6 +74,7 @@ class TraceBuilder:
         # sample's position in the batch, never on the numbers: they are made once per builder and reused by
         # every later iteration (the simulation keeps its builder while ``fits`` holds).
         self._strings: dict[tuple, Any] = {}
+        self._counts: dict[int, list[int]] = {}  # records per segment, by batch size (see build)
         self.key = trace_key(network, settings)
 
     def fits(self, network: Network, settings: TrainingSettings) -> bool:
@@ -72,25 +87,80 @@ class TraceBuilder:
 
         *network* (the parameters before the update) defaults to the one the
         builder was made for; it must have the same structure (see :meth:`fits`).
+
+        The records are made in segments (a layer's forward pass for one sample, the loss, one sample's
+        deltas of a layer, a layer's gradients, the updates).  The first trace of each batch size is made
+        whole and its segments counted; later ones are :class:`~.trace.LazyRecords` whose segments are made
+        when read (a window shows one sample's and the rows on screen), from copies of everything they read.
         """
         if network is not None:
             self.net = network
         p: Pass = computed.pass_
+        B = p.outs[0].shape[0]
+        # a copy of this builder holds what this iteration's records are made of, so that they can be made
+        # later, after the network, the optimizer's state and this builder have moved on
+        ctx = copy.copy(self)
+        ctx.net = self.net.copy()
+        ctx._p, ctx._computed, ctx._targets = p, computed, np.array(targets)
+        ctx._state_before, ctx._updates_done = state_before.copy(), updates_done
+        ctx.B, ctx._sfxs = B, [sample_suffix(k, B) for k in range(B)]
+        ctx._lists = None
+        plan = ctx._plan()
         tr = Trace(iteration, np.asarray(batch), [], computed.loss)
-        # Plain Python floats read from lists are many times cheaper than indexing numpy arrays element by element.
-        self._lists = {name: [None if a is None else a.tolist() for a in getattr(p, name) or ()]
-                       for name in ("outs", "nets", "errors", "fprimes", "deltas")}
-        self._W = [w.tolist() for w in self.net.weights]
-        self._dW = None if p.delta_weights is None else [None if w is None else w.tolist() for w in p.delta_weights]
-        self._rec = tr.records
-        self._targets = targets
-        self.B = p.outs[0].shape[0]
-        self._sfxs = [sample_suffix(k, self.B) for k in range(self.B)]
-        self._forward(p)
-        self._loss(p, computed)
-        self._backward(p, computed)
-        self._updates(computed, state_before, updates_done)
+        counts = self._counts.get(B)
+        if counts is None:  # made whole, and counted for the next ones
+            ctx._rec = tr.records
+            counts = []
+            for _, _, make in plan:
+                n = len(tr.records)
+                make()
+                counts.append(len(tr.records) - n)
+            self._counts[B] = counts
+            return tr
+        segments, start = [], 0
+        for (phase, sample, make), n in zip(plan, counts):
+            segments.append((Segment(start, n, phase, sample), ctx._maker(start, make)))
+            start += n
+        tr.records = LazyRecords(segments)
         return tr
+
+    def _plan(self) -> list[tuple[str, int | None, Callable[[], None]]]:
+        """``(phase, sample or None, make)`` of each segment, in the order the records are performed: the
+        forward pass layer by layer, the loss, then from the output layer back each layer's deltas and its
+        gradients, then the updates.  ``make`` appends the segment's records to ``self._rec``."""
+        net, B, L = self.net, self.B, self.net.n_layers
+        plan: list[tuple[str, int | None, Callable[[], None]]] = []
+        for l in range(L):
+            plan += [("forward", s, partial(self._forward_sample, l, s)) for s in range(B)]
+        plan.append(("loss", None, self._loss))
+        plan += [("backward", s, partial(self._output_deltas, s)) for s in range(B)]
+        plan.append(("backward", None, partial(self._layer_gradients, L - 1)))
+        for l in range(L - 2, -1, -1):
+            plan += [("backward", s, partial(self._hidden_deltas, l, s)) for s in range(B)]
+            plan.append(("backward", None, partial(self._layer_gradients, l)))
+        plan.append(("update", None, self._updates))
+        del net
+        return plan
+
+    def _maker(self, start: int, make: Callable[[], None]) -> Callable[[], list[Computation]]:
+        def made() -> list[Computation]:
+            self._rec = _Numbered(start)
+            make()
+            return list(self._rec)
+        return made
+
+    def _values(self) -> dict:
+        # Plain Python floats read from lists are many times cheaper than indexing numpy arrays element by
+        # element; converted once per iteration, when its first segment is made.
+        if self._lists is None:
+            p = self._p
+            self._lists = {name: [None if a is None else a.tolist() for a in getattr(p, name) or ()]
+                           for name in ("outs", "nets", "errors", "fprimes", "deltas")}
+            self._W = [w.tolist() for w in self.net.weights]
+            self._dW = None if p.delta_weights is None else [None if w is None else w.tolist()
+                                                             for w in p.delta_weights]
+            self._b = [b.tolist() for b in self.net.biases]
+        return self._lists
 
     # -- helpers ---------------------------------------------------------------------------------
     def _add(self, phase, kind, element, sample, target, expansion, template, operands, result,
@@ -131,26 +201,26 @@ class TraceBuilder:
         return out
 
     # -- phases ----------------------------------------------------------------------------------
-    def _forward(self, p: Pass) -> None:
-        net, rec, B = self.net, self._rec, self.B
-        outs, nets = self._lists["outs"], self._lists["nets"]
-        for l in range(net.n_layers):
-            act = net.activations[l]
-            W, b = self._W[l], net.biases[l].tolist()
-            n_out = net.sizes[l + 1]
-            for s in range(B):
-                x, z, y = outs[l][s], nets[l][s], outs[l + 1][s]
-                for j in range(n_out):
-                    target, expansion, template, names, shown, el = self._sum_strings(l, j, s)
-                    w = W[j]
-                    values = [v for i in shown for v in (w[i], x[i])]
-                    values.append(b[j])
-                    rec.append(Computation(len(rec), "forward", "weighted_sum", el, s, target, expansion, template,
-                                           tuple(zip(names, values)), z[j]))
-                for j in range(n_out):
-                    target, expansion, template, names, idx, el = self._activation_strings(l, j, s, act)
-                    rec.append(Computation(len(rec), "forward", "activation", el, s, target, expansion, template,
-                                           tuple(zip(names, [z[k] for k in idx])), y[j]))
+    def _forward_sample(self, l: int, s: int) -> None:
+        """Layer *l*'s weighted sums, then its activations, for batch position *s*."""
+        lists = self._values()
+        net, rec = self.net, self._rec
+        act = net.activations[l]
+        W, b = self._W[l], self._b[l]
+        n_out = net.sizes[l + 1]
+        outs, nets = lists["outs"], lists["nets"]
+        x, z, y = outs[l][s], nets[l][s], outs[l + 1][s]
+        for j in range(n_out):
+            target, expansion, template, names, shown, el = self._sum_strings(l, j, s)
+            w = W[j]
+            values = [v for i in shown for v in (w[i], x[i])]
+            values.append(b[j])
+            rec.append(Computation(len(rec), "forward", "weighted_sum", el, s, target, expansion, template,
+                                   tuple(zip(names, values)), z[j]))
+        for j in range(n_out):
+            target, expansion, template, names, idx, el = self._activation_strings(l, j, s, act)
+            rec.append(Computation(len(rec), "forward", "activation", el, s, target, expansion, template,
+                                   tuple(zip(names, [z[k] for k in idx])), y[j]))
 
     def _sum_strings(self, l: int, j: int, s: int) -> tuple:
         """Target, expansion, template, operand names, shown inputs and element of neuron j's weighted sum."""
@@ -186,7 +256,8 @@ class TraceBuilder:
                                         tuple(idx), Element("neuron", l + 1, j))
         return got
 
-    def _loss(self, p: Pass, computed: Any) -> None:
+    def _loss(self) -> None:
+        p, computed = self._p, self._computed
         net = self.net
         L = net.n_layers
         B = self.B
@@ -223,20 +294,8 @@ class TraceBuilder:
             self._add("loss", "total_loss", LOSS_ELEMENT, None, "E_total", "E_data + E_reg", "{0} + {1}",
                       [("E_data", p.loss), ("E_reg", computed.penalty)], computed.loss)
 
-    def _backward(self, p: Pass, computed: Any) -> None:
-        """Deltas from the output layer back to the first hidden layer, each layer's gradients after its deltas."""
-        net = self.net
-        L = net.n_layers
-        for s in range(self.B):
-            self._output_deltas(p, s)
-        self._layer_gradients(p, computed, L - 1)
-        for l in range(L - 2, -1, -1):
-            for s in range(self.B):
-                for j in range(net.sizes[l + 1]):
-                    self._hidden_delta(p, l, s, j)
-            self._layer_gradients(p, computed, l)
-
-    def _output_deltas(self, p: Pass, s: int) -> None:
+    def _output_deltas(self, s: int) -> None:
+        p = self._p
         net, L, sx = self.net, self.net.n_layers, self._sfx(s)
         syms = []
         for j in range(net.sizes[-1]):
@@ -251,8 +310,13 @@ class TraceBuilder:
                 p.deltas[-1][s]):
             self._add("backward", kind, Element("neuron", L, j), s, target, expansion, template, ops, result)
 
+    def _hidden_deltas(self, l: int, s: int) -> None:
+        """The deltas of dense layer *l*'s neurons for batch position *s*."""
+        for j in range(self.net.sizes[l + 1]):
+            self._hidden_delta(self._p, l, s, j)
+
     def _hidden_delta(self, p: Pass, l: int, s: int, j: int) -> None:
-        L = self._lists
+        L = self._values()
         updated = p.delta_weights is not None
         (el, dE_dout, dout_dnet, out_sym, net_sym, delta_sym, expansion, template, names, shown,
          d_tmpl) = self._hidden_strings(l, s, j, updated)
@@ -292,7 +356,9 @@ class TraceBuilder:
                                         (d_expansion, d_template))
         return got
 
-    def _layer_gradients(self, p: Pass, computed: Any, l: int) -> None:
+    def _layer_gradients(self, l: int) -> None:
+        p, computed = self._p, self._computed
+        self._values()
         net = self.net
         reg = self.reg.active
         rec = self._rec
@@ -359,7 +425,8 @@ class TraceBuilder:
             got = self._strings[key] = (f"(1/{B})·Σₛ δ_{name}⁽ˢ⁾·{x_sym}", f"({tmpl}) / {B}", tuple(names), shown)
         return got
 
-    def _updates(self, computed: Any, state_before: OptimizerState, updates_done: int) -> None:
+    def _updates(self) -> None:
+        computed, state_before, updates_done = self._computed, self._state_before, self._updates_done
         net, s = self.net, self.s
         sched = schedule_record(s, updates_done)
         if sched is not None:

@@ -287,8 +287,8 @@ class QtEquationsPanel(QWidget):
 
     def _loss_html(self, state: ViewState) -> str:
         d = state.display.precision
-        recs = [r for r in state.trace.records
-                if r.phase == "loss" and (r.sample in (None, state.sample) or r.kind == "total_loss")]
+        recs = [r for r in state.trace.phase_records("loss")
+                if r.sample in (None, state.sample) or r.kind == "total_loss"]
         parts = ["<h3>Loss</h3>", _traced_sample_html(state)]
         for r in recs[:MAX_LOSS_LINES]:
             parts.append(_record_html(state, r, d, ""))

@@ -8,6 +8,9 @@ costs nothing until rows are painted.
 """
 from __future__ import annotations
 
+import bisect
+from collections.abc import Sequence
+
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPointF, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QTextDocument, QTextOption, QTransform
 from PySide6.QtWidgets import (
@@ -38,13 +41,62 @@ _NO_WRAP = QTextOption()
 _NO_WRAP.setWrapMode(QTextOption.NoWrap)
 
 
+class _Rows(Sequence):
+    """The list's rows, a phase's title before its computations, read from the trace when asked: a trace made
+    lazily makes only the records of the rows on screen (see :class:`backprop_lab.core.LazyRecords`)."""
+
+    def __init__(self, trace) -> None:
+        self._records = trace.records if trace is not None else []
+        phases = trace.phases() if trace is not None else []
+        self._titles = [PHASE_TITLES[phase] for phase, _, _ in phases]
+        # the row of each phase's title, and the first record index of each phase
+        self._title_rows = [start + k for k, (_, start, _) in enumerate(phases)]
+        self._starts = [start for _, start, _ in phases]
+        self._n = len(self._records) + len(phases)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, row: int):
+        if row < 0:
+            row += self._n
+        if not 0 <= row < self._n:
+            raise IndexError("row out of range")
+        k = bisect.bisect_right(self._title_rows, row) - 1
+        if self._title_rows[k] == row:
+            return self._titles[k]
+        return self._records[row - k - 1]
+
+    def row_of(self, index: int) -> int:
+        """The row of record *index*."""
+        return index + bisect.bisect_right(self._starts, index)
+
+
+class _RowOf:
+    """``{record index: row}`` as the rows compute it (``get`` and ``[]`` of a dict)."""
+
+    def __init__(self, rows: _Rows, n: int) -> None:
+        self._rows, self._n = rows, n
+
+    def get(self, index, default=None):
+        if index is None or not 0 <= index < self._n:
+            return default
+        return self._rows.row_of(index)
+
+    def __getitem__(self, index: int) -> int:
+        row = self.get(index)
+        if row is None:
+            raise KeyError(index)
+        return row
+
+
 class IterationModel(QAbstractListModel):
     """Rows: a title before each phase, then that phase's computations."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.rows: list[Computation | str] = []
-        self.row_of: dict[int, int] = {}  # record index -> row
+        self.rows: Sequence[Computation | str] = _Rows(None)
+        self.row_of = _RowOf(self.rows, 0)  # record index -> row
         self.trace = None
         self.revealed = 0
         self.preview = True
@@ -82,14 +134,8 @@ class IterationModel(QAbstractListModel):
         if tr is not self.trace or state.display.precision != self.digits or state.hide_future != self.hide:
             self.beginResetModel()
             self.trace, self.digits, self.hide = tr, state.display.precision, state.hide_future
-            self.rows, self.row_of = [], {}
-            phase = None
-            for r in (tr.records if tr is not None else ()):
-                if r.phase != phase:
-                    phase = r.phase
-                    self.rows.append(PHASE_TITLES[phase])
-                self.row_of[r.index] = len(self.rows)
-                self.rows.append(r)
+            self.rows = _Rows(tr)
+            self.row_of = _RowOf(self.rows, len(tr.records) if tr is not None else 0)
             self.revealed, self.preview, self.current = state.revealed, preview, cur
             self.endResetModel()
             return None
@@ -286,7 +332,7 @@ class QtIterationList(QTableView):
             return
         self._opened_at = (state.trace, state.sample)
         m = self.model_
-        first = next((r.index for r in state.trace.records if r.sample == state.sample), None)
+        first = state.trace.first_index(state.sample)
         row = m.row_of.get(first) if first is not None else None
         if row is None:
             return

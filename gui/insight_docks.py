@@ -299,7 +299,7 @@ class InsightDocks(QObject):
         st = c.state
         if st.trace is not None and st.sample_index == index:
             # The equations' list of the whole iteration opens at this sample's forward pass (its inputs).
-            first = next((r.index for r in st.trace.records if r.sample == st.sample), None)
+            first = st.trace.first_index(st.sample)
             lst = self.window.equations.iteration_list
             row = lst.model_.row_of.get(first) if first is not None else None
             if row is not None:

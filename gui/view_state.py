@@ -261,8 +261,7 @@ class VisibleValues:
             return MappingProxyType({})
         if self._trace is not trace or self._key != (sample, len(trace.records)):
             self._trace, self._key = trace, (sample, len(trace.records))
-            chosen = [r for r in trace.records
-                      if r.sample is None or r.sample == sample or r.kind == "total_loss"]
+            chosen = trace.sample_records(sample)  # (of a lazily made trace, only this sample's are made)
             self._indices = [r.index for r in chosen]
             self._entries = [((r.kind, r.element), r) for r in chosen]
         if mode == READY:
