@@ -104,63 +104,65 @@ class TraceBuilder:
         ctx._p, ctx._computed, ctx._targets = p, computed, np.array(targets)
         ctx._state_before, ctx._updates_done = state_before.copy(), updates_done
         ctx.B, ctx._sfxs = B, [sample_suffix(k, B) for k in range(B)]
-        ctx._lists = None
+        ctx._vals = {}  # the engine's arrays as lists, made with the first segment (shared by its copies)
         plan = ctx._plan()
         tr = Trace(iteration, np.asarray(batch), [], computed.loss)
         counts = self._counts.get(B)
         if counts is None:  # made whole, and counted for the next ones
             ctx._rec = tr.records
             counts = []
-            for _, _, make in plan:
+            for _, _, make, args in plan:
                 n = len(tr.records)
-                make()
+                make(ctx, *args)
                 counts.append(len(tr.records) - n)
             self._counts[B] = counts
             return tr
         segments, start = [], 0
-        for (phase, sample, make), n in zip(plan, counts):
-            segments.append((Segment(start, n, phase, sample), ctx._maker(start, make)))
+        for (phase, sample, make, args), n in zip(plan, counts):
+            segments.append((Segment(start, n, phase, sample), partial(ctx._made, start, make, args)))
             start += n
         tr.records = LazyRecords(segments)
         return tr
 
-    def _plan(self) -> list[tuple[str, int | None, Callable[[], None]]]:
-        """``(phase, sample or None, make)`` of each segment, in the order the records are performed: the
-        forward pass layer by layer, the loss, then from the output layer back each layer's deltas and its
-        gradients, then the updates.  ``make`` appends the segment's records to ``self._rec``."""
-        net, B, L = self.net, self.B, self.net.n_layers
-        plan: list[tuple[str, int | None, Callable[[], None]]] = []
+    def _plan(self) -> list[tuple[str, int | None, Callable[..., None], tuple]]:
+        """``(phase, sample or None, make, args)`` of each segment, in the order the records are performed:
+        the forward pass layer by layer, the loss, then from the output layer back each layer's deltas and
+        its gradients, then the updates.  ``make(builder, *args)`` appends the records to ``builder._rec``."""
+        B, L = self.B, self.net.n_layers
+        cls = TraceBuilder
+        plan: list[tuple[str, int | None, Callable[..., None], tuple]] = []
         for l in range(L):
-            plan += [("forward", s, partial(self._forward_sample, l, s)) for s in range(B)]
-        plan.append(("loss", None, self._loss))
-        plan += [("backward", s, partial(self._output_deltas, s)) for s in range(B)]
-        plan.append(("backward", None, partial(self._layer_gradients, L - 1)))
+            plan += [("forward", s, cls._forward_sample, (l, s)) for s in range(B)]
+        plan.append(("loss", None, cls._loss, ()))
+        plan += [("backward", s, cls._output_deltas, (s,)) for s in range(B)]
+        plan.append(("backward", None, cls._layer_gradients, (L - 1,)))
         for l in range(L - 2, -1, -1):
-            plan += [("backward", s, partial(self._hidden_deltas, l, s)) for s in range(B)]
-            plan.append(("backward", None, partial(self._layer_gradients, l)))
-        plan.append(("update", None, self._updates))
-        del net
+            plan += [("backward", s, cls._hidden_deltas, (l, s)) for s in range(B)]
+            plan.append(("backward", None, cls._layer_gradients, (l,)))
+        plan.append(("update", None, cls._updates, ()))
         return plan
 
-    def _maker(self, start: int, make: Callable[[], None]) -> Callable[[], list[Computation]]:
-        def made() -> list[Computation]:
-            self._rec = _Numbered(start)
-            make()
-            return list(self._rec)
-        return made
+    def _made(self, start: int, make: Callable[..., None], args: tuple) -> list[Computation]:
+        """One segment's records, numbered from *start* (on a copy of this builder: segments may be made in
+        any order, and from another thread, without sharing the list being filled)."""
+        b = copy.copy(self)
+        b._rec = _Numbered(start)
+        make(b, *args)
+        return list(b._rec)
 
     def _values(self) -> dict:
         # Plain Python floats read from lists are many times cheaper than indexing numpy arrays element by
         # element; converted once per iteration, when its first segment is made.
-        if self._lists is None:
+        v = self._vals
+        if not v:
             p = self._p
-            self._lists = {name: [None if a is None else a.tolist() for a in getattr(p, name) or ()]
-                           for name in ("outs", "nets", "errors", "fprimes", "deltas")}
-            self._W = [w.tolist() for w in self.net.weights]
-            self._dW = None if p.delta_weights is None else [None if w is None else w.tolist()
-                                                             for w in p.delta_weights]
-            self._b = [b.tolist() for b in self.net.biases]
-        return self._lists
+            lists = {name: [None if a is None else a.tolist() for a in getattr(p, name) or ()]
+                     for name in ("outs", "nets", "errors", "fprimes", "deltas")}
+            dW = None if p.delta_weights is None else [None if w is None else w.tolist() for w in p.delta_weights]
+            # one update: another thread making a segment sees an empty dict or a whole one
+            v.update(lists=lists, W=[w.tolist() for w in self.net.weights], dW=dW,
+                     b=[b.tolist() for b in self.net.biases])
+        return v
 
     # -- helpers ---------------------------------------------------------------------------------
     def _add(self, phase, kind, element, sample, target, expansion, template, operands, result,
@@ -203,10 +205,11 @@ class TraceBuilder:
     # -- phases ----------------------------------------------------------------------------------
     def _forward_sample(self, l: int, s: int) -> None:
         """Layer *l*'s weighted sums, then its activations, for batch position *s*."""
-        lists = self._values()
+        v = self._values()
+        lists = v["lists"]
         net, rec = self.net, self._rec
         act = net.activations[l]
-        W, b = self._W[l], self._b[l]
+        W, b = v["W"][l], v["b"][l]
         n_out = net.sizes[l + 1]
         outs, nets = lists["outs"], lists["nets"]
         x, z, y = outs[l][s], nets[l][s], outs[l + 1][s]
@@ -316,11 +319,12 @@ class TraceBuilder:
             self._hidden_delta(self._p, l, s, j)
 
     def _hidden_delta(self, p: Pass, l: int, s: int, j: int) -> None:
-        L = self._values()
+        v = self._values()
+        L = v["lists"]
         updated = p.delta_weights is not None
         (el, dE_dout, dout_dnet, out_sym, net_sym, delta_sym, expansion, template, names, shown,
          d_tmpl) = self._hidden_strings(l, s, j, updated)
-        W = self._dW[l + 1] if updated else self._W[l + 1]
+        W = v["dW"][l + 1] if updated else v["W"][l + 1]
         d_next = L["deltas"][l + 1][s]
         values = [v for k in shown for v in (d_next[k], W[k][j])]
         err, fp, out, z = L["errors"][l][s][j], L["fprimes"][l][s][j], L["outs"][l + 1][s][j], L["nets"][l][s][j]
@@ -389,7 +393,7 @@ class TraceBuilder:
         return got
 
     def _gradient_formula(self, p: Pass, l: int, j: int, i: int, is_bias: bool, pname: str):
-        L, B = self._lists, self.B
+        L, B = self._values()["lists"], self.B
         name = self._n(l + 1, j)
         if L["errors"][l] is not None and L["fprimes"][l] is not None and B == 1:
             expansion = f"∂E/∂out_{name} · ∂out_{name}/∂net_{name} · ∂net_{name}/∂{pname}"

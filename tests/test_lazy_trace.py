@@ -73,3 +73,30 @@ def test_reading_one_sample_makes_only_its_segments():
     assert recs[-1] is every[-1] and recs[5:9] == every[5:9]
     with pytest.raises(IndexError):
         recs[len(every)]
+
+
+def test_segments_read_from_several_threads_at_once_are_the_same_records():
+    import threading
+    sim = load_example("moons")
+    sim.step()
+    for _ in range(3):
+        whole = list(_whole(sim))
+        tr = sim.step()
+        assert isinstance(tr.records, LazyRecords)
+        got, start = [], threading.Barrier(4)
+
+        def read(order):
+            start.wait()
+            recs = tr.records
+            got.append([recs[k] for k in order])
+        n = len(whole)
+        orders = [range(n), range(n - 1, -1, -1), range(0, n, 2), range(1, n, 3)]
+        threads = [threading.Thread(target=read, args=(o,)) for o in orders]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(got) == 4
+        for o in orders:
+            assert [whole[k] for k in o] in got
+        assert list(tr.records) == whole
