@@ -19,7 +19,7 @@ from .optimizer import OptimizerState
 from .settings import TrainingSettings
 from .simulation import RunResult, Simulation
 from .statefile import EXAMPLES, example_path, load_example
-from .trace import Computation, LazyRecords, Segment, Trace, format_number
+from .trace import SHARED_KINDS, Computation, LazyRecords, Segment, Trace, format_number
 from .tracing import shared_bias_layers
 
 # Simulation.load/from_dict/to_dict/save use the state-file functions; registering them here keeps
@@ -31,6 +31,7 @@ __all__ = [
     "StateFileError", "LOSSES", "Loss", "get_loss", "INIT_SCHEMES", "Element", "Network", "initialize",
     "symmetric_groups", "shared_bias_layers",
     "GradientCheck", "OptimizerState", "RunResult", "Simulation", "TrainingSettings",
-    "Computation", "LazyRecords", "Segment", "Trace", "format_number", "example_path", "load_example", "EXAMPLES",
+    "Computation", "LazyRecords", "SHARED_KINDS", "Segment", "Trace", "format_number", "example_path",
+    "load_example", "EXAMPLES",
     "load_in_process", "save_in_process",
 ]

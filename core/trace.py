@@ -17,7 +17,7 @@ import numpy as np
 from .network import Element
 from .notation import format_number, substitute
 
-__all__ = ["PHASES", "Computation", "LazyRecords", "Segment", "Trace", "format_number"]
+__all__ = ["PHASES", "SHARED_KINDS", "Computation", "LazyRecords", "Segment", "Trace", "format_number"]
 
 PHASES = ("forward", "loss", "backward", "update")
 
@@ -92,6 +92,11 @@ class Computation(NamedTuple):
             if n == name:
                 return v
         raise KeyError(name)
+
+
+#: The kinds of :meth:`Trace.shared_records` (no other record has them).
+SHARED_KINDS = frozenset({"gradient", "regularization", "learning_rate", "velocity", "first_moment",
+                          "second_moment", "bias_correction", "update"})
 
 
 class Segment(NamedTuple):
@@ -225,14 +230,22 @@ class Trace:
                 out.append([seg.phase, seg.start, seg.count])
         return [tuple(p) for p in out]
 
-    def sample_records(self, sample: int | None) -> list[Computation]:
+    def sample_records(self, sample: int | None, shared: bool = True) -> list[Computation]:
         """The records shown for batch position *sample*: its own, those of no sample (gradients, updates, the
-        batch's loss) and the total loss, in order.  A lazily built trace makes only the segments they are in."""
+        batch's loss) and the total loss, in order.  A lazily built trace makes only the segments they are in.
+
+        With ``shared=False``, without the records of :meth:`shared_records`.
+        """
         out = []
         for seg, make in self._segments():
-            if seg.sample is None or seg.sample == sample or seg.phase == "loss":
+            if seg.sample == sample or seg.phase == "loss" or (shared and seg.sample is None):
                 out += [r for r in make() if r.sample is None or r.sample == sample or r.kind == "total_loss"]
         return out
+
+    def shared_records(self) -> list[Computation]:
+        """The records of no sample outside the loss: the gradients (and their regularisation) and the updates
+        (with what the optimizer computes on the way), of kinds :data:`SHARED_KINDS`."""
+        return [r for seg, make in self._segments() if seg.sample is None and seg.phase != "loss" for r in make()]
 
     def phase_records(self, phase: str) -> list[Computation]:
         """The records of *phase*, in order."""

@@ -9,13 +9,14 @@ publication redraw each of its parts once.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Callable, Mapping
+from typing import Callable
 
 import numpy as np
 
-from backprop_lab.core import Computation, Element, Network, Trace, TrainingSettings, format_number
+from backprop_lab.core import SHARED_KINDS, Computation, Element, Network, Trace, TrainingSettings, format_number
 
 #: The fine change signals, in the order the controller emits them.
 SIMULATION_REPLACED = "simulation_replaced"
@@ -253,22 +254,74 @@ class VisibleValues:
     def __init__(self) -> None:
         self._trace: Trace | None = None
         self._key: tuple = ()  # (sample, number of records) of the filtered list
-        self._indices: list[int] = []
-        self._entries: list[tuple[tuple, Computation]] = []
+        self._own: _Filtered | None = None  # the sample's records and the loss
+        self._shared: _Filtered | None = None  # gradients and updates (made when first asked for)
 
     def get(self, trace: Trace | None, revealed: int, mode: str, sample: int, hide_future: bool = False) -> Mapping:
         if trace is None:
             return MappingProxyType({})
         if self._trace is not trace or self._key != (sample, len(trace.records)):
             self._trace, self._key = trace, (sample, len(trace.records))
-            chosen = trace.sample_records(sample)  # (of a lazily made trace, only this sample's are made)
-            self._indices = [r.index for r in chosen]
-            self._entries = [((r.kind, r.element), r) for r in chosen]
+            # (of a lazily made trace only this sample's segments are made; the gradients and updates, which
+            # the diagram shows only in its gradient and update views, when a value of theirs is asked for)
+            self._own = _Filtered(trace.sample_records(sample, shared=False))
+            self._shared = _Filtered(None, trace)
         if mode == READY:
-            n = 0 if hide_future else len(self._entries)
+            limit = -1 if hide_future else len(trace.records)
         else:
-            n = bisect.bisect_left(self._indices, revealed)
-        return MappingProxyType(dict(self._entries[:n]))
+            limit = revealed
+        return _Values(self._own, self._shared, limit)
+
+
+class _Filtered:
+    """Records in index order and their ``(kind, element)`` keys (made from *trace* when first needed)."""
+
+    def __init__(self, records: list[Computation] | None, trace: Trace | None = None) -> None:
+        self._records, self._trace = records, trace
+        self._indices: list[int] = []
+        self._entries: list[tuple[tuple, Computation]] = []
+        self._dicts: dict[int, dict] = {}
+
+    def upto(self, limit: int) -> dict:
+        """``{key: record}`` of the records with an index below *limit* (the later of equal keys wins)."""
+        if self._records is None:
+            self._records = self._trace.shared_records()
+            self._trace = None
+        if not self._entries and self._records:
+            self._indices = [r.index for r in self._records]
+            self._entries = [((r.kind, r.element), r) for r in self._records]
+        n = 0 if limit < 0 else bisect.bisect_left(self._indices, limit)
+        d = self._dicts.get(n)
+        if d is None:
+            if len(self._dicts) > 8:
+                self._dicts.clear()
+            d = self._dicts[n] = dict(self._entries[:n])
+        return d
+
+
+class _Values(Mapping):
+    """The visible values of one state: ``get((kind, element))`` (read-only)."""
+
+    __slots__ = ("_own", "_shared", "_limit")
+
+    def __init__(self, own: _Filtered, shared: _Filtered, limit: int) -> None:
+        self._own, self._shared, self._limit = own, shared, limit
+
+    def _part(self, kind: str) -> dict:
+        return (self._shared if kind in SHARED_KINDS else self._own).upto(self._limit)
+
+    def __getitem__(self, key: tuple) -> Computation:
+        return self._part(key[0])[key]
+
+    def get(self, key, default=None):
+        return self._part(key[0]).get(key, default)
+
+    def __iter__(self):
+        yield from self._own.upto(self._limit)
+        yield from self._shared.upto(self._limit)
+
+    def __len__(self) -> int:
+        return len(self._own.upto(self._limit)) + len(self._shared.upto(self._limit))
 
 
 def frozen(a: np.ndarray) -> np.ndarray:

@@ -100,3 +100,33 @@ def test_segments_read_from_several_threads_at_once_are_the_same_records():
         for o in orders:
             assert [whole[k] for k in o] in got
         assert list(tr.records) == whole
+
+
+@pytest.mark.parametrize("example,settings", SETTINGS, ids=[f"{e}-{'-'.join(s) or 'default'}" for e, s in SETTINGS])
+def test_the_visible_values_are_those_of_every_shown_record(example, settings):
+    from backprop_lab.gui.view_state import COMPLETE, READY, STEPPING, VisibleValues
+    sim = load_example(example)
+    if settings:
+        sim.set_training(**settings)
+    sim.step()
+    tr = sim.step()
+    every = list(tr.records)
+    B = len(tr.batch)
+    for sample in sorted({0, B - 1}):
+        shown = [r for r in every if r.sample is None or r.sample == sample or r.kind == "total_loss"]
+        for mode, revealed in ((COMPLETE, len(every)), (STEPPING, len(every) // 3), (STEPPING, 0), (READY, 0)):
+            got = VisibleValues().get(tr, revealed, mode, sample)
+            cut = [r for r in shown if mode == READY or r.index < revealed]
+            want = {(r.kind, r.element): r for r in cut}  # the later of equal keys, as the views read them
+            assert dict(got) == want
+            assert all(got.get(k) is v for k, v in want.items())
+            assert got.get(("update", None)) is None
+    fresh = load_example(example)
+    if settings:
+        fresh.set_training(**settings)
+    fresh.step()
+    lazy = fresh.step()
+    got = VisibleValues().get(lazy, len(lazy.records), COMPLETE, 0)
+    got.get(("activation", every[0].element))
+    if isinstance(lazy.records, LazyRecords) and len(lazy.records.segments) > 8:
+        assert lazy.records.made() < len(lazy.records.segments) // 2  # the gradients and updates not made
