@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -144,6 +144,9 @@ class QtEquationsPanel(QWidget):
         # a scroll bar that came and went with each new text resized the view twice per key press (two layouts
         # and two paints of the whole panel); always there, the view keeps its width
         self.details.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOn)
+        # Every new text sets the bar's steps again, which repaints it even when nothing changed; painted
+        # whole by the style, it need not have the panel behind it painted too (the dock, the splitter, the view).
+        self.details.verticalScrollBar().setAttribute(Qt.WA_OpaquePaintEvent)
         self.details.setAccessibleName("Equations of the selection and the loss")
         self.details.document().setDefaultStyleSheet(
             f"h3 {{ color:{t.heading}; margin-top:6px; margin-bottom:2px; }} .todo {{ color:{t.todo}; }} "
@@ -265,7 +268,21 @@ class QtEquationsPanel(QWidget):
     def _update_details(self, state: ViewState) -> None:
         text = "" if state.trace is None else self._selection_html(state) + self._loss_html(state)
         if text != self._details_html:
-            self.details.setHtml(text)
+            # A new document laid out at the view's width, swapped in: the view keeps its scroll position (the
+            # learner may be reading the Loss further down) and adjusts its scroll bar once, where setHtml on
+            # the shown document emptied it first (two relayouts, two repaints).  The old one, the view's
+            # child, is deleted by setDocument.
+            old = self.details.document()
+            doc = QTextDocument(self.details)
+            doc.setDefaultStyleSheet(old.defaultStyleSheet())
+            doc.setDocumentMargin(old.documentMargin())
+            doc.setDefaultFont(old.defaultFont())
+            doc.setHtml(text)
+            doc.setTextWidth(old.textWidth())
+            bar = self.details.verticalScrollBar()
+            pos = bar.value()
+            self.details.setDocument(doc)
+            bar.setValue(pos)
             self._details_html = text
 
     def _update_list(self, state: ViewState) -> None:

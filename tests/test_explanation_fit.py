@@ -42,3 +42,22 @@ def test_the_card_keeps_its_height_within_an_iteration_and_fits_afresh_in_the_ne
     assert scroll.maximumHeight() == panel._explanation_height(scroll.viewport().width()) + 4 < heights[-1]
     # the text starts at the top of the card, whatever room is left below it
     assert panel.explanation.sentences.alignment() & Qt.AlignTop
+
+
+def test_the_details_keep_their_scroll_position_and_text_across_steps(open_window, no_dialogs):
+    from backprop_lab.core import Element
+    w = open_window((1400, 700))
+    c, details = w.controller, w.equations.details
+    c.select(Element("weight", 1, 0, 0))  # w5: its gradient and update above the Loss
+    for _ in range(2):
+        c.step()
+    QApplication.processEvents()
+    bar = details.verticalScrollBar()
+    assert bar.maximum() > 0  # more than the view shows
+    bar.setValue(bar.maximum())  # the learner scrolled down to the Loss
+    c.step()
+    QApplication.processEvents()
+    assert bar.value() == bar.maximum() > 0
+    text = details.toPlainText()
+    assert f"Current value: {c.state.fmt(c.sim.network.weights[1][0, 0])}" in text
+    assert c.state.fmt(c.state.training_loss) in text
