@@ -119,7 +119,7 @@ class QtNetworkDiagram(QGraphicsView):
         self.edges.clear()
         self.labels.clear()
         self._shown_labels = set()
-        self._edges_drawn = None  # (what the edges were drawn from, (current, selection, second), largest |v|s)
+        self._edges_drawn = None  # (drawn from, (current, selection, second), largest |v|s, (signs, widths))
         net = state.network
         digits = state.display.precision
         prefix = PREFIX[state.display.edge_view]
@@ -135,6 +135,8 @@ class QtNetworkDiagram(QGraphicsView):
         self._theta_index = np.array([net.weight_index(el.layer, el.j, el.i) if el.kind == "weight"
                                       else net.bias_index(el.layer, el.j) for el in lay.edges], dtype=np.intp)
         self._layout_key = self._key(state)
+        self._edge_order = list(lay.edges)
+        self._edge_groups = [(el.layer, el.kind) for el in lay.edges]
         L = net.n_layers
         for (l, j), circle in lay.neurons.items():
             kind = "input" if l == 0 else "output" if l == L else "hidden"
@@ -187,17 +189,35 @@ class QtNetworkDiagram(QGraphicsView):
             # current or selected change (values, widths and the labels of the others stay as drawn).
             touched = {*last[1], cur, sel, second} - {None}
             elements = [el for el in touched if el in self.edges]
-            biggest = last[2]
+            biggest, looks = last[2], last[3]
         else:
-            elements = list(self.edges)
             biggest = {}
             for el, v in values.items():
                 if v is not None:
                     k = (el.layer, el.kind)
                     biggest[k] = max(biggest.get(k, 0.0), abs(v))
-        self._edges_drawn = (key, (cur, sel, second), biggest)
+            looks = self._edge_looks(values, biggest)
+            if last is not None and last[0][0] is self.layout_ and last[0][2:] == key[2:]:
+                # Only the values changed (a step, an edit): the edges whose sign or width changed, those that
+                # were or become current or selected, and the labels shown; the others look as drawn.
+                changed = np.flatnonzero((looks[0] != last[3][0]) | (looks[1] != last[3][1]))
+                order = self._edge_order
+                keep = {order[k] for k in changed} | {*last[1], cur, sel, second} | set(self.layout_.labels) \
+                    | self._shown_labels
+                elements = [el for el in keep if el in self.edges]
+            else:
+                elements = list(self.edges)
+        self._edges_drawn = (key, (cur, sel, second), biggest, looks)
         self._draw_edges(state, elements, values, biggest, prefix, cur, sel, second)
         self.highlighted = cur
+
+    def _edge_looks(self, values: dict, biggest: dict) -> tuple[np.ndarray, np.ndarray]:
+        """``(positive, width)`` of every edge, in the order of ``self.edges``, as :meth:`_draw_edges` sets
+        them (the same arithmetic, for all edges at once)."""
+        v = np.array([np.nan if x is None else x for x in values.values()], dtype=np.float64)
+        m = np.array([biggest.get(k) or 1.0 for k in self._edge_groups], dtype=np.float64)
+        width = np.round(4.0 * (1.0 + 5.0 * np.minimum(np.abs(np.nan_to_num(v)) / m, 1.0))) / 4.0
+        return ~(v < 0), width
 
     def _draw_edges(self, state: ViewState, elements: list[Element], values: dict, biggest: dict, prefix: str,
                     cur: Element | None, sel: Element | None, second: Element | None) -> None:
