@@ -133,14 +133,17 @@ class _LabelBox(QWidget):
         super().__init__()
         self.label = label
         label.setParent(self)
+        self._height = (-1, -1)  # (width, the text's height at that width) last measured
         policy = QSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
 
     def setText(self, text: str) -> None:
-        before = self.label.heightForWidth(self.width())
+        w = self.width()
+        before = self._height if self._height[0] == w else (w, self.label.heightForWidth(w))
         self.label.setText(text)
-        if self.label.heightForWidth(self.width()) != before:
+        self._height = (w, self.label.heightForWidth(w))
+        if self._height != before:
             self.updateGeometry()
 
     def hasHeightForWidth(self) -> bool:
