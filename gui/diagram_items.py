@@ -124,9 +124,10 @@ def draw_text(p: QPainter, rect: QRectF, align: Qt.AlignmentFlag, text: str) -> 
     p.drawText(QPointF(x, y), text)
 
 
-def fitted_font(text: str, px: float, width: float, bold: bool = False) -> QFont:
-    """The largest font up to *px* (not below MIN_PX) in which *text* fits *width*."""
-    w = measure(text, px, bold)
+def fitted_font(text: str, px: float, width: float, bold: bool = False, measured: float | None = None) -> QFont:
+    """The largest font up to *px* (not below MIN_PX) in which *text* fits *width* (*measured*: its width at
+    *px*, when the caller knows it)."""
+    w = measure(text, px, bold) if measured is None else measured
     if w <= width or not text:
         return font(px, bold)
     return font(max(MIN_PX, px * width / w - 0.25), bold)
@@ -453,7 +454,10 @@ class LabelItem(_Item):
     def paint(self, p: QPainter, opt, w=None) -> None:
         name, text, rgb, selected = self.look
         whole = f"{name} {text}" if name else text
-        f = fitted_font(whole, LABEL_PX, self.w - 10)
+        # measured in parts: the name (remembered) and the number (summed from its characters); the whole
+        # string is new with every value and would be laid out each time
+        wide = measure(name + " ", LABEL_PX) + measure(text, LABEL_PX) if name else None
+        f = fitted_font(whole, LABEL_PX, self.w - 10, measured=wide)
         bold = font(f.pixelSize(), True)
         nw = measure(name + " ", f.pixelSize(), True) if name else 0.0
         tw = measure(text, f.pixelSize())
