@@ -17,7 +17,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QVBoxLayout, QWidget
 
 from .controller import SimulationController
@@ -88,6 +88,7 @@ class _Dots(pg.GraphicsObject):
         super().__init__()
         self._brush = QBrush(QColor(color))
         self._r = size / 2
+        self._dot_pen = QPen(QColor(color), size, Qt.SolidLine, Qt.RoundCap)
         self._triangle = triangle
         self._x = self._y = np.zeros(0)
 
@@ -114,19 +115,22 @@ class _Dots(pg.GraphicsObject):
         return QRectF(x0 - m * pw, y0 - m * ph, x1 - x0 + 2 * m * pw, y1 - y0 + 2 * m * ph)
 
     def paint(self, p: QPainter, *args) -> None:
+        if not len(self._x):
+            return
         tr = p.transform()
         points = [tr.map(QPointF(x, y)) for x, y in zip(self._x.tolist(), self._y.tolist())]
         p.resetTransform()  # round dots in pixels, whatever the axes' scales
         p.setRenderHint(QPainter.Antialiasing, True)
+        r = self._r
+        if not self._triangle:  # every dot in one call: a point drawn with a round pen as wide as the dot
+            p.setPen(self._dot_pen)
+            p.drawPoints(QPolygonF(points))
+            return
         p.setPen(Qt.NoPen)
         p.setBrush(self._brush)
-        r = self._r
-        for q in points:
-            if self._triangle:  # pointing down, as pyqtgraph's "t"
-                x, y = q.x(), q.y()
-                p.drawPolygon([QPointF(x - r, y - r * 0.6), QPointF(x + r, y - r * 0.6), QPointF(x, y + r)])
-            else:
-                p.drawEllipse(q, r, r)
+        for q in points:  # pointing down, as pyqtgraph's "t"
+            x, y = q.x(), q.y()
+            p.drawPolygon([QPointF(x - r, y - r * 0.6), QPointF(x + r, y - r * 0.6), QPointF(x, y + r)])
 
 
 class QtLossPlot(QWidget):
