@@ -265,6 +265,8 @@ class Trace:
     def for_element(self, element: Element) -> list[Computation]:
         """Every record that belongs to *element* (a neuron's forward values and
         delta, a weight's gradient and update, ...)."""
+        if element.kind in ("weight", "bias"):  # only gradients and updates belong to a parameter
+            return [r for r in self.shared_records() if r.element == element]
         return [r for r in self.records if r.element == element]
 
     def text(self, digits: int = 9) -> str:

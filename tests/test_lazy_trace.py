@@ -130,3 +130,17 @@ def test_the_visible_values_are_those_of_every_shown_record(example, settings):
     got.get(("activation", every[0].element))
     if isinstance(lazy.records, LazyRecords) and len(lazy.records.segments) > 8:
         assert lazy.records.made() < len(lazy.records.segments) // 2  # the gradients and updates not made
+
+
+def test_a_parameters_records_are_found_without_making_the_samples_segments():
+    from backprop_lab.core import Element
+    sim = load_example("moons")
+    sim.set_training(l2=0.01, momentum=0.9)
+    sim.step()
+    tr = sim.step()
+    w, b = Element("weight", 1, 2, 3), Element("bias", 0, 4)
+    got_w, got_b = tr.for_element(w), tr.for_element(b)
+    assert tr.records.made() < len(tr.records.segments) // 2
+    every = list(tr.records)
+    assert got_w == [r for r in every if r.element == w] and len(got_w) >= 4  # gradient, L2, velocity, update
+    assert got_b == [r for r in every if r.element == b] and len(got_b) >= 3
