@@ -35,8 +35,12 @@ def _too_big(v: Any, integer: bool) -> bool:
 
 
 def vector(value: Any, where: list, source: str | None, *, integer: bool = False,
-           minimum: float | None = None) -> np.ndarray:
-    """A flat list (or array) of numbers as float64 (int64 with *integer*), refusing anything else by place."""
+           minimum: float | None = None, missing: bool = False) -> np.ndarray:
+    """A flat list (or array) of numbers as float64 (int64 with *integer*), refusing anything else by place.
+
+    With *missing*, an entry may be ``null`` (NaN in an array): a value there is none of, such as the test
+    loss of an epoch trained before there was a test set.
+    """
     kind = "integer" if integer else "number"
     dtype = np.int64 if integer else np.float64
     if isinstance(value, np.ndarray):
@@ -47,20 +51,34 @@ def vector(value: Any, where: list, source: str | None, *, integer: bool = False
         if type(value) is not list:
             raise fail(f"expected array, got {describe(value)}", where=place(where), source=source)
         allowed = {int} if integer else {float, int}
+        if missing:
+            allowed = allowed | {type(None)}
         if not set(map(type, value)) <= allowed:
             k = _first(value, lambda v: type(v) not in allowed)
-            raise fail(f"expected {kind}, got {describe(value[k])}", where=place(where + [k]), source=source)
+            what = f"{kind} or null" if missing else kind
+            raise fail(f"expected {what}, got {describe(value[k])}", where=place(where + [k]), source=source)
         try:
-            arr = np.array(value, dtype=dtype)
+            arr = np.array([np.nan if v is None else v for v in value] if missing else value, dtype=dtype)
         except OverflowError:  # an integer beyond the float (or int64) range
             k = _first(value, lambda v: _too_big(v, integer))
             raise fail(f"the {kind} is too large", where=place(where + [k]), source=source) from None
-    _check_values(arr, where, source, minimum, lambda k: [k])
+    _check_values(arr, where, source, minimum, lambda k: [k], missing)
     return arr
 
 
-def _check_values(arr: np.ndarray, where: list, source: str | None, minimum: float | None, at) -> None:
+def _check_values(arr: np.ndarray, where: list, source: str | None, minimum: float | None, at,
+                  missing: bool = False) -> None:
     flat = arr.reshape(-1)
+    if missing:  # NaN stands for null; infinities are still refused, and NaN is never below a minimum
+        inf = np.isinf(flat)
+        if inf.any():
+            raise fail("the number is too large (only finite numbers)", where=place(where + at(int(inf.argmax()))),
+                       source=source)
+        low = flat < minimum if minimum is not None else None
+        if low is not None and low.any():
+            k = int(low.argmax())
+            raise fail(f"must be ≥ {minimum}, got {quote(flat[k].item())}", where=place(where + at(k)), source=source)
+        return
     if arr.dtype.kind == "f" and not np.isfinite(np.add.reduce(flat)):
         bad = ~np.isfinite(flat)
         if bad.any():

@@ -238,7 +238,8 @@ def _reduced(heavy: dict, source: str | None) -> dict[str, Buckets]:
         for part in _BUCKET_PARTS:
             path = ("history", f"{name}_reduced", part)
             integer, minimum = _item_rule(*path)
-            parts.append(vector(heavy[path], list(path), source, integer=integer, minimum=minimum))
+            parts.append(vector(heavy[path], list(path), source, integer=integer, minimum=minimum,
+                                missing=name == "test_loss" and part in ("min", "max")))
         out[name] = Buckets(*parts)
     return out
 
@@ -248,8 +249,9 @@ def _history(heavy: dict, it: int, ep: int, source: str | None) -> dict[str, Any
     for key in ("batch_loss", "epoch_loss", "epoch_end", "test_loss"):
         if ("history", key) in heavy or key != "test_loss":
             integer, minimum = _item_rule("history", key)
+            # an epoch trained before there was a test set has no test loss: null in the file
             hist[key] = vector(heavy.get(("history", key), []), ["history", key], source,
-                               integer=integer, minimum=minimum)
+                               integer=integer, minimum=minimum, missing=key == "test_loss")
     ends = hist["epoch_end"]
     if len(ends) > 1 and not (np.diff(ends) > 0).all():
         k = int((np.diff(ends) <= 0).argmax()) + 1

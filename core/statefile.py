@@ -285,6 +285,16 @@ def _runs_of(doc: Any) -> Any:
 
 
 # -- saving ------------------------------------------------------------------------------------------------
+def nulls(values):
+    """*values* (a list, or an array kept as it is) with NaN written as None: ``null`` in the file, a value there
+    is none of (the test loss of an epoch trained before there was a test set)."""
+    if isinstance(values, np.ndarray):
+        if not np.isnan(values).any():
+            return values
+        values = values.tolist()
+    return [None if v != v else v for v in values]
+
+
 def state_document(sim, *, arrays: bool = False) -> dict:
     """The state-file document of *sim*: numpy arrays where the file has number arrays (with *arrays*),
     else plain lists (JSON-ready).  Mid-iteration, the state before that iteration (what the counters say).
@@ -311,10 +321,11 @@ def state_document(sim, *, arrays: bool = False) -> dict:
     }
     if test:
         d["data"].update(test_inputs=conv(sim.test_inputs), test_targets=conv(sim.test_targets))
-        d["history"]["test_loss"] = conv(sim.test_epoch_loss.view())
+        d["history"]["test_loss"] = nulls(conv(sim.test_epoch_loss.view()))
     for name, b in sim.history.reduced().items():  # the older part of a long history, as min/max buckets
         if name != "test_loss" or test:
-            d["history"][f"{name}_reduced"] = {k: conv(v) for k, v in b.as_dict().items()}
+            d["history"][f"{name}_reduced"] = {k: nulls(conv(v)) if name == "test_loss" else conv(v)
+                                               for k, v in b.as_dict().items()}
     runs = getattr(sim, "runs", None)
     if runs:
         d["history"]["runs"] = json.loads(json.dumps(runs))  # a plain copy (the runs view keeps its own)
