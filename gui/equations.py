@@ -37,6 +37,10 @@ from .view_state import COMPLETE, READY, RUNNING, STEPPING, UNTRACEABLE, RedrawO
 MAX_LOSS_LINES = 12
 #: The explanation below the Current step card gets the height it needs, or at least this (pixels) and scrolls.
 EXPLANATION_MIN_HEIGHT = 140
+#: Pixels the details and the whole-iteration list keep below the explanation, however short the window.
+LIST_ROOM = 170
+#: The least height of the explanation (about two lines; then it scrolls).
+EXPLANATION_FLOOR = 48
 
 
 def current_html(state: ViewState) -> str:
@@ -213,11 +217,15 @@ class QtEquationsPanel(QWidget):
             # Fitting lays the card out: only when its text changed.  Within one iteration the card keeps the
             # height of its longest explanation so far (it does not jump up and down with each F11, and an
             # unchanged height costs no layout); a new iteration fits it afresh.
-            self._fit_explanation(grow_only=state.trace is self._fitted_trace)
+            # (A cleared card — ready for an iteration, or one complete — is fitted to its message.)
+            shown = self._explained[0] is not None and before[0] is not None
+            self._fit_explanation(grow_only=shown and state.trace is self._fitted_trace)
             self._fitted_trace = state.trace
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        # a short panel gives the card fewer lines (its text is drawn smaller to fit) and the list the room
+        self.current_label.set_lines(5 if self.height() >= 420 else 4 if self.height() >= 330 else 3)
         self._fit_explanation()
 
     def _fit_explanation(self, grow_only: bool = False) -> None:
@@ -227,9 +235,12 @@ class QtEquationsPanel(QWidget):
         if grow_only and scroll.maximumHeight() < 2**20:  # (the maximum is Qt's "none" until the first fit)
             need = max(need, scroll.maximumHeight())
         ex.setMinimumHeight(need - 4)  # inside the scroll area: scroll rather than squeeze
-        # up to 45 % of the panel (at least EXPLANATION_MIN_HEIGHT): in a short window it scrolls
-        scroll.setMinimumHeight(min(need, max(EXPLANATION_MIN_HEIGHT, self.height() * 45 // 100)))
-        scroll.setMaximumHeight(need)
+        # Up to 45 % of the panel (at least EXPLANATION_MIN_HEIGHT), and never so much that the details and
+        # the list below keep less than LIST_ROOM: in a short window the explanation scrolls instead.
+        room = self.height() - scroll.y() - LIST_ROOM
+        cap = max(EXPLANATION_FLOOR, min(max(EXPLANATION_MIN_HEIGHT, self.height() * 45 // 100), room))
+        scroll.setMinimumHeight(min(need, cap))
+        scroll.setMaximumHeight(need if room >= need else min(need, cap))
 
     def _explanation_height(self, w: int) -> int:
         """The height the explanation needs at width *w*: its wrapped sentences and the "Why?" button.

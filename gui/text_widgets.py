@@ -46,6 +46,10 @@ class QtTextLine(QWidget):
                                                                                       r.width()))
 
 
+#: The smallest scale a card's text is drawn at to fit its box (beyond, the end is cut off).
+MIN_SCALE = 0.6
+
+
 class QtRichCard(QWidget):
     """A fixed-height box of rich text (built by the program; never text from a file unescaped)."""
 
@@ -53,6 +57,7 @@ class QtRichCard(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._html = ""
+        self._fitted: tuple[int, float] | None = None  # (width, scale) the text was fitted at
         self._doc = QTextDocument(self)
         self._doc.setDocumentMargin(6)
         font = QFont(self.font())
@@ -60,8 +65,16 @@ class QtRichCard(QWidget):
         self._doc.setDefaultFont(font)
         self._background, self._border = QColor(background), QColor(border)
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
-        self.setFixedHeight(QFontMetrics(font).lineSpacing() * lines + 14)
+        self._line = QFontMetrics(font).lineSpacing()
+        self.set_lines(lines)
         self.setAttribute(Qt.WA_OpaquePaintEvent)
+
+    def set_lines(self, lines: int) -> None:
+        """Make the box *lines* lines high (a longer text is drawn smaller to fit, see :meth:`scale`)."""
+        h = self._line * lines + 14
+        if h != self.height() or self.minimumHeight() != h:
+            self.setFixedHeight(h)
+            self._fitted = None
 
     def sizeHint(self) -> QSize:
         return QSize(200, self.height())
@@ -73,10 +86,27 @@ class QtRichCard(QWidget):
         if html != self._html:
             self._html = html
             self._doc.setHtml(html)
+            self._fitted = None
             self.update()
 
     def plain_text(self) -> str:
         return self._doc.toPlainText()
+
+    def scale(self) -> float:
+        """The scale the text is drawn at: 1, or less for a text longer than the box (down to MIN_SCALE)."""
+        w = self.width()
+        if self._fitted is None or self._fitted[0] != w:
+            # A long computation (a sum of many terms) would run past the box: drawn smaller, with the lines
+            # as long as the box is wide at that size, rather than cut off before its result.
+            k = 1.0
+            while True:
+                if self._doc.textWidth() != w / k:  # setting it, even unchanged, lays the whole text out again
+                    self._doc.setTextWidth(w / k)
+                if self._doc.size().height() * k <= self.height() or k <= MIN_SCALE:
+                    break
+                k = max(MIN_SCALE, round(k - 0.1, 2))
+            self._fitted = (w, k)
+        return self._fitted[1]
 
     def paintEvent(self, event) -> None:
         p = QPainter(self)
@@ -85,9 +115,9 @@ class QtRichCard(QWidget):
         p.setPen(self._border)
         p.setBrush(self._background)
         p.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
-        if self._doc.textWidth() != self.width():  # setting it, even unchanged, lays the whole text out again
-            self._doc.setTextWidth(self.width())
+        k = self.scale()
         ctx = QAbstractTextDocumentLayout.PaintContext()
         ctx.palette.setColor(QPalette.Text, self.palette().color(QPalette.WindowText))
         p.setClipRect(self.rect())
+        p.scale(k, k)
         self._doc.documentLayout().draw(p, ctx)

@@ -61,3 +61,51 @@ def test_the_details_keep_their_scroll_position_and_text_across_steps(open_windo
     text = details.toPlainText()
     assert f"Current value: {c.state.fmt(c.sim.network.weights[1][0, 0])}" in text
     assert c.state.fmt(c.state.training_loss) in text
+
+
+def test_the_current_step_card_shows_every_computation_whole(open_window, no_dialogs):
+    w = open_window((1400, 880))
+    c, card = w.controller, w.equations.current_label
+    assert c.open_example("moons")
+    c.step()
+    scales = set()
+    for _ in range(420):  # forward sums of 8 terms, batch gradients of 10: longer than the card's five lines
+        c.step_into()
+        QApplication.processEvents()
+        k = card.scale()
+        scales.add(k)
+        assert card._doc.size().height() * k <= card.height() + 0.5, c.state.current.target
+        text = card.plain_text()
+        assert c.state.fmt(c.state.current.result) in text and "Computation" in text
+    assert min(scales) < 1.0 and 1.0 in scales  # long ones were drawn smaller, short ones at full size
+
+
+def test_in_a_short_window_the_card_is_shorter_and_the_list_keeps_room(open_window, no_dialogs):
+    w = open_window((1400, 600))  # the equations panel is about 260 pixels high
+    panel = w.equations
+    lst, scroll = panel.iteration_list, panel.explanation_scroll
+    assert panel.height() < 330 and panel.current_label.height() < 80  # a three-line card
+    QTest.keyClick(w.diagram, Qt.Key_F11)
+    QApplication.processEvents()
+    while w.controller.state.mode != "complete":
+        QTest.keyClick(w.diagram, Qt.Key_F11)
+        QApplication.processEvents()
+        below = panel.height() - scroll.geometry().bottom()
+        assert below >= 80 and lst.viewport().height() >= 40, (w.controller.state.current.target, below)
+        card = panel.current_label  # the card's text, drawn smaller where needed, fits the short card
+        assert card._doc.size().height() * card.scale() <= card.height() + 0.5
+    assert scroll.maximumHeight() <= panel._explanation_height(scroll.viewport().width()) + 4
+
+
+def test_a_cleared_explanation_keeps_no_blank_band(open_window, no_dialogs):
+    w = open_window((1400, 880))
+    panel, scroll = w.equations, w.equations.explanation_scroll
+    for _ in range(8):  # into the iteration: the card grows to its longest explanation so far
+        QTest.keyClick(w.diagram, Qt.Key_F11)
+        QApplication.processEvents()
+    tallest = scroll.maximumHeight()
+    while w.controller.state.mode != "ready":  # back to its start: nothing performed, nothing to explain
+        QTest.keyClick(w.diagram, Qt.Key_F11, Qt.ShiftModifier)
+        QApplication.processEvents()
+    need = panel._explanation_height(scroll.viewport().width()) + 4
+    assert scroll.maximumHeight() == need < tallest
