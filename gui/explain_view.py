@@ -13,7 +13,16 @@ import re
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from backprop_lab.core import Computation, Network, Trace, format_number
 from backprop_lab.core.explain import Factor, chain_factors, explain
@@ -312,14 +321,8 @@ class QtExplanation(QWidget):
         elif rec.kind in _SUMS_OF_PRODUCTS and len(chips) >= 2:
             self._lay_out_sum(chips)
         elif product:
-            for k, chip in enumerate(chips):
-                if k:
-                    self.chips.addWidget(_operator("·"), 0, 2 * k - 1)
-                self.chips.addWidget(chip, 0, 2 * k)
             result = Factor(rec.target, rec.result, "the result of this computation", None)
-            n = 2 * len(chips)
-            self.chips.addWidget(_operator("="), 0, n - 1)
-            self.chips.addWidget(FactorChip(result, digits, self.chips_box, result=True), 0, n)
+            self._lay_out_product(chips, FactorChip(result, digits, self.chips_box, result=True))
         else:
             for k, chip in enumerate(chips):
                 self.chips.addWidget(chip, k // GRID_COLUMNS, k % GRID_COLUMNS)
@@ -333,6 +336,33 @@ class QtExplanation(QWidget):
         hint = "Click a solid box to go to the computation that produced it." if any(
             f.source_index is not None for f in factors) else ""
         self.legend.setText("\n".join(lines + ([hint] if hint else [])))
+
+    def _lay_out_product(self, chips: list[FactorChip], result: FactorChip) -> None:
+        """a · b · c = r on one line, or on as many as the explanation's width needs (each line a row of its
+        own, so that a wide chip in one line does not widen the others)."""
+        avail = (self.width() or 400) - 24
+        items = [("", chips[0])] + [("·", c) for c in chips[1:]] + [("=", result)]
+        rows: list[list] = [[]]
+        used = 0
+        for op, chip in items:
+            need = chip.sizeHint().width() + (30 if op else 0)
+            if rows[-1] and used + need > avail:
+                rows.append([])
+                used = 0
+            rows[-1].append((op, chip))
+            used += need
+        for r, row in enumerate(rows):
+            line = QWidget(self.chips_box)
+            lay = QHBoxLayout(line)
+            lay.setContentsMargins(0, 0, 0, 0)
+            lay.setSpacing(6)
+            for op, chip in row:
+                if op:
+                    lay.addWidget(_operator(op))
+                chip.setParent(line)
+                lay.addWidget(chip)
+            lay.addStretch(1)
+            self.chips.addWidget(line, r, 0)
 
     def _lay_out_sum(self, chips: list[FactorChip]) -> None:
         """a·b + c·d + … (+ a lone last term such as the bias), one product per row."""

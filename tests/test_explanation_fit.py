@@ -109,3 +109,19 @@ def test_a_cleared_explanation_keeps_no_blank_band(open_window, no_dialogs):
         QApplication.processEvents()
     need = panel._explanation_height(scroll.viewport().width()) + 4
     assert scroll.maximumHeight() == need < tallest
+
+
+def test_an_opened_why_chain_fits_the_panels_width(open_window, no_dialogs):
+    w = open_window((1400, 880))
+    ex, scroll = w.equations.explanation, w.equations.explanation_scroll
+    for k in range(43):  # every computation of the worked example's first iteration, its chain opened
+        QTest.keyClick(w.diagram, Qt.Key_F11)
+        QApplication.processEvents()
+        if not ex.factor_chips:
+            continue
+        ex.set_expanded(True)
+        QApplication.processEvents()
+        assert ex.minimumSizeHint().width() <= scroll.viewport().width(), (k, ex.record.target)
+        for chip in ex.factor_chips:  # every chip inside what the panel shows
+            right = chip.mapTo(ex, chip.rect().topRight()).x()
+            assert right <= scroll.viewport().width(), (k, chip.factor.symbol)
