@@ -14,7 +14,7 @@ import numpy as np
 
 from .state_json import describe, fail, place, quote
 
-__all__ = ["vector", "matrix"]
+__all__ = ["vector", "matrix", "nulls"]
 
 
 def _first(seq, bad) -> int:
@@ -120,3 +120,13 @@ def matrix(value: Any, where: list, shape: tuple[int, int], source: str | None, 
             raise fail("a number in this row is too large", where=place(where + [k]), source=source) from None
     _check_values(arr, where, source, None, lambda k: list(divmod(k, m)))
     return arr
+
+
+def nulls(values: Any) -> Any:
+    """*values* with NaN written as None (a list; an array without NaN is kept as it is): ``null`` in the file, a
+    value there is none of (the test loss of an epoch trained before there was a test set)."""
+    if isinstance(values, np.ndarray):
+        if not np.isnan(values).any():
+            return values
+        values = values.tolist()
+    return [None if v != v else v for v in values]

@@ -30,6 +30,7 @@ import numpy as np
 
 from .atomic_save import SaveError, write_atomic
 from .errors import Cancelled, ConfigError, StateFileError
+from .state_arrays import nulls
 from .state_json import MAX_FILE_BYTES, clean_source, decode, fail, parse_json, parse_text, place, quote
 from .state_validation import (
     DISPLAY_MAX_BYTES,
@@ -285,16 +286,6 @@ def _runs_of(doc: Any) -> Any:
 
 
 # -- saving ------------------------------------------------------------------------------------------------
-def nulls(values):
-    """*values* (a list, or an array kept as it is) with NaN written as None: ``null`` in the file, a value there
-    is none of (the test loss of an epoch trained before there was a test set)."""
-    if isinstance(values, np.ndarray):
-        if not np.isnan(values).any():
-            return values
-        values = values.tolist()
-    return [None if v != v else v for v in values]
-
-
 def state_document(sim, *, arrays: bool = False) -> dict:
     """The state-file document of *sim*: numpy arrays where the file has number arrays (with *arrays*),
     else plain lists (JSON-ready).  Mid-iteration, the state before that iteration (what the counters say).

@@ -252,15 +252,9 @@ class Trace:
         return [r for seg, make in self._segments() if seg.phase == phase for r in make()]
 
     def first_index(self, sample: int) -> int | None:
-        """The index of the first record of batch position *sample* (None when none belongs to it)."""
-        for seg, make in self._segments():
-            if seg.sample == sample:
-                return seg.start
-            if seg.sample is None and seg.phase == "loss":  # a loss segment mixes samples: look inside
-                k = next((r.index for r in make() if r.sample == sample), None)
-                if k is not None:
-                    return k
-        return None
+        """The index of the first record of batch position *sample* (None when none belongs to it): the start
+        of its first segment, its forward pass (no record of a sample comes before it)."""
+        return next((seg.start for seg, _ in self._segments() if seg.sample == sample), None)
 
     def for_element(self, element: Element) -> list[Computation]:
         """Every record that belongs to *element* (a neuron's forward values and

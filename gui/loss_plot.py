@@ -210,7 +210,7 @@ class QtLossPlot(QWidget):
         self._info_time = 0.0
         self._decimator: Decimator | None = None
         self._marked = True  # the epoch points have markers (not with hundreds of epochs nor in a fast run)
-        self._epochs_drawn: tuple | None = None  # the epoch and test points last set on their curves
+        self._epochs_drawn: list = [None, None]  # the (x, y) last set on the epoch curve and on the test curve
         self._y_range: tuple[float, float] | None = None
         self._exact = True  # the next redraw fits the range to the data tightly
         self._log = False
@@ -272,7 +272,7 @@ class QtLossPlot(QWidget):
     # -- redraw parts ------------------------------------------------------------------------------
     def _update_scale(self, state: ViewState) -> None:
         self._log = state.display.log_scale
-        self._epochs_drawn = None  # the same points, drawn as their logarithms or not
+        self._epochs_drawn = [None, None]  # the same points, drawn as their logarithms or not
         if self.log_box.isChecked() != self._log:
             self.log_box.blockSignals(True)  # showing the setting must not write it back
             self.log_box.setChecked(self._log)
@@ -374,18 +374,18 @@ class QtLossPlot(QWidget):
         marked = len(ex) <= 300 and not state.fast_running
         if marked != self._marked:
             self._marked = marked
-            self._epochs_drawn = None
+            self._epochs_drawn = [None, None]
         tey = self._test_points(ty, ex)
         txd, tyd = decimate(ex, tey) if len(tey) else (ex[:0], tey)
         # Most iterations end no epoch: the epoch curves are set again only when their points changed.
         # Each curve is set only when its own points changed (a curve set again, even empty, is measured and
         # repainted again).
-        drawn = self._epochs_drawn or (None, None)
+        drawn = self._epochs_drawn
         for k, (curve, dots, x, v) in enumerate(((self.epoch_curve, self.epoch_dots, exd, eyd),
                                                  (self.test_curve, self.test_dots, txd, tyd))):
             if drawn[k] is not None and all(np.array_equal(a, b, equal_nan=True) for a, b in zip(drawn[k], (x, v))):
                 continue
-            self._epochs_drawn = drawn = (*drawn[:k], (x.copy(), v.copy()), *drawn[k + 1:])
+            drawn[k] = (x.copy(), v.copy())
             v = _log10(v) if self._log else v
             curve.setData(x, v, connect="finite")
             dots.setData(x if marked else x[:0], v if marked else v[:0])
