@@ -148,8 +148,8 @@ class QtEquationsPanel(QWidget):
         # a scroll bar that came and went with each new text resized the view twice per key press (two layouts
         # and two paints of the whole panel); always there, the view keeps its width
         self.details.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOn)
-        # Every new text sets the bar's steps again, which repaints it even when nothing changed; painted
-        # whole by the style, it need not have the panel behind it painted too (the dock, the splitter, the view).
+        # Painted whole by the style, the bar need not have the panel behind it painted too (the dock, the
+        # splitter, the view) when it changes.
         self.details.verticalScrollBar().setAttribute(Qt.WA_OpaquePaintEvent)
         self.details.setAccessibleName("Equations of the selection and the loss")
         self.details.document().setDefaultStyleSheet(
@@ -163,6 +163,7 @@ class QtEquationsPanel(QWidget):
         split.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Ignored)
         lay.addWidget(split, 1)
         self._details_html: str | None = None
+        self._details_doc: QTextDocument | None = None  # the details' document, once a text was set
         self._explained: tuple = (None, 0)  # (record, digits) the explanation shows
         self._fitted_trace = None  # the iteration whose explanations the card's height was fitted to
         self._redraw = RedrawOnce(self)
@@ -281,10 +282,12 @@ class QtEquationsPanel(QWidget):
         if text != self._details_html:
             # A new document laid out at the view's width, swapped in: the view keeps its scroll position (the
             # learner may be reading the Loss further down) and adjusts its scroll bar once, where setHtml on
-            # the shown document emptied it first (two relayouts, two repaints).  The old one, the view's
-            # child, is deleted by setDocument.
+            # the shown document emptied it first (two relayouts, two repaints).  It is the panel's child, not
+            # the view's: a new last child of the view makes its next layout raise the scroll bar back on top,
+            # which repaints the bar.  setDocument deletes only the document the view made itself, so the one
+            # made here before is deleted here.
             old = self.details.document()
-            doc = QTextDocument(self.details)
+            doc = QTextDocument(self)
             doc.setDefaultStyleSheet(old.defaultStyleSheet())
             doc.setDocumentMargin(old.documentMargin())
             doc.setDefaultFont(old.defaultFont())
@@ -293,6 +296,9 @@ class QtEquationsPanel(QWidget):
             bar = self.details.verticalScrollBar()
             pos = bar.value()
             self.details.setDocument(doc)
+            if self._details_doc is not None:
+                self._details_doc.deleteLater()
+            self._details_doc = doc
             bar.setValue(pos)
             self._details_html = text
 

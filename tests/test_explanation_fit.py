@@ -63,6 +63,41 @@ def test_the_details_keep_their_scroll_position_and_text_across_steps(open_windo
     assert c.state.fmt(c.state.training_loss) in text
 
 
+def test_new_details_texts_neither_pile_up_nor_repaint_an_unchanged_scroll_bar(open_window, no_dialogs):
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtGui import QTextDocument
+
+    w = open_window((1400, 880))
+    details = w.equations.details
+    bar = details.verticalScrollBar()
+
+    class Paints(QObject):
+        n = 0
+
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Paint:
+                Paints.n += 1
+            return False
+
+    for _ in range(3):
+        QTest.keyClick(w.diagram, Qt.Key_F10)
+        QApplication.processEvents()
+    documents = len(w.findChildren(QTextDocument))
+    counter = Paints()
+    bar.installEventFilter(counter)
+    shown = (bar.minimum(), bar.maximum(), bar.pageStep(), bar.value())
+    texts = set()
+    for _ in range(20):
+        QTest.keyClick(w.diagram, Qt.Key_F10)
+        QApplication.processEvents()
+        texts.add(details.toPlainText())
+    QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    assert len(texts) == 20  # every step showed a new text
+    assert (bar.minimum(), bar.maximum(), bar.pageStep(), bar.value()) == shown
+    assert Paints.n == 0  # (a new text used to raise the bar, repainting it on every key press)
+    assert len(w.findChildren(QTextDocument)) == documents  # (one document was left behind per text)
+
+
 def test_the_current_step_card_shows_every_computation_whole(open_window, no_dialogs):
     w = open_window((1400, 880))
     c, card = w.controller, w.equations.current_label
