@@ -67,14 +67,16 @@ class QtPracticePanel(QWidget):
         self._shown_key: tuple | None = None
         self._last: tuple[int, int, str] | None = None  # (iteration, index, text) of the last settled question
         self.setAccessibleName("Practice")
-        # Everything scrolls inside the panel: a small dock must not squash the question or the chain.
+        # The question and its feedback scroll inside the panel: a small dock must not squash the question or
+        # the chain.  Next, Skip and the score stay below, in view, however long an opened Why? chain is.
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        outer.addWidget(self.scroll)
+        outer.addWidget(self.scroll, 1)
         content = QWidget()
         self.scroll.setWidget(content)
         lay = QVBoxLayout(content)
@@ -83,11 +85,15 @@ class QtPracticePanel(QWidget):
         lay.addLayout(self._build_options())
         lay.addWidget(self._build_card())
         lay.addWidget(self._build_feedback())
-        lay.addLayout(self._build_navigation())
+        lay.addStretch(1)
+        footer = QVBoxLayout()
+        footer.setContentsMargins(6, 4, 6, 6)
+        footer.setSpacing(4)
+        footer.addLayout(self._build_navigation())
         self.score_label = plain_label()
         self.score_label.setAccessibleName("Score")
-        lay.addWidget(self.score_label)
-        lay.addStretch(1)
+        footer.addWidget(self.score_label)
+        outer.addLayout(footer)
         self._restyle()
         self.show_state(None, 0, None)
 

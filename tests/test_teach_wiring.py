@@ -6,7 +6,7 @@ E after one update is 0.291027774 with the right algorithm and 0.291027924 with 
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QApplication, QInputDialog
 
 from backprop_lab.core import Element, format_number
 from backprop_lab.gui.main_window import create_main_window
@@ -228,3 +228,22 @@ def test_practice_options_are_remembered_and_closing_the_panel_ends_practice(qtb
     assert p2.tolerance.currentData() == 1e-2 and p2.mode.currentData() is True
     assert p2.session.faded and p2.session.rel_tol == 1e-2
     assert not w2.teach.practising  # practice is not switched on by itself
+
+
+def test_next_and_skip_stay_in_view_below_an_opened_why_chain(open_window, dialogs):
+    # (a new-user tester at 1400x900: the opened chain pushed Next and Skip out of the panel's view)
+    w = open_window((1400, 900))
+    w.teach.set_practice(True)
+    QApplication.processEvents()
+    panel = w.teach.panel
+    panel.answer.setText("0.5")
+    panel.check()
+    panel.explanation.set_expanded(True)
+    QApplication.processEvents()
+    assert panel.scroll.verticalScrollBar().maximum() > 0  # the question and the chain no longer fit
+    for button in (panel.next_button, panel.skip_button):
+        assert button.isVisible()
+        shown = button.visibleRegion().boundingRect()
+        assert shown.size() == button.size(), button.text()  # all of it, not clipped by the scroll area
+    assert panel.next_button.isEnabled()
+    assert not panel.score_label.visibleRegion().isEmpty()
