@@ -60,10 +60,12 @@ class TraceCache:
     """
 
     MAX_RECORDS = 60_000  # about 30 MB of records in all
+    MAX_ENDS = 256  # states an iteration shown complete ended in, remembered
 
     def __init__(self) -> None:
         self._traces: OrderedDict[tuple, Trace] = OrderedDict()
         self._records = 0
+        self._ends: OrderedDict[tuple, Trace] = OrderedDict()  # the state an iteration ended in -> its trace
 
     @staticmethod
     def key(sim: Simulation) -> tuple | None:
@@ -87,8 +89,28 @@ class TraceCache:
         while self._records > self.MAX_RECORDS and len(self._traces) > 1:
             self._records -= len(self._traces.popitem(last=False)[1])
 
+    def ended(self, key: tuple | None, trace: Trace) -> None:
+        """*trace*'s iteration, shown complete, ended in the state with *key*."""
+        if key is None:
+            return
+        self._ends[key] = trace
+        self._ends.move_to_end(key)
+        while len(self._ends) > self.MAX_ENDS:
+            self._ends.popitem(last=False)
+
+    def ending_in(self, key: tuple | None) -> Trace | None:
+        """The trace of the iteration that ended in the state with *key* (stepping back or redoing to the end
+        of an iteration shown before shows it complete again, as the step that first ended there did)."""
+        if key is None:
+            return None
+        tr = self._ends.get(key)
+        if tr is not None:
+            self._ends.move_to_end(key)
+        return tr
+
     def clear(self) -> None:
         self._traces.clear()
+        self._ends.clear()
         self._records = 0
 
 
@@ -139,13 +161,18 @@ class StateBuilder:
             if sim.cursor == 0:  # entered but nothing performed: the state is "ready for it"
                 return READY, pend, 0, None
             return STEPPING, pend, sim.cursor, sim.last_computation
-        if sim.last_trace is not None:
-            return COMPLETE, sim.last_trace, len(sim.last_trace), sim.last_computation
         key = TraceCache.key(sim)
+        if sim.last_trace is not None:
+            self.traces.ended(key, sim.last_trace)
+            return COMPLETE, sim.last_trace, len(sim.last_trace), sim.last_computation
         if self.completed is not None and self.completed[0] == key:
             tr = self.completed[1]
+            self.traces.ended(key, tr)
             return COMPLETE, tr, len(tr), None
         self.completed = None
+        tr = self.traces.ending_in(key)
+        if tr is not None:
+            return COMPLETE, tr, len(tr), None
         if prev is not None and prev.mode == READY and prev.trace is not None and not engine_moved:
             return READY, prev.trace, 0, None  # the same preview: nothing it depends on changed
         tr = self.traces.get(key)

@@ -147,6 +147,43 @@ def test_step_back_into_the_start_of_an_iteration_is_ready_not_complete(qtbot, w
     assert win.diagram.neuron_text(1, 0) != "" and win.diagram.neuron_text(2, 1) != ""  # values stay drawn
 
 
+@pytest.mark.parametrize("settle", [False, True])
+def test_stepping_back_or_redoing_to_the_end_of_an_iteration_shows_it_complete_with_its_updates(qtbot, win,
+                                                                                               settle):
+    # (a new-user tester: "Show last updates" was blank after Shift+F10 or Redo, and the same state showed the
+    # finished iteration when reached by F10 but the next one's preview when reached by Shift+F10 or Redo)
+    c = win.controller
+    c.set_edge_view("delta")
+    thetas = [c.sim.network.theta.copy()]
+    for _ in range(3):
+        press(qtbot, win, Qt.Key_F10)
+        if settle:  # idle between presses: the next iteration is previewed meanwhile
+            qtbot.wait(400)
+        thetas.append(c.sim.network.theta.copy())
+
+    def shows_iteration(n):
+        st = c.state
+        assert (st.mode, st.trace.iteration, c.sim.iteration) == ("complete", n, n)
+        assert f"Iteration {n} complete" in win.equations.current_label.plain_text()
+        change = thetas[n] - thetas[n - 1]  # the update, read off the weights themselves
+        for el in (W1, W5):
+            idx = c.sim.network.weight_index(el.layer, el.j, el.i)
+            assert win.diagram.edge_label(el) == "Δ " + st.fmt(change[idx])
+
+    shows_iteration(3)
+    press(qtbot, win, Qt.Key_F10, Qt.ShiftModifier)
+    shows_iteration(2)
+    press(qtbot, win, Qt.Key_F10, Qt.ShiftModifier)
+    shows_iteration(1)
+    c.redo()
+    shows_iteration(2)
+    press(qtbot, win, Qt.Key_F11)  # into iteration 3 and back out of it
+    press(qtbot, win, Qt.Key_F11, Qt.ShiftModifier)
+    assert c.state.mode == "ready"
+    press(qtbot, win, Qt.Key_F10, Qt.ShiftModifier)  # leaves the entered iteration: back at iteration 2's end
+    shows_iteration(2)
+
+
 def test_completing_an_iteration_says_what_was_updated(qtbot, win):
     c = win.controller
     n = len(c.state.trace)
@@ -504,3 +541,26 @@ def test_edges_redrawn_only_where_the_highlight_moved_match_a_full_redraw(qtbot,
                 assert _edge_picture(d) == drawn
     assert w.controller.state.current is not None and w.controller.state.iteration == 1
     w.controller.pause()
+
+
+def test_gradient_and_update_views_say_why_they_show_no_number(qtbot, win):
+    # (a new-user tester found "Show last updates" blank with no word why)
+    c, note = win.controller, win.diagram.edge_note
+    assert note.textFormat() == Qt.PlainText
+    c.set_edge_view("delta")  # before any update
+    assert note.isVisible() and "No updates yet: iteration 1" in note.text()
+    assert all(win.diagram.edge_label(el) == "" for el in win.diagram.edges)
+    c.set_edge_view("weight")
+    assert not note.isVisible()
+    c.set_edge_view("gradient")  # a preview shows the gradients it will compute
+    assert not note.isVisible() and win.diagram.edge_label(W1) != ""
+    press(qtbot, win, Qt.Key_F11)  # stepped into iteration 1: no gradient computed yet
+    assert note.isVisible() and "No gradients yet: iteration 1" in note.text()
+    press(qtbot, win, Qt.Key_F10)  # finished: gradients and updates shown, no note
+    assert not note.isVisible()
+    c.set_edge_view("delta")
+    assert not note.isVisible() and win.diagram.edge_label(W1).startswith("Δ ")
+    viewport = win.diagram.viewport().geometry()
+    press(qtbot, win, Qt.Key_F11)  # into iteration 2: its updates are still to come
+    assert note.isVisible() and "iteration 2" in note.text()
+    assert viewport.contains(note.geometry())  # inside the diagram, at its bottom left
