@@ -44,6 +44,7 @@ from .data_request import (
 from .number_field import dataset_fields
 from .plain_text import ERROR_COLOR, plain_label, plain_tooltip, set_status, show_error
 from .sample_table import SampleTable
+from .wheel_guard import guard_wheel
 
 __all__ = ["QtDataPanel", "DataRequest", "make_request"]
 
@@ -89,6 +90,7 @@ class QtDataPanel(DataFit, QWidget):
         self.last_request: DataRequest | None = None
         self._export_job: BackgroundJob | None = None
         self._build()
+        guard_wheel(self)  # scrolling the panel does not change the data source or the scaling
         self._on_source_changed()
 
     # -- widgets ------------------------------------------------------------------------------

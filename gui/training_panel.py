@@ -29,6 +29,7 @@ from .qt_number_field import QtNumberField, error_label
 from .run_loop import MAX_SPEED, SPEED_NAMES
 from .validation import parse_number, parse_whole
 from .view_state import RedrawOnce, ViewState
+from .wheel_guard import guard_wheel
 
 
 class QtTrainingPanel(QWidget):
@@ -139,6 +140,7 @@ class QtTrainingPanel(QWidget):
         inf.addRow(self.reinit_button)
         lay.addWidget(init)
         lay.addStretch(1)
+        guard_wheel(self)  # scrolling the panel does not change the loss function or the speed
 
         self._redraw = RedrawOnce(self)
         controller.settings_changed.connect(self._on_settings_changed)

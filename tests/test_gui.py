@@ -519,3 +519,26 @@ def test_stepping_and_editing_actions_are_disabled_during_a_run(qtbot, win):
     c.pause()
     assert win.act_step.isEnabled() and win.act_back.isEnabled()
     assert not win.progress.isVisible()
+
+
+def test_the_wheel_over_an_unclicked_box_scrolls_the_panel_instead_of_changing_it(qtbot, open_window, dialogs):
+    # (a new-user tester scrolled the Training panel and the wheel changed its Loss box under the pointer)
+    w = open_window((1400, 600))  # short: the Training panel scrolls
+    panel = w.training
+    area = panel.parentWidget().parentWidget()  # the scroll area around the panel
+    bar = area.verticalScrollBar()
+    assert bar.maximum() > 0
+    loss, speed = panel.loss.currentText(), panel.speed.value()
+    for box in (panel.loss, panel.speed):
+        pos = box.rect().center()
+        for _ in range(2):
+            wheel(box, pos, -1)  # down, away from the reader
+    assert panel.loss.currentText() == loss and panel.speed.value() == speed
+    assert bar.value() > 0  # the panel scrolled instead
+    assert not dialogs and w.controller.sim.settings.loss == "mse"
+    w.activateWindow()
+    qtbot.waitActive(w)
+    panel.loss.setFocus()  # clicked: now the wheel is the box's
+    qtbot.waitUntil(panel.loss.hasFocus)
+    wheel(panel.loss, panel.loss.rect().center(), -1)
+    assert panel.loss.currentText() != loss
