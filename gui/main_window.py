@@ -39,7 +39,7 @@ from .insight_docks import install_insight_features
 from .loss_plot import TEXT_INTERVAL, QtLossPlot
 from .plain_text import plain_tooltip
 from .teach_features import install_teach_features
-from .text_widgets import QtTextLine
+from .text_widgets import QtStatusBar, QtTextLine
 from .training_panel import QtTrainingPanel
 from .view_state import RedrawOnce, ViewState
 from .window_actions import WindowActions
@@ -146,7 +146,8 @@ class MainWindow(WindowActions, QMainWindow):
         return d
 
     def _make_statusbar(self) -> None:
-        sb = self.statusBar()
+        sb = QtStatusBar(self)
+        self.setStatusBar(sb)
         # Fixed-size text widgets: these change on every step, and a QLabel would re-lay out the window.
         self.status_iter = QtTextLine("Iteration 10,000,000 · Epoch 1,000,000")
         self.status_iter.setAccessibleName("Iteration and epoch")

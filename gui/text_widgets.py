@@ -6,9 +6,11 @@ the redraw.  These widgets keep a fixed size hint and only repaint.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QFont, QFontMetrics, QPainter, QPalette, QTextDocument
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QStatusBar, QWidget
+
+from .plain_text import plain_tooltip
 
 
 class QtTextLine(QWidget):
@@ -44,6 +46,46 @@ class QtTextLine(QWidget):
         r = self.rect().adjusted(4, 0, -4, 0)
         p.drawText(r, Qt.AlignVCenter | Qt.AlignLeft, self.fontMetrics().elidedText(self._text, Qt.ElideRight,
                                                                                       r.width()))
+
+
+class QtStatusBar(QStatusBar):
+    """The window's status bar: a message longer than the room left of the fields ends in "…" (QStatusBar cuts
+    it off mid-word), and the whole message is the bar's tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)  # as QMainWindow's own: no minimum width
+        self._fields: list[QWidget] = []
+        self.messageChanged.connect(self._on_message_changed)
+
+    def addPermanentWidget(self, widget: QWidget, stretch: int = 0) -> None:
+        super().addPermanentWidget(widget, stretch)
+        self._fields.append(widget)
+
+    def _on_message_changed(self, text: str) -> None:
+        self.setToolTip(plain_tooltip(text) if text else "")  # (a message may quote a file name)
+
+    def message_rect(self) -> QRect:
+        """Where the message is drawn: from the left, up to the first field shown."""
+        right = min((w.geometry().left() for w in self._fields if w.isVisible()), default=self.width())
+        return QRect(6, 0, max(0, right - 12), self.height())
+
+    def shown_message(self) -> str:
+        """The message as drawn: whole, or elided to the room it has."""
+        text, width = self.currentMessage(), self.message_rect().width()
+        fm = self.fontMetrics()
+        return text if fm.horizontalAdvance(text) <= width else fm.elidedText(text, Qt.ElideRight, width)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        shown = self.shown_message()
+        if shown == self.currentMessage():
+            return
+        rect = self.message_rect()
+        p = QPainter(self)  # over the cut-off text: the same message, elided
+        p.fillRect(rect.adjusted(0, 1, 4, 0), self.palette().color(QPalette.Window))
+        p.setPen(self.palette().color(QPalette.WindowText))
+        p.drawText(rect, Qt.AlignLeading | Qt.AlignVCenter | Qt.TextSingleLine, shown)
 
 
 #: The smallest scale a card's text is drawn at to fit its box (beyond, the end is cut off).

@@ -542,3 +542,21 @@ def test_the_wheel_over_an_unclicked_box_scrolls_the_panel_instead_of_changing_i
     qtbot.waitUntil(panel.loss.hasFocus)
     wheel(panel.loss, panel.loss.rect().center(), -1)
     assert panel.loss.currentText() != loss
+
+
+def test_a_long_status_message_ends_in_an_ellipsis_and_is_whole_in_the_tooltip(qtbot, open_window, dialogs):
+    # (a new-user tester: long messages were cut off mid-word where the status fields begin)
+    from backprop_lab.gui.plain_text import plain_tooltip
+    w = open_window((1100, 700))
+    bar = w.statusBar()
+    text = "Opened <b>lesson</b>.json: " + "a long explanation of what happened, " * 6 + "and the end."
+    w.controller.say(text)
+    assert bar.currentMessage() == text  # kept whole (tests and screen readers read it)
+    shown = bar.shown_message()
+    assert shown.endswith("…") and text.startswith(shown[:-1])
+    assert bar.fontMetrics().horizontalAdvance(shown) <= bar.message_rect().width()
+    assert bar.message_rect().right() < w.status_iter.geometry().left()  # not under the fields
+    assert bar.toolTip() == plain_tooltip(text)  # all of it, as plain text (<b> shown as typed)
+    bar.grab()  # painted without error
+    w.controller.say("Short.")
+    assert bar.shown_message() == "Short." and bar.toolTip() == plain_tooltip("Short.")
