@@ -11,7 +11,6 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QTextDocument
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -271,11 +270,7 @@ class QtEquationsPanel(QWidget):
         rec = tr.records[index]
         if rec.element is not None:
             self.controller.select(rec.element)
-        lst = self.iteration_list
-        row = lst.model_.row_of.get(index)
-        if row is not None:
-            lst.scrollTo(lst.model_.index(row), QAbstractItemView.PositionAtCenter)
-            lst.jumped_to = index
+        self.iteration_list.jump_to(index)
 
     def _update_details(self, state: ViewState) -> None:
         text = "" if state.trace is None else self._selection_html(state) + self._loss_html(state)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPointF, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QTextDocument, QTextOption, QTransform
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QTextDocument, QTextOption, QTransform
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -27,6 +27,9 @@ from backprop_lab.core import Computation, format_number
 from .formatting import symbols_html
 from .theme import colors, qcolor
 from .view_state import READY, ViewState
+
+#: The outline of the row a "Why?" factor jumped to (the diagram's selection green).
+JUMPED = QColor("#2ca02c")
 
 PHASE_TITLES = {"forward": "Forward pass", "loss": "Loss", "backward": "Backward pass", "update": "Update"}
 CURRENT_BG = QColor("#fff3c4")
@@ -103,6 +106,7 @@ class IterationModel(QAbstractListModel):
         self.current = -1
         self.digits = 9
         self.hide = False  # practice mode: the numbers of rows still to come are not shown
+        self.jumped = -1  # the record a "Why?" factor jumped to: outlined until another iteration is shown
 
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.rows)
@@ -133,6 +137,8 @@ class IterationModel(QAbstractListModel):
         cur = state.current.index if state.current is not None else -1
         if tr is not self.trace or state.display.precision != self.digits or state.hide_future != self.hide:
             self.beginResetModel()
+            if tr is not self.trace:
+                self.jumped = -1
             self.trace, self.digits, self.hide = tr, state.display.precision, state.hide_future
             self.rows = _Rows(tr)
             self.row_of = _RowOf(self.rows, len(tr.records) if tr is not None else 0)
@@ -233,8 +239,14 @@ class EquationDelegate(QStyledItemDelegate):
             if look == "current":
                 p.fillRect(rect, qcolor(colors().current_row))
             todo = look == "todo"
-            hidden = todo and m.hidden(m.rows[i])  # practice mode: the learner computes this one
-            self._paint_row(p, rect, self._row(m.rows[i], m.digits, todo), todo, hidden)
+            rec = m.rows[i]
+            hidden = todo and m.hidden(rec)  # practice mode: the learner computes this one
+            self._paint_row(p, rect, self._row(rec, m.digits, todo), todo, hidden)
+            if rec.index == m.jumped:
+                p.setTransform(QTransform())
+                p.setPen(QPen(JUMPED, 2))
+                p.setBrush(Qt.NoBrush)
+                p.drawRoundedRect(QRectF(rect).adjusted(1.5, 1.5, -1.5, -1.5), 4, 4)
         p.restore()
 
     def _paint_row(self, p: QPainter, rect: QRect, row: _Row, todo: bool, hidden: bool = False) -> None:
@@ -322,6 +334,20 @@ class QtIterationList(QTableView):
             top = self.visualRect(m.index(changed[0]))
             bottom = self.visualRect(m.index(changed[1]))
             self.viewport().update(top.united(bottom))
+
+    def jump_to(self, index: int) -> None:
+        """Scroll to record *index* and outline its row (a "Why?" factor's source), until another iteration
+        is shown or another factor is followed."""
+        m = self.model_
+        row = m.row_of.get(index)
+        if row is None:
+            return
+        old = m.row_of.get(m.jumped)
+        m.jumped = index
+        if old is not None:
+            self.viewport().update(self.visualRect(m.index(old)))
+        self.scrollTo(m.index(row), QAbstractItemView.PositionAtCenter)
+        self.viewport().update(self.visualRect(m.index(row)))
 
     def _open_at_sample(self, state: ViewState) -> None:
         """With no computation to follow (an iteration finished, or the next one previewed), open at the traced

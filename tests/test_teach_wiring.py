@@ -40,7 +40,17 @@ def test_explanation_follows_f11_and_a_factor_jumps_to_its_source(win, qtbot):
     win.controller.select(None)
     qtbot.mouseClick(linked[0], Qt.LeftButton)
     assert win.controller.selection == H1  # net_h1's element: neuron h1
-    assert win.equations.iteration_list.jumped_to == 0  # the list went to computation 1
+    lst = win.equations.iteration_list
+    assert lst.model_.jumped == 0  # the list went to computation 1
+    rect = lst.visualRect(lst.model_.index(lst.model_.row_of[0]))
+    assert lst.viewport().rect().contains(rect)
+    shot = lst.viewport().grab().toImage()
+    edge = shot.pixelColor(rect.center().x(), rect.top() + 1)  # its row is outlined (a tester saw no mark)
+    assert (edge.red(), edge.green(), edge.blue()) == (0x2C, 0xA0, 0x2C)
+    key(qtbot, win, Qt.Key_F10)  # the same iteration finished: still outlined
+    assert lst.model_.jumped == 0
+    key(qtbot, win, Qt.Key_F10)  # another iteration: no outline left over
+    assert lst.model_.jumped == -1
 
 
 # -- practice mode ------------------------------------------------------------------------------------------
