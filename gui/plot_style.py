@@ -9,6 +9,7 @@ import math
 
 import pyqtgraph as pg
 import PySide6  # noqa: F401  (pyqtgraph must find PySide6, not another binding)
+from PySide6.QtGui import QFont, QFontMetrics
 
 
 def plain_number(v: float, spacing: float) -> str:
@@ -38,12 +39,32 @@ class PlainAxis(pg.AxisItem):
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float):
         levels = super().tickSpacing(minVal, maxVal, size)
+        if levels and self.orientation in ("left", "right"):
+            levels = self._readable(levels, abs(maxVal - minVal), size)
         if not self.integer:
             return levels
         # Whole-number steps only: a major spacing below 1 becomes 1, finer levels are dropped.
         out = [(max(1.0, float(round(s))), 0.0) for s, _ in levels[:1]]
         out += [(s, o) for s, o in levels[1:] if s >= 1 and float(s).is_integer()]
         return out
+
+    def _readable(self, levels: list, dif: float, size: float) -> list:
+        """The major spacing widened until labels are two text lines apart (a short plot over several decades
+        had a label on every decade, touching each other); the finer levels stay as unlabelled ticks."""
+        major = levels[0][0]
+        room = 2.0 * QFontMetrics(self.style.get("tickFont") or QFont()).height()
+        if dif <= 0 or size <= 0 or size * major / dif >= room:
+            return levels
+        unit = 10.0 ** math.floor(math.log10(major))
+        # whole decades on a log axis (1, 2, 3, 5, 10, ...), else 1, 2, 5 times a power of ten
+        steps = (1, 2, 3, 5) if self.logMode and unit >= 1 else (1, 2, 5)
+        k = 0
+        while True:
+            wide = steps[k % len(steps)] * unit * 10 ** (k // len(steps))
+            if wide >= major and size * wide / dif >= room:
+                break
+            k += 1
+        return [(wide, 0.0)] + [lv for lv in levels if lv[0] < wide]
 
     def tickStrings(self, values, scale, spacing):
         if self.logMode:

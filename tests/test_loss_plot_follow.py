@@ -49,3 +49,24 @@ def test_epoch_points_are_marked_while_few_and_drawn_on_the_log_axis_as_logarith
     QApplication.processEvents()
     assert len(lp.epoch_curve.getData()[0]) == 303 and not len(lp.epoch_dots.getData()[0])  # a line is enough
     lp.grab()  # the dots and the curves paint without error
+
+
+def test_axis_labels_stay_two_text_lines_apart_on_a_short_plot(qtbot):
+    # (a new-user tester: a short log-scale loss plot over several decades had touching labels)
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from backprop_lab.gui.plot_style import PlainAxis
+    axis = PlainAxis("left")
+    line = QFontMetrics(QFont()).height()
+    for log in (True, False):
+        axis.setLogMode(log)
+        for lo, hi, size in ((-6.0, 0.0, 70.0), (-9.0, 0.5, 90.0), (0.0, 0.35, 60.0), (-3.0, 0.0, 400.0)):
+            levels = axis.tickSpacing(lo, hi, size)
+            major = levels[0][0]
+            assert size * major / (hi - lo) >= 2 * line, (log, lo, hi, size, major)
+            assert all(s < major for s, _ in levels[1:])  # finer levels: ticks without labels
+            if log and major >= 1:
+                assert float(major).is_integer()  # whole decades
+    # on a tall axis pyqtgraph's own spacing stands
+    plain = __import__("pyqtgraph").AxisItem("left")
+    assert axis.tickSpacing(0.0, 1.0, 600.0) == plain.tickSpacing(0.0, 1.0, 600.0)
