@@ -67,11 +67,18 @@ def window(qtbot, settings, sim):
     return w
 
 
+def close_discarding(w, monkeypatch):
+    """Close the window, discarding its changes (a window left open keeps later tests' windows inactive)."""
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Discard))
+    assert w.close()
+
+
 def shown_marks(overlay):
     return [(line.value(), line.label.toPlainText()) for line in overlay._marks if line.isVisible()]
 
 
-def test_a_setting_changed_mid_run_is_marked_on_the_loss_plots_and_follows_undo(qtbot, settings, asked):
+def test_a_setting_changed_mid_run_is_marked_on_the_loss_plots_and_follows_undo(qtbot, settings, asked,
+                                                                                     monkeypatch):
     sim = load_example("xor")  # η = 2
     w = window(qtbot, settings, sim)
     c, ins = w.controller, w.insight
@@ -109,10 +116,10 @@ def test_a_setting_changed_mid_run_is_marked_on_the_loss_plots_and_follows_undo(
     c.set_training(learning_rate=2.0)  # at the end of the run: it trained nothing, so it is not in the label
     c.reinitialize("xavier", 1)
     assert ins.runs.model[1].label == "η = 1, weights from the file"
-    w.close()
+    close_discarding(w, monkeypatch)
 
 
-def test_hiding_renaming_or_removing_a_run_is_an_unsaved_change(qtbot, settings, asked, tmp_path):
+def test_hiding_renaming_or_removing_a_run_is_an_unsaved_change(qtbot, settings, asked, tmp_path, monkeypatch):
     sim = load_example("xor")
     w = window(qtbot, settings, sim)
     c, runs = w.controller, w.insight.runs
@@ -151,11 +158,11 @@ def test_hiding_renaming_or_removing_a_run_is_an_unsaved_change(qtbot, settings,
     runs.list.remove_all()
     c.step_back()
     assert len(w.insight.runs.model) == 0 and c.dirty
-    w.close()
+    close_discarding(w, monkeypatch)
 
 
 def test_a_run_kept_by_reset_is_an_unsaved_change_even_when_the_weights_are_the_files(qtbot, settings, asked,
-                                                                                       tmp_path):
+                                                                                       tmp_path, monkeypatch):
     sim = load_example("xor")
     w = window(qtbot, settings, sim)
     c = w.controller
@@ -165,4 +172,4 @@ def test_a_run_kept_by_reset_is_an_unsaved_change_even_when_the_weights_are_the_
         c.step()
     c.reset()  # back to the file's weights and counters, but a run was kept that the file does not have
     assert len(w.insight.runs.model) == 1 and c.dirty
-    w.close()
+    close_discarding(w, monkeypatch)
