@@ -44,8 +44,8 @@ def values_rgb(values: np.ndarray, centre: float, half: float, strength: float =
         lut = _LUTS[strength] = diverging_lut(strength)
     with np.errstate(all="ignore"):
         idx = (np.asarray(values, dtype=np.float64) - centre) * (127.5 / half) + 127.5
-    idx = np.nan_to_num(idx, nan=127.5, posinf=255.0, neginf=0.0)
-    return lut[np.clip(idx, 0, 255).astype(np.uint8)]
+    idx[np.isnan(idx)] = 127.5  # (±inf are clipped to the ends below)
+    return lut[np.clip(idx, 0, 255, out=idx).astype(np.uint8)]
 
 
 def classes_rgb(winner: np.ndarray, intensity: np.ndarray, strength: float = 1.0) -> np.ndarray:
@@ -78,9 +78,12 @@ def neuron_images(sim, size: int = 40, resolution: int = 32, *, theta: np.ndarra
     g = grid if grid is not None else plane_grid(sim, resolution, theta=theta)
     acts = sim.network.activation_names
     out = {}
-    for (layer, j), arr in neuron_pictures(sim, resolution, grid=g).items():
-        centre, half = activation_scale(acts[layer - 1], g.layers[layer - 1])
-        out[(layer, j)] = picture_image(arr, size, centre=centre, half=half)
+    for l, values in enumerate(g.layers):  # a layer's neurons coloured at once (one colour scale per layer)
+        centre, half = activation_scale(acts[l], values)
+        rgb = values_rgb(np.asarray(values)[::-1], centre, half)  # (ny, nx, neurons, 3); row 0: the lowest y
+        for j in range(rgb.shape[2]):
+            out[(l + 1, j)] = rgb_image(rgb[:, :, j]).scaled(size, size, Qt.IgnoreAspectRatio,
+                                                              Qt.SmoothTransformation)
     return out
 
 
