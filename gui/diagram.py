@@ -29,30 +29,15 @@ from .diagram_items import (
     qrect,
 )
 from .diagram_layout import DiagramLayout, parameter_name
+from .diagram_note import QtEdgeNote, edge_view_note
 from .theme import colors
 from .tooltips import element_tooltip
-from .view_state import RUNNING, RedrawOnce, ViewState
+from .view_state import RedrawOnce, ViewState
 
 MAX_ZOOM_ON_FIT = 1.6
 HIT_TOLERANCE_PX = 7.0  # how close (on screen) to a line a click still picks it
 DRAG_PX = 4  # a press on empty canvas that moves less than this before its release is a click (deselects)
 PREFIX = {"weight": "", "gradient": "∂ ", "delta": "Δ "}
-
-
-def edge_view_note(state: ViewState, values: dict) -> str:
-    """Why the gradient or update view shows no number at all ('' when it shows some, or shows weights)."""
-    view = state.display.edge_view
-    if view == "weight" or any(v is not None for v in values.values()):
-        return ""
-    what = "gradients ∂E/∂w" if view == "gradient" else "updates Δw"
-    if state.mode == RUNNING:
-        return f"The {what} are shown when the run pauses."
-    if state.trace is None:
-        return f"The {what} are not shown: this network is too large to trace every computation."
-    it = state.trace.iteration
-    if view == "gradient":  # (a preview shows its gradients: this is a stepped-into iteration, or practice)
-        return f"No gradients yet: iteration {it}'s backward pass has not reached a weight (F10 finishes it)."
-    return f"No updates yet: iteration {it} updates the weights at its end (F10 finishes it)."
 
 
 class QtNetworkDiagram(QGraphicsView):
@@ -86,12 +71,7 @@ class QtNetworkDiagram(QGraphicsView):
         self.editor_error.setStyleSheet("background:#fdecea; color:#922b21; border:1px solid #e6b0aa;"
                                         "border-radius:4px; padding:3px 6px;")
         self.editor_error.hide()
-        # a child of the view, not of the viewport: it stays put when the diagram is panned
-        self.edge_note = QLabel(self)
-        self.edge_note.setTextFormat(Qt.PlainText)
-        self.edge_note.setWordWrap(True)
-        self.edge_note.setAccessibleName("Why no values are shown")
-        self.edge_note.hide()
+        self.edge_note = QtEdgeNote(self)  # why the gradient or update view shows no number
         self._editing: Element | None = None
         self._scrub: tuple[Element, float, float] | None = None
         self._empty_press: QPointF | None = None  # where a press on empty canvas began (a click or a pan)
@@ -232,31 +212,7 @@ class QtNetworkDiagram(QGraphicsView):
         self._edges_drawn = (key, (cur, sel, second), biggest, looks)
         self._draw_edges(state, elements, values, biggest, prefix, cur, sel, second)
         self.highlighted = cur
-        self._update_note(edge_view_note(state, values))
-
-    def _update_note(self, text: str) -> None:
-        if text != self.edge_note.text():
-            self.edge_note.setText(text)
-            self._place_note()
-        self.edge_note.setVisible(bool(text))
-
-    def _place_note(self) -> None:
-        t = colors()
-        self.edge_note.setStyleSheet(f"background:{t.box_fill}; color:{t.muted}; border:1px solid {t.box_pen};"
-                                     "border-radius:4px; padding:4px 8px;")
-        vp = self.viewport().geometry()
-        # bottom left, below the inputs and left of the first hidden layer: the diagram's emptiest corner (the
-        # titles are at the top, the loss box at the bottom right)
-        width = 400
-        if self.layout_ is not None:
-            hidden = [c.x - c.r for (l, _), c in self.layout_.neurons.items() if l == 1]
-            if hidden:
-                width = int(self.mapFromScene(QPointF(min(hidden), 0)).x()) - 16
-        width = max(170, min(400, width, vp.width() - 16))
-        self.edge_note.setFixedWidth(width)
-        height = self.edge_note.heightForWidth(width)
-        self.edge_note.setFixedHeight(height)
-        self.edge_note.move(vp.left() + 8, vp.bottom() - height - 8)
+        self.edge_note.show_text(edge_view_note(state, values))
 
     def _edge_looks(self, values: dict, biggest: dict) -> tuple[np.ndarray, np.ndarray]:
         """``(positive, width)`` of every edge, in the order of ``self.edges``, as :meth:`_draw_edges` sets
@@ -358,8 +314,7 @@ class QtNetworkDiagram(QGraphicsView):
         self._update_edges(state)
         self._update_neurons(state)
         self._update_loss(state)
-        if self.edge_note.text():
-            self._place_note()  # (its colours too; a later note takes the theme's colours when it is set)
+        self.edge_note.place()  # (its colours too)
 
     def fit(self) -> None:
         """Fit the whole network into the window (Ctrl+0), up to a readable zoom."""
@@ -370,19 +325,16 @@ class QtNetworkDiagram(QGraphicsView):
             self.scale(MAX_ZOOM_ON_FIT, MAX_ZOOM_ON_FIT)
             self.centerOn(rect.center())
         self._user_zoomed = False
-        if self.edge_note.text():
-            self._place_note()
+        self.edge_note.place()
 
     def zoom(self, factor: float) -> None:
         self.scale(factor, factor)
         self._user_zoomed = True
-        if self.edge_note.text():
-            self._place_note()
+        self.edge_note.place()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if self.edge_note.text():
-            self._place_note()
+        self.edge_note.place()
         if not self._user_zoomed:
             self.fit()
 
