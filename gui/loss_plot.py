@@ -16,9 +16,9 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtCore import QLineF, QMetaObject, QPointF, QRectF, Qt, Slot
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
-from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QGraphicsView, QHBoxLayout, QVBoxLayout, QWidget
 
 from .controller import SimulationController
 from .decimate import MAX_POINTS, Decimator, decimate  # noqa: F401  (MAX_POINTS: tests)
@@ -249,7 +249,32 @@ class QtLossPlot(QWidget):
 
     # -- slots -------------------------------------------------------------------------------------
     def _on_history_changed(self, state: ViewState) -> None:
-        self._redraw.redraw(state, "curves")
+        self._in_the_windows_pass(lambda: self._redraw.redraw(state, "curves"))
+
+    def _in_the_windows_pass(self, update) -> None:
+        """Run *update* so that the plot is repainted with the rest of the window.
+
+        Each graphics scene, when it processes its items' changes after the action, has the window repaint what
+        is pending at once; the diagram's scene comes first, so the plot used to be painted in a second pass of
+        the whole window's repaint.  Here the plot's view ignores its scene's changes until they are processed
+        (a queued call, after the scene's own), and its changed part is marked by hand now: it is painted in the
+        first pass.
+        """
+        view = self.plot
+        if view.viewportUpdateMode() == QGraphicsView.NoViewportUpdate:  # already within one
+            update()
+            return
+        view.setViewportUpdateMode(QGraphicsView.NoViewportUpdate)
+        try:
+            update()
+        finally:
+            # all of it: changes made before this one (a new scale, a hover) are processed with it, unseen
+            view.viewport().update()
+            QMetaObject.invokeMethod(self, "_end_pass", Qt.QueuedConnection)
+
+    @Slot()
+    def _end_pass(self) -> None:
+        self.plot.setViewportUpdateMode(QGraphicsView.MinimalViewportUpdate)  # (pyqtgraph's)
 
     def _on_parameters_changed(self, state: ViewState) -> None:
         if self._future is not None and not state.can_redo:  # an edit replaced the undone future

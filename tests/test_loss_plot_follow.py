@@ -70,3 +70,43 @@ def test_axis_labels_stay_two_text_lines_apart_on_a_short_plot(qtbot):
     # on a tall axis pyqtgraph's own spacing stands
     plain = __import__("pyqtgraph").AxisItem("left")
     assert axis.tickSpacing(0.0, 1.0, 600.0) == plain.tickSpacing(0.0, 1.0, 600.0)
+
+
+def test_the_plot_repainted_with_the_window_shows_what_a_fresh_painting_shows(qtbot, open_window, no_dialogs):
+    # The plot's view ignores its scene during a key press and marks its changed part by hand, so that it is
+    # painted in the window's one repaint pass: what the window shows must equal a fresh painting, with the
+    # ranges changing (new iterations, steps back), after a switch to log scale, and on a hover afterwards.
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication, QImage
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QGraphicsView
+
+    w = open_window((1400, 880))
+    plot = w.loss_plot.plot
+    vp = plot.viewport()
+
+    def shown():
+        for _ in range(4):  # (a new axis width is laid out, and then painted, on the next turns of the loop)
+            QApplication.processEvents()
+        at = vp.mapTo(w, vp.rect().topLeft())
+        return QGuiApplication.primaryScreen().grabWindow(w.winId(), at.x(), at.y(), vp.width(),
+                                                          vp.height()).toImage()
+
+    def differs(a, b) -> int:
+        def rgb(im):
+            im = im.convertToFormat(QImage.Format_RGB32)
+            rows = np.frombuffer(im.constBits(), np.uint8, im.sizeInBytes()).reshape(im.height(), im.bytesPerLine())
+            return rows[:, :4 * im.width()].reshape(im.height(), im.width(), 4)[..., :3]
+        assert a.size() == b.size(), k
+        return int(np.abs(rgb(a).astype(int) - rgb(b).astype(int)).max())
+
+    qtbot.wait(300)  # the docks settle (the plot's scroll area decides on its scroll bar)
+    back = [False] * 25 + [True] * 6 + [False] * 12  # F10, then Shift+F10, then F10 again
+    for k, shift in enumerate(back):
+        if k == 31:
+            w.controller.set_log_scale(True)
+        QTest.keyClick(w.diagram, Qt.Key_F10, Qt.ShiftModifier if shift else Qt.NoModifier)
+        before = shown()
+        assert plot.viewportUpdateMode() == QGraphicsView.MinimalViewportUpdate  # restored after the press
+        vp.update()  # everything painted afresh
+        assert differs(shown(), before) <= 8, k
