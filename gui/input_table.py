@@ -122,13 +122,14 @@ class SampleTableModel(QAbstractTableModel):
         return None
 
 
-def summary_text(train: SampleTable, test: SampleTable | None) -> str:
-    """``training: accuracy 97.3 % (292/300) · loss 0.0412    test: …`` (accuracy only for classification)."""
+def summary_text(train: SampleTable, test: SampleTable | None, hide_loss: bool = False) -> str:
+    """``training: accuracy 97.3 % (292/300) · loss 0.0412    test: …`` (accuracy only for classification);
+    with *hide_loss* the training loss reads "?" (practice mode, before the learner computed it)."""
     parts = []
     for name, t in (("training", train), ("test", test)):
         if t is None:
             continue
-        loss = fmt(float(np.mean(t.loss)))
+        loss = "?" if hide_loss and name == "training" else fmt(float(np.mean(t.loss)))
         if t.accuracy is None:
             parts.append(f"{name}: loss {loss}")
         else:
@@ -136,8 +137,8 @@ def summary_text(train: SampleTable, test: SampleTable | None) -> str:
     return "    ".join(parts)
 
 
-def status_text(sim, *, theta: np.ndarray | None = None) -> str:
+def status_text(sim, *, theta: np.ndarray | None = None, hide_loss: bool = False) -> str:
     """The accuracy and loss line for a status bar or plot header (computes the tables)."""
     task = task_of(sim)
     return summary_text(sample_table(sim, "train", theta=theta, task=task),
-                        sample_table(sim, "test", theta=theta, task=task))
+                        sample_table(sim, "test", theta=theta, task=task), hide_loss)

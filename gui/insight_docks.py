@@ -134,6 +134,7 @@ class InsightDocks(QObject):
         w.statusBar().addWidget(self.status_summary)
         self.summary = ""
         self._summary_for: tuple = ()  # (state serial, live) the last summary was asked for
+        self._summary_hides = False  # the summary's training loss is hidden (practice: not performed yet)
         self._summary_paced = Paced(self, self._update_summary, SUMMARY_INTERVAL, at_once_below=SUMMARY_AT_ONCE)
         self._pictures_paced = Paced(self, self._update_pictures, LIVE_INTERVAL)
         self._pictures: dict[tuple[int, int], tuple[object, _PictureItem]] = {}
@@ -247,6 +248,8 @@ class InsightDocks(QObject):
 
     def _on_display_changed(self, state: ViewState) -> None:
         self._draw_main_overlay(state)
+        if self._sync_summary_hiding(state):  # practice mode turned on or off
+            self._summary_paced.request(urgent=True)
 
     def _draw_main_overlay(self, state: ViewState) -> None:
         """The earlier runs on the main loss plot, whose axes then hold them too."""
@@ -321,7 +324,9 @@ class InsightDocks(QObject):
         # Stepping into an iteration changes no parameter until an update: the accuracy line and the neuron
         # pictures, which depend only on the network and its data, stay as they are.
         unchanged = not (urgent or live or state.changes & NETWORK_CHANGES)
-        if not unchanged and (urgent or (state.serial, live) != self._summary_for):
+        if self._sync_summary_hiding(state):
+            urgent = True  # the loss appears (or hides) now, with the E_total it would give away
+        if not unchanged and (urgent or (state.serial, live) != self._summary_for) or urgent:
             # (one action sends two or three signals with the same state: computed once)
             self._summary_for = (state.serial, live)
             self._summary_paced.request(urgent=urgent, live=live or state.fast_running)
@@ -332,9 +337,18 @@ class InsightDocks(QObject):
             self._pictures_paced.request(urgent=urgent)
         self._update_landscape(state, live=live)
 
+    def _sync_summary_hiding(self, state: ViewState) -> bool:
+        """Whether the accuracy line's training loss must now hide or show again (practice mode hides it until
+        the iteration's loss is performed, as the diagram's E_total box)."""
+        hide = state.display.hide_future and state.shown_training_loss is None
+        if hide == self._summary_hides:
+            return False
+        self._summary_hides = hide
+        return True
+
     def _update_summary(self) -> None:
         try:
-            text = status_text(self.controller.sim, theta=self._theta)
+            text = status_text(self.controller.sim, theta=self._theta, hide_loss=self._summary_hides)
         except (BackpropLabError, ValueError, FloatingPointError):
             text = ""
         self._show_summary(text)

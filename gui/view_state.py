@@ -70,7 +70,10 @@ class Display:
 
     @classmethod
     def from_dict(cls, d: Mapping, base: "Display", max_speed: int) -> "Display":
-        """The preferences in *d* (a file's ``display``) over *base*; unknown or ill-typed keys are ignored."""
+        """The preferences in *d* (a file's ``display``) over *base*; unknown or ill-typed keys are ignored.
+
+        Practice mode (``hide_future``) is the session's, never the file's: it carries over from *base*.
+        """
         def whole(key, lo, hi, default):
             v = d.get(key)
             return max(lo, min(hi, v)) if isinstance(v, int) and not isinstance(v, bool) else default
@@ -83,7 +86,7 @@ class Display:
                    edge_names=flag("edge_names", None),
                    log_scale=flag("log_scale", base.log_scale),
                    epochs=whole("epochs", 1, 10_000_000, base.epochs),
-                   speed=whole("speed", 0, max_speed, base.speed))
+                   speed=whole("speed", 0, max_speed, base.speed), hide_future=base.hide_future)
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ def test_stepping_into_an_iteration_does_not_recompute_the_accuracy_line(qtbot, 
     qtbot.wait(100)
     calls = []
     monkeypatch.setattr(insight_docks, "status_text",
-                        lambda sim, theta=None: calls.append(sim.iteration) or input_table.status_text(sim,
-                                                                                                     theta=theta))
+                        lambda sim, theta=None, hide_loss=False: calls.append(sim.iteration)
+                        or input_table.status_text(sim, theta=theta, hide_loss=hide_loss))
     sim = w.controller.sim
     for _ in range(5):  # forward computations of iteration 1: no parameter changes
         QTest.keyClick(w.diagram, Qt.Key_F11)

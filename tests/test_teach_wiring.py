@@ -126,6 +126,29 @@ def test_practice_hides_the_preview_the_diagram_and_the_loss_box(win, qtbot):
     _assert_nothing_future_shown(win)
 
 
+def test_practice_survives_opening_an_example_and_hides_the_accuracy_lines_loss(win, qtbot):
+    # (a new-user tester: after Ctrl+P then File > New from Example, every answer showed until the first Next,
+    # and the accuracy line above the loss plot gave the worked example's E_total away as "loss 0.2984")
+    c = win.controller
+    win.teach.set_practice(True)
+    QApplication.processEvents()
+    assert "loss ?" in win.insight.summary
+    assert c.open_example("mazur")
+    QApplication.processEvents()
+    assert win.teach.practising and c.state.display.hide_future
+    _assert_nothing_future_shown(win)
+    assert win.diagram.neuron_text(1, 0) == "" and win.diagram.loss_item.look[0][1] == "–"
+    assert "loss ?" in win.insight.summary and "0.298" not in win.insight.summary
+    n_loss = next(r.index for r in c.state.trace.records if r.kind == "total_loss") + 1
+    assert c.step_into_many(n_loss) == n_loss  # the learner has computed E_total: now it may show
+    QApplication.processEvents()
+    assert "loss 0.2984" in win.insight.summary  # E_total of the worked example, 0.298371109
+    win.teach.set_practice(False)
+    c.step()  # practice off: the next iteration's summary shows its loss at once
+    QApplication.processEvents()
+    assert "loss ?" not in win.insight.summary
+
+
 def test_step_into_many_publishes_once(win, qtbot):
     c = win.controller
     seen = []
