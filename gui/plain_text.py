@@ -18,6 +18,28 @@ MUTED_COLOR = "#566573"
 OK_COLOR = "#1e8449"
 
 
+class WrappedLabel(QLabel):
+    """A word-wrapped label that asks for the height its text needs at its width.
+
+    A layout gives a wrapped label the height of its size hint, worked out for a guessed width; in a panel that
+    scrolls (the Training panel of a short window) the label then got two lines for three and was cut off at
+    the top and bottom.
+    """
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        need = self.heightForWidth(self.width()) if self.text() else 0
+        if need >= 0 and need != self.minimumHeight():
+            self.setMinimumHeight(need)
+
+
 def plain_tooltip(text: str) -> str:
     """*text* as a tooltip that Qt shows literally (tooltips otherwise guess rich text)."""
     return QtGuiNs.convertFromPlainText(text)
@@ -49,7 +71,10 @@ def plain_label(text: str = "", name: str = "", wrap: bool = True, small: bool =
 
 def error_label() -> QLabel:
     """A small red, plain-text, word-wrapped label for a refusal; hidden while empty."""
-    label = plain_label(name="Problem")
+    label = WrappedLabel()
+    label.setTextFormat(Qt.PlainText)
+    label.setWordWrap(True)
+    label.setAccessibleName("Problem")
     label.setStyleSheet(f"color: {ERROR_COLOR}; font-size: 9pt;")
     label.hide()
     return label

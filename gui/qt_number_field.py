@@ -6,6 +6,7 @@ from typing import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from .plain_text import WrappedLabel
 from .validation import Validation
 
 ERROR_STYLE = "color:#922b21; background:#fdecea; border:1px solid #e6b0aa; border-radius:3px; padding:2px 4px;"
@@ -13,7 +14,7 @@ ERROR_STYLE = "color:#922b21; background:#fdecea; border:1px solid #e6b0aa; bord
 
 def error_label(name: str) -> QLabel:
     """The label that shows a refusal beneath a field (plain text, hidden until needed)."""
-    label = QLabel()
+    label = WrappedLabel()
     label.setTextFormat(Qt.PlainText)
     label.setWordWrap(True)
     label.setStyleSheet(ERROR_STYLE)

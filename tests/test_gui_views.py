@@ -564,3 +564,45 @@ def test_gradient_and_update_views_say_why_they_show_no_number(qtbot, win):
     press(qtbot, win, Qt.Key_F11)  # into iteration 2: its updates are still to come
     assert note.isVisible() and "iteration 2" in note.text()
     assert viewport.contains(note.geometry())  # inside the diagram, at its bottom left
+
+
+def test_a_refusal_beneath_a_field_in_a_scrolled_panel_gets_the_lines_it_needs(qtbot):
+    # (a new-user tester: in a short window the Training panel scrolls, and the learning rate's refusal got two
+    # lines for three, cut off at the top and bottom)
+    from PySide6.QtWidgets import QFormLayout, QLineEdit, QScrollArea, QWidget
+
+    from backprop_lab.gui.plain_text import error_label
+    from backprop_lab.gui.qt_number_field import QtNumberField
+
+    def scrolled_form(first):
+        area = QScrollArea()
+        qtbot.addWidget(area)
+        area.setWidgetResizable(True)
+        panel = QWidget()
+        form = QFormLayout(panel)
+        form.addRow("Learning rate η", first)
+        for k in range(12):  # taller than the area: it scrolls
+            form.addRow(f"Row {k}", QLineEdit())
+        area.setWidget(panel)
+        area.resize(260, 300)
+        area.show()
+        qtbot.waitExposed(area)
+        return area
+
+    field = QtNumberField(float, "Learning rate", "η")
+    box = QWidget()
+    lay = QFormLayout(box)
+    other = error_label()
+    lay.addRow(QLineEdit(), other)
+    for area, label, show in ((scrolled_form(field.with_error()), field.error,
+                               lambda: field.refuse('"abc" is not a number; the learning rate is unchanged.')),
+                              (scrolled_form(box), other,
+                               lambda: (other.setText('"abc" is not a number; the size is unchanged.'),
+                                        other.show()))):
+        show()
+        for width in (260, 200, 320):
+            area.resize(width, 300)
+            for _ in range(3):
+                QApplication.processEvents()
+            need = label.heightForWidth(label.width())
+            assert label.height() >= need > label.fontMetrics().height(), (width, label.text())  # (wrapped)
