@@ -148,7 +148,7 @@ class IterationEngine:
         penalty = reg.penalty(theta) if reg.active else 0.0
         total = batch_loss + penalty
         if not math.isfinite(total):
-            raise DivergenceError(f"Iteration {updates_done + 1}: the loss is {total} at the current parameters "
+            raise DivergenceError(f"Iteration {updates_done + 1:,}: the loss is {total} at the current parameters "
                                   f"(they are too large; lower the learning rate?)", updates_done)
         if reg.active:
             grad += reg.gradient(theta)
@@ -160,7 +160,7 @@ class IterationEngine:
             bad = np.flatnonzero(~np.isfinite(upd.theta))
             if len(bad):
                 name = net.element_name(net.element_of_index(int(bad[0])))
-                raise DivergenceError(f"Iteration {updates_done + 1}: the update would make {name} = "
+                raise DivergenceError(f"Iteration {updates_done + 1:,}: the update would make {name} = "
                                       f"{upd.theta[bad[0]]} (learning rate {settings.learning_rate} is too large "
                                       f"for this network?)", updates_done)
         return Computed(total, upd, B, t, p, p.grad if detail else None, penalty)

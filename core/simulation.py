@@ -278,7 +278,7 @@ class Simulation(Editing, SteppingInto, HistoryAccess, Rewinding, FastRuns):
             if not math.isfinite(ep_loss):
                 theta[:] = old
                 self.timeline.cancel_step()
-                raise DivergenceError(f"Iteration {self.iteration + 1}: the training loss would become "
+                raise DivergenceError(f"Iteration {self.iteration + 1:,}: the training loss would become "
                                       f"{ep_loss}; the update was not kept", self.iteration)
             test = self.test_loss() if self.data.test_inputs is not None else math.nan
         else:

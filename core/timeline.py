@@ -218,10 +218,10 @@ class Timeline:
         if not self.entries:
             return ""
         e = self.entries[-1]
-        return e.label if isinstance(e, Action) else f"iteration {iteration}"
+        return e.label if isinstance(e, Action) else f"iteration {iteration:,}"
 
     def redo_label(self, iteration: int) -> str:
         if not self.redo_stack:
             return ""
         e = self.redo_stack[-1]
-        return e.label if isinstance(e, Action) else f"iteration {iteration + 1}"
+        return e.label if isinstance(e, Action) else f"iteration {iteration + 1:,}"

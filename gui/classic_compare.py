@@ -69,9 +69,9 @@ def summary(cmp: Comparison, digits: int = 9) -> str:
     def line(k: int) -> str:
         a, b = cmp.correct[k], cmp.mistake[k]
         diff = format_number(b - a, digits) if abs(b - a) >= 1e-4 else f"{b - a:.3e}"
-        return (f"After iteration {cmp.start_iteration + k}: correct {format_number(a, digits)} · classic mistake "
+        return (f"After iteration {cmp.start_iteration + k:,}: correct {format_number(a, digits)} · classic mistake "
                 f"{format_number(b, digits)} (difference {diff})")
-    lines = [f"Training-set loss at the start (iteration {cmp.start_iteration}): "
+    lines = [f"Training-set loss at the start (iteration {cmp.start_iteration:,}): "
              f"{format_number(cmp.correct[0], digits)}"]
     if cmp.iterations >= 1:
         lines.append(line(1))

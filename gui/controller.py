@@ -207,7 +207,7 @@ class SimulationController(BuildEdits, FileActions, PracticeActions, QObject):
         else:
             cache.put(before, tr)
         self._sync(step=True)
-        self._say_step(f"Iteration {sim.iteration} done: batch loss {self.state.fmt(sim.batch_loss.view()[-1])}"
+        self._say_step(f"Iteration {sim.iteration:,} done: batch loss {self.state.fmt(sim.batch_loss.view()[-1])}"
                        + ("" if tr is not None else " (network too large to trace every computation)"))
 
     def _say_step(self, text: str) -> None:
@@ -233,7 +233,7 @@ class SimulationController(BuildEdits, FileActions, PracticeActions, QObject):
         self._sync(step=True)
         sim = self._sim
         if sim.pending is None:
-            self._say_step(f"Iteration {sim.iteration} complete: batch loss "
+            self._say_step(f"Iteration {sim.iteration:,} complete: batch loss "
                               f"{self.state.fmt(sim.batch_loss.view()[-1])} before the update; "
                               f"{updated_what(sim.settings)}.")
 

@@ -71,7 +71,7 @@ class QtNetworkDiagram(QGraphicsView):
         self.editor_error.setStyleSheet("background:#fdecea; color:#922b21; border:1px solid #e6b0aa;"
                                         "border-radius:4px; padding:3px 6px;")
         self.editor_error.hide()
-        self.edge_note = QtEdgeNote(self)  # why the gradient or update view shows no number
+        self.edge_note = QtEdgeNote(self, self._refit)  # why the gradient or update view shows no number
         self._editing: Element | None = None
         self._scrub: tuple[Element, float, float] | None = None
         self._empty_press: QPointF | None = None  # where a press on empty canvas began (a click or a pan)
@@ -318,14 +318,20 @@ class QtNetworkDiagram(QGraphicsView):
 
     def fit(self) -> None:
         """Fit the whole network into the window (Ctrl+0), up to a readable zoom."""
+        self._user_zoomed = False
+        self._refit()
+        self.edge_note.place()
+
+    def _refit(self) -> None:
+        """Fit the network into the viewport again, unless the person zoomed it."""
+        if self._user_zoomed:
+            return
         rect = self._scene.sceneRect()
         self.fitInView(rect, Qt.KeepAspectRatio)
         if self.transform().m11() > MAX_ZOOM_ON_FIT:
             self.resetTransform()
             self.scale(MAX_ZOOM_ON_FIT, MAX_ZOOM_ON_FIT)
             self.centerOn(rect.center())
-        self._user_zoomed = False
-        self.edge_note.place()
 
     def zoom(self, factor: float) -> None:
         self.scale(factor, factor)

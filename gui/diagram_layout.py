@@ -207,6 +207,10 @@ class DiagramLayout:
         self._obstacles = ([c.rect for c in self.neurons.values()] + list(self.bias_boxes.values())
                            + [r for r, _ in self.ellipses] + [r for r, _ in self.titles] + [self.loss_box])
 
+    def obstacles(self) -> tuple[Rect, ...]:
+        """What labels and notes must not cover: neurons, bias boxes, collapsed-layer boxes, titles, the loss box."""
+        return tuple(self._obstacles)
+
     # -- structure -------------------------------------------------------------------------------
     @staticmethod
     def _drawn(n: int) -> list[int | None]:

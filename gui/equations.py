@@ -53,21 +53,21 @@ def current_html(state: ViewState) -> str:
         return head + ("This network is too large to show every computation; Step (F10) performs whole "
                        "iterations and the plot shows the loss.")
     if tr is None:
-        return head + (f"Ready for iteration {state.iteration + 1}, but its update would not be finite: lower the "
+        return head + (f"Ready for iteration {state.iteration + 1:,}, but its update would not be finite: lower the "
                        f"learning rate or step back.")
-    done = (f"Iteration {tr.iteration} complete: batch loss {html.escape(state.fmt(tr.loss))} before the update; "
+    done = (f"Iteration {tr.iteration:,} complete: batch loss {html.escape(state.fmt(tr.loss))} before the update; "
             f"{state.updated_what()}.")
     if cur is not None:
         card = (f"{computation_html(cur, state.display.precision)}<br>"
                 f"<span style='color:{colors().muted}; font-size:9pt'>"
-                f"Computation {cur.index + 1} of {len(tr)} in iteration {tr.iteration} "
+                f"Computation {cur.index + 1} of {len(tr)} in iteration {tr.iteration:,} "
                 f"({PHASE_TITLES[cur.phase].lower()})</span>")
         return head + card + classic_mistake_note(state, cur) + (f"<br>{done}" if state.mode == COMPLETE else "")
     if state.mode == READY and state.hide_future:
-        return head + (f"Practice: iteration {tr.iteration} is next. Work out its first result in the Practice "
+        return head + (f"Practice: iteration {tr.iteration:,} is next. Work out its first result in the Practice "
                        f"panel; results appear here once they are performed.")
     if state.mode == READY:
-        return head + (f"Ready for iteration {tr.iteration}: <b>F11</b> performs its first computation, <b>F10</b> "
+        return head + (f"Ready for iteration {tr.iteration:,}: <b>F11</b> performs its first computation, <b>F10</b> "
                        f"the whole iteration. Below: what it will compute with the current weights.")
     return head + done
 
@@ -335,7 +335,7 @@ class QtEquationsPanel(QWidget):
         if self.explanation.record is not None:
             head += "\n" + self.explanation.text()
         tr = self.controller.state.trace
-        title = f"Iteration {tr.iteration}: all {len(tr)} computations\n" if tr is not None else ""
+        title = f"Iteration {tr.iteration:,}: all {len(tr):,} computations\n" if tr is not None else ""
         return "\n".join([head, self.details.toPlainText(), title + self.iteration_list.plain_text()])
 
     # -- copying -----------------------------------------------------------------------------------

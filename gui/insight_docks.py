@@ -230,7 +230,7 @@ class InsightDocks(QObject):
         mark = self.runs.note_settings(state.iteration, state.settings)
         if mark is not None:
             self.controller.say(
-                f"{mark.label} from iteration {mark.iteration + 1} on: marked on the loss plot. To compare from "
+                f"{mark.label} from iteration {mark.iteration + 1:,} on: marked on the loss plot. To compare from "
                 "the same start, Reset (Ctrl+R) or Re-initialise (Ctrl+I): this run then stays on the plot, "
                 "faint and labelled.")
         self._on_parameters_changed(state)

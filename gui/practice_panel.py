@@ -341,13 +341,13 @@ class QtPracticePanel(QWidget):
             self.refusal.setVisible(False)
         d = s.digits
         if rec is None:  # the iteration is complete (a window may show a finished trace)
-            self.context.setText(f"Iteration {tr.iteration} complete")
+            self.context.setText(f"Iteration {tr.iteration:,} complete")
             self.question.setText("Next ▸ starts the next iteration.")
         else:
             who = _element_name(self.network, rec)
             asked = ("shown: part of the worked example this round" if not s.asked else
                      "your turn" if s.verdict is None else "answered")
-            self.context.setText(f"Iteration {tr.iteration} · computation {rec.index + 1} of {len(tr)} · "
+            self.context.setText(f"Iteration {tr.iteration:,} · computation {rec.index + 1:,} of {len(tr):,} · "
                                  f"{PHASE_NAMES.get(rec.phase, rec.phase)} · {kind_title(rec.kind)} of {who} · "
                                  f"{asked}")
             if s.asked and s.verdict is None:
@@ -400,14 +400,14 @@ class QtPracticePanel(QWidget):
         it = s.trace.iteration
         sc = s.score(it)
         faded = f", round {s.round} of the faded plan" if s.faded else ""
-        lines = [f"Score, iteration {it}: ✓ {sc.first_try} first try · ✓ {sc.after_hints} after hints · "
+        lines = [f"Score, iteration {it:,}: ✓ {sc.first_try} first try · ✓ {sc.after_hints} after hints · "
                  f"✗ {sc.wrong} wrong · {sc.revealed} revealed  ({len(s.plan)} of {len(s.trace)} computations are "
                  f"yours{faded})"]
         earlier = [i for i in s.iterations if i != it]
         if earlier:
             p = earlier[-1]
             e = s.score(p)
-            lines.append(f"Iteration {p}: {e.right} of {e.answered} right, {e.first_try} of them first try")
+            lines.append(f"Iteration {p:,}: {e.right} of {e.answered} right, {e.first_try} of them first try")
         self.score_label.setText("\n".join(lines))
 
     def _tint_feedback(self, kind: str) -> None:

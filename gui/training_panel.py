@@ -223,6 +223,7 @@ class QtTrainingPanel(QWidget):
         self.about_name.setText(name if len(name) <= 200 else name[:200] + "…")
         notes = state.notes if len(state.notes) <= 400 else state.notes[:400] + "…"
         self.about.setToolTip(plain_tooltip(state.notes if len(state.notes) <= 2000 else state.notes[:2000] + "…"))
-        self.about.setText(f"{arch} ({acts}) · {net.n_params} parameters · "
-                           f"{state.n_samples} samples, {state.iterations_per_epoch} iterations per epoch"
+        n, k = state.n_samples, state.iterations_per_epoch
+        self.about.setText(f"{arch} ({acts}) · {net.n_params:,} parameters · "
+                           f"{n:,} sample{'' if n == 1 else 's'}, {k:,} iteration{'' if k == 1 else 's'} per epoch"
                            + (f"\n{notes}" if notes else ""))

@@ -548,7 +548,7 @@ def test_gradient_and_update_views_say_why_they_show_no_number(qtbot, win):
     c, note = win.controller, win.diagram.edge_note
     assert note.textFormat() == Qt.PlainText
     c.set_edge_view("delta")  # before any update
-    assert note.isVisible() and "No updates yet: iteration 1" in note.text()
+    assert note.isVisible() and "Iteration 1 has not updated any weight yet" in note.text()
     assert all(win.diagram.edge_label(el) == "" for el in win.diagram.edges)
     c.set_edge_view("weight")
     assert not note.isVisible()
@@ -562,7 +562,7 @@ def test_gradient_and_update_views_say_why_they_show_no_number(qtbot, win):
     assert not note.isVisible() and win.diagram.edge_label(W1).startswith("Δ ")
     viewport = win.diagram.viewport().geometry()
     press(qtbot, win, Qt.Key_F11)  # into iteration 2: its updates are still to come
-    assert note.isVisible() and "iteration 2" in note.text()
+    assert note.isVisible() and "Iteration 2 has not" in note.text()
     assert viewport.contains(note.geometry())  # inside the diagram, at its bottom left
 
 
@@ -606,3 +606,34 @@ def test_a_refusal_beneath_a_field_in_a_scrolled_panel_gets_the_lines_it_needs(q
                 QApplication.processEvents()
             need = label.heightForWidth(label.width())
             assert label.height() >= need > label.fontMetrics().height(), (width, label.text())  # (wrapped)
+
+
+def test_the_edge_view_note_covers_no_neuron_and_fits_its_text_at_any_window_size(qtbot, open_window, no_dialogs):
+    # (a new-user tester: at 1000x650 the note hid h1_8 and h2_8, and after growing the window again its box
+    # stayed three lines tall around two)
+    w = open_window((1400, 880))
+    assert w.controller.open_example("moons")
+    w.controller.set_edge_view("delta")
+    d, note = w.diagram, w.diagram.edge_note
+    for size in ((1400, 880), (1100, 700), (1000, 650)):
+        w.resize(*size)
+        qtbot.wait(50)
+        assert note.isVisible()
+        need = note.heightForWidth(note.width())
+        assert abs(note.height() - need) <= 2, (size, note.height(), need)  # no blank band, nothing cut
+        at = d.viewport().geometry().topLeft()
+        for item in d.neurons.values():
+            circle = d.mapFromScene(item.mapRectToScene(item.shape().boundingRect())).boundingRect()
+            assert not note.geometry().intersects(circle.translated(at)), (size, item.name)
+
+
+def test_counts_read_as_people_write_them(qtbot, win):
+    # (a new-user tester: "1 samples", and "Iteration 3011 done" beside a counter reading "Iteration 3,011")
+    assert "12 parameters · 1 sample, 1 iteration per epoch" in win.training.about.text()
+    c = win.controller
+    for _ in range(1000):
+        c.sim.step()
+    c.step()
+    assert win.statusBar().currentMessage().startswith("Iteration 1,001 done")
+    assert "Iteration 1,001 complete" in win.equations.current_label.plain_text()
+    assert c.state.undo_label == "iteration 1,001"
