@@ -247,16 +247,24 @@ class MainWindow(WindowActions, QMainWindow):
         if state.fast_running and now - self._status_time < TEXT_INTERVAL:
             return  # during a fast run, counters a person can read (the run's end is always shown)
         self._status_time = now
+        # room for ten times the counters, this many samples and a loss at this precision: a message on the
+        # left keeps the rest (room for 10,000,000 iterations and 100,000 samples cut it short at 1000 px)
+        it, ep = 10 * max(state.iteration, 99), 10 * max(state.epoch, 99)
+        self.status_iter.set_sample(f"Iteration {it:,} · Epoch {ep:,}")
+        n, b = f"{state.n_samples:,}", max(state.settings.batch_size, len(state.trace.batch) if state.trace else 0)
+        shown = f"Sample #{n} ({b} of {b} in this batch)" if b > 1 else f"Sample #{n} of {n}"
+        self.status_sample.set_sample(max(shown, f"Batch of {b} from sample #{n}", key=len))
+        self.status_loss.set_sample(f"Loss −8.{'8' * (state.display.precision - 1)}e−100")
         self.status_iter.setText(f"Iteration {state.iteration:,} · Epoch {state.epoch:,}")
         tr = state.trace
         if tr is not None and len(tr.batch):
             # The traced sample's number first, so that cutting the text short never hides it.
             k = state.sample_index
-            self.status_sample.setText(f"Sample #{k + 1} ({state.sample + 1} of {len(tr.batch)} in this batch)"
-                                       if len(tr.batch) > 1 else f"Sample #{k + 1} of {state.n_samples}")
+            self.status_sample.setText(f"Sample #{k + 1:,} ({state.sample + 1} of {len(tr.batch)} in this batch)"
+                                       if len(tr.batch) > 1 else f"Sample #{k + 1:,} of {state.n_samples:,}")
         else:
             B = min(state.settings.batch_size, state.n_samples - state.position)
-            self.status_sample.setText(f"Batch of {B} from sample #{state.position + 1}")
+            self.status_sample.setText(f"Batch of {B} from sample #{state.position + 1:,}")
         last = state.last_batch_loss
         self.status_loss.setText(f"Loss {state.fmt(last) if last is not None else '–'}")
 

@@ -33,6 +33,14 @@ class QtTextLine(QWidget):
     def text(self) -> str:
         return self._text
 
+    def set_sample(self, sample: str) -> None:
+        """Keep room for *sample* (the longest text expected for now).  The bar is laid out again only when its
+        length changed (digits are equally wide): a counter passing 9,999, another file, another precision."""
+        if len(sample) != len(self._sample):
+            self._sample = sample
+            self.setMaximumWidth(self.sizeHint().width())
+            self.updateGeometry()
+
     def setText(self, text: str) -> None:
         if text != self._text:
             self._text = text

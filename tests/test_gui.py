@@ -560,3 +560,24 @@ def test_a_long_status_message_ends_in_an_ellipsis_and_is_whole_in_the_tooltip(q
     bar.grab()  # painted without error
     w.controller.say("Short.")
     assert bar.shown_message() == "Short." and bar.toolTip() == plain_tooltip("Short.")
+
+
+def test_status_fields_keep_room_for_this_network_not_for_the_largest_one(qtbot, open_window, dialogs):
+    # (a new-user tester: at 1000 px short messages were cut while the fields kept room for 10,000,000
+    # iterations and 100,000 samples)
+    w = open_window((1100, 700))
+    fm = w.status_sample.fontMetrics()
+    assert w.status_sample.maximumWidth() < fm.horizontalAdvance("Sample #100,000 (10 of 10 in this batch)")
+    widths = set()
+    for _ in range(5):  # stepping does not lay the bar out again
+        w.controller.step()
+        QApplication.processEvents()
+        widths.add((w.status_iter.maximumWidth(), w.status_sample.maximumWidth(), w.status_loss.maximumWidth()))
+    assert len(widths) == 1
+    for _ in range(1000):
+        w.controller.sim.step()
+    w.controller.step()
+    QApplication.processEvents()
+    assert w.status_iter.text() == "Iteration 1,006 · Epoch 1,006"
+    assert w.status_iter.maximumWidth() > min(widths)[0]  # room for ten times the counters again
+    assert w.status_iter.fontMetrics().horizontalAdvance(w.status_iter.text()) + 8 <= w.status_iter.width()
