@@ -359,3 +359,17 @@ def test_large_networks_share_snapshots_between_steps():
         S.SNAPSHOT_EACH_STEP_BYTES = real_limit
     runs = [e for e in sim.timeline.entries if type(e).__name__ == "Run"]
     assert [r.count for r in runs] == [6]  # the later steps joined the first one's run
+
+
+def test_undo_names_a_partly_stepped_into_iteration_first():
+    # (a new-user tester: two computations into iteration 2, Edit showed "Undo iteration 1", and Ctrl+Z undid
+    # iteration 2's computations)
+    from backprop_lab.core import load_example
+    sim = load_example("mazur")
+    sim.step()
+    assert sim.undo_label == "iteration 1"
+    sim.step_into()
+    sim.step_into()
+    assert sim.undo_label == "the computations of iteration 2"
+    assert sim.step_back() and sim.pending is None and sim.iteration == 1
+    assert sim.undo_label == "iteration 1"
