@@ -357,6 +357,8 @@ class QtLossPlot(QWidget):
             return
         fx = np.arange(self._future_start + 1, self._future_start + len(self._future) + 1, dtype=np.float64)
         fx, fy = decimate(fx, self._future)
+        if len(y) and self._future_start == n:  # from the last shown iteration on: no gap between the two
+            fx, fy = np.concatenate([[float(n)], fx]), np.concatenate([[float(y[-1])], fy])
         if self._log:
             fy = np.where(fy > 0, fy, np.nan)
         self.future_curve.setData(fx, fy, connect="finite")
