@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QScrollArea,
+    QStyle,
     QWidget,
 )
 
@@ -94,7 +95,11 @@ class MainWindow(WindowActions, QMainWindow):
         scroll.setWidget(self.training)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.NoFrame)
-        scroll.setMinimumWidth(DOCK_MIN_WIDTH)  # a small window scrolls the panel rather than squeezing it to "Tr…"
+        # A short window scrolls the panel up and down; it is never narrower than the panel and its scroll bar
+        # (narrower, it scrolled sideways too and cut every line of the description at the right).
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        bar = self.style().pixelMetric(QStyle.PM_ScrollBarExtent)
+        scroll.setMinimumWidth(max(DOCK_MIN_WIDTH, self.training.minimumSizeHint().width() + bar + 2))
         self.training_dock = self._dock("Training", "training", scroll, Qt.LeftDockWidgetArea)
 
         self._make_actions()

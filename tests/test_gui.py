@@ -581,3 +581,15 @@ def test_status_fields_keep_room_for_this_network_not_for_the_largest_one(qtbot,
     assert w.status_iter.text() == "Iteration 1,006 · Epoch 1,006"
     assert w.status_iter.maximumWidth() > min(widths)[0]  # room for ten times the counters again
     assert w.status_iter.fontMetrics().horizontalAdvance(w.status_iter.text()) + 8 <= w.status_iter.width()
+
+
+def test_the_training_panel_never_scrolls_sideways(qtbot, open_window, dialogs):
+    # (a new-user tester at 1000x650: the panel scrolled sideways and its description was cut at the right)
+    w = open_window((1000, 650))
+    area = w.training.parentWidget().parentWidget()
+    for width in (260, 200, 150):  # the person drags the dock narrower
+        w.resizeDocks([w.training_dock], [width], Qt.Horizontal)
+        QApplication.processEvents()
+        assert not area.horizontalScrollBar().isVisible()
+        assert w.training.width() <= area.viewport().width()
+        assert w.training.width() >= w.training.minimumSizeHint().width()
