@@ -32,6 +32,13 @@ from .view_state import RedrawOnce, ViewState
 from .wheel_guard import guard_wheel
 
 
+def _form(parent: QWidget) -> QFormLayout:
+    """A form whose fields go below their labels when the panel is too narrow for both side by side."""
+    form = QFormLayout(parent)
+    form.setRowWrapPolicy(QFormLayout.WrapLongRows)
+    return form
+
+
 class QtTrainingPanel(QWidget):
     """See the module docstring."""
 
@@ -40,7 +47,6 @@ class QtTrainingPanel(QWidget):
         self.controller = controller
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
-        self.setMinimumWidth(250)
 
         # name and notes come from the file: plain text only (rich text would load <img src=...>)
         self.about_name = plain_label(name="Network name")
@@ -52,7 +58,7 @@ class QtTrainingPanel(QWidget):
         lay.addWidget(self.about)
 
         box = QGroupBox("Training")
-        form = QFormLayout(box)
+        form = _form(box)
         self.learning_rate = QtNumberField(lambda t: parse_number(t, "the learning rate"), "Learning rate",
                                            "η, the step size of gradient descent: w⁺ = w − η·∂E/∂w")
         self.learning_rate.submitted.connect(lambda v: self._apply(self.learning_rate, learning_rate=v))
@@ -85,7 +91,7 @@ class QtTrainingPanel(QWidget):
         self.shuffle.clicked.connect(lambda on: controller.set_training(shuffle=bool(on)))
         form.addRow(self.shuffle)
         # Issue #14: the mistake of the most-cited worked example's script, off by default
-        self.classic_mistake = QCheckBox("Hidden deltas from already-\nupdated weights\n(a classic mistake)")
+        self.classic_mistake = QCheckBox("Hidden deltas from\nalready-updated\nweights (a classic\nmistake)")
         self.classic_mistake.setToolTip(
             "Wrong on purpose: the output layer's weights are updated first and the hidden deltas use the "
             "updated ones (w⁺), as the worked example's original script did (E = 0.291027924 after one update "
@@ -97,7 +103,7 @@ class QtTrainingPanel(QWidget):
         lay.addWidget(box)
 
         run = QGroupBox("Run")
-        rf = QFormLayout(run)
+        rf = _form(run)
         self.epochs = QtNumberField(lambda t: parse_whole(t, "epochs", 1, 10_000_000), "Epochs to run",
                                     "How many epochs Run (F5) trains for")
         self.epochs.submitted.connect(controller.set_epochs)
@@ -120,7 +126,7 @@ class QtTrainingPanel(QWidget):
         lay.addWidget(run)
 
         init = QGroupBox("Re-initialise weights")
-        inf = QFormLayout(init)
+        inf = _form(init)
         self.scheme = QComboBox()
         self.scheme.addItems(list(INIT_SCHEMES))
         self.scheme.setCurrentText(controller.init_choice[0])
