@@ -116,7 +116,8 @@ class TeachFeatures(QObject):
         w = self.window
         if self.dock.isVisible() and not self.dock.isFloating():
             total = w.equations_dock.height() + self.dock.height()
-            w.resizeDocks([w.equations_dock, self.dock], [total * 2 // 5, total * 3 // 5], Qt.Vertical)
+            # (Next, Skip and the score stay in view below the panel's scrolling part: it can be the smaller)
+            w.resizeDocks([w.equations_dock, self.dock], [total * 9 // 20, total * 11 // 20], Qt.Vertical)
             # the answer row and the chain of factors need about 600 px side by side
             want = min(PRACTICE_WIDTH, w.width() // 2)
             if self.dock.width() < want:
