@@ -239,6 +239,9 @@ class QtLossPlot(QWidget):
         if getattr(vb, "menu", None) is not None and hasattr(vb.menu, "viewAll"):
             vb.menu.viewAll.triggered.connect(self.follow_again)
         self._redraw = RedrawOnce(self)
+        # Changes of the plot outside a key press's update (a scale, a zoom, another file): the next update
+        # repaints the whole plot (see _in_the_windows_pass)
+        self._whole_plot_due = True
         controller.history_changed.connect(self._on_history_changed)
         controller.simulation_replaced.connect(self._on_simulation_replaced)
         controller.display_changed.connect(self._on_display_changed)
@@ -264,17 +267,25 @@ class QtLossPlot(QWidget):
         if view.viewportUpdateMode() == QGraphicsView.NoViewportUpdate:  # already within one
             update()
             return
+        vb = self.plot.getPlotItem().vb
+        before = vb.viewRange()
         view.setViewportUpdateMode(QGraphicsView.NoViewportUpdate)
         try:
             update()
         finally:
-            # all of it: changes made before this one (a new scale, a hover) are processed with it, unseen
-            view.viewport().update()
+            if self._whole_plot_due or vb.viewRange() != before:
+                # new ranges (the axes and grid change too), or a change of this plot made since it was last
+                # painted (a new scale, a zoom by hand) whose scene changes are processed with these, unseen
+                view.viewport().update()
+            else:  # the curves, dots and marker: all inside the data area
+                view.viewport().update(view.mapFromScene(vb.sceneBoundingRect()).boundingRect().adjusted(-2, -2, 2, 2))
+            self._whole_plot_due = False
             QMetaObject.invokeMethod(self, "_end_pass", Qt.QueuedConnection)
 
     @Slot()
     def _end_pass(self) -> None:
         self.plot.setViewportUpdateMode(QGraphicsView.MinimalViewportUpdate)  # (pyqtgraph's)
+
 
     def _on_parameters_changed(self, state: ViewState) -> None:
         if self._future is not None and not state.can_redo:  # an edit replaced the undone future
@@ -282,6 +293,7 @@ class QtLossPlot(QWidget):
             self.future_curve.setData([], [])
 
     def _on_simulation_replaced(self, state: ViewState) -> None:
+        self._whole_plot_due = True
         self._future, self._prev_y = None, None
         self.future_curve.setData([], [])
         self._follow = self._exact = True
@@ -289,11 +301,13 @@ class QtLossPlot(QWidget):
         self._redraw.redraw(state, "scale", "curves")
 
     def _on_display_changed(self, state: ViewState) -> None:
+        self._whole_plot_due = True
         if state.display.log_scale != self._log:
             self._exact = True
             self._redraw.redraw(state, "scale", "curves")
 
     def _on_run_finished(self, end) -> None:
+        self._whole_plot_due = True
         self._exact = True  # the final range fits the data, not the run's
         self._update_curves(self.controller.state)
 
@@ -304,10 +318,12 @@ class QtLossPlot(QWidget):
         self.controller.step_back_to(max(0, int(round(x))))
 
     def _on_range_changed_manually(self, *args) -> None:
+        self._whole_plot_due = True
         self._follow = False
 
     def follow_again(self) -> None:
         """Fit the axes to everything shown (the faded undone iterations too) and follow new data again."""
+        self._whole_plot_due = True
         self._follow = self._exact = True
         self._update_curves(self.controller.state)
 
@@ -497,6 +513,7 @@ class QtLossPlot(QWidget):
         (None: none shown): the axes hold them as well as the current run, at once (e.g. right after Reset)."""
         if extent != self._runs_extent:
             self._runs_extent = extent
+            self._whole_plot_due = True
             self._exact = True
             self._update_curves(self.controller.state)
 

@@ -105,6 +105,10 @@ def test_the_plot_repainted_with_the_window_shows_what_a_fresh_painting_shows(qt
     for k, shift in enumerate(back):
         if k == 31:
             w.controller.set_log_scale(True)
+        if k == 37:  # a zoom by hand, as a wheel zoom does (the plot stops following the data)
+            vb = plot.getPlotItem().vb
+            vb.setRange(xRange=(3, 20), padding=0)
+            vb.sigRangeChangedManually.emit([True, True])
         QTest.keyClick(w.diagram, Qt.Key_F10, Qt.ShiftModifier if shift else Qt.NoModifier)
         before = shown()
         assert plot.viewportUpdateMode() == QGraphicsView.MinimalViewportUpdate  # restored after the press
