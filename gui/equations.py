@@ -162,7 +162,7 @@ class QtEquationsPanel(QWidget):
         split.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Ignored)
         lay.addWidget(split, 1)
         self._details_html: str | None = None
-        self._details_doc: QTextDocument | None = None  # the details' document, once a text was set
+        self._details_docs: list[QTextDocument] | None = None  # the details' two documents (made when needed)
         self._explained: tuple = (None, 0)  # (record, digits) the explanation shows
         self._fitted_trace = None  # the iteration whose explanations the card's height was fitted to
         self._redraw = RedrawOnce(self)
@@ -275,27 +275,35 @@ class QtEquationsPanel(QWidget):
     def _update_details(self, state: ViewState) -> None:
         text = "" if state.trace is None else self._selection_html(state) + self._loss_html(state)
         if text != self._details_html:
-            # A new document laid out at the view's width, swapped in: the view keeps its scroll position (the
-            # learner may be reading the Loss further down) and adjusts its scroll bar once, where setHtml on
-            # the shown document emptied it first (two relayouts, two repaints).  It is the panel's child, not
-            # the view's: a new last child of the view makes its next layout raise the scroll bar back on top,
-            # which repaints the bar.  setDocument deletes only the document the view made itself, so the one
-            # made here before is deleted here.
+            # The text goes into a second document, laid out at the view's width and swapped in: the view keeps
+            # its scroll position (the learner may be reading the Loss further down) and adjusts its scroll bar
+            # once, where setHtml on the shown document emptied it first (two relayouts, two repaints).  The two
+            # documents take turns, so no document is made or deleted per key press; they are the panel's
+            # children, not the view's (a new last child of the view made its next layout raise the scroll bar
+            # back on top, repainting it).
             old = self.details.document()
-            doc = QTextDocument(self)
-            doc.setDefaultStyleSheet(old.defaultStyleSheet())
-            doc.setDocumentMargin(old.documentMargin())
-            doc.setDefaultFont(old.defaultFont())
+            doc = self._spare_details_document(old)
             doc.setHtml(text)
             doc.setTextWidth(old.textWidth())
             bar = self.details.verticalScrollBar()
             pos = bar.value()
             self.details.setDocument(doc)
-            if self._details_doc is not None:
-                self._details_doc.deleteLater()
-            self._details_doc = doc
             bar.setValue(pos)
             self._details_html = text
+
+    def _spare_details_document(self, shown: QTextDocument) -> QTextDocument:
+        """The details' document not shown now (made like *shown* the first time)."""
+        if self._details_docs is None:
+            docs = []
+            for _ in range(2):
+                doc = QTextDocument(self)
+                doc.setDefaultStyleSheet(shown.defaultStyleSheet())
+                doc.setDocumentMargin(shown.documentMargin())
+                doc.setDefaultFont(shown.defaultFont())
+                docs.append(doc)
+            self._details_docs = docs
+        a, b = self._details_docs
+        return b if shown is a else a
 
     def _update_list(self, state: ViewState) -> None:
         self.iteration_list.show_state(state)
