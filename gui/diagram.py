@@ -177,6 +177,11 @@ class QtNetworkDiagram(QGraphicsView):
                 out[el] = None
             else:
                 out[el] = r.result if view == "gradient" else r.result - r.old_value
+        if view == "delta" and state.previous_trace is not None and all(v is None for v in out.values()):
+            # this iteration has updated nothing yet: the last updates performed are the previous iteration's
+            done = {r.element: r.result - r.old_value for r in state.previous_trace.shared_records()
+                    if r.kind == "update"}
+            out = {el: done.get(el) for el in self.edges}
         return out
 
     def _update_edges(self, state: ViewState) -> None:

@@ -17,6 +17,12 @@ PAD_V, PAD_H = 3, 6
 def edge_view_note(state: ViewState, values: dict) -> str:
     """Why the gradient or update view shows no number at all ('' when it shows some, or shows weights)."""
     view = state.display.edge_view
+    it = state.trace.iteration if state.trace is not None else 0
+    prev = state.previous_trace
+    if view == "delta" and prev is not None and any(v is not None for v in values.values()) and (
+            state.is_preview or not any(state.value("update", el) for el in values)):
+        return (f"Δw of iteration {prev.iteration:,}, the last updates performed: iteration {it:,} has not "
+                f"updated any weight yet (F10 finishes it).")
     if view == "weight" or any(v is not None for v in values.values()):
         return ""
     what = "gradients ∂E/∂w" if view == "gradient" else "updates Δw"
@@ -24,7 +30,6 @@ def edge_view_note(state: ViewState, values: dict) -> str:
         return f"The {what} are shown when the run pauses."
     if state.trace is None:
         return f"The {what} are not shown: this network is too large to trace every computation."
-    it = state.trace.iteration
     if view == "gradient":  # (a preview shows its gradients: this is a stepped-into iteration, or practice)
         return f"No gradients yet: iteration {it:,}'s backward pass has not reached a weight (F10 finishes it)."
     return f"Iteration {it:,} has not updated any weight yet: its updates come at its end (F10 finishes it)."

@@ -68,12 +68,16 @@ class TraceCache:
         self._ends: OrderedDict[tuple, Trace] = OrderedDict()  # the state an iteration ended in -> its trace
 
     @staticmethod
-    def key(sim: Simulation) -> tuple | None:
+    def key(sim: Simulation, committed: bool = False) -> tuple | None:
+        """The key of *sim*'s state (None with optimizer memory, or mid-iteration unless *committed*: then the
+        state the partly stepped-into iteration started from)."""
         s = sim.settings
-        if s.momentum != 0.0 or getattr(s, "optimizer", "sgd") != "sgd" or sim.pending is not None:
+        if s.momentum != 0.0 or getattr(s, "optimizer", "sgd") != "sgd" or (sim.pending is not None
+                                                                           and not committed):
             return None
+        theta = sim.committed_theta() if sim.pending is not None else sim.network.theta
         return (sim.iteration, sim.epoch, sim.position, s, id(sim.inputs), id(sim.targets), _structure(sim),
-                sim.network.theta.tobytes())
+                theta.tobytes())
 
     def get(self, key: tuple | None) -> Trace | None:
         if key is None or key not in self._traces:
@@ -194,12 +198,16 @@ class StateBuilder:
         if prev is None or engine_moved or CURSOR_MOVED in changes or (
                 prev.display.hide_future != display.hide_future):
             mode, trace, revealed, current = self._shown_iteration(sim, fast, traceable, engine_moved, prev)
+            # the iteration that ended where the shown one starts: its updates are the last ones performed
+            previous = self.traces.ending_in(TraceCache.key(sim, committed=True)) \
+                if mode in (READY, STEPPING) else None
             sample = shown_position(trace, current, display.traced_sample)
             values = self._visible.get(trace, revealed, mode, sample, display.hide_future)
             sample_index = int(trace.batch[sample]) if trace is not None and len(trace.batch) > sample \
                 else int(sim.next_batch()[0])
         else:
             mode, trace, revealed, current = prev.mode, prev.trace, prev.revealed, prev.current
+            previous = prev.previous_trace
             sample, values, sample_index = prev.sample, prev.values, prev.sample_index
         if prev is None or changes & {SIMULATION_REPLACED, PARAMETERS_CHANGED, SETTINGS_CHANGED} - hold:
             loss = None if fast else sim.loss()  # the one training-set forward pass of this action
@@ -221,4 +229,4 @@ class StateBuilder:
             display=display, running=running, fast_running=fast, traceable=traceable,
             can_step_back=sim.can_step_back(), can_redo=sim.can_redo(), undo_label=sim.undo_label,
             redo_label=sim.redo_label, dirty=dirty, test_epoch_loss=frozen(sim.test_epoch_loss.view()),
-            test_loss=test_loss, reduced=sim.history.reduced())
+            test_loss=test_loss, reduced=sim.history.reduced(), previous_trace=previous)

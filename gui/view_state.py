@@ -138,6 +138,9 @@ class ViewState:
     #: The older part of a long history as min/max buckets (``LossHistory.reduced()``: series name -> Buckets);
     #: ``batch_loss`` etc. then hold the entries after them. Empty while nothing is reduced.
     reduced: Mapping = field(default_factory=dict)
+    #: Before or early in an iteration: the trace of the one that ended where it starts, when known (its updates
+    #: are the last ones performed: the diagram's "last updates" view shows them until this one's come).
+    previous_trace: Trace | None = None
     _index: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -- derived ------------------------------------------------------------------------------

@@ -561,9 +561,20 @@ def test_gradient_and_update_views_say_why_they_show_no_number(qtbot, win):
     c.set_edge_view("delta")
     assert not note.isVisible() and win.diagram.edge_label(W1).startswith("Δ ")
     viewport = win.diagram.viewport().geometry()
-    press(qtbot, win, Qt.Key_F11)  # into iteration 2: its updates are still to come
-    assert note.isVisible() and "Iteration 2 has not" in note.text()
+    idx = c.sim.network.weight_index(W1.layer, W1.j, W1.i)
+    change = c.sim.network.theta[idx] - c.sim.committed_theta()[idx]  # 0: nothing pending
+    before_2 = c.sim.network.theta.copy()
+    press(qtbot, win, Qt.Key_F11)  # into iteration 2: its updates are still to come; the last ones shown
+    assert note.isVisible() and "Δw of iteration 1, the last updates performed: iteration 2 has not" in note.text()
     assert viewport.contains(note.geometry())  # inside the diagram, at its bottom left
+    c.step_back()  # out of iteration 2, then back to the start: iteration 1's Δw against the example's weights
+    c.step_back()
+    assert change == 0.0 and win.diagram.edge_label(W1) == ""  # (the start: no update before iteration 1)
+    c.redo()
+    press(qtbot, win, Qt.Key_F11)
+    w1_1 = before_2[idx] - 0.15  # w1 after iteration 1 minus the worked example's w1
+    assert win.diagram.edge_label(W1) == "Δ " + c.state.fmt(w1_1)
+    assert "Δw of iteration 1" in note.text()
 
 
 def test_a_refusal_beneath_a_field_in_a_scrolled_panel_gets_the_lines_it_needs(qtbot):
