@@ -167,9 +167,14 @@ class QtNetworkDiagram(QGraphicsView):
     # -- redraw parts (each once per publication, through RedrawOnce) --------------------------------------
     def _edge_values(self, state: ViewState) -> dict[Element, float | None]:
         """What each edge shows: its weight, its gradient or its last update (None: not computed yet)."""
+        return self._shown_values(state)[0]
+
+    def _shown_values(self, state: ViewState) -> tuple[dict[Element, float | None], bool]:
+        """:meth:`_edge_values`, and whether they are the previous iteration's updates (this one has updated
+        nothing yet: the last updates performed are the previous iteration's)."""
         view = state.display.edge_view
         if view == "weight":
-            return dict(zip(self.edges, state.theta[self._theta_index].tolist()))
+            return dict(zip(self.edges, state.theta[self._theta_index].tolist())), False
         out: dict[Element, float | None] = {}
         for el in self.edges:
             r = state.value("gradient" if view == "gradient" else "update", el)
@@ -177,18 +182,18 @@ class QtNetworkDiagram(QGraphicsView):
                 out[el] = None
             else:
                 out[el] = r.result if view == "gradient" else r.result - r.old_value
-        if view == "delta" and state.previous_trace is not None and all(v is None for v in out.values()):
-            # this iteration has updated nothing yet: the last updates performed are the previous iteration's
+        previous = view == "delta" and state.previous_trace is not None and all(v is None for v in out.values())
+        if previous:
             done = {r.element: r.result - r.old_value for r in state.previous_trace.shared_records()
                     if r.kind == "update"}
             out = {el: done.get(el) for el in self.edges}
-        return out
+        return out, previous
 
     def _update_edges(self, state: ViewState) -> None:
         prefix = PREFIX[state.display.edge_view]
         cur = state.current.element if state.current is not None else None
         sel, second = state.selection, state.second
-        values = self._edge_values(state)
+        values, previous = self._shown_values(state)
         key = (self.layout_, values, state.display, state.edge_names)
         last = self._edges_drawn
         if last is not None and last[0] == key:
@@ -217,7 +222,7 @@ class QtNetworkDiagram(QGraphicsView):
         self._edges_drawn = (key, (cur, sel, second), biggest, looks)
         self._draw_edges(state, elements, values, biggest, prefix, cur, sel, second)
         self.highlighted = cur
-        self.edge_note.show_text(edge_view_note(state, values))
+        self.edge_note.show_text(edge_view_note(state, values, previous))
 
     def _edge_looks(self, values: dict, biggest: dict) -> tuple[np.ndarray, np.ndarray]:
         """``(positive, width)`` of every edge, in the order of ``self.edges``, as :meth:`_draw_edges` sets
@@ -345,9 +350,8 @@ class QtNetworkDiagram(QGraphicsView):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        self._refit()  # (unless the person zoomed)
         self.edge_note.place()
-        if not self._user_zoomed:
-            self.fit()
 
     def viewportEvent(self, event) -> bool:
         if event.type() == QEvent.ToolTip:

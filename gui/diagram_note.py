@@ -14,15 +14,14 @@ MIN_WIDTH, MAX_WIDTH = 120, 400
 PAD_V, PAD_H = 3, 6
 
 
-def edge_view_note(state: ViewState, values: dict) -> str:
-    """Why the gradient or update view shows no number at all ('' when it shows some, or shows weights)."""
+def edge_view_note(state: ViewState, values: dict, previous: bool = False) -> str:
+    """Why the gradient or update view shows no number at all, or (*previous*) that its *values* are the previous
+    iteration's updates ('' when it shows this iteration's numbers, or shows weights)."""
     view = state.display.edge_view
     it = state.trace.iteration if state.trace is not None else 0
-    prev = state.previous_trace
-    if view == "delta" and prev is not None and any(v is not None for v in values.values()) and (
-            state.is_preview or not any(state.value("update", el) for el in values)):
-        return (f"Δw of iteration {prev.iteration:,}, the last updates performed: iteration {it:,} has not "
-                f"updated any weight yet (F10 finishes it).")
+    if previous and any(v is not None for v in values.values()):
+        return (f"Δw of iteration {state.previous_trace.iteration:,}, the last updates performed: iteration {it:,} "
+                f"has not updated any weight yet (F10 finishes it).")
     if view == "weight" or any(v is not None for v in values.values()):
         return ""
     what = "gradients ∂E/∂w" if view == "gradient" else "updates Δw"

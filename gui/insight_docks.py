@@ -326,7 +326,7 @@ class InsightDocks(QObject):
         unchanged = not (urgent or live or state.changes & NETWORK_CHANGES)
         if self._sync_summary_hiding(state):
             urgent = True  # the loss appears (or hides) now, with the E_total it would give away
-        if not unchanged and (urgent or (state.serial, live) != self._summary_for) or urgent:
+        if urgent or (not unchanged and (state.serial, live) != self._summary_for):
             # (one action sends two or three signals with the same state: computed once)
             self._summary_for = (state.serial, live)
             self._summary_paced.request(urgent=urgent, live=live or state.fast_running)

@@ -16,12 +16,12 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QLineF, QMetaObject, QPointF, QRectF, Qt, Slot
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtCore import QMetaObject, Qt, Slot
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QGraphicsView, QHBoxLayout, QVBoxLayout, QWidget
 
 from .controller import SimulationController
 from .decimate import MAX_POINTS, Decimator, decimate  # noqa: F401  (MAX_POINTS: tests)
+from .loss_plot_items import Curve, Dots, LightGrid, log10_finite
 from .plot_style import legend_above, plain_axes, style_plot
 from .text_widgets import QtTextLine
 from .theme import colors
@@ -35,119 +35,6 @@ MIN_PLOT_HEIGHT = 150
 FEW_POINTS = 50
 #: The data's top stays at least this far below the top of a linear axis (a dot on the edge is cut in half).
 TOP_ROOM = 1.04
-
-
-class _LightGrid(pg.GraphicsObject):
-    """Horizontal and vertical lines at the major ticks of the plot's axes."""
-
-    def __init__(self, plot_item) -> None:
-        super().__init__()
-        self._pi = plot_item
-        self._pen = QPen(QColor(colors().plot_grid), 0)  # cosmetic: one pixel whatever the zoom
-        self._key: tuple = ()
-        self._lines: list[QLineF] = []
-        self.setZValue(-100)
-
-    def boundingRect(self) -> QRectF:
-        return self._pi.vb.viewRect()
-
-    def paint(self, p: QPainter, *args) -> None:
-        vb = self._pi.vb
-        r = vb.viewRect()
-        key = (r.left(), r.top(), r.width(), r.height(), vb.width(), vb.height())
-        if key != self._key:  # the tick positions change only with the range (or the plot's size)
-            self._key, self._lines = key, self._grid_lines(r, vb)
-        p.setRenderHint(QPainter.Antialiasing, False)
-        p.setPen(self._pen)
-        p.drawLines(self._lines)
-
-    def _grid_lines(self, r: QRectF, vb) -> list[QLineF]:
-        lines = []
-        for name, horizontal in (("left", True), ("bottom", False)):
-            lo, hi = (r.top(), r.bottom()) if horizontal else (r.left(), r.right())
-            ticks = self._pi.getAxis(name).tickValues(min(lo, hi), max(lo, hi), vb.height() if horizontal
-                                                      else vb.width())
-            for v in (ticks[0][1] if ticks else []):
-                lines.append(QLineF(r.left(), v, r.right(), v) if horizontal else QLineF(v, r.top(), v, r.bottom()))
-        return lines
-
-
-def _log10(y: np.ndarray) -> np.ndarray:
-    """log10 of the finite values, NaN elsewhere (curves on a log axis are given their logarithms)."""
-    return np.log10(y, where=np.isfinite(y), out=np.full(len(y), np.nan))
-
-
-def _view_rect(item: pg.GraphicsObject) -> QRectF:
-    """The visible range of the view box holding *item* (an empty rectangle before it is in one)."""
-    vb = item.getViewBox()
-    return vb.viewRect() if vb is not None else QRectF()
-
-
-class _Curve(pg.PlotCurveItem):
-    """A bare curve whose bounds are the plot's visible range.
-
-    pyqtgraph works a curve's bounds out from all of its data (a NaN-aware minimum and maximum per axis, the
-    pen's width in pixels) whenever the data or the range changed: ~70 µs a call, ~9 calls a key press.  The
-    view box clips its children to the visible range anyway, so nothing outside it is ever painted.
-    """
-
-    def boundingRect(self) -> QRectF:
-        return _view_rect(self)
-
-
-class _Dots(pg.GraphicsObject):
-    """Round dots of a fixed size in pixels at a few data points, painted in one call.
-
-    pyqtgraph's symbols (a PlotDataItem with ``symbol``) cost about 1 ms per ``setData`` for 40 points, and
-    the batch loss gets a new point with every key press; these dots cost a few microseconds to set.
-    """
-
-    def __init__(self, color: str, size: float = 5.0, triangle: bool = False) -> None:
-        super().__init__()
-        self._brush = QBrush(QColor(color))
-        self._r = size / 2
-        self._dot_pen = QPen(QColor(color), size, Qt.SolidLine, Qt.RoundCap)
-        self._triangle = triangle
-        self._x = self._y = np.zeros(0)
-
-    def setData(self, x: np.ndarray, y: np.ndarray) -> None:
-        ok = np.isfinite(y)
-        if not len(self._x) and not ok.any():
-            return  # (nothing shown, nothing to show)
-        self.prepareGeometryChange()
-        self._x, self._y = np.asarray(x, dtype=np.float64)[ok], np.asarray(y, dtype=np.float64)[ok]
-        self.update()
-
-    def getData(self) -> tuple[np.ndarray, np.ndarray]:
-        return self._x, self._y
-
-    def viewTransformChanged(self) -> None:
-        self.prepareGeometryChange()  # a new range: new bounds
-
-    def boundingRect(self) -> QRectF:
-        # the visible range (as a curve's): what lies outside is clipped by the view box, and the dots at its
-        # edges need no margin computed from the zoom
-        return _view_rect(self) if len(self._x) else QRectF()
-
-    def paint(self, p: QPainter, *args) -> None:
-        if not len(self._x):
-            return
-        tr = p.transform()  # the axes' scales and offsets (no rotation): all points mapped at once
-        poly = pg.functions.create_qpolygonf(len(self._x))
-        xy = pg.functions.ndarray_from_qpolygonf(poly)
-        xy[:, 0] = self._x * tr.m11() + tr.dx()
-        xy[:, 1] = self._y * tr.m22() + tr.dy()
-        p.resetTransform()  # round dots in pixels, whatever the axes' scales
-        p.setRenderHint(QPainter.Antialiasing, True)
-        r = self._r
-        if not self._triangle:  # every dot in one call: a point drawn with a round pen as wide as the dot
-            p.setPen(self._dot_pen)
-            p.drawPoints(poly)
-            return
-        p.setPen(Qt.NoPen)
-        p.setBrush(self._brush)
-        for x, y in xy.tolist():  # pointing down, as pyqtgraph's "t"
-            p.drawPolygon([QPointF(x - r, y - r * 0.6), QPointF(x + r, y - r * 0.6), QPointF(x, y + r)])
 
 
 class QtLossPlot(QWidget):
@@ -177,7 +64,7 @@ class QtLossPlot(QWidget):
         self.plot.setAccessibleName("Loss plot")
         # A light grid at the axes' major ticks, drawn as plain 1-pixel lines: pyqtgraph's GridItem (three
         # levels of lines) took two thirds of each redraw of this plot (measured: 15 ms against 5.6 ms).
-        self.plot.addItem(_LightGrid(self.plot.getPlotItem()))
+        self.plot.addItem(LightGrid(self.plot.getPlotItem()))
         # The axes change only with the range (in steps): keep them as pixmaps, so that a new point, which
         # repaints the plot area, blits them instead of drawing their ticks and labels again.
         for name in ("left", "bottom"):
@@ -191,16 +78,16 @@ class QtLossPlot(QWidget):
         self.plot.setClipToView(True)
         # A bare curve (its data set with every key press) and, while there are few points, dots on it.
         # The curve's y is log10 of the loss on a log axis (a PlotCurveItem does not transform by itself).
-        self.batch_curve = _Curve(pen=pg.mkPen("#5d8aa8", width=1))
+        self.batch_curve = Curve(pen=pg.mkPen("#5d8aa8", width=1))
         self.plot.addItem(self.batch_curve)
-        self.batch_dots = _Dots("#5d8aa8")
+        self.batch_dots = Dots("#5d8aa8")
         self.plot.addItem(self.batch_dots)
         # The epoch curves the same way: on the worked example every iteration ends an epoch, and pyqtgraph's
         # symbols re-rendered the markers with each point (about 1 ms a press).
-        self.epoch_curve = _Curve(pen=pg.mkPen("#c0392b", width=2))
-        self.epoch_dots = _Dots("#c0392b")
-        self.test_curve = _Curve(pen=pg.mkPen("#8e44ad", width=2, style=Qt.DashLine))
-        self.test_dots = _Dots("#8e44ad", size=6, triangle=True)
+        self.epoch_curve = Curve(pen=pg.mkPen("#c0392b", width=2))
+        self.epoch_dots = Dots("#c0392b")
+        self.test_curve = Curve(pen=pg.mkPen("#8e44ad", width=2, style=Qt.DashLine))
+        self.test_dots = Dots("#8e44ad", size=6, triangle=True)
         for item in (self.epoch_curve, self.epoch_dots, self.test_curve, self.test_dots):
             self.plot.addItem(item)
         # The undone future after a step back: faded, until a new step replaces it.
@@ -285,7 +172,6 @@ class QtLossPlot(QWidget):
     @Slot()
     def _end_pass(self) -> None:
         self.plot.setViewportUpdateMode(QGraphicsView.MinimalViewportUpdate)  # (pyqtgraph's)
-
 
     def _on_parameters_changed(self, state: ViewState) -> None:
         if self._future is not None and not state.can_redo:  # an edit replaced the undone future
@@ -420,7 +306,7 @@ class QtLossPlot(QWidget):
         n = off + len(y)
         if self._log:  # zero or negative values have no logarithm; leave them out rather than warn
             yd = np.where(yd > 0, yd, np.nan)
-        drawn_y = _log10(yd) if self._log else yd
+        drawn_y = log10_finite(yd) if self._log else yd
         self.batch_curve.setData(xd, drawn_y, connect="finite")
         # A lone first point has no line to show it: with few iterations each gets a dot.
         dots = n <= FEW_POINTS and not state.fast_running
@@ -446,7 +332,7 @@ class QtLossPlot(QWidget):
             if drawn[k] is not None and all(np.array_equal(a, b, equal_nan=True) for a, b in zip(drawn[k], (x, v))):
                 continue
             drawn[k] = (x.copy(), v.copy())
-            v = _log10(v) if self._log else v
+            v = log10_finite(v) if self._log else v
             curve.setData(x, v, connect="finite")
             dots.setData(x if marked else x[:0], v if marked else v[:0])
         eyd = np.concatenate([eyd, tyd])

@@ -19,12 +19,17 @@ OK_COLOR = "#1e8449"
 
 
 class WrappedLabel(QLabel):
-    """A word-wrapped label that asks for the height its text needs at its width.
+    """A word-wrapped plain-text label that asks for the height its text needs at its width.
 
     A layout gives a wrapped label the height of its size hint, worked out for a guessed width; in a panel that
     scrolls (the Training panel of a short window) the label then got two lines for three and was cut off at
     the top and bottom.
     """
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.setTextFormat(Qt.PlainText)
+        self.setWordWrap(True)
 
     def setText(self, text: str) -> None:
         super().setText(text)
@@ -72,8 +77,6 @@ def plain_label(text: str = "", name: str = "", wrap: bool = True, small: bool =
 def error_label() -> QLabel:
     """A small red, plain-text, word-wrapped label for a refusal; hidden while empty."""
     label = WrappedLabel()
-    label.setTextFormat(Qt.PlainText)
-    label.setWordWrap(True)
     label.setAccessibleName("Problem")
     label.setStyleSheet(f"color: {ERROR_COLOR}; font-size: 9pt;")
     label.hide()

@@ -15,8 +15,6 @@ ERROR_STYLE = "color:#922b21; background:#fdecea; border:1px solid #e6b0aa; bord
 def error_label(name: str) -> QLabel:
     """The label that shows a refusal beneath a field (plain text, hidden until needed)."""
     label = WrappedLabel()
-    label.setTextFormat(Qt.PlainText)
-    label.setWordWrap(True)
     label.setStyleSheet(ERROR_STYLE)
     label.setAccessibleName(f"{name}: input refused")
     label.hide()

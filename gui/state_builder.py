@@ -155,38 +155,40 @@ class StateBuilder:
 
     def _shown_iteration(self, sim: Simulation, fast: bool, traceable: bool, engine_moved: bool,
                          prev: ViewState | None) -> tuple:
-        """(mode, trace, revealed, current) of what the window shows."""
+        """(mode, trace, revealed, current, previous) of what the window shows; *previous* is the trace of the
+        iteration that ended where a stepped-into one started (its updates are the last ones performed)."""
         if fast:
-            return RUNNING, None, 0, None
+            return RUNNING, None, 0, None, None
         if not traceable:
-            return UNTRACEABLE, None, 0, None
+            return UNTRACEABLE, None, 0, None, None
+        key = TraceCache.key(sim, committed=True)  # (without a pending iteration: the state's own key)
         pend = sim.pending
         if pend is not None:
+            previous = self.traces.ending_in(key)
             if sim.cursor == 0:  # entered but nothing performed: the state is "ready for it"
-                return READY, pend, 0, None
-            return STEPPING, pend, sim.cursor, sim.last_computation
-        key = TraceCache.key(sim)
+                return READY, pend, 0, None, previous
+            return STEPPING, pend, sim.cursor, sim.last_computation, previous
         if sim.last_trace is not None:
             self.traces.ended(key, sim.last_trace)
-            return COMPLETE, sim.last_trace, len(sim.last_trace), sim.last_computation
+            return COMPLETE, sim.last_trace, len(sim.last_trace), sim.last_computation, None
         if self.completed is not None and self.completed[0] == key:
             tr = self.completed[1]
             self.traces.ended(key, tr)
-            return COMPLETE, tr, len(tr), None
+            return COMPLETE, tr, len(tr), None, None
         self.completed = None
         tr = self.traces.ending_in(key)
-        if tr is not None:
-            return COMPLETE, tr, len(tr), None
+        if tr is not None:  # (so a preview never has a known previous iteration: it is shown complete instead)
+            return COMPLETE, tr, len(tr), None, None
         if prev is not None and prev.mode == READY and prev.trace is not None and not engine_moved:
-            return READY, prev.trace, 0, None  # the same preview: nothing it depends on changed
+            return READY, prev.trace, 0, None, None  # the same preview: nothing it depends on changed
         tr = self.traces.get(key)
         if tr is None:
             try:
                 tr = sim.preview()
             except BackpropLabError:  # the next iteration would diverge: nothing to preview
-                return READY, None, 0, None
+                return READY, None, 0, None, None
             self.traces.put(key, tr)
-        return READY, tr, 0, None
+        return READY, tr, 0, None, None
 
     def build(self, sim: Simulation, changes: frozenset, prev: ViewState | None, hold: frozenset, *, fast: bool,
               running: bool, traceable: bool, selection: Element | None, display: Display, path: str | None,
@@ -197,10 +199,8 @@ class StateBuilder:
         engine_moved = bool(changes & ENGINE)
         if prev is None or engine_moved or CURSOR_MOVED in changes or (
                 prev.display.hide_future != display.hide_future):
-            mode, trace, revealed, current = self._shown_iteration(sim, fast, traceable, engine_moved, prev)
-            # the iteration that ended where the shown one starts: its updates are the last ones performed
-            previous = self.traces.ending_in(TraceCache.key(sim, committed=True)) \
-                if mode in (READY, STEPPING) else None
+            mode, trace, revealed, current, previous = self._shown_iteration(sim, fast, traceable, engine_moved,
+                                                                             prev)
             sample = shown_position(trace, current, display.traced_sample)
             values = self._visible.get(trace, revealed, mode, sample, display.hide_future)
             sample_index = int(trace.batch[sample]) if trace is not None and len(trace.batch) > sample \
