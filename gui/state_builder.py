@@ -55,8 +55,8 @@ class TraceCache:
 
     Stepping back to a state whose next iteration was shown before needs no new trace (and stepping forward
     from a previewed state can take the fast path and show the preview, which is that iteration's trace:
-    the traced and the fast path give the same bits).  Only states with no optimizer memory (plain SGD)
-    qualify: the key holds everything the next iteration depends on.
+    the traced and the fast path give the same bits).  The key holds everything the next iteration depends
+    on, the optimizer's memory included (momentum's velocity, Adam's moments and update count).
     """
 
     MAX_RECORDS = 60_000  # about 30 MB of records in all
@@ -69,15 +69,16 @@ class TraceCache:
 
     @staticmethod
     def key(sim: Simulation, committed: bool = False) -> tuple | None:
-        """The key of *sim*'s state (None with optimizer memory, or mid-iteration unless *committed*: then the
-        state the partly stepped-into iteration started from)."""
-        s = sim.settings
-        if s.momentum != 0.0 or getattr(s, "optimizer", "sgd") != "sgd" or (sim.pending is not None
-                                                                           and not committed):
+        """The key of *sim*'s state (None mid-iteration unless *committed*: then the state the partly
+        stepped-into iteration started from, whose optimizer memory is still the current one — an iteration
+        hands its new memory over when it ends)."""
+        if sim.pending is not None and not committed:
             return None
         theta = sim.committed_theta() if sim.pending is not None else sim.network.theta
-        return (sim.iteration, sim.epoch, sim.position, s, id(sim.inputs), id(sim.targets), _structure(sim),
-                theta.tobytes())
+        memory = tuple((name, a.tobytes() if isinstance(a, np.ndarray) else a)
+                       for name, a in sorted(sim.optimizer_state().items()))
+        return (sim.iteration, sim.epoch, sim.position, sim.settings, id(sim.inputs), id(sim.targets),
+                _structure(sim), theta.tobytes(), memory)
 
     def get(self, key: tuple | None) -> Trace | None:
         if key is None or key not in self._traces:

@@ -147,12 +147,19 @@ def test_step_back_into_the_start_of_an_iteration_is_ready_not_complete(qtbot, w
     assert win.diagram.neuron_text(1, 0) != "" and win.diagram.neuron_text(2, 1) != ""  # values stay drawn
 
 
+OPTIMIZERS = {"sgd": {}, "momentum": {"momentum": 0.9}, "adam": {"optimizer": "adam", "learning_rate": 0.05}}
+
+
 @pytest.mark.parametrize("settle", [False, True])
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
 def test_stepping_back_or_redoing_to_the_end_of_an_iteration_shows_it_complete_with_its_updates(qtbot, win,
-                                                                                               settle):
+                                                                                               settle, optimizer):
     # (a new-user tester: "Show last updates" was blank after Shift+F10 or Redo, and the same state showed the
-    # finished iteration when reached by F10 but the next one's preview when reached by Shift+F10 or Redo)
+    # finished iteration when reached by F10 but the next one's preview when reached by Shift+F10 or Redo;
+    # with momentum or Adam it still did, until the optimizer's memory was part of the state's key)
     c = win.controller
+    if OPTIMIZERS[optimizer]:
+        c.set_training(**OPTIMIZERS[optimizer])
     c.set_edge_view("delta")
     thetas = [c.sim.network.theta.copy()]
     for _ in range(3):
@@ -575,6 +582,23 @@ def test_gradient_and_update_views_say_why_they_show_no_number(qtbot, win):
     w1_1 = before_2[idx] - 0.15  # w1 after iteration 1 minus the worked example's w1
     assert win.diagram.edge_label(W1) == "Δ " + c.state.fmt(w1_1)
     assert "Δw of iteration 1" in note.text()
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+def test_last_updates_inside_an_iteration_with_an_optimizer_that_remembers(qtbot, win, optimizer):
+    # momentum's velocity and Adam's moments are part of the state an iteration starts from: the previous
+    # iteration is found by it, and its Δw shown while stepping into the next one (it showed nothing)
+    c, note = win.controller, win.diagram.edge_note
+    c.set_training(**OPTIMIZERS[optimizer])
+    c.set_edge_view("delta")
+    thetas = [c.sim.network.theta.copy()]
+    for _ in range(2):
+        press(qtbot, win, Qt.Key_F10)
+        thetas.append(c.sim.network.theta.copy())
+    press(qtbot, win, Qt.Key_F11)  # into iteration 3: iteration 2's updates are the last ones performed
+    idx = c.sim.network.weight_index(W5.layer, W5.j, W5.i)
+    assert "Δw of iteration 2" in note.text()
+    assert win.diagram.edge_label(W5) == "Δ " + c.state.fmt(thetas[2][idx] - thetas[1][idx])
 
 
 def test_a_refusal_beneath_a_field_in_a_scrolled_panel_gets_the_lines_it_needs(qtbot):
