@@ -448,6 +448,37 @@ class DiagramLayout:
         spots.sort(key=lambda sr: sr[0])
         return spots
 
+    def picture_spots(self, size: float) -> dict[tuple[int, int], Rect]:
+        """Where each drawn hidden and output neuron's picture (a *size* square) goes.
+
+        One side for a whole layer, so that each picture reads as its neuron's: above the neurons' right
+        shoulders, else above their left, below right, below left — the first side where no picture covers a
+        reserved edge label, a bias or loss box or a picture of another layer (else the side covering fewest).
+        Neurons and titles do not count: in a tight column every shoulder spot reaches a little past the next
+        neuron's edge, and the top one's a little into its layer's title, as the first choice always did.
+        """
+        rects = {c.rect for c in self.neurons.values()} | {r for r, _ in self.titles}
+        blockers = list(self.labels.values()) + [o for o in self._obstacles if o not in rects]
+        columns: dict[int, list[tuple[tuple[int, int], Circle]]] = {}
+        for key, c in self.neurons.items():
+            if key[0] > 0:
+                columns.setdefault(key[0], []).append((key, c))
+        spots: dict[tuple[int, int], Rect] = {}
+        for column in columns.values():
+            best = None
+            for dx, dy in ((1, -1), (-1, -1), (1, 1), (-1, 1)):
+                placed = {key: Rect(c.x + 0.45 * c.r if dx > 0 else c.x - 0.45 * c.r - size,
+                                    c.y - c.r - 0.75 * size if dy < 0 else c.y + c.r - 0.25 * size, size, size)
+                          for key, c in column}
+                covering = sum(any(p.intersects(b, 1.0) for b in blockers) for p in placed.values())
+                if best is None or covering < best[0]:
+                    best = (covering, placed)
+                if covering == 0:
+                    break
+            spots.update(best[1])
+            blockers.extend(best[1].values())
+        return spots
+
     def label_shown(self, element: Element, selection: Element | None, current: Element | None) -> bool:
         """THE rule for edge labels: every label of a small layer pair, and the selected and current edge."""
         return element in self.labels or element == selection or element == current

@@ -455,16 +455,20 @@ class InsightDocks(QObject):
         theta = getattr(self, "_theta", None)
         images = neuron_images(sim, size=2 * size, resolution=PICTURE_RESOLUTION, theta=theta)
         self.picture_images = images
+        spots = None
         for key, img in images.items():
             neuron = neurons.get(key)
             if neuron is None:
                 continue
             have = self._pictures.get(key)
             if have is None or have[0] is not neuron:
+                if spots is None:  # (a new layout: where its labels leave room, computed once)
+                    spots = self.window.diagram.layout_.picture_spots(size)
                 item = _PictureItem(self, key, neuron)
                 item.setScale(0.5)  # drawn at twice the resolution: sharp when zoomed in
-                # Above the neuron's right shoulder, clear of the incoming edges and the name and value.
-                item.setPos(QPointF(0.45 * r, -r - 0.75 * size))
+                # Beside a shoulder of the neuron, clear of its name and value and of the edge labels.
+                spot = spots[key]
+                item.setPos(QPointF(spot.x - neuron.pos().x(), spot.y - neuron.pos().y()))
                 self._pictures[key] = (neuron, item)
             self._pictures[key][1].setPixmap(QPixmap.fromImage(img))
 

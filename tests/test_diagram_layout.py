@@ -167,3 +167,32 @@ def test_a_label_shown_on_demand_sits_on_its_edge_and_under_no_neuron(example, n
     if example == "moons":  # the tester's edge
         r = lay.label_rect(Element("bias", 1, 1))
         assert not r.hits_circle(lay.neurons[(2, 0)])
+
+
+PICTURED = {"moons": lambda: load_example("moons").network, "mazur": lambda: load_example("mazur").network,
+            "xor": lambda: load_example("xor").network, "blobs": lambda: load_example("blobs").network,
+            "2-4-3": lambda: Network([2, 4, 3], ["tanh", "sigmoid"]),
+            "2-6-6-2": lambda: Network([2, 6, 6, 2], ["relu", "relu", "sigmoid"])}
+
+
+@pytest.mark.parametrize("name", list(PICTURED))
+@pytest.mark.parametrize("names", [False, True])
+def test_neuron_pictures_cover_no_edge_label_and_sit_on_one_side_of_their_layer(name, names):
+    # (the two-moons screenshot had edge labels half under the second hidden layer's pictures: above every
+    # neuron's right shoulder, where they always went, they covered 4 of moons' unnamed labels)
+    net = PICTURED[name]()
+    lay = DiagramLayout(net, label_sample(net, names=names))
+    size = 1.1 * R
+    spots = lay.picture_spots(size)
+    assert set(spots) == {k for k in lay.neurons if k[0] > 0}
+    boxes = list(lay.bias_boxes.values()) + [lay.loss_box]
+    for key, p in spots.items():
+        assert (p.w, p.h) == (size, size)
+        assert not [el for el, r in lay.labels.items() if p.intersects(r)], key
+        assert not [b for b in boxes if p.intersects(b)], key
+        assert not [k for k, q in spots.items() if k != key and p.intersects(q)], key
+        c = lay.neurons[key]  # at a shoulder: touching the square around its neuron
+        assert p.intersects(c.rect) and not p.hits_circle(c, -0.3 * c.r), key
+    for layer in {k[0] for k in spots}:  # one side for a whole layer
+        sides = {(spots[k].x > lay.neurons[k].x, spots[k].y > lay.neurons[k].y) for k in spots if k[0] == layer}
+        assert len(sides) == 1, layer

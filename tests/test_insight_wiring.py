@@ -110,6 +110,20 @@ def test_neuron_pictures_equal_the_neurons_activations(qtbot, settings):
     w.close()
 
 
+def test_neuron_pictures_cover_no_shown_edge_label(qtbot, settings):
+    # (on two moons the second hidden layer's pictures covered the start of four edge labels: a minus sign or
+    # a Δ could hide under them)
+    w = window(qtbot, settings, load_example("moons"))
+    d = w.insight
+    assert d.act_pictures.isChecked()
+    d._pictures_paced.now()
+    pictures = [item.sceneBoundingRect() for _, item in d._pictures.values()]
+    labels = [lab.sceneBoundingRect().adjusted(2, 2, -2, -2) for lab in w.diagram.labels.values() if lab.isVisible()]
+    assert len(pictures) == 17 and len(labels) == 9
+    assert not [(p, q) for p in pictures for q in labels if p.intersects(q)]
+    w.close()
+
+
 def test_neuron_pictures_off_for_more_inputs(qtbot, settings):
     rng = np.random.default_rng(2)
     net = Network([3, 4, 1], ["tanh", "sigmoid"])
