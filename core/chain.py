@@ -286,8 +286,40 @@ def _f_velocity(w: _Why) -> list[Factor]:
             w.f(2, "this iteration's gradient", ("gradient",), e, None)] + w.rest(3)
 
 
+def _f_moment(w: _Why) -> list[Factor]:
+    e = w.rec.element
+    which = "gradient" if w.rec.kind == "first_moment" else "squared gradient"
+    return [w.f(0, f"β{1 if w.rec.kind == 'first_moment' else 2}, how much of the previous mean is kept"),
+            w.f(1, f"the running mean of the {which} after the previous iteration"),
+            w.f(2, "this iteration's gradient", ("gradient",), e, None)] + w.rest(3)
+
+
+def _f_bias_correction(w: _Why) -> list[Factor]:
+    e = w.rec.element
+    # this parameter's first correction is m̂'s, its second v̂'s (by position: both moments may be 0)
+    first = w.idx.by_key.get(("bias_correction", e, None), [w.pos])[0] == w.pos
+    return [w.f(0, "the running mean just updated", ("first_moment",) if first else ("second_moment",), e, None),
+            w.f(1, "β, the mean's decay setting"), w.f(2, "t, how many updates Adam has made, this one included")] \
+        + w.rest(3)
+
+
+def _f_adam_update(w: _Why) -> list[Factor]:
+    # m̂ and v̂ are this parameter's last two bias corrections, in that order (by position, not by value: at
+    # t = 1, m̂ equals the gradient, and with a zero gradient both are 0)
+    e, ops = w.rec.element, w.rec.operands
+    corrections = [k for k in w.idx.by_key.get(("bias_correction", e, None), ()) if k < w.pos][-2:]
+    m_src, v_src = corrections if len(corrections) == 2 else (None, None)
+    return [w.f(0, "the parameter's value before the update"), w.f(1, "η, the learning rate"),
+            Factor(ops[2][0], float(ops[2][1]), "the corrected mean gradient: the step's direction", m_src),
+            Factor(ops[3][0], float(ops[3][1]), "the corrected mean squared gradient: its root scales the step",
+                   v_src),
+            w.f(4, "ε, a tiny number that keeps the division finite")] + w.rest(5)
+
+
 def _f_update(w: _Why) -> list[Factor]:
     e, ops = w.rec.element, w.rec.operands
+    if len(ops) == 5 and w.idx.by_key.get(("bias_correction", e, None)):
+        return _f_adam_update(w)
     fs = [w.f(0, "the parameter's value before the update"), w.f(1, "η, the learning rate")]
     if len(ops) > 2:
         src = w.idx.find(("velocity", "gradient"), e, None, w.pos, ops[2][1])
@@ -301,7 +333,8 @@ _FACTORS = {
     "weighted_sum": _f_weighted_sum, "activation": _f_activation, "loss_term": _f_loss_term,
     "sample_loss": _f_loss_sum, "total_loss": _f_loss_sum, "output_error": _f_output_error,
     "hidden_error": _f_hidden_error, "local_derivative": _f_local_derivative, "output_delta": _f_delta,
-    "hidden_delta": _f_delta, "gradient": _f_gradient, "velocity": _f_velocity, "update": _f_update,
+    "hidden_delta": _f_delta, "gradient": _f_gradient, "velocity": _f_velocity, "first_moment": _f_moment,
+    "second_moment": _f_moment, "bias_correction": _f_bias_correction, "update": _f_update,
 }
 
 

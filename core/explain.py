@@ -35,6 +35,9 @@ KIND_TITLES: dict[str, str] = {
     "hidden_delta": "hidden δ",
     "gradient": "gradient",
     "velocity": "momentum velocity",
+    "first_moment": "Adam's first moment",
+    "second_moment": "Adam's second moment",
+    "bias_correction": "Adam's bias correction",
     "update": "update",
 }
 
@@ -255,9 +258,42 @@ def _velocity(w: _Words) -> str:
             f"adds the new gradient, so steps build up in directions that stay consistent and cancel where they flip.")
 
 
+def _first_moment(w: _Words) -> str:
+    beta = w.op(0)
+    return (f"{w.res} is Adam's running mean of {_param_words(w)}'s gradient (its first moment): it keeps "
+            f"β1 = {w.num(beta[1])} of the previous mean and adds 1 − β1 of the new gradient, so it follows the "
+            f"gradient's direction while smoothing out its jumps from batch to batch.")
+
+
+def _second_moment(w: _Words) -> str:
+    beta = w.op(0)
+    return (f"{w.res} is Adam's running mean of {_param_words(w)}'s squared gradient (its second moment): it "
+            f"keeps β2 = {w.num(beta[1])} of the previous mean and adds 1 − β2 of the new gradient squared. "
+            f"Its square root says how large the gradient has typically been, whatever its sign.")
+
+
+def _bias_correction(w: _Words) -> str:
+    moment, beta, t = w.op(0), w.op(1), w.op(2)
+    which = "first" if moment[0].startswith("m") else "second"
+    factor = 1.0 - beta[1] ** t[1]
+    return (f"{w.res} is the {which} moment {moment[0]} = {w.num(moment[1])} corrected for starting at 0: "
+            f"divided by 1 − {beta[0]}^t = {w.num(factor)} (t = {int(t[1]):,}: this is update {int(t[1]):,}), which "
+            f"lifts it to the size of what it averages; the correction fades as t grows.")
+
+
+def _adam_update(w: _Words, old: float, new: float) -> str:
+    eta = w.op(1)
+    return (f"{w.res}: Adam moves {_param_words(w)} against its corrected mean gradient divided by the square root "
+            f"of its corrected mean squared gradient, times η = {w.num(eta[1])}: a step of about η whatever the "
+            f"gradient's size (smaller where the gradient keeps changing sign), from {w.num(old)} to "
+            f"{w.num(new)} (a change of {'+' if new > old else ''}{w.num(new - old)}).")
+
+
 def _update(w: _Words) -> str:
     old = w.rec.old_value if w.rec.param_index >= 0 else (w.op(0)[1] if w.op(0) else math.nan)
     new = w.rec.result
+    if len(w.rec.operands) == 5 and w.rec.operands[2][0].startswith("m\u0302"):
+        return _adam_update(w, old, new)
     eta = w.op(1)
     step = f"η = {w.num(eta[1])} times " if eta else ""
     momentum = record_index(w.trace).find(("velocity",), w.rec.element, None, w.rec.index) is not None
@@ -275,7 +311,8 @@ _EXPLAIN = {
     "weighted_sum": _weighted_sum, "activation": _activation, "loss_term": _loss_term,
     "sample_loss": _sample_loss, "total_loss": _total_loss, "output_error": _output_error,
     "hidden_error": _hidden_error, "local_derivative": _local_derivative, "output_delta": _delta,
-    "hidden_delta": _delta, "gradient": _gradient, "velocity": _velocity, "update": _update,
+    "hidden_delta": _delta, "gradient": _gradient, "velocity": _velocity, "first_moment": _first_moment,
+    "second_moment": _second_moment, "bias_correction": _bias_correction, "update": _update,
 }
 
 

@@ -18,6 +18,7 @@ from backprop_lab.core import datasets as ds
 from .csv_import_dialog import CsvImportDialog
 from .data_panel import QtDataPanel
 from .data_request import DataRequest
+from .identity import Same
 from .new_network_dialog import NewNetworkDialog
 from .structure_menu import StructureEditing
 from .view_state import ViewState
@@ -101,7 +102,7 @@ class DataFeatures:
         self._shown_serial = state.serial
         sim = self.controller.sim  # the arrays the engine trains on (read only)
         net = state.network
-        key = (id(sim.data), tuple(net.sizes), tuple(net.activation_names), state.settings.loss)
+        key = (Same(sim.data), tuple(net.sizes), tuple(net.activation_names), state.settings.loss)
         if key != self._data_key:
             self._data_key = key
             self.panel.set_network_shape(net.sizes[0], net.sizes[-1], net.activation_names[-1],

@@ -30,6 +30,7 @@ from .diagram_items import (
 )
 from .diagram_layout import DiagramLayout, parameter_name
 from .diagram_note import QtEdgeNote, edge_view_note
+from .identity import Same
 from .theme import colors
 from .tooltips import element_tooltip
 from .view_state import RedrawOnce, ViewState
@@ -111,7 +112,7 @@ class QtNetworkDiagram(QGraphicsView):
     # -- structure ---------------------------------------------------------------------------------
     @staticmethod
     def _key(state: ViewState) -> tuple:
-        return id(state.network), state.display.precision, state.display.edge_view, state.edge_names
+        return Same(state.network), state.display.precision, state.display.edge_view, state.edge_names
 
     def _build(self, state: ViewState) -> None:
         """Lay the network out and create its items (on a new simulation, or when label sizes change)."""

@@ -171,10 +171,11 @@ class _Row:
     text runs (they have none), and their widths.  The symbolic line is the same in every iteration, so its
     document comes from the delegate's cache of them."""
 
-    __slots__ = ("doc", "first_w", "numbers", "result", "result_w", "second_w")
+    __slots__ = ("doc", "first_w", "numbers", "rec", "result", "result_w", "second_w")
 
     def __init__(self, rec: Computation, digits: int, doc: tuple[QTextDocument, float], font: QFont,
                  bold: QFont) -> None:
+        self.rec = rec  # held: the cache's key holds its id, which a freed record would leave to another
         self.doc, self.first_w = doc
         sub = rec.substituted(digits)
         self.numbers = f"= {sub} = " if sub != rec.expansion else "= "
@@ -213,7 +214,7 @@ class EquationDelegate(QStyledItemDelegate):
     def _row(self, rec: Computation, digits: int, todo: bool) -> _Row:
         key = (id(rec), rec.index, digits, todo)
         row = self._cache.get(key)
-        if row is None:
+        if row is None or row.rec is not rec:
             if len(self._cache) > CACHE_LIMIT:
                 self._cache.clear()
                 self._docs.clear()

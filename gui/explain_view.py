@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from backprop_lab.core import Computation, Network, Trace, format_number
 from backprop_lab.core.explain import Factor, chain_factors, explain
 
-from .plain_text import plain_label, plain_tooltip
+from .plain_text import label_text, plain_label, plain_tooltip, set_label_text
 from .teach_style import muted
 
 #: Factors shown side by side as one product; longer lists wrap in a grid of this many columns.
@@ -61,7 +61,8 @@ class FactorChip(QFrame):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 4, 8, 4)
         lay.setSpacing(0)
-        self.symbol = plain_label(factor.symbol, wrap=False)
+        self.symbol = plain_label(wrap=False)
+        set_label_text(self.symbol, factor.symbol)
         self.value = plain_label(format_number(factor.value, digits), wrap=False)
         f = self.value.font()
         f.setPointSizeF(f.pointSizeF() * 1.15)
@@ -150,7 +151,7 @@ class _LabelBox(QWidget):
     def setText(self, text: str) -> None:
         w = self.width()
         before = self._height if self._height[0] == w else (w, self.label.heightForWidth(w))
-        self.label.setText(text)
+        set_label_text(self.label, text)
         self._height = (w, self.label.heightForWidth(w))
         if self._height != before:
             self.updateGeometry()
@@ -263,9 +264,9 @@ class QtExplanation(QWidget):
 
     def text(self) -> str:
         """Everything the view says, as plain text (for tests and copying)."""
-        parts = [self.sentences.text()]
+        parts = [label_text(self.sentences)]
         if self.why_frame.isVisible():
-            parts += [self.chain_label.text(), self.legend.text()]
+            parts += [label_text(self.chain_label), label_text(self.legend)]
         return "\n".join(p for p in parts if p)
 
     # -- internals ---------------------------------------------------------------------------------
@@ -303,15 +304,15 @@ class QtExplanation(QWidget):
                 w.deleteLater()
         self._chips = []
         if rec is None:
-            self.chain_label.setText("")
-            self.legend.setText("")
+            set_label_text(self.chain_label, "")
+            set_label_text(self.legend, "")
             return
         product = rec.kind in _PRODUCTS and len(factors) <= ROW_FACTORS
         mean = rec.kind == "gradient" and len(factors) > 1 and factors[0].symbol.startswith("1/")
         if product and not mean:
-            self.chain_label.setText(f"{rec.target} = " + " · ".join(f.symbol for f in factors))
+            set_label_text(self.chain_label, f"{rec.target} = " + " · ".join(f.symbol for f in factors))
         else:
-            self.chain_label.setText(f"{rec.target} = {rec.expansion}")
+            set_label_text(self.chain_label, f"{rec.target} = {rec.expansion}")
         chips = [FactorChip(f, digits, self.chips_box) for f in factors]
         for chip in chips:
             chip.clicked.connect(self.jump_to)
@@ -335,7 +336,7 @@ class QtExplanation(QWidget):
                 lines.append(line)
         hint = "Click a solid box to go to the computation that produced it." if any(
             f.source_index is not None for f in factors) else ""
-        self.legend.setText("\n".join(lines + ([hint] if hint else [])))
+        set_label_text(self.legend, "\n".join(lines + ([hint] if hint else [])))
 
     def _lay_out_product(self, chips: list[FactorChip], result: FactorChip) -> None:
         """a · b · c = r on one line, or on as many as the explanation's width needs (each line a row of its

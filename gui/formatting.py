@@ -1,4 +1,4 @@
-"""Turn the engine's plain equation text into rich text (HTML) or LaTeX (Qt-free).
+"""Turn the engine's plain equation text into rich text (HTML) or LaTeX (Qt-free; LaTeX as the lessons write it).
 
 The engine writes symbols like ``net_h1``, ``∂E/∂w5``, ``δ_o1⁽²⁾``; these
 functions only re-typeset them, they never compute anything.
@@ -9,6 +9,7 @@ import html
 import re
 
 from backprop_lab.core import Computation, format_number
+from backprop_lab.core.export import mathrender, mathtext
 
 #: Colours of an equation's numbers and result; the Qt side sets them for a dark palette (this module stays
 #: Qt-free), see :func:`set_ink`.
@@ -20,9 +21,8 @@ def set_ink(number: str, result: str) -> None:
     INK.update(number=number, result=result)
 
 
-_SYMBOL = re.compile(r"(?<![\w.])([A-Za-zδ]+)_([A-Za-z0-9_]+)|(?<![\w.])([a-zA-Z])(\d+)(?![\w.])")
-_SUPS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9",
-         "⁽": "(", "⁾": ")", "ˢ": "s", "⁺": "+"}
+# (a letter may carry a combining hat: Adam's m̂_w1 is m̂ with the subscript w1)
+_SYMBOL = re.compile(r"(?<![\w.])((?:[A-Za-zδ]\u0302?)+)_([A-Za-z0-9_]+)|(?<![\w.])([a-zA-Z])(\d+)(?![\w.])")
 
 
 def _sub_html(m: re.Match) -> str:
@@ -31,10 +31,19 @@ def _sub_html(m: re.Match) -> str:
     return f"{m.group(3)}<sub>{m.group(4)}</sub>"
 
 
+_HAT = re.compile("([A-Za-z])\u0302")
+
+
+def hats_html(escaped: str) -> str:
+    """Letters with a combining hat (Adam's m̂) in italics, in already escaped text: the upright DejaVu Sans, a
+    common default font, draws the hat a line too high over m and v (its italic and bold place it right)."""
+    return _HAT.sub("<i>\\1\u0302</i>", escaped) if "\u0302" in escaped else escaped
+
+
 def to_html(text: str) -> str:
     """Plain equation text → Qt rich text with subscripts (``net_h1`` → net<sub>h1</sub>)."""
     out = html.escape(text)
-    return _SYMBOL.sub(_sub_html, out)
+    return hats_html(_SYMBOL.sub(_sub_html, out))
 
 
 def computation_html(c: Computation, digits: int) -> str:
@@ -65,28 +74,9 @@ def computation_lines_html(c: Computation, digits: int, plain_colours: bool = Fa
     return first, second
 
 
-def _sub_latex(m: re.Match) -> str:
-    if m.group(1):
-        return f"{m.group(1)}_{{{m.group(2)}}}"
-    return f"{m.group(3)}_{{{m.group(4)}}}"
-
-
-_LATEX = [("∂", r"\partial "), ("σ", r"\sigma"), ("δ", r"\delta "), ("η", r"\eta "), ("μ", r"\mu "),
-          ("Σₛ", r"\sum_s "), ("Σ", r"\sum "), ("·", r" \cdot "), ("−", "-"), ("½", r"\tfrac{1}{2}"),
-          ("→", r"{\to}"), ("…", r"\dots "), ("²", "^2"), ("ₖ", "_k")]
-
-
 def to_latex(text: str) -> str:
-    """Plain equation text → LaTeX math (no surrounding ``$``)."""
-    # superscripts like ⁽¹⁾ and ⁺ become ^{(1)} and ^{+}
-    text = re.sub("[⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾ˢ⁺]+", lambda m: "^{" + "".join(_SUPS[ch] for ch in m.group(0)) + "}"
-                  if m.group(0) != "²" else "²", text)
-    text = re.sub(r"e\^\(([^()]*)\)", r"e^{\1}", text)
-    text = _SYMBOL.sub(_sub_latex, text)
-    for a, b in _LATEX:
-        text = text.replace(a, b)
-    text = text.replace("δ ", r"\delta ")
-    return text
+    """Plain equation text → LaTeX math (no surrounding ``$``), as the exported lessons write it."""
+    return mathrender.tex(mathtext.parse(text))
 
 
 def computation_latex(c: Computation, digits: int) -> str:

@@ -38,6 +38,7 @@ from backprop_lab.core.insight import (
     task_of,
 )
 
+from .identity import Same
 from .input_table import SampleTableModel, fmt, summary_text
 from .neuron_pictures import BACKGROUND_STRENGTH, PALETTE, classes_rgb, values_rgb
 from .plot_style import heatmap_plot, legend_above, plain_axes, style_plot
@@ -312,7 +313,7 @@ class QtInputSpace(QWidget):
 
     def _draw_points(self, sim, task: Task, train: SampleTable, test: SampleTable | None) -> None:
         """Data points change only with the data: brushes and the view range are set once per data set."""
-        key = (id(sim.inputs), id(sim.targets), None if test is None else (id(test.inputs), len(test)),
+        key = (Same(sim.inputs), Same(sim.targets), None if test is None else (Same(test.inputs), len(test)),
                task, tuple(sim.network.sizes))
         if key == self._data_key:
             return
@@ -367,7 +368,7 @@ class QtInputSpace(QWidget):
             self.curves.append(self.curve_plot.plot([], [], pen=pg.mkPen(c, width=2.5), antialias=True))
         for k, curve in enumerate(self.curves):
             curve.setData(xs, outs[:, k]) if k < n_out else curve.setData([], [])
-        key = (id(sim.inputs), id(sim.targets), None if test is None else id(test.inputs), task, n_out)
+        key = (Same(sim.inputs), Same(sim.targets), None if test is None else Same(test.inputs), task, n_out)
         if key != self._data_key:
             self._data_key = key
             brush = pg.mkBrush(60, 60, 60, 200)
@@ -435,7 +436,7 @@ class QtInputSpace(QWidget):
 
     def _draw_traced(self) -> None:
         sim, k, kc = self._sim, self.traced, self.chosen
-        key = (self.mode, k, kc, None if sim is None else id(sim.inputs))
+        key = (self.mode, k, kc, None if sim is None else Same(sim.inputs))
         if key == self._traced_drawn or sim is None:
             return  # cheap to ask on every step: only a change is drawn
         self._traced_drawn = key

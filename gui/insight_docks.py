@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from backprop_lab.core import BackpropLabError
 from backprop_lab.core.runs import RunRecord
 
+from .identity import Same
 from .input_space import QtInputSpace
 from .input_table import status_text
 from .landscape import QtLossLandscape, parameter_place
@@ -390,7 +391,7 @@ class InsightDocks(QObject):
 
     def _fill_combo(self, state: ViewState) -> None:
         net = state.network
-        key = (id(net), net.sizes)
+        key = (Same(net), net.sizes)
         if key == self._combo_key:
             self._sync_combo(state)
             return

@@ -30,6 +30,7 @@ from backprop_lab.core.landscape import (
     tangent,
 )
 
+from .identity import Same
 from .paced import on_screen
 from .plot_style import heatmap_plot, legend_above, plain_axes, style_plot
 
@@ -393,7 +394,7 @@ class QtLossLandscape(QWidget):
         now = (theta[param_index(sim.network, e1)], theta[param_index(sim.network, e2)])
         thetas = path if path is not None else self.history.thetas
         p1, p2 = path_through(thetas, e1, e2, network=sim.network) if len(thetas) else (np.empty(0), np.empty(0))
-        key = (id(sim), e1, e2)
+        key = (Same(sim), e1, e2)
         old = self.last if self.mode == "2d" and self.last.get("key") == key else None
         if live and old is not None and time.perf_counter() - old["computed"] < LIVE_SURFACE_EVERY \
                 and all(a <= lo and hi <= b for (lo, hi), (a, b) in

@@ -6,9 +6,13 @@ paths, devices included. Every label built here is ``Qt.PlainText``.
 """
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import Qt as QtGuiNs
 from PySide6.QtWidgets import QLabel
+
+from .formatting import hats_html
 
 #: Colour of refusal messages (readable on the light Fusion palette, 5.4:1 contrast on white).
 ERROR_COLOR = "#b03a2e"
@@ -93,3 +97,25 @@ def set_status(label: QLabel, text: str, ok: bool) -> None:
     """Show *text* in *label* in the colour of success (*ok*) or of a refusal; hide it when empty."""
     label.setStyleSheet(f"color: {OK_COLOR if ok else ERROR_COLOR};")
     show_error(label, text)
+
+
+def set_label_text(label: QLabel, text: str) -> None:
+    """Show *text* in *label* as it is (see :func:`label_text`).
+
+    A text with a combining hat (Adam's m̂) goes in as escaped rich text with the hatted letters in italics:
+    upright DejaVu Sans, a common default font, draws the hat over m and v a line too high (see
+    ``formatting.hats_html``); every other text stays plain text.
+    """
+    label.setProperty("plain_text", text)
+    if "\u0302" in text:
+        label.setTextFormat(Qt.RichText)
+        label.setText(hats_html(html.escape(text)).replace("\n", "<br>"))
+    else:
+        label.setTextFormat(Qt.PlainText)
+        label.setText(text)
+
+
+def label_text(label: QLabel) -> str:
+    """What a label set by :func:`set_label_text` says, as plain text (its own text for other labels)."""
+    plain = label.property("plain_text")
+    return plain if isinstance(plain, str) else label.text()

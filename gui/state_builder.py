@@ -12,6 +12,7 @@ import numpy as np
 
 from backprop_lab.core import BackpropLabError, Element, Simulation, Trace, symmetric_groups
 
+from .identity import Same
 from .view_state import (
     COMPLETE,
     CURSOR_MOVED,
@@ -33,11 +34,12 @@ from .view_state import (
 ENGINE = frozenset({SIMULATION_REPLACED, PARAMETERS_CHANGED, HISTORY_CHANGED, SETTINGS_CHANGED})
 
 
-def fingerprint(sim: Simulation) -> bytes:
-    """A digest of what a state file of *sim* would hold (to tell whether there are unsaved changes)."""
+def fingerprint(sim: Simulation) -> tuple[bytes, Same]:
+    """A digest of what a state file of *sim* would hold, and its dataset (held, compared by identity), to tell
+    whether there are unsaved changes."""
     h = hashlib.blake2b(np.ascontiguousarray(sim.committed_theta()), digest_size=16)  # hashed in place
-    h.update(repr((sim.iteration, sim.epoch, sim.position, sim.settings, _structure(sim), id(sim.data))).encode())
-    return h.digest()
+    h.update(repr((sim.iteration, sim.epoch, sim.position, sim.settings, _structure(sim))).encode())
+    return h.digest(), Same(sim.data)
 
 
 def _structure(sim: Simulation) -> tuple:
@@ -77,7 +79,7 @@ class TraceCache:
         theta = sim.committed_theta() if sim.pending is not None else sim.network.theta
         memory = tuple((name, a.tobytes() if isinstance(a, np.ndarray) else a)
                        for name, a in sorted(sim.optimizer_state().items()))
-        return (sim.iteration, sim.epoch, sim.position, sim.settings, id(sim.inputs), id(sim.targets),
+        return (sim.iteration, sim.epoch, sim.position, sim.settings, Same(sim.inputs), Same(sim.targets),
                 _structure(sim), theta.tobytes(), memory)
 
     def get(self, key: tuple | None) -> Trace | None:

@@ -118,9 +118,17 @@ def _names_element(text: str, rec, net) -> bool:
     return net.element_name(rec.element) in text
 
 
-@pytest.mark.parametrize("name", ["mazur", "xor", "moons", "blobs"])
+def _example(name):
+    """A shipped example; "moons-adam" is two moons trained with Adam."""
+    sim = load_example(name.removesuffix("-adam"))
+    if name.endswith("-adam"):
+        sim.set_training(optimizer="adam", learning_rate=0.01)
+    return sim
+
+
+@pytest.mark.parametrize("name", ["mazur", "xor", "moons", "blobs", "moons-adam"])
 def test_every_record_is_explained_and_its_sources_come_earlier(name):
-    sim = load_example(name)
+    sim = _example(name)
     if name == "moons":
         assert sim.settings.batch_size == 10
     if name == "blobs":
@@ -140,8 +148,8 @@ def test_every_record_is_explained_and_its_sources_come_earlier(name):
 
 def test_the_examples_cover_every_kind():
     kinds = set()
-    for name in ("mazur", "xor", "moons", "blobs"):
-        kinds |= {r.kind for r in load_example(name).preview()}
+    for name in ("mazur", "xor", "moons", "blobs", "moons-adam"):
+        kinds |= {r.kind for r in _example(name).preview()}
     assert kinds == ALL_KINDS
 
 
@@ -255,3 +263,35 @@ def test_a_trace_of_another_network_still_gets_sentences(mazur_trace):
     blobs = load_example("blobs").preview()
     for rec in blobs.records[::7]:
         assert explain(rec, blobs, sim.network).strip()
+
+
+# -- Adam: its own sentences and sources ---------------------------------------------------------------------
+@pytest.mark.parametrize("zero_gradient", [False, True])
+def test_adam_records_are_explained_as_adam_and_point_at_their_sources(zero_gradient):
+    # (a new-user tester: Adam's update was explained as "gradient descent moves w1 against its gradient, by
+    # η = 0.5 times it" — a step of 0.5, not η times the gradient; m̂ pointed at the gradient, which at t = 1
+    # has the same value)
+    sim = load_example("mazur")
+    sim.set_training(optimizer="adam", learning_rate=0.5, beta1=0.8, beta2=0.99)
+    if zero_gradient:  # targets equal to the outputs: every gradient 0, so m̂ = v̂ = 0 at the first update
+        sim.set_data(sim.inputs, sim.outputs())
+    tr = sim.preview()
+    recs = [r for r in tr if r.element == W1 and r.phase == "update"]
+    assert [r.kind for r in recs] == ["first_moment", "second_moment", "bias_correction", "bias_correction",
+                                      "update"]
+    m, v, m_hat, v_hat, upd = recs
+    grad = next(r for r in tr if r.kind == "gradient" and r.element == W1)
+    assert (grad.result == 0.0) == zero_gradient and (m_hat.result == v_hat.result) == zero_gradient
+    text = explain(upd, tr, sim.network)
+    assert "Adam" in text and "gradient descent" not in text and "η = 0.5" in text
+    assert "first moment" in explain(m, tr, sim.network) and "0.8" in explain(m, tr, sim.network)
+    assert "second moment" in explain(v, tr, sim.network) and "0.99" in explain(v, tr, sim.network)
+    # the correction's divisor, worked out here: 1 − β1^t with t = 1
+    assert "1 − β1^t = 0.2 " in explain(m_hat, tr, sim.network) and "1 − β2^t = 0.01 " in explain(v_hat, tr,
+                                                                                                  sim.network)
+    f = chain_factors(upd, tr)
+    assert [x.source_index for x in f] == [None, None, m_hat.index, v_hat.index, None]
+    assert chain_factors(m_hat, tr)[0].source_index == m.index and chain_factors(v_hat, tr)[0].source_index == v.index
+    assert chain_factors(m, tr)[2].source_index == grad.index
+    for k in ("first_moment", "second_moment", "bias_correction"):
+        assert kind_title(k).startswith("Adam's")

@@ -211,6 +211,45 @@ def test_long_equation_rows_are_shortened_to_whole_terms(qtbot):
     assert shortened > 10  # the widths really did shorten the weighted sums and the means
 
 
+def test_a_row_cached_for_a_freed_record_is_never_drawn_for_another(qtbot):
+    # (a new-user tester: after opening another file the list showed the previous network's first rows, with
+    # their numbers, until F11 reached them: rows were cached by the record's id, which a freed record leaves to
+    # the next file's records)
+    from backprop_lab.core import format_number, load_example
+    from backprop_lab.gui.identity import Same
+    moons, mazur = load_example("moons").step(trace=True), load_example("mazur").step(trace=True)
+    delegate = EquationDelegate(IterationModel())
+    gone, new = moons.records[0], mazur.records[0]
+    stale = delegate._row(gone, 9, False)
+    assert stale.rec is gone  # a cached row holds its record: its id is not free while the row is cached
+    delegate._cache[(id(new), new.index, 9, False)] = stale  # as if *new* had been given the freed id
+    row = delegate._row(new, 9, False)
+    assert row.rec is new and row.result == format_number(new.result, 9) != stale.result
+    a, b = [0.5], [0.5]
+    assert Same(a) == Same(a) and Same(a) != Same(b) and hash(Same(a)) == id(a)
+    assert (Same(a), 1) == (Same(a), 1) and (Same(a), 1) != (Same(b), 1)
+
+
+def test_adams_hatted_symbols_are_drawn_in_italics_and_everything_else_stays_plain(qtbot):
+    # (a new-user tester: the hats of m̂ and v̂ floated a line above their letters, on the card's title; upright
+    # DejaVu Sans places them there, its italic right)
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    from backprop_lab.gui.formatting import to_html
+    from backprop_lab.gui.plain_text import label_text, set_label_text
+    assert to_html("w1 − η·m̂_w1 / (√v̂_w1 + ε)") == \
+        "w<sub>1</sub> − η·<i>m̂</i><sub>w1</sub> / (√<i>v̂</i><sub>w1</sub> + ε)"
+    label = QLabel()
+    qtbot.addWidget(label)
+    set_label_text(label, "m̂_w1 = <b>x</b> & y\nnext")  # a hat: rich text, everything escaped
+    assert label.textFormat() == Qt.RichText
+    assert label.text() == "<i>m̂</i>_w1 = &lt;b&gt;x&lt;/b&gt; &amp; y<br>next"
+    assert label_text(label) == "m̂_w1 = <b>x</b> & y\nnext"
+    set_label_text(label, "<b>w5</b>")  # no hat: plain text, as it is
+    assert label.textFormat() == Qt.PlainText and label.text() == "<b>w5</b>" == label_text(label)
+
+
 # -- 3, 4. the loss plot: the first iteration shows, and the plot has room ----------------------------------
 def moons_window(qtbot, tmp_path, monkeypatch, size=None):
     from backprop_lab.core import load_example

@@ -375,7 +375,7 @@ def test_copy_as_text_and_latex(qtbot, win):
             "0.082167041") in text
     assert QApplication.clipboard().text() == text
     latex = win.equations.copy_as_latex()
-    assert latex.startswith("\\begin{align*}") and "\\partial E/\\partial w_{5}" in latex
+    assert latex.startswith("\\begin{align*}") and "\\frac{\\partial E}{\\partial w_{5}}" in latex
 
 
 def test_shortcuts_dialog_lists_keys(qtbot, win):
