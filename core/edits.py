@@ -11,7 +11,7 @@ from .dataset import Dataset
 from .errors import ConfigError
 from .network import INIT_SCHEMES, Element, Network, initialize
 from .optimizer import OptimizerState
-from .settings import TrainingSettings
+from .settings import TrainingSettings, setting_words
 from .structure import (
     Reshape,
     carry_state,
@@ -114,7 +114,7 @@ class Editing:
         def apply():
             self.settings = new
             self.state = self.state.adapted(new, self.network.n_params)
-        self._action("change " + ", ".join(sorted(changes)), apply)
+        self._action("change " + ", ".join(setting_words(k) for k in sorted(changes)), apply)
 
     def reinitialize(self, scheme: str, seed: int | None = None, **kwargs: Any) -> None:
         """Draw new parameters with an initialisation scheme and start training afresh.

@@ -105,17 +105,36 @@ class TrainingSettings:
         return self
 
 
+#: What each training setting is called in messages and undo labels (its field name otherwise, spaced).
+SETTING_WORDS = {"update_biases": "bias updates", "shuffle": "shuffling",
+                 "hidden_delta_weights": "hidden deltas' weights", "l1": "L1", "l2": "L2",
+                 "schedule": "learning-rate schedule", "decay_every": "decay interval",
+                 "beta1": "β1", "beta2": "β2", "epsilon": "ε"}
+
+
+def setting_words(name: str) -> str:
+    """A training setting's name as a person reads it (``learning_rate`` → "learning rate")."""
+    return SETTING_WORDS.get(name, name.replace("_", " "))
+
+
+def _shown(v: Any) -> str:
+    """A refused value as it reads: numbers as numbers (−1, not -1.0), anything else quoted."""
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+        return format(float(v), ".10g").replace("-", "−")
+    return repr(v)
+
+
 def _number(v: Any, what: str, *, low: float, high: float | None = None, low_open: bool = False) -> None:
     ok = not isinstance(v, bool) and isinstance(v, (int, float, np.integer, np.floating)) and math.isfinite(v)
     ok = ok and (v > low if low_open else v >= low) and (high is None or v < high)
     if not ok:
         rng = f"{'>' if low_open else '≥'} {low:g}" if high is None else f"in [{low:g}, {high:g})"
-        raise ConfigError(f"{what} must be a finite number {rng}, got {v!r}")
+        raise ConfigError(f"{what} must be a finite number {rng}, got {_shown(v)}")
 
 
 def _whole(v: Any, what: str, low: int) -> None:
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
-        raise ConfigError(f"{what} must be a whole number ≥ {low}, got {v!r}")
+        raise ConfigError(f"{what} must be a whole number ≥ {low}, got {_shown(v)}")
 
 
 def _choice(v: Any, what: str, choices: tuple[str, ...]) -> None:

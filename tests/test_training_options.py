@@ -228,6 +228,19 @@ def test_bad_option_values_are_refused():
     assert sim.settings == make(9).settings
 
 
+def test_refusals_and_undo_labels_read_as_a_person_writes():
+    # (a new-user tester: "got -1.0" for a typed −1, and "undid change learning_rate")
+    sim = make(9)
+    with pytest.raises(ConfigError, match="^learning rate must be a finite number ≥ 0, got −1$"):
+        sim.set_training(learning_rate=-1.0)
+    with pytest.raises(ConfigError, match="^batch size must be a whole number ≥ 1, got 0$"):
+        sim.set_training(batch_size=0)
+    with pytest.raises(ConfigError, match="got 'fast'$"):
+        sim.set_training(learning_rate="fast")
+    sim.set_training(learning_rate=0.3, update_biases=True, beta1=0.8)
+    assert sim.undo_label == "change β1, learning rate, bias updates"
+
+
 # -- the classic mistake (#14) ------------------------------------------------------------------------------------
 def test_worked_example_correct_and_classic_mistake_numbers():
     right = load_example("mazur")
