@@ -73,6 +73,8 @@ class SimulationController(BuildEdits, FileActions, PracticeActions, QObject):
     file_changed = Signal(str)
     gradient_checked = Signal(object)
     message = Signal(str)
+    #: what the last message said no longer holds (a step was taken since)
+    message_ended = Signal()
     error = Signal(str, str, str)
     #: (what, init) just before a re-initialise ("reinitialize", {"scheme", "seed", ...}) or a reset ("reset",
     #: None) replaces the loss history: the compared-runs view keeps the old one.
@@ -172,6 +174,8 @@ class SimulationController(BuildEdits, FileActions, PracticeActions, QObject):
                        self.path)
 
     def _sync(self, *extra: str, hold: frozenset = frozenset(), step: bool = False) -> None:
+        if step:  # a step ends what the last one said ("Redid iteration 3." while stepping into iteration 4)
+            self.message_ended.emit()
         self._pub.sync(*extra, hold=hold, step=step)
 
     def set_coalescing(self, on: bool) -> None:

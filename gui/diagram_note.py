@@ -7,7 +7,7 @@ from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt
 from PySide6.QtWidgets import QGraphicsView, QLabel
 
 from .theme import colors
-from .view_state import RUNNING, ViewState
+from .view_state import RUNNING, STEPPING, ViewState
 
 #: The note's width in pixels (as wide as the room left of the first hidden layer, within these).
 MIN_WIDTH, MAX_WIDTH = 120, 400
@@ -22,8 +22,22 @@ def edge_view_note(state: ViewState, values: dict, previous: bool = False) -> st
     if previous and any(v is not None for v in values.values()):
         return (f"Δw of iteration {state.previous_trace.iteration:,}, the last updates performed: iteration {it:,} "
                 f"has not updated any weight yet (F10 finishes it).")
-    if view == "weight" or any(v is not None for v in values.values()):
+    if view == "weight":
         return ""
+    if any(v is not None for v in values.values()):
+        if state.mode != STEPPING:
+            return ""
+        # part of the way through: say the blank ones are still to come (fixed biases never get a Δw)
+        expected = [v for el, v in values.items()
+                    if view == "gradient" or el.kind == "weight" or state.settings.update_biases]
+        done = sum(v is not None for v in expected)
+        if done == len(expected):
+            return ""
+        if view == "gradient":
+            return (f"∂E/∂w of iteration {it:,} so far: the backward pass has reached {done:,} of {len(expected):,} "
+                    f"parameters; the others follow (F11), or all at once with F10.")
+        return (f"Δw of iteration {it:,} so far: {done:,} of {len(expected):,} parameters updated; the others are "
+                f"updated in the next computations (F11), or all at once with F10.")
     what = "gradients ∂E/∂w" if view == "gradient" else "updates Δw"
     if state.mode == RUNNING:
         return f"The {what} are shown when the run pauses."

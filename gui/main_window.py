@@ -132,6 +132,7 @@ class MainWindow(WindowActions, QMainWindow):
     def _connect_controller(self, c: SimulationController) -> None:
         c.error.connect(self._on_error)
         c.message.connect(self._on_message)
+        c.message_ended.connect(self._on_message_ended)
         for sig in (c.parameters_changed, c.history_changed, c.cursor_moved, c.settings_changed):
             sig.connect(self._on_engine_changed)
         c.simulation_replaced.connect(self._on_simulation_replaced)
@@ -202,6 +203,10 @@ class MainWindow(WindowActions, QMainWindow):
 
     def _on_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 15000)
+
+    def _on_message_ended(self) -> None:
+        if self.statusBar().currentMessage():
+            self.statusBar().clearMessage()
 
     def _on_error(self, title: str, message: str, details: str) -> None:
         self.statusBar().showMessage(f"{title}: {message.splitlines()[0] if message else ''}", 15000)

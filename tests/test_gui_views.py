@@ -672,3 +672,39 @@ def test_counts_read_as_people_write_them(qtbot, win):
     assert win.statusBar().currentMessage().startswith("Iteration 1,001 done")
     assert "Iteration 1,001 complete" in win.equations.current_label.plain_text()
     assert c.state.undo_label == "iteration 1,001"
+
+
+def test_a_step_ends_the_last_steps_message(qtbot, win):
+    # (a new-user tester: "Redid iteration 3." stayed in the status bar while stepping into iteration 4)
+    c, bar = win.controller, win.statusBar()
+    press(qtbot, win, Qt.Key_F10)
+    press(qtbot, win, Qt.Key_F10, Qt.ShiftModifier)
+    c.redo()
+    assert bar.currentMessage() == "Redid iteration 1."
+    press(qtbot, win, Qt.Key_F11)  # into iteration 2: nothing to say, and the redo is old news
+    assert bar.currentMessage() == ""
+    press(qtbot, win, Qt.Key_F10)  # a step that says something says it
+    assert bar.currentMessage().startswith("Iteration 2 done")
+
+
+@pytest.mark.parametrize("view", ["delta", "gradient"])
+def test_part_way_through_the_updates_the_note_says_the_rest_are_to_come(qtbot, win, view):
+    # (a new-user tester: after the first update of an iteration only that weight showed a Δw, the seven others
+    # went blank, and the note said nothing)
+    c, note = win.controller, win.diagram.edge_note
+    c.set_training(momentum=0.9)
+    c.set_edge_view(view)
+    press(qtbot, win, Qt.Key_F10)
+    kind = "update" if view == "delta" else "gradient"
+    first = next(r.index for r in c.state.trace if r.kind == kind)
+    for _ in range(first + 1):  # into iteration 2, up to its first update (or gradient)
+        press(qtbot, win, Qt.Key_F11)
+    assert c.state.mode == "stepping" and c.state.current.kind == kind
+    shown = [el for el in win.diagram.edges if win.diagram.edge_label(el)]
+    assert len(shown) == 1  # that one parameter's number; the others are still to come
+    if view == "delta":
+        assert note.isVisible() and note.text().startswith("Δw of iteration 2 so far: 1 of 8 parameters updated")
+    else:
+        assert note.isVisible() and "the backward pass has reached 1 of 12 parameters" in note.text()
+    press(qtbot, win, Qt.Key_F10)  # all of them: no note
+    assert not note.isVisible()
