@@ -67,10 +67,31 @@ class QtTrainingPanel(QWidget):
                                         "Samples per iteration (mini-batch); the number of samples = full batch")
         self.batch_size.submitted.connect(lambda v: self._apply(self.batch_size, batch_size=v))
         form.addRow("Batch size", self.batch_size.with_error())
+        self.optimizer = QComboBox()
+        for text, name in (("SGD", "sgd"), ("Adam", "adam")):
+            self.optimizer.addItem(text, name)
+        self.optimizer.setToolTip(
+            "SGD: w ← w − η·∂E/∂w (with momentum μ > 0: through the velocity v). Adam: w ← w − η·m̂/(√v̂ + ε), "
+            "running means of the gradient and its square (β1 = 0.9, β2 = 0.999), a step of about η for every "
+            "weight; try η = 0.01")
+        self.optimizer.setAccessibleName("Optimizer")
+        self.optimizer.activated.connect(
+            lambda _: controller.set_training(optimizer=self.optimizer.currentData()))
+        form.addRow("Optimizer", self.optimizer)
         self.momentum = QtNumberField(lambda t: parse_number(t, "the momentum"), "Momentum",
                                       "μ in [0, 1): v ← μ·v + ∂E/∂w; w ← w − η·v (0 = plain gradient descent)")
         self.momentum.submitted.connect(lambda v: self._apply(self.momentum, momentum=v))
         form.addRow("Momentum μ", self.momentum.with_error())
+        self.l2 = QtNumberField(lambda t: parse_number(t, "the L2 penalty"), "L2 penalty",
+                                "λ of the L2 penalty (weight decay): the loss gets + (λ/2)·Σw² over the weights, "
+                                "each gradient + λ·w (0 = none)")
+        self.l2.submitted.connect(lambda v: self._apply(self.l2, l2=v))
+        form.addRow("L2 penalty λ", self.l2.with_error())
+        self.l1 = QtNumberField(lambda t: parse_number(t, "the L1 penalty"), "L1 penalty",
+                                "λ of the L1 penalty: the loss gets + λ·Σ|w| over the weights, each gradient "
+                                "+ λ·sign(w), which pushes small weights to 0 (0 = none)")
+        self.l1.submitted.connect(lambda v: self._apply(self.l1, l1=v))
+        form.addRow("L1 penalty λ", self.l1.with_error())
         self.loss = QComboBox()
         self.loss.addItems(["mse", "cross_entropy"])
         self.loss.setToolTip("mse: Σ ½(t − o)² per sample; cross_entropy: needs a softmax or sigmoid output layer")
@@ -185,7 +206,7 @@ class QtTrainingPanel(QWidget):
         self._redraw.redraw(state, "fields", "about")  # iterations per epoch follow the batch size
 
     def _clear_stale_errors(self, *_: object) -> None:
-        for f in (self.learning_rate, self.batch_size, self.momentum, self.epochs, self.seed):
+        for f in (self.learning_rate, self.batch_size, self.momentum, self.l2, self.l1, self.epochs, self.seed):
             if f.error.isVisible() and f.text().strip() == f._shown:
                 f.clear_error()
 
@@ -204,13 +225,18 @@ class QtTrainingPanel(QWidget):
         self.learning_rate.show_value(repr(s.learning_rate))
         self.batch_size.show_value(str(s.batch_size))
         self.momentum.show_value(repr(s.momentum))
-        for w in (self.loss, self.update_biases, self.shuffle, self.classic_mistake):
+        self.l2.show_value(repr(s.l2))
+        self.l1.show_value(repr(s.l1))
+        # Adam keeps its own running means: the momentum setting is SGD's
+        self.momentum.setEnabled(s.optimizer != "adam")
+        for w in (self.loss, self.optimizer, self.update_biases, self.shuffle, self.classic_mistake):
             w.blockSignals(True)  # showing the model's value must not write it back
+        self.optimizer.setCurrentIndex(max(0, self.optimizer.findData(s.optimizer)))
         self.loss.setCurrentText(s.loss)
         self.update_biases.setChecked(s.update_biases)
         self.shuffle.setChecked(s.shuffle)
         self.classic_mistake.setChecked(s.hidden_delta_weights == "updated")
-        for w in (self.loss, self.update_biases, self.shuffle, self.classic_mistake):
+        for w in (self.loss, self.optimizer, self.update_biases, self.shuffle, self.classic_mistake):
             w.blockSignals(False)
 
     def _update_run_fields(self, state: ViewState) -> None:

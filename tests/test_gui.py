@@ -255,6 +255,42 @@ def test_bad_learning_rate_typed_is_refused(qtbot, win):
     assert "learning rate" in win.statusBar().currentMessage()
 
 
+def test_optimizer_and_penalties_are_chosen_in_the_training_panel(qtbot, win, tmp_path):
+    # (a new-user tester: Adam could only be chosen from a script or a file, and the panel then still showed
+    # "Momentum μ 0.0" and nothing about the optimizer)
+    c, t = win.controller, win.training
+    assert t.optimizer.currentText() == "SGD" and t.momentum.isEnabled()
+    t.optimizer.setCurrentIndex(t.optimizer.findData("adam"))
+    t.optimizer.activated.emit(t.optimizer.currentIndex())  # as a click on "Adam" does
+    assert c.sim.settings.optimizer == "adam" and not t.momentum.isEnabled()
+    press(qtbot, win, Qt.Key_F10)
+    assert c.sim.optimizer_state()["t"] == 1  # Adam trained the iteration
+    for field, name in ((t.l2, "l2"), (t.l1, "l1")):
+        field.setFocus()
+        field.selectAll()
+        qtbot.keyClicks(field, "abc")
+        qtbot.keyClick(field, Qt.Key_Return)
+        assert getattr(c.sim.settings, name) == 0.0 and field.error.isVisible()
+        field.selectAll()
+        qtbot.keyClicks(field, "-1")
+        qtbot.keyClick(field, Qt.Key_Return)
+        assert getattr(c.sim.settings, name) == 0.0 and "got −1" in field.error.text()
+        field.selectAll()
+        qtbot.keyClicks(field, "0.01")
+        qtbot.keyClick(field, Qt.Key_Return)
+        assert getattr(c.sim.settings, name) == 0.01 and not field.error.isVisible()
+    path = tmp_path / "adam.json"
+    assert c.save(str(path))
+    c.open_example("xor")
+    assert t.optimizer.currentText() == "SGD" and t.l2.text() == "0.0" and t.momentum.isEnabled()
+    c.open(str(path))  # a file trained with Adam shows it
+    assert t.optimizer.currentText() == "Adam" and t.l2.text() == "0.01" and t.l1.text() == "0.01"
+    c.set_training(optimizer="sgd")
+    assert t.optimizer.currentText() == "SGD" and t.momentum.isEnabled()
+    c.undo()
+    assert t.optimizer.currentText() == "Adam" and c.state.undo_label == ""
+
+
 def test_save_and_open_round_trip(qtbot, win, tmp_path, monkeypatch):
     c = win.controller
     press(qtbot, win, Qt.Key_F10)
