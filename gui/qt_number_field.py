@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
 from .plain_text import WrappedLabel
 from .validation import Validation
@@ -17,6 +17,9 @@ def error_label(name: str) -> QLabel:
     label = WrappedLabel()
     label.setStyleSheet(ERROR_STYLE)
     label.setAccessibleName(f"{name}: input refused")
+    # as wide as its field, never wider: a long reason wraps instead of widening the row (a form that puts its
+    # fields below their labels when a row is too wide rearranged the whole panel for one refusal)
+    label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
     label.hide()
     return label
 

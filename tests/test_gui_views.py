@@ -708,3 +708,29 @@ def test_part_way_through_the_updates_the_note_says_the_rest_are_to_come(qtbot, 
         assert note.isVisible() and "the backward pass has reached 1 of 12 parameters" in note.text()
     press(qtbot, win, Qt.Key_F10)  # all of them: no note
     assert not note.isVisible()
+
+
+def test_a_refusal_does_not_rearrange_the_form(qtbot):
+    # (a new-user tester: "abc" in Batch size showed its refusal and the Training panel put every field below
+    # its label, so the next click landed on another widget)
+    from PySide6.QtWidgets import QFormLayout, QWidget
+
+    from backprop_lab.gui.qt_number_field import QtNumberField
+    panel = QWidget()
+    qtbot.addWidget(panel)
+    form = QFormLayout(panel)
+    form.setRowWrapPolicy(QFormLayout.WrapLongRows)
+    field = QtNumberField(float, "Batch size", "B")
+    form.addRow("Batch size", field.with_error())
+    other = QtNumberField(float, "Momentum", "μ")
+    form.addRow("Momentum μ", other.with_error())
+    panel.resize(170, 200)  # narrow (a narrow dock): the rows fit beside their labels, with no room to spare
+    panel.show()
+    qtbot.waitExposed(panel)
+    before = (field.mapTo(panel, field.rect().topLeft()), other.mapTo(panel, other.rect().topLeft()))
+    field.refuse('"abc" is not a number; batch size is unchanged, and a reason this long wraps onto lines.')
+    for _ in range(3):
+        QApplication.processEvents()
+    assert field.error.isVisible() and field.error.width() <= field.width()
+    after = (field.mapTo(panel, field.rect().topLeft()), other.mapTo(panel, other.rect().topLeft()))
+    assert after[0] == before[0] and after[1].x() == before[1].x()  # beside their labels, as before
