@@ -257,10 +257,10 @@ class EquationDelegate(QStyledItemDelegate):
         base = p.transform()
         p.setTransform(QTransform(k, 0, 0, k, x0 + 6, y0 + 3 + (1 - k) * LINE_H / 2), True)
         row.doc.drawContents(p)
-        # the numbers: a little smaller if that is enough, else whole terms left out in the middle ("…"), so
+        # the numbers: smaller (down to 70 %) if that is enough, else whole terms left out in the middle ("…"), so
         # that the result always shows (the whole line is in the row's tooltip and in the selection's equations)
         room = rect.width() - 26
-        k = max(0.8, min(1.0, room / max(row.second_w, 1.0)))
+        k = max(0.7, min(1.0, room / max(row.second_w, 1.0)))  # (as small as the first line may get)
         numbers = row.numbers
         if hidden:
             p.setTransform(base)

@@ -211,6 +211,17 @@ def test_long_equation_rows_are_shortened_to_whole_terms(qtbot):
     assert shortened > 10  # the widths really did shorten the weighted sums and the means
 
 
+def test_the_worked_examples_rows_show_every_term_in_a_narrower_list(qtbot):
+    # (a new-user tester: "0.148923248·0.05 + … + 0.35" hid one of the three terms of net_h1; the numbers may
+    # now be drawn as small as the line above them, 70 %, before terms are left out)
+    from backprop_lab.core import load_example
+    tr = load_example("mazur").step(trace=True)
+    delegate = EquationDelegate(IterationModel())
+    for rec in tr.records:
+        line = drawn_numbers_line(delegate, rec, 350)  # a narrower Equations dock than this machine's default
+        assert "…" not in line, (rec.target, line)
+
+
 def test_a_row_cached_for_a_freed_record_is_never_drawn_for_another(qtbot):
     # (a new-user tester: after opening another file the list showed the previous network's first rows, with
     # their numbers, until F11 reached them: rows were cached by the record's id, which a freed record leaves to
