@@ -34,6 +34,7 @@ from .controller import SimulationController
 from .data_dock import install_data_features
 from .diagram import QtNetworkDiagram
 from .dialogs import shortcuts_dialog, show_about, show_gradient_check
+from .dock_sizes import DockSizes
 from .equations import QtEquationsPanel
 from .export_menu import install_export_menu
 from .insight_docks import install_insight_features
@@ -118,6 +119,7 @@ class MainWindow(WindowActions, QMainWindow):
         self._settle_timer.timeout.connect(gc_guard.settle)
         self._connect_controller(c)
 
+        self.dock_sizes = DockSizes(self)
         self.resize(1400, 880)
         self.resizeDocks([self.training_dock, self.equations_dock], [260, 470], Qt.Horizontal)
         self.resizeDocks([self.plot_dock], [220], Qt.Vertical)
@@ -192,6 +194,11 @@ class MainWindow(WindowActions, QMainWindow):
     def _on_simulation_replaced(self, state: ViewState) -> None:
         self._redraw.redraw(state, "status", "actions", "display")
         self.settle_soon()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.dock_sizes.wanted == {}:  # the first show: the docks' sizes once laid out are the wanted ones
+            QTimer.singleShot(0, self.dock_sizes.remember)
 
     def settle_soon(self) -> None:
         """Once the views are drawn, keep the long-lived objects out of garbage collections (see gc_guard)."""
@@ -408,6 +415,7 @@ class MainWindow(WindowActions, QMainWindow):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        self.dock_sizes.window_resized(event.oldSize(), event.size())  # squeezed docks get their sizes back
         # A shrunk window squeezes the Training dock; once there is room again, give it back the width of its
         # panel (Qt otherwise keeps the squeezed width and the fields stay cut off).
         scroll = self.training_dock.widget()

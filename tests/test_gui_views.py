@@ -734,3 +734,30 @@ def test_a_refusal_does_not_rearrange_the_form(qtbot):
     assert field.error.isVisible() and field.error.width() <= field.width()
     after = (field.mapTo(panel, field.rect().topLeft()), other.mapTo(panel, other.rect().topLeft()))
     assert after[0] == before[0] and after[1].x() == before[1].x()  # beside their labels, as before
+
+
+def test_docks_get_their_sizes_back_when_the_window_grows_again(qtbot, open_window, monkeypatch):
+    # (a new-user tester: after 1400 → 900 → 1400 px the Training and Equations docks stayed squeezed and the
+    # Loss plot lower; Qt gives all new room to the diagram)
+    w = open_window((1400, 880))
+    qtbot.waitUntil(lambda: w.dock_sizes.wanted != {}, timeout=2000)
+
+    def sizes():
+        return w.training_dock.width(), w.equations_dock.width(), w.plot_dock.height()
+    before = sizes()
+    w.resize(900, 600)
+    qtbot.wait(50)
+    squeezed = sizes()
+    assert squeezed[0] < before[0] or squeezed[1] < before[1]  # the window really squeezed them
+    w.resize(1400, 880)
+    qtbot.waitUntil(lambda: sizes() == before, timeout=2000)
+    # the program resizing a dock (no edge dragged) does not change what the person chose
+    w.resizeDocks([w.equations_dock], [300], Qt.Horizontal)
+    qtbot.wait(20)
+    assert w.dock_sizes.wanted[Qt.RightDockWidgetArea] == before[1]
+    # the person dragging the dock's edge (the button is down while it resizes) chooses a new width
+    from backprop_lab.gui import dock_sizes
+    monkeypatch.setattr(dock_sizes.QApplication, "mouseButtons", staticmethod(lambda: Qt.LeftButton))
+    w.resizeDocks([w.equations_dock], [380], Qt.Horizontal)
+    qtbot.waitUntil(lambda: w.dock_sizes.wanted[Qt.RightDockWidgetArea] == w.equations_dock.width() != before[1],
+                    timeout=2000)
