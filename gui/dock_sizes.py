@@ -3,13 +3,13 @@
 Qt's main window squeezes its docks when the window gets smaller, and when it grows again gives all the new room
 to the central widget: after 1400 → 900 → 1400 px the Training and Equations docks stayed squeezed and the
 diagram took the rest.  :class:`DockSizes` remembers the width of each side's docks and the height of the docks
-below — as the window first showed them, then as the person drags a dock's edge — and asks the window for them
-back whenever the window grows.
+below — as the window first showed them, then as the person leaves them after dragging a dock's edge — and asks
+the window for them back whenever the window grows.
 """
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
+from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 _SIDES = (Qt.LeftDockWidgetArea, Qt.RightDockWidgetArea)
 _ENDS = (Qt.TopDockWidgetArea, Qt.BottomDockWidgetArea)
@@ -23,12 +23,11 @@ class DockSizes(QObject):
         super().__init__(window)
         self.window = window
         self.wanted: dict = {}  # dock area -> the width (sides) or height (top, bottom) its docks should have
-        self._size = None  # the window's size when it last settled
-        self._watched: set[int] = set()
+        self._size = None  # the window's size when it last settled (None until remembered)
+        self._watching = False
 
     def _docked(self) -> list[QDockWidget]:
-        """The docks shown in the window (a tab behind another is not shown)."""
-        # (a dock behind another's tab still says it is visible: it has no visible region)
+        """The docks shown in the window (a dock behind another's tab says it is visible, but has no region)."""
         return [d for d in self.window.findChildren(QDockWidget) if d.parent() is self.window and d.isVisible()
                 and not d.isFloating() and not d.visibleRegion().isEmpty()]
 
@@ -37,30 +36,24 @@ class DockSizes(QObject):
         area = self.window.dockWidgetArea(d)
         return (area, d.width()) if area in _SIDES else (area, d.height()) if area in _ENDS else None
 
-    def _watch(self) -> None:
-        for d in self.window.findChildren(QDockWidget):
-            if id(d) not in self._watched:
-                self._watched.add(id(d))
-                d.installEventFilter(self)
-
     def remember(self) -> None:
-        """Take the shown docks' sizes as the ones they should have (once the window is first laid out)."""
+        """Take the shown docks' sizes as the ones they should have (once the window is first laid out, and
+        when the person lets go of a dock's edge)."""
         self._size = self.window.size()
-        self._watch()
+        if not self._watching:
+            self._watching = True
+            self.window.installEventFilter(self)
         for d in self._docked():
             got = self._size_of(d)
             if got is not None:
                 self.wanted[got[0]] = got[1]
 
     def eventFilter(self, obj, event) -> bool:
-        # A dock resized by the person (its edge dragged: the button is down, the window keeps its size) wants
-        # that size from now on; resizes by the window itself or by the program do not count.
-        if event.type() == QEvent.Resize and self._size is not None and isinstance(obj, QDockWidget) \
-                and self.window.size() == self._size and QApplication.mouseButtons() & Qt.LeftButton \
-                and obj.isVisible() and not obj.isFloating():
-            got = self._size_of(obj)
-            if got is not None:
-                self.wanted[got[0]] = got[1]
+        # The edges between docks belong to the window itself (they are no widgets): a button let go over the
+        # window ends a drag of an edge, and the sizes it leaves are the person's choice.  Resizes by the window
+        # or by the program do not count.
+        if obj is self.window and event.type() == QEvent.MouseButtonRelease:
+            QTimer.singleShot(0, self.remember)
         return False
 
     def window_resized(self, old, new) -> None:
@@ -68,7 +61,6 @@ class DockSizes(QObject):
         if self._size is None:
             return
         self._size = new
-        self._watch()  # (docks added since: the Data dock, practice)
         grew_w, grew_h = new.width() > old.width() > 0, new.height() > old.height() > 0
         if grew_w or grew_h:
             QTimer.singleShot(0, lambda: self._give_back(grew_w, grew_h))  # once the layout has the new size

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
 
@@ -736,7 +736,7 @@ def test_a_refusal_does_not_rearrange_the_form(qtbot):
     assert after[0] == before[0] and after[1].x() == before[1].x()  # beside their labels, as before
 
 
-def test_docks_get_their_sizes_back_when_the_window_grows_again(qtbot, open_window, monkeypatch):
+def test_docks_get_their_sizes_back_when_the_window_grows_again(qtbot, open_window):
     # (a new-user tester: after 1400 → 900 → 1400 px the Training and Equations docks stayed squeezed and the
     # Loss plot lower; Qt gives all new room to the diagram)
     w = open_window((1400, 880))
@@ -755,9 +755,12 @@ def test_docks_get_their_sizes_back_when_the_window_grows_again(qtbot, open_wind
     w.resizeDocks([w.equations_dock], [300], Qt.Horizontal)
     qtbot.wait(20)
     assert w.dock_sizes.wanted[Qt.RightDockWidgetArea] == before[1]
-    # the person dragging the dock's edge (the button is down while it resizes) chooses a new width
-    from backprop_lab.gui import dock_sizes
-    monkeypatch.setattr(dock_sizes.QApplication, "mouseButtons", staticmethod(lambda: Qt.LeftButton))
+    # the person dragging the edge between the diagram and the dock, and letting go, chooses a new width
+    from PySide6.QtTest import QTest
     w.resizeDocks([w.equations_dock], [380], Qt.Horizontal)
+    qtbot.wait(20)
+    edge = w.equations_dock.geometry().topLeft() + QPoint(-2, 100)
+    assert w.childAt(edge) is None  # (the window's own: no widget there)
+    QTest.mouseRelease(w, Qt.LeftButton, Qt.NoModifier, edge)
     qtbot.waitUntil(lambda: w.dock_sizes.wanted[Qt.RightDockWidgetArea] == w.equations_dock.width() != before[1],
                     timeout=2000)
