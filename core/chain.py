@@ -280,18 +280,22 @@ def _f_gradient(w: _Why) -> list[Factor]:
     return fs + w.rest(per * n_terms)
 
 
+#: The records a step's gradient may come from: the gradient, or with a penalty (L2, L1) the gradient plus it.
+_GRADIENTS = ("regularization", "gradient")
+
+
 def _f_velocity(w: _Why) -> list[Factor]:
     e = w.rec.element
     return [w.f(0, "μ, the momentum setting"), w.f(1, "the velocity after the previous iteration"),
-            w.f(2, "this iteration's gradient", ("gradient",), e, None)] + w.rest(3)
+            w.f(2, "this iteration's gradient", _GRADIENTS, e, None)] + w.rest(3)
 
 
 def _f_moment(w: _Why) -> list[Factor]:
     e = w.rec.element
     which = "gradient" if w.rec.kind == "first_moment" else "squared gradient"
-    return [w.f(0, f"β{1 if w.rec.kind == 'first_moment' else 2}, how much of the previous mean is kept"),
+    return [w.f(0, "how much of the previous mean is kept"),
             w.f(1, f"the running mean of the {which} after the previous iteration"),
-            w.f(2, "this iteration's gradient", ("gradient",), e, None)] + w.rest(3)
+            w.f(2, "this iteration's gradient", _GRADIENTS, e, None)] + w.rest(3)
 
 
 def _f_bias_correction(w: _Why) -> list[Factor]:
@@ -299,7 +303,7 @@ def _f_bias_correction(w: _Why) -> list[Factor]:
     # this parameter's first correction is m̂'s, its second v̂'s (by position: both moments may be 0)
     first = w.idx.by_key.get(("bias_correction", e, None), [w.pos])[0] == w.pos
     return [w.f(0, "the running mean just updated", ("first_moment",) if first else ("second_moment",), e, None),
-            w.f(1, "β, the mean's decay setting"), w.f(2, "t, how many updates Adam has made, this one included")] \
+            w.f(1, "the mean's decay setting"), w.f(2, "how many updates Adam has made, this one included")] \
         + w.rest(3)
 
 
@@ -322,7 +326,7 @@ def _f_update(w: _Why) -> list[Factor]:
         return _f_adam_update(w)
     fs = [w.f(0, "the parameter's value before the update"), w.f(1, "η, the learning rate")]
     if len(ops) > 2:
-        src = w.idx.find(("velocity", "gradient"), e, None, w.pos, ops[2][1])
+        src = w.idx.find(("velocity",) + _GRADIENTS, e, None, w.pos, ops[2][1])
         what = "the step direction" if src is None else ("the new velocity" if w.trace.records[src].kind == "velocity"
                                                          else "this iteration's gradient")
         fs.append(Factor(ops[2][0], float(ops[2][1]), what, src))

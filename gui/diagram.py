@@ -44,6 +44,9 @@ PREFIX = {"weight": "", "gradient": "∂ ", "delta": "Δ "}
 class QtNetworkDiagram(QGraphicsView):
     """The central view of the network; see the module docstring."""
 
+    #: the scene was built again (another network, or labels of another size): items others put in it are gone
+    rebuilt = Signal()
+
     def __init__(self, controller: SimulationController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
@@ -164,6 +167,7 @@ class QtNetworkDiagram(QGraphicsView):
         self._scene.setSceneRect(qrect(lay.bounds))
         if not self._user_zoomed:
             QTimer.singleShot(0, self.fit)
+        self.rebuilt.emit()
 
     # -- redraw parts (each once per publication, through RedrawOnce) --------------------------------------
     def _edge_values(self, state: ViewState) -> dict[Element, float | None]:

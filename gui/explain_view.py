@@ -242,11 +242,13 @@ class QtExplanation(QWidget):
         self.sentences_box.setText(explain(rec, trace, network, digits))
         factors = chain_factors(rec, trace)
         self._pending_chain = (rec, factors, digits)
-        if self.why_frame.isVisibleTo(self):
+        # an opened "Why?" stays open from one computation to the next, also across a cleared view (the end of
+        # an iteration: it reopened with its arrow down and nothing under it)
+        opened = self.why_button.isChecked() and bool(factors)
+        if opened:
             self._flush_chain()
         self.why_button.setVisible(bool(factors))
-        if not factors:
-            self.why_frame.setVisible(False)
+        self.why_frame.setVisible(opened)
         self.setVisible(True)
 
     def clear(self, message: str = "") -> None:

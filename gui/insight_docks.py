@@ -153,7 +153,7 @@ class InsightDocks(QObject):
         self.act_pictures.toggled.connect(self._on_pictures_toggled)
         self._init: dict | None = None  # how the current weights were drawn (None: from the file)
         self._pending: tuple[RunRecord, dict | None, int] | None = None  # a run kept once the restart happened
-        self._sim_id = 0  # the simulation shown (a structure edit replaces the views, not the simulation)
+        self._sim_id = None  # the simulation shown (a structure edit replaces the views, not the simulation)
         self._init_before: dict | None | bool = False  # False: no restart under way
         self._add_menu()
         c.simulation_replaced.connect(self._on_simulation_replaced)
@@ -163,6 +163,7 @@ class InsightDocks(QObject):
         c.settings_changed.connect(self._on_settings_changed)
         c.selection_changed.connect(self._on_selection_changed)
         c.display_changed.connect(self._on_display_changed)
+        window.diagram.rebuilt.connect(self._on_diagram_rebuilt)
         c.run_finished.connect(lambda _end: self._refresh(c.state, urgent=True))
         c.restarting.connect(self._on_restarting)
         c.error.connect(self._on_error)
@@ -210,8 +211,8 @@ class InsightDocks(QObject):
         sim = self.controller.sim
         self.landscape.clear_history()
         self._pending = None
-        if id(sim) != self._sim_id:  # another file: another run (a structure edit goes on with this one)
-            self._sim_id, self._init = id(sim), None
+        if Same(sim) != self._sim_id:  # another file: another run (a structure edit goes on with this one)
+            self._sim_id, self._init = Same(sim), None
             self.runs.restart_log(sim.settings)
         try:
             self.runs.load_list(getattr(sim, "runs", None) or [])
@@ -246,6 +247,12 @@ class InsightDocks(QObject):
     def _on_combo_chosen(self, row: int) -> None:
         self.controller.set_second(self.second_combo.itemData(row))
         self._sync_combo(self.controller.state)  # refused (no first parameter): show the controller's choice
+
+    def _on_diagram_rebuilt(self) -> None:
+        # (switching to the Δw view and back rebuilds the diagram, and the pictures went with its old items)
+        if self._pictures:
+            self._pictures.clear()
+            self._pictures_paced.request()  # drawn again beside the new neurons, just after this action
 
     def _on_display_changed(self, state: ViewState) -> None:
         self._draw_main_overlay(state)

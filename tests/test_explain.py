@@ -295,3 +295,20 @@ def test_adam_records_are_explained_as_adam_and_point_at_their_sources(zero_grad
     assert chain_factors(m, tr)[2].source_index == grad.index
     for k in ("first_moment", "second_moment", "bias_correction"):
         assert kind_title(k).startswith("Adam's")
+
+
+@pytest.mark.parametrize("options", [{"optimizer": "adam", "learning_rate": 0.01}, {"momentum": 0.9}, {}])
+def test_with_a_penalty_a_step_points_at_the_penalised_gradient(options):
+    # (a new-user tester: with L2 on, Adam's ∂E/∂w3 was "given" with no link, though computation 105 made it)
+    sim = load_example("xor")
+    sim.set_training(l2=0.01, **options)
+    tr = sim.preview()
+    for rec in tr:
+        if rec.kind not in ("first_moment", "second_moment", "velocity", "update") or rec.element.kind != "weight":
+            continue
+        reg = next(r for r in tr if r.kind == "regularization" and r.element == rec.element)
+        grads = [f for f in chain_factors(rec, tr) if f.symbol.startswith("∂E/∂")]
+        if rec.kind == "update" and options:  # (Adam's and momentum's step take m̂, v̂ or v, not the gradient)
+            assert grads == []
+            continue
+        assert [f.source_index for f in grads] == [reg.index], (rec.target, grads)

@@ -124,6 +124,25 @@ def test_neuron_pictures_cover_no_shown_edge_label(qtbot, settings):
     w.close()
 
 
+def test_neuron_pictures_come_back_after_the_diagram_is_rebuilt(qtbot, settings):
+    # (a new-user tester: on two moons, Ctrl+3 then Ctrl+1 left the diagram without pictures, though View ▸
+    # Neuron Pictures stayed ticked; the views' labels differ in size, so the diagram builds its items again)
+    from backprop_lab.gui import insight_docks as docks
+    w = window(qtbot, settings, load_example("moons"))
+    d = w.insight
+    d._pictures_paced.now()
+
+    def shown():
+        return [c for n in w.diagram.neurons.values() for c in n.childItems() if isinstance(c, docks._PictureItem)
+                and c.scene() is w.diagram.scene()]
+    assert len(shown()) == 17
+    for view in ("delta", "weight"):
+        w.controller.set_edge_view(view)
+        qtbot.waitUntil(lambda: len(shown()) == 17, timeout=3000)
+    assert d.act_pictures.isChecked()
+    w.close()
+
+
 def test_neuron_pictures_off_for_more_inputs(qtbot, settings):
     rng = np.random.default_rng(2)
     net = Network([3, 4, 1], ["tanh", "sigmoid"])

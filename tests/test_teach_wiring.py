@@ -53,6 +53,23 @@ def test_explanation_follows_f11_and_a_factor_jumps_to_its_source(win, qtbot):
     assert lst.model_.jumped == -1
 
 
+def test_an_open_why_stays_filled_after_an_iteration_ends(win, qtbot):
+    # (a new-user tester: Why? opened, F10, then F11: its arrow still pointed down but nothing was under it, on
+    # every later F11, until it was closed and opened again)
+    ex = win.equations.explanation
+    key(qtbot, win, Qt.Key_F11)
+    ex.set_expanded(True)
+    assert ex.why_frame.isVisible() and ex.factor_chips
+    key(qtbot, win, Qt.Key_F10)  # the iteration ends: the view is cleared
+    key(qtbot, win, Qt.Key_F11)  # the next one's first computation
+    assert ex.why_button.isChecked() and ex.why_frame.isVisible()
+    assert ex.factor_chips and ex.factor_chips[0].isVisible()
+    assert "net_h1" in ex.text().split("\n", 1)[1]  # the chain's line is shown under the sentence
+    ex.set_expanded(False)
+    key(qtbot, win, Qt.Key_F11)
+    assert not ex.why_frame.isVisible()  # a closed one stays closed
+
+
 # -- practice mode ------------------------------------------------------------------------------------------
 def _future_texts(state, digits=9):
     """Result texts of the records not yet performed that no performed value, parameter or input explains."""
