@@ -389,13 +389,20 @@ class SimulationController(BuildEdits, FileActions, PracticeActions, QObject):
 
     def set_training(self, **changes) -> bool:
         """Change training settings; False, with an error, when refused (nothing changes)."""
+        sim = self._sim
+        entered = sim.pending is not None and sim.cursor > 0
+        before = sim.settings
         try:
-            self._sim.set_training(**changes)
+            sim.set_training(**changes)
         except BackpropLabError as e:
             self._fail("Setting refused", e)
             self._sync(vs.SETTINGS_CHANGED)  # let widgets show the unchanged values again
             return False
         self._sync()
+        if entered and sim.pending is None and sim.settings != before:
+            # (it was set aside without a word: Undo then went back to the iteration before)
+            self.message.emit(f"Iteration {sim.iteration + 1:,} starts again with the new setting: its computations "
+                              f"performed so far were set aside (F11 steps into it again).")
         return True
 
     def set_init_choice(self, scheme: str, seed: int) -> None:

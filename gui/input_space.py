@@ -227,7 +227,7 @@ class QtInputSpace(QWidget):
             self.model.set_tables(train, test)
             if self.model.columns != before:
                 self._size_columns()
-        self.header.setText(summary_text(train, test))
+        self.header.setText(summary_text(train, test, penalty=sim.settings.l2 > 0 or sim.settings.l1 > 0))
         self._draw_traced()
         self.redrawn.emit()
         # CPU time: a machine busy with other programs slows the clock, not the view's share of the CPU

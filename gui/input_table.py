@@ -122,23 +122,29 @@ class SampleTableModel(QAbstractTableModel):
         return None
 
 
-def summary_text(train: SampleTable, test: SampleTable | None, hide_loss: bool = False) -> str:
+def summary_text(train: SampleTable, test: SampleTable | None, hide_loss: bool = False,
+                 penalty: bool = False) -> str:
     """``training: accuracy 97.3 % (292/300) · loss 0.0412    test: …`` (accuracy only for classification);
-    with *hide_loss* the training loss reads "?" (practice mode, before the learner computed it)."""
+    with *hide_loss* the training loss reads "?" (practice mode, before the learner computed it).  The loss is
+    the samples' mean: with a *penalty* (L2, L1) it reads "data loss", as it leaves the penalty out (the
+    diagram's E_total box and the plot's training loss include it)."""
     parts = []
+    word = "data loss" if penalty else "loss"
     for name, t in (("training", train), ("test", test)):
         if t is None:
             continue
         loss = "?" if hide_loss and name == "training" else fmt(float(np.mean(t.loss)))
         if t.accuracy is None:
-            parts.append(f"{name}: loss {loss}")
+            parts.append(f"{name}: {word} {loss}")
         else:
-            parts.append(f"{name}: accuracy {100 * t.accuracy:.1f} % ({int(t.correct.sum())}/{len(t)}) · loss {loss}")
+            parts.append(f"{name}: accuracy {100 * t.accuracy:.1f} % ({int(t.correct.sum())}/{len(t)}) · "
+                         f"{word} {loss}")
     return "    ".join(parts)
 
 
 def status_text(sim, *, theta: np.ndarray | None = None, hide_loss: bool = False) -> str:
     """The accuracy and loss line for a status bar or plot header (computes the tables)."""
     task = task_of(sim)
+    s = sim.settings
     return summary_text(sample_table(sim, "train", theta=theta, task=task),
-                        sample_table(sim, "test", theta=theta, task=task), hide_loss)
+                        sample_table(sim, "test", theta=theta, task=task), hide_loss, s.l2 > 0 or s.l1 > 0)

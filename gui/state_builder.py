@@ -68,6 +68,7 @@ class TraceCache:
         self._traces: OrderedDict[tuple, Trace] = OrderedDict()
         self._records = 0
         self._ends: OrderedDict[tuple, Trace] = OrderedDict()  # the state an iteration ended in -> its trace
+        self._ends_at: OrderedDict[tuple, Trace] = OrderedDict()  # the same by the weights only (_weights_key)
 
     @staticmethod
     def key(sim: Simulation, committed: bool = False) -> tuple | None:
@@ -96,14 +97,28 @@ class TraceCache:
         while self._records > self.MAX_RECORDS and len(self._traces) > 1:
             self._records -= len(self._traces.popitem(last=False)[1])
 
+    @staticmethod
+    def _weights_key(key: tuple) -> tuple:
+        """*key* without the settings and the optimizer's memory: where the weights are, however one goes on."""
+        return key[:3] + key[4:8]
+
     def ended(self, key: tuple | None, trace: Trace) -> None:
         """*trace*'s iteration, shown complete, ended in the state with *key*."""
         if key is None:
             return
-        self._ends[key] = trace
-        self._ends.move_to_end(key)
-        while len(self._ends) > self.MAX_ENDS:
-            self._ends.popitem(last=False)
+        for ends, k in ((self._ends, key), (self._ends_at, self._weights_key(key))):
+            ends[k] = trace
+            ends.move_to_end(k)
+            while len(ends) > self.MAX_ENDS:
+                ends.popitem(last=False)
+
+    def last_updates(self, key: tuple | None) -> Trace | None:
+        """The iteration whose updates brought the weights where *key*'s are (its Δw are the last updates
+        performed), also after a setting changed since — a new learning rate or optimizer changes how the next
+        iteration goes, not what the last one did."""
+        if key is None:
+            return None
+        return self._ends.get(key) or self._ends_at.get(self._weights_key(key))
 
     def ending_in(self, key: tuple | None) -> Trace | None:
         """The trace of the iteration that ended in the state with *key* (stepping back or redoing to the end
@@ -167,7 +182,7 @@ class StateBuilder:
         key = TraceCache.key(sim, committed=True)  # (without a pending iteration: the state's own key)
         pend = sim.pending
         if pend is not None:
-            previous = self.traces.ending_in(key)
+            previous = self.traces.last_updates(key)
             if sim.cursor == 0:  # entered but nothing performed: the state is "ready for it"
                 return READY, pend, 0, None, previous
             return STEPPING, pend, sim.cursor, sim.last_computation, previous
@@ -182,16 +197,18 @@ class StateBuilder:
         tr = self.traces.ending_in(key)
         if tr is not None:  # (so a preview never has a known previous iteration: it is shown complete instead)
             return COMPLETE, tr, len(tr), None, None
+        # (a setting changed at an iteration's end: the preview of the next, and the last updates still shown)
+        previous = self.traces.last_updates(key)
         if prev is not None and prev.mode == READY and prev.trace is not None and not engine_moved:
-            return READY, prev.trace, 0, None, None  # the same preview: nothing it depends on changed
+            return READY, prev.trace, 0, None, previous  # the same preview: nothing it depends on changed
         tr = self.traces.get(key)
         if tr is None:
             try:
                 tr = sim.preview()
             except BackpropLabError:  # the next iteration would diverge: nothing to preview
-                return READY, None, 0, None, None
+                return READY, None, 0, None, previous
             self.traces.put(key, tr)
-        return READY, tr, 0, None, None
+        return READY, tr, 0, None, previous
 
     def build(self, sim: Simulation, changes: frozenset, prev: ViewState | None, hold: frozenset, *, fast: bool,
               running: bool, traceable: bool, selection: Element | None, display: Display, path: str | None,

@@ -31,6 +31,8 @@ from .validation import parse_number, parse_whole
 from .view_state import RedrawOnce, ViewState
 from .wheel_guard import guard_wheel
 
+MOMENTUM_TIP = "μ in [0, 1): v ← μ·v + ∂E/∂w; w ← w − η·v (0 = plain gradient descent)"
+
 
 def _form(parent: QWidget) -> QFormLayout:
     """A form whose fields go below their labels when the panel is too narrow for both side by side."""
@@ -78,20 +80,19 @@ class QtTrainingPanel(QWidget):
         self.optimizer.activated.connect(
             lambda _: controller.set_training(optimizer=self.optimizer.currentData()))
         form.addRow("Optimizer", self.optimizer)
-        self.momentum = QtNumberField(lambda t: parse_number(t, "the momentum"), "Momentum",
-                                      "μ in [0, 1): v ← μ·v + ∂E/∂w; w ← w − η·v (0 = plain gradient descent)")
+        self.momentum = QtNumberField(lambda t: parse_number(t, "the momentum"), "Momentum", MOMENTUM_TIP)
         self.momentum.submitted.connect(lambda v: self._apply(self.momentum, momentum=v))
         form.addRow("Momentum μ", self.momentum.with_error())
         self.l2 = QtNumberField(lambda t: parse_number(t, "the L2 penalty"), "L2 penalty",
-                                "λ of the L2 penalty (weight decay): the loss gets + (λ/2)·Σw² over the weights, "
-                                "each gradient + λ·w (0 = none)")
+                                "λ₂ of the L2 penalty (weight decay): the loss gets + (λ₂/2)·Σw² over the weights, "
+                                "each gradient + λ₂·w (0 = none)")
         self.l2.submitted.connect(lambda v: self._apply(self.l2, l2=v))
-        form.addRow("L2 penalty λ", self.l2.with_error())
+        form.addRow("L2 penalty λ₂", self.l2.with_error())
         self.l1 = QtNumberField(lambda t: parse_number(t, "the L1 penalty"), "L1 penalty",
-                                "λ of the L1 penalty: the loss gets + λ·Σ|w| over the weights, each gradient "
-                                "+ λ·sign(w), which pushes small weights to 0 (0 = none)")
+                                "λ₁ of the L1 penalty: the loss gets + λ₁·Σ|w| over the weights, each gradient "
+                                "+ λ₁·sign(w), which pushes small weights to 0 (0 = none)")
         self.l1.submitted.connect(lambda v: self._apply(self.l1, l1=v))
-        form.addRow("L1 penalty λ", self.l1.with_error())
+        form.addRow("L1 penalty λ₁", self.l1.with_error())
         self.loss = QComboBox()
         self.loss.addItems(["mse", "cross_entropy"])
         self.loss.setToolTip("mse: Σ ½(t − o)² per sample; cross_entropy: needs a softmax or sigmoid output layer")
@@ -229,6 +230,9 @@ class QtTrainingPanel(QWidget):
         self.l1.show_value(repr(s.l1))
         # Adam keeps its own running means: the momentum setting is SGD's
         self.momentum.setEnabled(s.optimizer != "adam")
+        self.momentum.setToolTip(MOMENTUM_TIP + (" — not used by Adam, which keeps its own running means of the "
+                                                 "gradient; choose SGD to use it" if s.optimizer == "adam" else
+                                                 " (Enter to apply)"))
         for w in (self.loss, self.optimizer, self.update_biases, self.shuffle, self.classic_mistake):
             w.blockSignals(True)  # showing the model's value must not write it back
         self.optimizer.setCurrentIndex(max(0, self.optimizer.findData(s.optimizer)))

@@ -263,6 +263,7 @@ def test_optimizer_and_penalties_are_chosen_in_the_training_panel(qtbot, win, tm
     t.optimizer.setCurrentIndex(t.optimizer.findData("adam"))
     t.optimizer.activated.emit(t.optimizer.currentIndex())  # as a click on "Adam" does
     assert c.sim.settings.optimizer == "adam" and not t.momentum.isEnabled()
+    assert "not used by Adam" in t.momentum.toolTip()  # greyed out, and why
     press(qtbot, win, Qt.Key_F10)
     assert c.sim.optimizer_state()["t"] == 1  # Adam trained the iteration
     for field, name in ((t.l2, "l2"), (t.l1, "l1")):

@@ -764,3 +764,35 @@ def test_docks_get_their_sizes_back_when_the_window_grows_again(qtbot, open_wind
     QTest.mouseRelease(w, Qt.LeftButton, Qt.NoModifier, edge)
     qtbot.waitUntil(lambda: w.dock_sizes.wanted[Qt.RightDockWidgetArea] == w.equations_dock.width() != before[1],
                     timeout=2000)
+
+
+def test_the_last_updates_stay_shown_after_a_setting_changes(qtbot, win):
+    # (a new-user tester: in the Δw view, switching to Adam or setting L2 after an iteration wiped its Δw and the
+    # note said the next iteration "has not updated any weight yet", as if nothing had been updated)
+    c, note = win.controller, win.diagram.edge_note
+    c.set_edge_view("delta")
+    thetas = [c.sim.network.theta.copy()]
+    for _ in range(2):
+        press(qtbot, win, Qt.Key_F10)
+        thetas.append(c.sim.network.theta.copy())
+    idx = c.sim.network.weight_index(W5.layer, W5.j, W5.i)
+    shown = "Δ " + c.state.fmt(thetas[2][idx] - thetas[1][idx])
+    assert win.diagram.edge_label(W5) == shown
+    for change in ({"learning_rate": 0.1}, {"optimizer": "adam"}, {"l2": 0.01}):
+        c.set_training(**change)
+        assert c.state.mode == "ready" and c.state.trace.iteration == 3  # the next iteration, with the setting
+        assert win.diagram.edge_label(W5) == shown, change
+        assert "Δw of iteration 2, the last updates performed" in note.text()
+    press(qtbot, win, Qt.Key_F11)  # stepping into it: still the last updates performed
+    assert win.diagram.edge_label(W5) == shown and "Δw of iteration 2" in note.text()
+
+
+def test_a_setting_changed_inside_an_iteration_says_the_iteration_starts_again(qtbot, win):
+    # (a new-user tester: at computation 40, setting L2 silently went back to "Ready for iteration 4")
+    c = win.controller
+    for _ in range(5):
+        press(qtbot, win, Qt.Key_F11)
+    assert c.sim.pending is not None
+    c.set_training(learning_rate=0.1)
+    assert c.sim.pending is None and c.state.mode == "ready"
+    assert "Iteration 1 starts again with the new setting" in win.statusBar().currentMessage()

@@ -30,3 +30,19 @@ def test_stepping_into_an_iteration_does_not_recompute_the_accuracy_line(qtbot, 
     n = len(calls)
     w.controller.nudge_parameter(Element("weight", 0, 0, 0), 0.5)
     qtbot.waitUntil(lambda: len(calls) > n)  # an edit changes a parameter: computed again
+
+
+def test_with_a_penalty_the_accuracy_line_says_its_loss_leaves_the_penalty_out(qtbot):
+    # (a new-user tester: with L2 on, the diagram's "training set: 0.145308" and the accuracy line's
+    # "loss 0.1288" disagreed, and neither said why: the line's is the samples' mean, without the penalty)
+    import numpy as np
+
+    from backprop_lab.core import load_example
+    from backprop_lab.gui.input_table import status_text
+    sim = load_example("xor")
+    plain = status_text(sim)
+    assert "· loss " in plain and "data loss" not in plain
+    sim.set_training(l2=0.5)
+    text = status_text(sim)
+    data = float(np.mean(0.5 * ((sim.outputs() - sim.targets) ** 2).sum(axis=1)))  # ½·squared error, by hand
+    assert f"data loss {data:.4g}" in text and sim.loss() > data + 0.1  # the engine's loss has the penalty
