@@ -30,9 +30,8 @@ from backprop_lab.core.explain import Factor, chain_factors, explain
 from .plain_text import label_text, plain_label, plain_tooltip, set_label_text
 from .teach_style import muted
 
-#: Factors shown side by side as one product; longer lists wrap in a grid of this many columns.
+#: Factors shown side by side as one product (longer lists are shown as their operands, in lines).
 ROW_FACTORS = 4
-GRID_COLUMNS = 4
 #: Kinds whose factors multiply to the result (drawn with "·" between them).
 _PRODUCTS = ("output_delta", "hidden_delta", "gradient")
 #: Kinds that are sums of products (w·x + … + b, δ·w + …): drawn one product per row.
@@ -225,6 +224,8 @@ class QtExplanation(QWidget):
         self.sentences.setAlignment(Qt.AlignLeft | Qt.AlignTop)
         lay.addStretch(1)
         self._chips: list[FactorChip] = []
+        self._lines: list[tuple[str, FactorChip]] = []  # the chips laid out in lines (a product or a plain row)
+        self._lines_shape: list[int] = []  # chips a line, as laid out
         # The "Why?" chain is built when it is seen (opened), not on every step: building its widgets was
         # most of the cost of a step while it is closed.
         self._pending_chain: tuple | None = None
@@ -304,7 +305,7 @@ class QtExplanation(QWidget):
             if w is not None:
                 w.hide()  # gone at once: deleteLater only acts when the event loop gets back
                 w.deleteLater()
-        self._chips = []
+        self._chips, self._lines = [], []
         if rec is None:
             set_label_text(self.chain_label, "")
             set_label_text(self.legend, "")
@@ -327,8 +328,7 @@ class QtExplanation(QWidget):
             result = Factor(rec.target, rec.result, "the result of this computation", None)
             self._lay_out_product(chips, FactorChip(result, digits, self.chips_box, result=True))
         else:
-            for k, chip in enumerate(chips):
-                self.chips.addWidget(chip, k // GRID_COLUMNS, k % GRID_COLUMNS)
+            self._lay_out_lines([("", chip) for chip in chips])
         lines, seen = [], set()
         for f in factors:
             # Long lists (batch means) repeat one meaning per sample: say each once.
@@ -341,19 +341,34 @@ class QtExplanation(QWidget):
         set_label_text(self.legend, "\n".join(lines + ([hint] if hint else [])))
 
     def _lay_out_product(self, chips: list[FactorChip], result: FactorChip) -> None:
-        """a · b · c = r on one line, or on as many as the explanation's width needs (each line a row of its
-        own, so that a wide chip in one line does not widen the others)."""
-        avail = (self.width() or 400) - 24
-        items = [("", chips[0])] + [("·", c) for c in chips[1:]] + [("=", result)]
+        """a · b · c = r on one line, or on as many as the view's width needs."""
+        self._lay_out_lines([("", chips[0])] + [("·", c) for c in chips[1:]] + [("=", result)])
+
+    def _room(self) -> int:
+        """The width the chips may take: that of what holds this view (a scroll area's viewport; the view's own
+        width follows what it holds, the chips included), less the chain's indent and a margin."""
+        host = self.parentWidget() if self.parentWidget() is not None else self
+        return (host.width() or 400) - 16 - 8
+
+    def _rows(self, items: list[tuple[str, FactorChip]]) -> list[list[tuple[str, FactorChip]]]:
         rows: list[list] = [[]]
-        used = 0
+        used, avail = 0, self._room()
         for op, chip in items:
-            need = chip.sizeHint().width() + (30 if op else 0)
+            need = chip.sizeHint().width() + (30 if op else 6)
             if rows[-1] and used + need > avail:
                 rows.append([])
                 used = 0
             rows[-1].append((op, chip))
             used += need
+        return rows
+
+    def _lay_out_lines(self, items: list[tuple[str, FactorChip]]) -> None:
+        """The chips (each after its operator) in lines as wide as the view, each line a row of its own, so that
+        a wide chip in one line does not widen the others (Adam's five factors in a grid of four columns were
+        wider than a narrow panel, which then cut its sentences and a chip off at the right)."""
+        self._lines = items
+        rows = self._rows(items)
+        self._lines_shape = [len(row) for row in rows]
         for r, row in enumerate(rows):
             line = QWidget(self.chips_box)
             lay = QHBoxLayout(line)
@@ -365,7 +380,23 @@ class QtExplanation(QWidget):
                 chip.setParent(line)
                 lay.addWidget(chip)
             lay.addStretch(1)
+            line.show()
             self.chips.addWidget(line, r, 0)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._lines and [len(row) for row in self._rows(self._lines)] != self._lines_shape:
+            items = self._lines
+            for _, chip in items:
+                chip.setParent(self.chips_box)  # (kept: only the lines holding them go)
+            while self.chips.count():
+                w = self.chips.takeAt(0).widget()
+                if w is not None:
+                    w.hide()
+                    w.deleteLater()
+            self._lay_out_lines(items)
+            for _, chip in items:
+                chip.show()
 
     def _lay_out_sum(self, chips: list[FactorChip]) -> None:
         """a·b + c·d + … (+ a lone last term such as the bias), one product per row."""

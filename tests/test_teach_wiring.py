@@ -70,6 +70,26 @@ def test_an_open_why_stays_filled_after_an_iteration_ends(win, qtbot):
     assert not ex.why_frame.isVisible()  # a closed one stays closed
 
 
+def test_why_chips_wrap_to_the_panels_width(win, qtbot):
+    # (a new-user tester: Adam's update has five factors; in four columns they were wider than the panel, which
+    # then cut the sentence and the last chip off at the right)
+    c, ex = win.controller, win.equations.explanation
+    c.set_training(optimizer="adam", learning_rate=0.01)
+    win.resizeDocks([win.equations_dock], [330], Qt.Horizontal)
+    upd = next(r.index for r in c.state.trace if r.kind == "update")
+    for _ in range(upd + 1):
+        key(qtbot, win, Qt.Key_F11)
+    assert c.state.current.kind == "update" and len(c.state.current.operands) == 5
+    ex.set_expanded(True)
+    qtbot.wait(20)
+    chips = ex.factor_chips
+    assert len(chips) == 5
+    view = win.equations.explanation_scroll.viewport()  # (it scrolls up and down, never sideways)
+    right = max(chip.mapTo(view, chip.rect().topRight()).x() for chip in chips)
+    assert right < view.width() and ex.width() <= view.width(), (right, ex.width(), view.width())
+    assert len({chip.mapTo(ex, chip.rect().topLeft()).y() for chip in chips}) >= 2  # on two rows or more
+
+
 # -- practice mode ------------------------------------------------------------------------------------------
 def _future_texts(state, digits=9):
     """Result texts of the records not yet performed that no performed value, parameter or input explains."""
