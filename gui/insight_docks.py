@@ -28,7 +28,7 @@ from .identity import Same
 from .input_space import QtInputSpace
 from .input_table import status_text
 from .landscape import QtLossLandscape, parameter_place
-from .neuron_pictures import neuron_image, neuron_images
+from .neuron_pictures import captioned, neuron_image, neuron_images
 from .paced import Paced, on_screen
 from .runs import QtComparedRuns, runs_extent
 from .text_widgets import QtTextLine
@@ -485,8 +485,10 @@ class InsightDocks(QObject):
         sim = self.controller.sim
         img = neuron_image(sim, key[0], key[1], size=LARGE_SIZE, resolution=LARGE_RESOLUTION,
                            theta=getattr(self, "_theta", None))
-        self._large.setPixmap(QPixmap.fromImage(img))
-        self._large.setToolTip(sim.network.neuron_name(*key))
+        name = sim.network.neuron_name(*key)
+        self._large.setPixmap(captioned(QPixmap.fromImage(img), f"{name} over the input plane",
+                                        self._large.font()))
+        self._large.setToolTip(name)
         self._large.adjustSize()
         vp = self.window.diagram.viewport()
         p = self.window.diagram.mapFromScene(pos) if pos is not None else vp.rect().center()

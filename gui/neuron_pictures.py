@@ -6,8 +6,8 @@ for values, a class palette for classes), as pure numpy → RGB arrays.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from backprop_lab.core import format_number
@@ -207,3 +207,19 @@ class QtNeuronPictures(QWidget):
         self.large.setPixmap(QPixmap.fromImage(picture_image(arr, self.large_size, centre=centre, half=half)))
         lo, hi = (format_number(v, 3) for v in (centre - half, centre + half))
         self.caption.setText(f"{self._names[key]}: orange {lo} … blue {hi}")
+
+def captioned(pixmap: QPixmap, caption: str, font: QFont) -> QPixmap:
+    """*pixmap* with *caption* (plain text, elided to its width) on a line of its own below it: the large picture
+    shown on hovering a small one names its neuron."""
+    fm = QFontMetrics(font)
+    w, h = pixmap.width(), pixmap.height()
+    out = QPixmap(w, h + fm.height() + 4)
+    out.fill(Qt.white)
+    p = QPainter(out)
+    p.drawPixmap(0, 0, pixmap)
+    p.setFont(font)
+    p.setPen(QColor("#222222"))
+    p.drawText(QRect(0, h + 2, w, fm.height()), Qt.AlignHCenter | Qt.AlignVCenter | Qt.TextSingleLine,
+               fm.elidedText(caption, Qt.ElideRight, w))
+    p.end()
+    return out

@@ -80,6 +80,12 @@ def test_input_space_updates_on_steps_and_edits_with_engine_outputs(qtbot, setti
     w.close()
 
 
+def neuron_image_for(sim, key):
+    from backprop_lab.gui import insight_docks as docks
+    from backprop_lab.gui.neuron_pictures import neuron_image
+    return neuron_image(sim, key[0], key[1], size=docks.LARGE_SIZE, resolution=docks.LARGE_RESOLUTION)
+
+
 def test_neuron_pictures_equal_the_neurons_activations(qtbot, settings):
     from backprop_lab.gui import insight_docks as docks
     sim = load_example("xor")
@@ -102,7 +108,15 @@ def test_neuron_pictures_equal_the_neurons_activations(qtbot, settings):
         assert item.parentItem() is w.diagram.neurons[(layer, j)]
     # hovering shows it large; the toggle removes the pictures
     d.show_large_picture((1, 0))
-    assert d._large.isVisible() and d._large.pixmap().width() == docks.LARGE_SIZE
+    pix = d._large.pixmap()
+    assert d._large.isVisible() and pix.width() == docks.LARGE_SIZE and pix.height() > docks.LARGE_SIZE
+    # the picture as drawn, and its neuron named below it (a tester could not tell whose it was)
+    big = neuron_image_for(sim, (1, 0))
+    assert pix.toImage().copy(0, 0, docks.LARGE_SIZE, docks.LARGE_SIZE) == big.convertToFormat(
+        pix.toImage().format())
+    caption = pix.toImage().copy(0, docks.LARGE_SIZE, docks.LARGE_SIZE, pix.height() - docks.LARGE_SIZE)
+    assert len({caption.pixel(x, y) for x in range(caption.width()) for y in range(caption.height())}) > 2
+    assert d._large.toolTip() == sim.network.neuron_name(1, 0)
     d.hide_large_picture()
     d.act_pictures.setChecked(False)
     assert not d._pictures and all(not ch for n in w.diagram.neurons.values() for ch in
