@@ -148,19 +148,3 @@ def new_dialog(qtbot):
     return d
 
 
-
-@pytest.fixture(autouse=True)
-def _message_boxes_closed():
-    """Close the message boxes a test left shown (a window's non-modal error box outlives a window that refused
-    to close after a failed save): a box left over kept the next test's window from becoming active."""
-    import sys
-    yield
-    if "PySide6.QtWidgets" not in sys.modules:  # an engine-only test: Qt was never loaded
-        return
-    from PySide6.QtWidgets import QApplication, QMessageBox
-    if QApplication.instance() is None:
-        return
-    for w in QApplication.topLevelWidgets():
-        if isinstance(w, QMessageBox) and w.isVisible():
-            w.close()
-            w.deleteLater()
