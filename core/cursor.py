@@ -39,6 +39,8 @@ class StepCursor:
     def __init__(self) -> None:
         self.pending: Pending | None = None
         self.last: Computation | None = None
+        #: computations of the pending iteration undone one by one (Shift+F11) that Redo performs again
+        self.undone = 0
 
     @property
     def position(self) -> int:
@@ -48,6 +50,7 @@ class StepCursor:
     def begin(self, trace: Trace, theta: np.ndarray, computed: Any) -> None:
         self.pending = Pending(trace, theta.copy(), computed)
         self.last = None
+        self.undone = 0
 
     def perform(self, theta: np.ndarray) -> Computation:
         """Perform the next record of the pending iteration (an update writes its parameter into *theta*)."""
@@ -79,6 +82,7 @@ class StepCursor:
         """End the pending iteration (it is complete): restore the parameters before it for the commit."""
         pend = self.pending
         self.pending = None
+        self.undone = 0
         theta[:] = pend.theta_before
         return pend
 
@@ -89,6 +93,7 @@ class StepCursor:
         theta[:] = self.pending.theta_before
         self.pending = None
         self.last = None
+        self.undone = 0
         return True
 
     def committed_theta(self, theta: np.ndarray) -> np.ndarray:
@@ -134,11 +139,15 @@ class SteppingInto:
         An ``update`` computation changes its parameter in the network; after
         the last computation the iteration is complete (and on the timeline).
         """
-        if not self.cursor_state.pending:
+        c = self.cursor_state
+        if not c.pending:
             self.begin_iteration()
-        rec = self.cursor_state.perform(self.network.theta)
-        if self.cursor_state.complete:
+        undone = max(0, c.undone - 1)  # (performing one of the undone computations again is its redo)
+        rec = c.perform(self.network.theta)
+        if c.complete:
             self._finish_pending()
+        else:
+            c.undone = undone
         self.timeline.redo_stack.clear()
         return rec
 
@@ -148,6 +157,7 @@ class SteppingInto:
         Returns False when there is nothing to undo.
         """
         if self.cursor_state.undo_one(self.network.theta):
+            self.cursor_state.undone += 1
             return True
         self.abandon_pending()
         tl = self.timeline
@@ -160,6 +170,7 @@ class SteppingInto:
         tr = self.begin_iteration()
         for _ in range(len(tr.records) - 1):
             self.cursor_state.perform(self.network.theta)
+        self.cursor_state.undone = 1  # its last computation, which Redo performs again
         return True
 
     def abandon_pending(self) -> bool:

@@ -38,6 +38,7 @@ class Rewinding:
     structure_edits: int
     _new_params: np.ndarray | None
     abandon_pending: Callable[[], bool]
+    step_into: Callable[[], Any]
     _compute: Callable[..., Computed]
     _commit: Callable[[Computed], None]
 
@@ -102,7 +103,11 @@ class Rewinding:
         return self.timeline.undo_to(max(0, int(iteration)), lambda: self.iteration, self._restore, self._replay)
 
     def redo(self) -> bool:
-        """Redo the last undone iteration or edit. Returns False when there is none."""
+        """Redo the last undone computation (undone by ``step_back_into``), iteration or edit. Returns False when
+        there is none."""
+        if self.cursor_state.pending is not None and self.cursor_state.undone > 0:
+            self.step_into()
+            return True
         self.abandon_pending()
         self.last_trace = None
         self.cursor_state.last = None

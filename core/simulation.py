@@ -187,7 +187,11 @@ class Simulation(Editing, SteppingInto, HistoryAccess, Rewinding, FastRuns):
         return self.timeline.can_undo() or self.cursor > 0
 
     def can_redo(self) -> bool:
-        return self.timeline.can_redo()
+        return self._redo_inside() or self.timeline.can_redo()
+
+    def _redo_inside(self) -> bool:
+        """Whether Redo performs a computation undone by :meth:`step_back_into` again (before anything else)."""
+        return self.pending is not None and self.cursor_state.undone > 0
 
     @property
     def undo_label(self) -> str:
@@ -198,6 +202,8 @@ class Simulation(Editing, SteppingInto, HistoryAccess, Rewinding, FastRuns):
 
     @property
     def redo_label(self) -> str:
+        if self._redo_inside():
+            return f"computation {self.cursor + 1:,} of iteration {self.iteration + 1:,}"
         return self.timeline.redo_label(self.iteration)
 
     # -- read-only evaluations ---------------------------------------------------------------------------

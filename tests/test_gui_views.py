@@ -796,3 +796,16 @@ def test_a_setting_changed_inside_an_iteration_says_the_iteration_starts_again(q
     c.set_training(learning_rate=0.1)
     assert c.sim.pending is None and c.state.mode == "ready"
     assert "Iteration 1 starts again with the new setting" in win.statusBar().currentMessage()
+
+
+def test_redo_after_shift_f11_steps_forward_again(qtbot, win):
+    c = win.controller
+    for _ in range(4):
+        press(qtbot, win, Qt.Key_F11)
+    theta = c.sim.network.theta.copy()
+    press(qtbot, win, Qt.Key_F11, Qt.ShiftModifier)
+    assert c.sim.cursor == 3 and win.act_redo.isEnabled() and "computation 4 of iteration 1" in win.act_redo.text()
+    press(qtbot, win, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert c.sim.cursor == 4 and c.state.current.index == 3 and not win.act_redo.isEnabled()
+    assert c.sim.network.theta.tobytes() == theta.tobytes()
+    assert win.statusBar().currentMessage() == "Redid computation 4 of iteration 1."

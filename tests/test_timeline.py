@@ -165,6 +165,40 @@ def test_step_back_into_walks_computations_in_reverse():
     assert sim.network.theta.tobytes() == load_example("mazur").network.theta.tobytes()
 
 
+def test_redo_performs_again_what_step_back_into_undid():
+    # (a new-user tester: after Shift+F11, Redo did nothing; F11 was the only way forward)
+    sim = load_example("mazur")
+    tr = sim.begin_iteration()
+    n = len(tr)
+    first_update = next(r.index for r in tr if r.kind == "update")
+    thetas = {}
+    for _ in range(first_update + 3):  # into the updates: parameters change
+        sim.step_into()
+        thetas[sim.cursor] = sim.network.theta.copy()
+    assert not sim.can_redo()
+    for _ in range(3):
+        assert sim.step_back_into()
+    assert sim.can_redo() and sim.redo_label == f"computation {first_update + 1} of iteration 1"
+    assert sim.redo() and sim.cursor == first_update + 1
+    np.testing.assert_array_equal(sim.network.theta, thetas[first_update + 1])
+    sim.step_into()  # F11 is the same step forward: one redo fewer
+    assert sim.cursor == first_update + 2 and sim.can_redo()
+    assert sim.redo() and not sim.can_redo() and sim.redo_label == ""
+    np.testing.assert_array_equal(sim.network.theta, thetas[first_update + 3])
+    # one computation back from the next iteration's start, then Redo, completes iteration 1 as before
+    while sim.pending is not None:
+        sim.step_into()
+    done = state(sim)
+    assert sim.step_back_into() and sim.iteration == 0 and sim.cursor == n - 1
+    assert sim.redo() and state(sim) == done
+    # anything else ends the redo: an edit
+    sim.step_into()
+    sim.step_back_into()
+    assert sim.can_redo()
+    sim.set_parameter(Element("weight", 1, 0, 0), 0.3)
+    assert not sim.can_redo()
+
+
 def test_parameters_change_only_when_their_update_is_reached():
     sim = load_example("mazur")
     tr = sim.begin_iteration()
