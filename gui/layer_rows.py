@@ -87,6 +87,7 @@ class LayerRows:
             sizes = parse_sizes(text)
         except ValueError as e:
             show_error(self.sizes_error, str(e))
+            self._refresh()  # (Create is disabled while the typed sizes are refused)
             return False
         show_error(self.sizes_error, "")
         self.set_sizes(sizes)

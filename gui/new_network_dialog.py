@@ -98,6 +98,7 @@ class NewNetworkDialog(LayerRows, QDialog):
                                    f"rows below. 1 to {MAX_LAYER_SIZE:,} per layer, at most {MAX_DENSE_LAYERS} "
                                    "layers after the inputs")
         self.sizes_edit.editingFinished.connect(self._on_sizes_typed)
+        self.sizes_edit.textEdited.connect(self._refresh)  # Create waits for sizes it can use
         self.sizes_error = error_label()
         sizes_col = QVBoxLayout()
         sizes_col.setSpacing(1)
@@ -334,6 +335,14 @@ class NewNetworkDialog(LayerRows, QDialog):
     def problems(self) -> list[str]:
         """Every reason the network cannot be created now (empty when it can)."""
         values, problems = self._field_values()
+        # the sizes as typed: refused ones must not create the last accepted sizes (2-2000-1 created 2-4-4-1)
+        try:
+            typed = list(parse_sizes(self.sizes_edit.text()))
+        except ValueError as e:
+            problems.insert(0, f"{e}.")
+        else:
+            if typed != list(self._sizes):
+                problems.insert(0, "Sizes: press Enter (or Tab) to use the sizes typed.")
         spec = self._spec(values)
         shape = None if self._current is None else (self._current[0].shape[1], self._current[1].shape[1])
         problems += spec_problems(spec, shape)

@@ -540,9 +540,16 @@ def test_cross_entropy_needs_a_sigmoid_or_softmax_output(new_dialog):
                                           ("-".join(["2"] * 18), "at most 16 layers"), ("2-0-1", "1 to 1,024")])
 def test_sizes_outside_the_limits_are_refused(new_dialog, text, reason):
     d = new_dialog
+    d.sizes_edit.setText(text)  # typed, then Enter or Tab
     assert not d.set_sizes_text(text)
     assert d.sizes_error.isVisible() and reason in d.sizes_error.text()
     assert d._sizes == [2, 4, 4, 1]
+    # (a new-user tester: Create stayed enabled and built the last accepted sizes, 2-4-4-1)
+    assert not d.create_button.isEnabled() and any(reason in p for p in d.problems())
+    assert d.create() is None and d.simulation() is None
+    d.sizes_edit.setText("2-3-1")  # typed, not applied yet: Create waits for Enter
+    assert d.problems()[0].startswith("Sizes: press Enter") and d.create() is None
+    assert d.set_sizes_text("2-3-1") and d.create_button.isEnabled() and d.create() is not None
 
 
 def test_hidden_layers_are_added_and_removed_up_to_the_limit(new_dialog, qtbot):
