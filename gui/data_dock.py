@@ -55,13 +55,16 @@ class DataFeatures:
         self.structure.adapt = self.adapted_data
         self._shown_serial = -1
         self._data_key: tuple = ()
+        self._sim = Same(c.sim)
+        self._applying = False
 
         self.panel.data_requested.connect(self._on_data_requested)
         self.panel.network_requested.connect(lambda req: self.new_network_dialog(req))
         self.panel.sample_edited.connect(c.edit_sample)
         self.panel.sample_added.connect(c.add_sample)
         self.panel.sample_removed.connect(c.remove_sample)
-        for sig in (c.simulation_replaced, c.parameters_changed, c.settings_changed):
+        c.simulation_replaced.connect(self._on_simulation_replaced)
+        for sig in (c.parameters_changed, c.settings_changed):
             sig.connect(self.refresh)
         c.run_finished.connect(lambda _end: self.refresh(c.state, force=True))
         self.dock.visibilityChanged.connect(lambda shown: shown and self.refresh(c.state, force=True))
@@ -95,6 +98,12 @@ class DataFeatures:
         self.dock.raise_()
 
     # -- the panel follows the controller --------------------------------------------------------------
+    def _on_simulation_replaced(self, state: ViewState) -> None:
+        if Same(self.controller.sim) != self._sim:  # another file or network (not a structure edit)
+            self._sim = Same(self.controller.sim)
+            self.panel.start_over()
+        self.refresh(state)
+
     def refresh(self, state: ViewState, force: bool = False) -> None:
         """Show the data, the shape and the outputs of *state* (once per publication)."""
         if state.serial == self._shown_serial and not force:
@@ -104,6 +113,8 @@ class DataFeatures:
         net = state.network
         key = (Same(sim.data), tuple(net.sizes), tuple(net.activation_names), state.settings.loss)
         if key != self._data_key:
+            if self._data_key and not self._applying:
+                self.panel.forget_status()  # ("Applied: 150 + 50 samples" stayed after Ctrl+Z brought 160 + 40)
             self._data_key = key
             self.panel.set_network_shape(net.sizes[0], net.sizes[-1], net.activation_names[-1],
                                          state.settings.loss)
@@ -141,7 +152,11 @@ class DataFeatures:
             self.panel.set_network_shape(net.sizes[0], net.sizes[-1], net.activation_names[-1], loss)
 
     def _on_data_requested(self, req: DataRequest) -> None:
-        self.controller.set_data(req.inputs, req.targets, req.test_inputs, req.test_targets, req.description)
+        self._applying = True  # (the panel says what it applied)
+        try:
+            self.controller.set_data(req.inputs, req.targets, req.test_inputs, req.test_targets, req.description)
+        finally:
+            self._applying = False
 
     # -- dialogs ----------------------------------------------------------------------------------------
     def new_network_dialog(self, data: DataRequest | None = None) -> Simulation | None:

@@ -230,6 +230,17 @@ class QtDataPanel(DataFit, QWidget):
             self.classes.set_text(str(n_outputs))
         self._update_fit()
 
+    def start_over(self) -> None:
+        """Another file or network: the source is its data (split or scaled again as the fields say; a
+        generator left chosen made other data on Apply — a tester changed the test fraction of circle data and
+        got a spiral), and what the last action said is gone."""
+        self.source.setCurrentIndex(self.source.findData("current"))
+        self.forget_status()
+
+    def forget_status(self) -> None:
+        """What the last action said no longer holds (the data changed since, by undo or another file)."""
+        show_error(self.status, "")
+
     @property
     def data(self) -> tuple[Array, Array, Array | None, Array | None] | None:
         """The data last given to :meth:`set_data` (inputs, targets, test inputs, test targets)."""

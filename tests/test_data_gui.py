@@ -777,3 +777,24 @@ def test_cancel_during_a_background_import_drops_its_outcome(csv_dialog, qtbot, 
     assert job.wait(5)
     qtbot.wait(50)  # the outcome's queued delivery, if it were still connected
     assert finished == [] and d.result() == QDialog.Rejected and d.result_data() is None
+
+
+def test_the_data_panel_starts_from_the_open_files_data_and_forgets_old_results(qtbot, win):
+    # (a third new-user tester: after New Network on circle data the panel's source was still Spiral; changing
+    # only the test fraction and Apply made spiral data; "Applied: …" stayed after Ctrl+Z and after another file)
+    import numpy as np
+    c, p = win.controller, win.data_features.panel
+    c.open_example("moons")
+    assert p.source.currentData() == "current"
+    x = c.sim.inputs.copy()
+    n = len(x) + (0 if c.sim.test_inputs is None else len(c.sim.test_inputs))
+    p.test_fraction.set_text("0.25")
+    assert p.apply() is not None and p.status.text().startswith("Applied")
+    both = np.vstack([c.sim.inputs] + ([c.sim.test_inputs] if c.sim.test_inputs is not None else []))
+    assert len(both) == n and len(c.sim.test_inputs) == round(0.25 * n)  # the same samples, split again
+    assert {tuple(r) for r in both} >= {tuple(r) for r in x}
+    c.undo()
+    assert p.status.text() == ""  # the data it spoke of is gone
+    p.source.setCurrentIndex(p.source.findData("gen:spiral"))
+    c.open_example("xor")
+    assert p.source.currentData() == "current" and p.status.text() == ""
