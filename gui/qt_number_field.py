@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
 from .plain_text import WrappedLabel
@@ -60,8 +61,9 @@ class QtNumberField(QLineEdit):
         A refusal shown under the field goes: the model changed since (an undo, a redo, another edit), so
         the reason no longer belongs to what the field shows.
         """
-        self._shown = text
-        if force or not self.hasFocus():
+        before, self._shown = self._shown, text
+        # (in the field with focus too when it shows the old value: nothing typed there is lost)
+        if force or not self.hasFocus() or self.text().strip() == before:
             self.setText(text)
         if self.text().strip() == text:
             self.clear_error()
@@ -70,6 +72,16 @@ class QtNumberField(QLineEdit):
         """Hide the reason of the last refusal (the field shows a valid value)."""
         self.error.hide()
         self.error.clear()
+
+    def event(self, event) -> bool:
+        # Ctrl+Z / Ctrl+Shift+Z in a field showing the model's value are the window's Undo and Redo (the field's
+        # own undo took back the text of an applied change, and leaving the field applied that text as a new
+        # change); while the person is typing they undo the typing, as in any text field.
+        if event.type() == QEvent.ShortcutOverride and self.text().strip() == self._shown and (
+                event.matches(QKeySequence.Undo) or event.matches(QKeySequence.Redo)):
+            event.ignore()
+            return True
+        return super().event(event)
 
     def keyPressEvent(self, event) -> None:
         # Esc gives up the typing: the model's value comes back, and with it the refusal goes.

@@ -630,3 +630,22 @@ def test_the_training_panel_never_scrolls_sideways(qtbot, open_window, dialogs):
         assert not area.horizontalScrollBar().isVisible()
         assert w.training.width() <= area.viewport().width()
         assert w.training.width() >= w.training.minimumSizeHint().width()
+
+
+def test_ctrl_z_in_a_field_showing_the_value_is_the_windows_undo(qtbot, win):
+    # (a third new-user tester: L2 0.001 + Enter, then Ctrl+Z in the field showed 0.0 while the change stayed,
+    # and leaving the field applied 0.0 as a new change, losing Redo)
+    c, f = win.controller, win.training.l2
+    f.setFocus()
+    f.selectAll()
+    qtbot.keyClicks(f, "0.001")
+    qtbot.keyClick(f, Qt.Key_Return)
+    assert c.sim.settings.l2 == 0.001 and f.hasFocus()
+    qtbot.keyClick(f, Qt.Key_Z, Qt.ControlModifier)  # the window's Undo
+    assert c.sim.settings.l2 == 0.0 and f.text() == "0.0"
+    qtbot.keyClick(f, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)  # and its Redo
+    assert c.sim.settings.l2 == 0.001 and f.text() == "0.001"
+    f.selectAll()
+    qtbot.keyClicks(f, "5")  # while typing, Ctrl+Z undoes the typing
+    qtbot.keyClick(f, Qt.Key_Z, Qt.ControlModifier)
+    assert f.text() == "0.001" and c.sim.settings.l2 == 0.001
