@@ -83,12 +83,15 @@ class Rewinding:
     def step_back(self) -> bool:
         """Undo the last iteration or edit, restoring the exact state before it.
 
-        A pending (partly stepped-into) iteration is abandoned instead.  Returns
-        False when there is nothing to undo.
+        A pending (partly stepped-into) iteration is abandoned instead, unless none of it is performed yet.
+        Returns False when there is nothing to undo.
         """
         self.cursor_state.last = None
-        if self.abandon_pending():
+        performed = self.cursor_state.position > 0
+        if self.abandon_pending() and performed:
             return True
+        # (an entered iteration with nothing performed is left on the way: one press undoes the iteration
+        # before it, as it would from outside)
         self.last_trace = None
         return self.timeline.undo(self._restore, self._replay)
 

@@ -196,7 +196,7 @@ class Simulation(Editing, SteppingInto, HistoryAccess, Rewinding, FastRuns):
     @property
     def undo_label(self) -> str:
         """What Undo (or Step back) undoes next: a partly stepped-into iteration's computations come first."""
-        if self.pending is not None:
+        if self.pending is not None and self.cursor > 0:
             return f"the computations of iteration {self.iteration + 1:,}"
         return self.timeline.undo_label(self.iteration)
 

@@ -407,3 +407,20 @@ def test_undo_names_a_partly_stepped_into_iteration_first():
     assert sim.undo_label == "the computations of iteration 2"
     assert sim.step_back() and sim.pending is None and sim.iteration == 1
     assert sim.undo_label == "iteration 1"
+
+
+def test_step_back_from_an_entered_iteration_with_nothing_performed_undoes_the_one_before():
+    # (a third new-user tester: Shift+F11 back to "Ready for iteration 2", then Shift+F10 said it undid "the
+    # computations of this iteration" — none — and a second press was needed)
+    sim = load_example("mazur")
+    before = state(sim)
+    sim.step()
+    sim.step_into()
+    assert sim.step_back_into() and sim.pending is not None and sim.cursor == 0
+    assert sim.undo_label == "iteration 1"
+    assert sim.step_back() and sim.pending is None and state(sim) == before
+    sim.redo()
+    sim.step_into()
+    sim.step_into()
+    assert sim.undo_label == "the computations of iteration 2"
+    assert sim.step_back() and sim.iteration == 1 and sim.pending is None  # performed ones: those first
