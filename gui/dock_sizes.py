@@ -25,6 +25,7 @@ class DockSizes(QObject):
         self.wanted: dict = {}  # dock area -> the width (sides) or height (top, bottom) its docks should have
         self._size = None  # the window's size when it last settled (None until remembered)
         self._watching = False
+        self._pressed: dict | None = None  # the docks' sizes when a button went down over the window
 
     def _docked(self) -> list[QDockWidget]:
         """The docks shown in the window (a dock behind another's tab says it is visible, but has no region)."""
@@ -48,12 +49,20 @@ class DockSizes(QObject):
             if got is not None:
                 self.wanted[got[0]] = got[1]
 
+    def _sizes(self) -> dict:
+        return dict(got for got in map(self._size_of, self._docked()) if got is not None)
+
     def eventFilter(self, obj, event) -> bool:
-        # The edges between docks belong to the window itself (they are no widgets): a button let go over the
-        # window ends a drag of an edge, and the sizes it leaves are the person's choice.  Resizes by the window
-        # or by the program do not count.
-        if obj is self.window and event.type() == QEvent.MouseButtonRelease:
-            QTimer.singleShot(0, self.remember)
+        # The edges between docks belong to the window itself (they are no widgets): a press and a release over
+        # the window that changed the docks' sizes are a drag of an edge, and the sizes it leaves are the
+        # person's choice.  A mere click there, resizes by the window and by the program do not count (a
+        # tester's clicks in a shrunk window made its squeezed sizes the wanted ones).
+        if obj is self.window and event.type() == QEvent.MouseButtonPress:
+            self._pressed = self._sizes()
+        elif obj is self.window and event.type() == QEvent.MouseButtonRelease and self._pressed is not None:
+            if self._sizes() != self._pressed:
+                QTimer.singleShot(0, self.remember)
+            self._pressed = None
         return False
 
     def window_resized(self, old, new) -> None:

@@ -757,12 +757,24 @@ def test_docks_get_their_sizes_back_when_the_window_grows_again(qtbot, open_wind
     assert w.dock_sizes.wanted[Qt.RightDockWidgetArea] == before[1]
     # the person dragging the edge between the diagram and the dock, and letting go, chooses a new width
     from PySide6.QtTest import QTest
-    w.resizeDocks([w.equations_dock], [380], Qt.Horizontal)
-    qtbot.wait(20)
-    edge = w.equations_dock.geometry().topLeft() + QPoint(-2, 100)
+    edge = QPoint((w.centralWidget().geometry().right() + w.equations_dock.geometry().left()) // 2,
+                  w.equations_dock.geometry().top() + 100)  # the edge between the diagram and the dock
     assert w.childAt(edge) is None  # (the window's own: no widget there)
-    QTest.mouseRelease(w, Qt.LeftButton, Qt.NoModifier, edge)
-    qtbot.waitUntil(lambda: w.dock_sizes.wanted[Qt.RightDockWidgetArea] == w.equations_dock.width() != before[1],
+    QTest.mouseClick(w, Qt.LeftButton, Qt.NoModifier, edge)  # a click: nothing dragged, nothing chosen
+    qtbot.wait(20)
+    assert w.dock_sizes.wanted[Qt.RightDockWidgetArea] == before[1]
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QMouseEvent
+
+    def mouse(kind, at, button, buttons):
+        QApplication.sendEvent(w, QMouseEvent(kind, QPointF(at), QPointF(w.mapToGlobal(at)), button, buttons,
+                                              Qt.NoModifier))
+    mouse(QEvent.MouseButtonPress, edge, Qt.LeftButton, Qt.LeftButton)
+    for dx in (10, 20, 40, 60, 80):  # dragged 80 px to the left: the dock widens
+        mouse(QEvent.MouseMove, edge - QPoint(dx, 0), Qt.NoButton, Qt.LeftButton)
+        QApplication.processEvents()
+    mouse(QEvent.MouseButtonRelease, edge - QPoint(80, 0), Qt.LeftButton, Qt.NoButton)
+    qtbot.waitUntil(lambda: w.dock_sizes.wanted[Qt.RightDockWidgetArea] == w.equations_dock.width() > 300,
                     timeout=2000)
 
 
