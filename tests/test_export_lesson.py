@@ -450,3 +450,17 @@ def test_copies_keep_every_setting():
     assert other.iteration == 0
     other.run(12)
     assert [float(r.split(",")[1]) for r in text.splitlines()[1:]] == other.batch_loss.view().tolist()
+
+
+def test_the_worksheet_names_its_answer_mark_as_it_draws_it():
+    # (a third new-user tester: the intro said "⟦k⟧ stands for your answer to exercise k" while the equations
+    # showed ⟨1⟩, ⟨2⟩ …; and "batch size 1 of 1 samples")
+    from backprop_lab.core.export import export_worksheet
+    html_sheet, _ = export_worksheet(load_example("mazur"), 1, "html")
+    assert "⟦" not in html_sheet and "⟧" not in html_sheet
+    assert '<mrow class="ref"><mo>⟨</mo><mi>k</mi><mo>⟩</mo></mrow></math> stands for your answer' in html_sheet
+    assert '<mrow class="ref"><mo>⟨</mo><mn>1</mn><mo>⟩</mo></mrow>' in html_sheet
+    md_sheet, _ = export_worksheet(load_example("mazur"), 1, "md")
+    assert r"$\langle k\rangle$ stands for your answer" in md_sheet and r"\langle 1\rangle" in md_sheet
+    assert "1 training sample, all in one batch" in md_sheet and "batch size" not in md_sheet
+    assert "300 training samples in batches of 10" in export_worksheet(load_example("moons"), 1, "md")[0]

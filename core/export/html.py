@@ -12,7 +12,7 @@ from html import escape
 
 from .document import Document, Equation, Heading, Math, Paragraph, Table, Text
 from .mathrender import mathml, mathml_rows
-from .mathtext import layout, parse
+from .mathtext import REF_CLOSE, REF_OPEN, layout, parse
 
 CSS = """
 body { font-family: "DejaVu Serif", Georgia, serif; max-width: 52em; margin: 2em auto; padding: 0 1em;
@@ -54,7 +54,9 @@ def _inline(parts: list) -> str:
 def _equation(eq: Equation) -> str:
     rows = layout(eq.target, eq.sides)
     label = f'<span class="label">({eq.number})</span>' if eq.number is not None else ""
-    alt = escape(eq.text or f"{eq.target} = {' = '.join(eq.sides)}", quote=True)
+    # (an earlier answer reads ⟨k⟩ in the alternative text too, as the page shows it)
+    alt = escape((eq.text or f"{eq.target} = {' = '.join(eq.sides)}").replace(REF_OPEN, "⟨").replace(REF_CLOSE, "⟩"),
+                 quote=True)
     cls = "eq numbered" if eq.number is not None else "eq"
     return (f'<div class="{cls}">{label}<math display="block" alttext="{alt}">'
             f"{mathml_rows(rows)}</math></div>")

@@ -144,6 +144,13 @@ def _naming_note(net, shared: list[bool]) -> list:
     return parts + ["; ", Math(f"t_{out}"), " is the target of output ", Math(out), "."]
 
 
+
+def _batching(n: int, batch: int) -> str:
+    """"300 training samples in batches of 10", "1 training sample, one batch" (it said "batch size 1 of 1
+    samples")."""
+    samples = f"{n:,} training sample{'s' * (n != 1)}"
+    return f"{samples}, all in one batch" if batch >= n else f"{samples} in batches of {batch:,}"
+
 def _settings_parts(sim, digits: int) -> list:
     s = sim.settings
     softmax = sim.network.activation_names[-1] == "softmax"
@@ -155,7 +162,7 @@ def _settings_parts(sim, digits: int) -> list:
         loss = ["binary cross-entropy ", Math("E = Σ −t·log out − (1 − t)·log(1 − out)"), " per sample"]
     parts: list = ["Loss: ", *loss,
                    "; learning rate ", Math(f"η = {format_number(s.learning_rate, digits)}"),
-                   f"; batch size {s.batch_size} of {sim.n_samples} samples"]
+                   "; " + _batching(sim.n_samples, s.batch_size)]
     if s.batch_size > 1:
         parts.append(" (the batch loss and every gradient are means over the batch)")
     if s.shuffle:

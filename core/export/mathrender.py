@@ -271,7 +271,8 @@ def _ml(n: Node) -> str:
     if isinstance(n, Blank):
         return '<mtext class="blank">__________</mtext>'
     if isinstance(n, Ref):
-        return f'<mrow class="ref"><mo>⟨</mo><mn>{n.k}</mn><mo>⟩</mo></mrow>'
+        tag = "mn" if isinstance(n.k, int) else "mi"
+        return f'<mrow class="ref"><mo>⟨</mo><{tag}>{n.k}</{tag}><mo>⟩</mo></mrow>'
     if isinstance(n, Delim):
         return f'<mo stretchy="false">{escape(n.sym)}</mo>'
     return ""

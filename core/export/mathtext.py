@@ -30,7 +30,7 @@ _SUP_PLAIN = str.maketrans(_SUPERS, "0123456789+-()stkT")
 _SUB_PLAIN = str.maketrans(_SUBS, "0123456789sktji")
 _TOKEN = re.compile(rf"""
    (?P<ws>\s+)
- | (?P<ref>{REF_OPEN}\d+{REF_CLOSE})
+ | (?P<ref>{REF_OPEN}(?:\d+|k){REF_CLOSE})
  | (?P<num>\d+(?:\.\d+)?(?:e[−-]?\d+)?)
  | (?P<ident>[{LETTERS}]{HAT}?[{LETTERS}0-9]*(?:_[{LETTERS}0-9]+)*(?:→[{LETTERS}0-9]+(?:_[{LETTERS}0-9]+)*)?)
  | (?P<sup>[{_SUPERS}]+)
@@ -125,7 +125,7 @@ class Blank(Node):
 
 @dataclass
 class Ref(Node):
-    k: int
+    k: int | str  # (the letter k in the text saying what the mark means)
 
 
 @dataclass
@@ -174,7 +174,7 @@ def parse(text: str) -> list[Node]:
             elif kind == "sub":
                 items.append(_Marker("sub", val.translate(_SUB_PLAIN)))
             elif kind == "ref":
-                items.append(Ref(int(val[1:-1])))
+                items.append(Ref(int(val[1:-1]) if val[1:-1].isdigit() else val[1:-1]))
             elif val == BLANK:
                 items.append(Blank())
             elif val == "½":
