@@ -8,7 +8,7 @@ So what the table shows is always the data the network trains on.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -292,12 +293,23 @@ class SampleTable(QWidget):
         lay.addWidget(self.message)
 
         self.model.sample_edited.connect(self._on_edited)
-        self.model.edit_refused.connect(lambda why: show_error(self.message, why))
+        self.model.edit_refused.connect(self._on_edit_refused)
         self.model.modelReset.connect(self._update_count)
         for sig in (self.model.modelReset, self.model.columnsRemoved):
             sig.connect(self._update_column_mode)
         self._update_count()
         self._update_column_mode()
+
+    def _on_edit_refused(self, why: str) -> None:
+        show_error(self.message, why)
+        # in a scrolled panel the reason may sit below what is in view: the cell just went back to its value,
+        # which looked as if nothing had happened (a tester only found the reason by scrolling)
+        w = self.parentWidget()
+        while w is not None and not isinstance(w, QScrollArea):
+            w = w.parentWidget()
+        if w is not None:
+            area = w
+            QTimer.singleShot(0, lambda: area.ensureWidgetVisible(self.message, 0, 8))
 
     # -- owner's API --------------------------------------------------------------------------
     def set_data(self, inputs: Array, targets: Array) -> None:

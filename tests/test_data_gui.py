@@ -798,3 +798,29 @@ def test_the_data_panel_starts_from_the_open_files_data_and_forgets_old_results(
     p.source.setCurrentIndex(p.source.findData("gen:spiral"))
     c.open_example("xor")
     assert p.source.currentData() == "current" and p.status.text() == ""
+
+
+def test_a_refused_edit_in_a_scrolled_panel_brings_its_reason_into_view(qtbot):
+    # (a third new-user tester: "abc" in a cell just reverted it; the reason sat below the visible part of the
+    # Data dock, found only by scrolling)
+    from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
+    area = QScrollArea()
+    qtbot.addWidget(area)
+    area.setWidgetResizable(True)
+    inner = QWidget()
+    lay = QVBoxLayout(inner)
+    table = SampleTable()
+    lay.addWidget(table)
+    table.setMinimumHeight(900)  # taller than the area: the line below the table is out of view
+    area.setWidget(inner)
+    area.resize(400, 300)
+    area.show()
+    qtbot.waitExposed(area)
+    table.set_data(np.array([[0.05, 0.1], [1.0, 2.0]]), np.array([[0.01], [1.0]]))
+    assert not table.model.setData(table.model.index(0, 0), "abc", Qt.EditRole)
+    view = area.viewport()
+
+    def in_view():
+        top = table.message.mapTo(view, table.message.rect().topLeft()).y()
+        return table.message.isVisible() and 0 <= top and top + table.message.height() <= view.height()
+    qtbot.waitUntil(in_view, timeout=2000)
