@@ -9,7 +9,7 @@ status bar, and the method returns False.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -30,6 +30,7 @@ class BuildEdits:
 
     _sim: Simulation
     _descriptions: dict | None = None
+    mark_unsaved: Callable[[], None]
 
     @property
     def data_description(self) -> str:
@@ -197,4 +198,6 @@ class BuildEdits:
         """Show a network built in the window (File ▸ New Network…): unsaved, titled, like an example."""
         self._describe(sim.data, description)  # before publishing: the Data panel shows it at once
         self.set_simulation(sim, None)
+        # unsaved work, unlike an example one can open again: closing asks to save it (it quit without a word)
+        self.mark_unsaved()
         self.message.emit(f"New network: {sim.name or 'untitled'}; save it to keep it.")

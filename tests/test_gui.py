@@ -649,3 +649,15 @@ def test_ctrl_z_in_a_field_showing_the_value_is_the_windows_undo(qtbot, win):
     qtbot.keyClicks(f, "5")  # while typing, Ctrl+Z undoes the typing
     qtbot.keyClick(f, Qt.Key_Z, Qt.ControlModifier)
     assert f.text() == "0.001" and c.sim.settings.l2 == 0.001
+
+
+def test_a_network_made_in_the_window_asks_to_be_saved_before_closing(qtbot, win, dialogs):
+    # (a third new-user tester: New Network said "save it to keep it", and Ctrl+Q quit without asking)
+    from backprop_lab.gui.new_network_dialog import NetworkSpec, build_simulation
+    c = win.controller
+    spec = NetworkSpec((2, 3, 1), ("tanh", "tanh"), "mse", "xavier", 0, "circle",
+                       {"n_samples": 40, "noise": 0.1, "seed": 1}, 0.0)
+    c.new_simulation(build_simulation(spec), "circle")
+    assert c.dirty and win.isWindowModified()
+    win.close()  # the recorded question is answered "Discard"
+    assert [d[0] for d in dialogs] == ["question"]

@@ -47,7 +47,7 @@ def test_a_learners_flow_in_the_window(win, qtbot, tmp_path):
     sim = c.sim
     assert sim.network.sizes == (2, 4, 4, 1) and sim.network.activation_names == ["tanh"] * 3
     assert sim.inputs.shape == (160, 2) and sim.test_inputs.shape == (40, 2)
-    assert not c.dirty and c.path is None and win.windowTitle().startswith("2-4-4-1 tanh on spiral")
+    assert c.dirty and c.path is None and win.windowTitle().startswith("2-4-4-1 tanh on spiral")  # unsaved work
     assert f.dock.isVisible() and f.panel.table.model.rowCount() == 160
     assert len(win.diagram.neurons) == 11
 
