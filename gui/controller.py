@@ -266,12 +266,17 @@ class SimulationController(BuildEdits, FileActions, PracticeActions, QObject):
 
     def step_back_to(self, iteration: int) -> None:
         """Go back to an earlier iteration exactly (Ctrl+B, double-click on the loss plot)."""
-        if self.running or iteration >= self._sim.iteration:
+        if self.running:
+            return
+        if iteration >= self._sim.iteration:
+            if self._sim.can_redo():  # (a double-click on the faded, stepped-back part of the plot did nothing)
+                self.message.emit(f"Iteration {iteration:,} was stepped back: Redo (Ctrl+Shift+Z) brings the "
+                                  f"iterations back one at a time.")
             return
         n = self._sim.step_back_to(iteration)
         self._sync()
-        self.message.emit(f"Stepped back to iteration {self._sim.iteration} ({n:,} steps and edits undone; "
-                          f"Redo brings them back).")
+        self.message.emit(f"Stepped back to iteration {self._sim.iteration:,} ({n:,} steps and edits undone; "
+                          f"Redo brings them back one at a time).")
 
     def redo(self) -> None:
         """Redo what was last stepped back (Ctrl+Shift+Z)."""

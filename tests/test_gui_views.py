@@ -821,3 +821,15 @@ def test_redo_after_shift_f11_steps_forward_again(qtbot, win):
     assert c.sim.cursor == 4 and c.state.current.index == 3 and not win.act_redo.isEnabled()
     assert c.sim.network.theta.tobytes() == theta.tobytes()
     assert win.statusBar().currentMessage() == "Redid computation 4 of iteration 1."
+
+
+def test_going_back_far_says_how_redo_brings_it_back(qtbot, win):
+    # (a third new-user tester: "Redo brings them back" after Ctrl+B, but each Redo brought one iteration; a
+    # double-click on the faded part of the plot did nothing, with no word)
+    c, bar = win.controller, win.statusBar()
+    for _ in range(5):
+        press(qtbot, win, Qt.Key_F10)
+    c.step_back_to(2)
+    assert c.sim.iteration == 2 and "Redo brings them back one at a time" in bar.currentMessage()
+    c.step_back_to(4)  # the stepped-back part of the plot
+    assert c.sim.iteration == 2 and "Iteration 4 was stepped back: Redo (Ctrl+Shift+Z)" in bar.currentMessage()
