@@ -80,19 +80,13 @@ class QtTrainingPanel(QWidget):
         self.optimizer.activated.connect(
             lambda _: controller.set_training(optimizer=self.optimizer.currentData()))
         form.addRow("Optimizer", self.optimizer)
-        self.momentum = QtNumberField(lambda t: parse_number(t, "the momentum"), "Momentum", MOMENTUM_TIP)
-        self.momentum.submitted.connect(lambda v: self._apply(self.momentum, momentum=v))
-        form.addRow("Momentum μ", self.momentum.with_error())
-        self.l2 = QtNumberField(lambda t: parse_number(t, "the L2 penalty"), "L2 penalty",
-                                "λ₂ of the L2 penalty (weight decay): the loss gets + (λ₂/2)·Σw² over the weights, "
-                                "each gradient + λ₂·w (0 = none)")
-        self.l2.submitted.connect(lambda v: self._apply(self.l2, l2=v))
-        form.addRow("L2 penalty λ₂", self.l2.with_error())
-        self.l1 = QtNumberField(lambda t: parse_number(t, "the L1 penalty"), "L1 penalty",
-                                "λ₁ of the L1 penalty: the loss gets + λ₁·Σ|w| over the weights, each gradient "
-                                "+ λ₁·sign(w), which pushes small weights to 0 (0 = none)")
-        self.l1.submitted.connect(lambda v: self._apply(self.l1, l1=v))
-        form.addRow("L1 penalty λ₁", self.l1.with_error())
+        self.momentum = self._number(form, "Momentum μ", "momentum", "the momentum", "Momentum", MOMENTUM_TIP)
+        self.l2 = self._number(form, "L2 penalty λ₂", "l2", "the L2 penalty", "L2 penalty",
+                               "λ₂ of the L2 penalty (weight decay): the loss gets + (λ₂/2)·Σw² over the weights, "
+                               "each gradient + λ₂·w (0 = none)")
+        self.l1 = self._number(form, "L1 penalty λ₁", "l1", "the L1 penalty", "L1 penalty",
+                               "λ₁ of the L1 penalty: the loss gets + λ₁·Σ|w| over the weights, each gradient "
+                               "+ λ₁·sign(w), which pushes small weights to 0 (0 = none)")
         self.loss = QComboBox()
         self.loss.addItems(["mse", "cross_entropy"])
         self.loss.setToolTip("mse: Σ ½(t − o)² per sample; cross_entropy: needs a softmax or sigmoid output layer")
@@ -184,6 +178,13 @@ class QtTrainingPanel(QWidget):
         self._redraw.redraw(state, "about", "fields", "run_fields")
 
     # -- writing through the controller ----------------------------------------------------------------
+    def _number(self, form: QFormLayout, label: str, setting: str, what: str, name: str, tip: str) -> QtNumberField:
+        """A number field for the training setting *setting*, in *form* under *label*."""
+        field = QtNumberField(lambda t: parse_number(t, what), name, tip)
+        field.submitted.connect(lambda v: self._apply(field, **{setting: v}))
+        form.addRow(label, field.with_error())
+        return field
+
     def _apply(self, field: QtNumberField, **changes) -> None:
         check = self.controller.check_training(**changes)
         if not check.ok:
