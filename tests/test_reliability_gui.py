@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QProgressDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QProgressDialog, QPushButton, QWidget
 
 from backprop_lab.core import Cancelled, Element, Simulation, load_example
 from backprop_lab.gui import long_work
@@ -60,11 +60,9 @@ def hostile_file(tmp_path, red_png) -> str:
 
 
 def labels_showing(win, needle: str) -> list[QLabel]:
-    found = []
-    for w in QApplication.allWidgets():
-        if isinstance(w, QLabel) and needle in w.text():
-            found.append(w)
-    return found
+    # the window's own labels: walking every widget of the application also met widgets that earlier tests'
+    # windows left to be deleted, and a stale one crashed the run (a segmentation fault in CI)
+    return [w for w in win.findChildren(QLabel) if needle in w.text()]
 
 
 def test_markup_in_name_and_notes_is_shown_literally(qtbot, win, tmp_path, red_png):
