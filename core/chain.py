@@ -320,9 +320,14 @@ def _f_adam_update(w: _Why) -> list[Factor]:
             w.f(4, "ε, a tiny number that keeps the division finite")] + w.rest(5)
 
 
+def is_adam_update(rec: Computation, trace: Trace) -> bool:
+    """Whether *rec* is an update by Adam (its parameter's moments were bias-corrected in this iteration)."""
+    return rec.kind == "update" and bool(record_index(trace).by_key.get(("bias_correction", rec.element, None)))
+
+
 def _f_update(w: _Why) -> list[Factor]:
     e, ops = w.rec.element, w.rec.operands
-    if len(ops) == 5 and w.idx.by_key.get(("bias_correction", e, None)):
+    if len(ops) == 5 and is_adam_update(w.rec, w.trace):
         return _f_adam_update(w)
     fs = [w.f(0, "the parameter's value before the update"), w.f(1, "η, the learning rate")]
     if len(ops) > 2:

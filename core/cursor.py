@@ -63,6 +63,11 @@ class StepCursor:
         return rec
 
     @property
+    def redoable(self) -> bool:
+        """Whether Redo performs again a computation undone by step back into (before anything else)."""
+        return self.pending is not None and self.undone > 0
+
+    @property
     def complete(self) -> bool:
         return self.pending is not None and self.pending.cursor == len(self.pending.trace.records)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-from .chain import Factor, chain_factors, record_index
+from .chain import Factor, chain_factors, is_adam_update, record_index
 from .network import Network
 from .trace import Computation, Trace, format_number
 
@@ -292,7 +292,7 @@ def _adam_update(w: _Words, old: float, new: float) -> str:
 def _update(w: _Words) -> str:
     old = w.rec.old_value if w.rec.param_index >= 0 else (w.op(0)[1] if w.op(0) else math.nan)
     new = w.rec.result
-    if len(w.rec.operands) == 5 and w.rec.operands[2][0].startswith("m\u0302"):
+    if len(w.rec.operands) == 5 and is_adam_update(w.rec, w.trace):
         return _adam_update(w, old, new)
     eta = w.op(1)
     step = f"η = {w.num(eta[1])} times " if eta else ""

@@ -108,7 +108,7 @@ class Rewinding:
     def redo(self) -> bool:
         """Redo the last undone computation (undone by ``step_back_into``), iteration or edit. Returns False when
         there is none."""
-        if self.cursor_state.pending is not None and self.cursor_state.undone > 0:
+        if self.cursor_state.redoable:
             self.step_into()
             return True
         self.abandon_pending()

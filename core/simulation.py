@@ -187,11 +187,7 @@ class Simulation(Editing, SteppingInto, HistoryAccess, Rewinding, FastRuns):
         return self.timeline.can_undo() or self.cursor > 0
 
     def can_redo(self) -> bool:
-        return self._redo_inside() or self.timeline.can_redo()
-
-    def _redo_inside(self) -> bool:
-        """Whether Redo performs a computation undone by :meth:`step_back_into` again (before anything else)."""
-        return self.pending is not None and self.cursor_state.undone > 0
+        return self.cursor_state.redoable or self.timeline.can_redo()
 
     @property
     def undo_label(self) -> str:
@@ -202,7 +198,7 @@ class Simulation(Editing, SteppingInto, HistoryAccess, Rewinding, FastRuns):
 
     @property
     def redo_label(self) -> str:
-        if self._redo_inside():
+        if self.cursor_state.redoable:
             return f"computation {self.cursor + 1:,} of iteration {self.iteration + 1:,}"
         return self.timeline.redo_label(self.iteration)
 

@@ -246,7 +246,7 @@ class SimulationController(BuildEdits, FileActions, PracticeActions, QObject):
         if self.running:
             return
         sim = self._sim
-        label = sim.undo_label if sim.pending is None or sim.cursor == 0 else "the computations of this iteration"
+        label = sim.undo_label
         if sim.step_back():
             self._sync(step=True)
             self._say_step(f"Stepped back: undid {label}.")

@@ -44,10 +44,7 @@ class DockSizes(QObject):
         if not self._watching:
             self._watching = True
             self.window.installEventFilter(self)
-        for d in self._docked():
-            got = self._size_of(d)
-            if got is not None:
-                self.wanted[got[0]] = got[1]
+        self.wanted.update(self._sizes())
 
     def _sizes(self) -> dict:
         return dict(got for got in map(self._size_of, self._docked()) if got is not None)

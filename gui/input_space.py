@@ -39,7 +39,7 @@ from backprop_lab.core.insight import (
 )
 
 from .identity import Same
-from .input_table import SampleTableModel, fmt, summary_text
+from .input_table import SampleTableModel, fmt, penalised, summary_text
 from .neuron_pictures import BACKGROUND_STRENGTH, PALETTE, classes_rgb, values_rgb
 from .plot_style import heatmap_plot, legend_above, plain_axes, style_plot
 
@@ -227,7 +227,7 @@ class QtInputSpace(QWidget):
             self.model.set_tables(train, test)
             if self.model.columns != before:
                 self._size_columns()
-        self.header.setText(summary_text(train, test, penalty=sim.settings.l2 > 0 or sim.settings.l1 > 0))
+        self.header.setText(summary_text(train, test, penalty=penalised(sim.settings)))
         self._draw_traced()
         self.redrawn.emit()
         # CPU time: a machine busy with other programs slows the clock, not the view's share of the CPU

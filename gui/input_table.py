@@ -142,9 +142,13 @@ def summary_text(train: SampleTable, test: SampleTable | None, hide_loss: bool =
     return "    ".join(parts)
 
 
+def penalised(settings) -> bool:
+    """Whether the training loss has a penalty (L2 or L1) beside the samples' mean."""
+    return settings.l2 > 0 or settings.l1 > 0
+
+
 def status_text(sim, *, theta: np.ndarray | None = None, hide_loss: bool = False) -> str:
     """The accuracy and loss line for a status bar or plot header (computes the tables)."""
     task = task_of(sim)
-    s = sim.settings
     return summary_text(sample_table(sim, "train", theta=theta, task=task),
-                        sample_table(sim, "test", theta=theta, task=task), hide_loss, s.l2 > 0 or s.l1 > 0)
+                        sample_table(sim, "test", theta=theta, task=task), hide_loss, penalised(sim.settings))

@@ -488,7 +488,7 @@ class InsightDocks(QObject):
         name = sim.network.neuron_name(*key)
         self._large.setPixmap(captioned(QPixmap.fromImage(img), f"{name} over the input plane",
                                         self._large.font()))
-        self._large.setToolTip(name)
+        self._large.setToolTip(name)  # (a generated name: i1, h2_3, o1)
         self._large.adjustSize()
         vp = self.window.diagram.viewport()
         p = self.window.diagram.mapFromScene(pos) if pos is not None else vp.rect().center()
